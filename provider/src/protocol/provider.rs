@@ -1,0 +1,114 @@
+//! The contract between the protocol layer and the resources it serves.
+//!
+//! The protocol layer decodes requests, runs the generic parts (schema checks, the plan
+//! pipeline, encoding) and calls into a [`Provider`] and its [`Resource`]s for everything
+//! specific to them. It knows nothing about AWS.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use ecsprod_cty::Value;
+use tokio_util::sync::CancellationToken;
+
+use super::diag::Diagnostics;
+use super::schema::Schema;
+
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Values Terraform hands a resource when planning. `prior` is `Value::Null` on create;
+/// `proposed` and `config` are `Value::Null` on destroy.
+#[derive(Debug)]
+pub struct PlanInput<'a> {
+    pub prior: &'a Value,
+    pub config: &'a Value,
+}
+
+/// Result of an apply: the new state (null after a delete) and diagnostics. On failure the
+/// state still describes everything that exists, so the next apply resumes from it.
+#[derive(Debug)]
+pub struct ApplyOutput {
+    pub new_state: Value,
+    pub private: Vec<u8>,
+    pub diagnostics: Diagnostics,
+}
+
+#[derive(Debug)]
+pub struct ReadOutput {
+    /// `Value::Null` when the object no longer exists.
+    pub new_state: Value,
+    pub private: Vec<u8>,
+    pub diagnostics: Diagnostics,
+}
+
+#[derive(Debug)]
+pub struct ImportOutput {
+    pub state: Value,
+    pub private: Vec<u8>,
+    pub diagnostics: Diagnostics,
+}
+
+/// Per-request facts passed to long-running calls.
+#[derive(Debug, Clone)]
+pub struct CallContext {
+    /// Cancelled when Terraform calls `StopProvider` (an interrupted run).
+    pub cancel: CancellationToken,
+}
+
+pub trait Resource: Send + Sync {
+    fn type_name(&self) -> &'static str;
+
+    fn schema(&self) -> &Schema;
+
+    /// Checks a configuration that may contain unknown values; never calls AWS.
+    fn validate(&self, config: &Value) -> Diagnostics;
+
+    /// Adjusts the plan the generic pipeline produced (values derived from other attributes,
+    /// provider-level settings such as default tags). `planned` is the full planned object.
+    fn modify_plan(&self, _input: &PlanInput<'_>, _planned: &mut Value) -> Diagnostics {
+        Diagnostics::new()
+    }
+
+    fn read<'a>(
+        &'a self,
+        ctx: CallContext,
+        state: Value,
+        private: Vec<u8>,
+    ) -> BoxFuture<'a, ReadOutput>;
+
+    fn apply<'a>(
+        &'a self,
+        ctx: CallContext,
+        prior: Value,
+        planned: Value,
+        config: Value,
+        private: Vec<u8>,
+    ) -> BoxFuture<'a, ApplyOutput>;
+
+    fn import<'a>(&'a self, ctx: CallContext, id: String) -> BoxFuture<'a, ImportOutput>;
+}
+
+pub trait Provider: Send + Sync + 'static {
+    /// The provider block's schema.
+    fn schema(&self) -> &Schema;
+
+    fn resources(&self) -> &[Arc<dyn Resource>];
+
+    /// Checks the provider block; the configuration may contain unknown values.
+    fn validate_config(&self, config: &Value) -> Diagnostics;
+
+    /// Applies the provider block once per process, before any resource call but the
+    /// validation ones.
+    fn configure<'a>(
+        &'a self,
+        terraform_version: String,
+        config: Value,
+    ) -> BoxFuture<'a, Diagnostics>;
+
+    fn resource(&self, type_name: &str) -> Option<Arc<dyn Resource>> {
+        self.resources()
+            .iter()
+            .find(|r| r.type_name() == type_name)
+            .cloned()
+    }
+}

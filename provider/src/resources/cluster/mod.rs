@@ -1,0 +1,88 @@
+//! `ecsprod_cluster`: the ECS cluster, its EC2 capacity and the shared HTTPS load balancer.
+
+pub mod config;
+pub mod schema;
+
+use std::sync::Arc;
+
+use ecsprod_cty::Value;
+
+use super::{Context, fields, plan_tags_all};
+use crate::protocol::diag::{Diagnostic, Diagnostics};
+use crate::protocol::plan;
+use crate::protocol::provider::{
+    ApplyOutput, BoxFuture, CallContext, ImportOutput, PlanInput, ReadOutput, Resource,
+};
+use crate::protocol::schema::Schema;
+
+pub const TYPE_NAME: &str = "ecsprod_cluster";
+
+pub struct ClusterResource {
+    context: Arc<Context>,
+}
+
+impl ClusterResource {
+    pub fn new(context: Arc<Context>) -> Self {
+        Self { context }
+    }
+}
+
+impl Resource for ClusterResource {
+    fn type_name(&self) -> &'static str {
+        TYPE_NAME
+    }
+
+    fn schema(&self) -> &Schema {
+        &schema::SCHEMA
+    }
+
+    fn validate(&self, config: &Value) -> Diagnostics {
+        config::validate(&plan::with_defaults(&schema::SCHEMA, config))
+    }
+
+    fn modify_plan(&self, input: &PlanInput<'_>, planned: &mut Value) -> Diagnostics {
+        let mut d = Diagnostics::new();
+        if planned.is_null() {
+            // Destroy: refuse before anything is deleted while the load balancer is protected.
+            if fields::boolean(input.prior, "deletion_protection").known() == Some(&true) {
+                d.push(
+                    Diagnostic::error(
+                        "Cluster is protected from deletion",
+                        "deletion_protection is true, so nothing was deleted. Set deletion_protection = false, run terraform apply, then destroy again.",
+                    )
+                    .at(ecsprod_cty::Path::root().attr("deletion_protection")),
+                );
+            }
+            return d;
+        }
+        // The ID is the cluster name, known as soon as the name is.
+        let id = match fields::string(planned, "name") {
+            fields::Field::Known(name) => Value::string(name),
+            _ => Value::unknown(),
+        };
+        if let Some(slot) = planned.get_attr_mut("id") {
+            *slot = id;
+        }
+        plan_tags_all(&self.context, planned);
+        d
+    }
+
+    fn read<'a>(&'a self, _: CallContext, state: Value, _: Vec<u8>) -> BoxFuture<'a, ReadOutput> {
+        super::unsupported_read(TYPE_NAME, state)
+    }
+
+    fn apply<'a>(
+        &'a self,
+        _: CallContext,
+        prior: Value,
+        _: Value,
+        _: Value,
+        _: Vec<u8>,
+    ) -> BoxFuture<'a, ApplyOutput> {
+        super::unsupported_apply(TYPE_NAME, prior)
+    }
+
+    fn import<'a>(&'a self, _: CallContext, _: String) -> BoxFuture<'a, ImportOutput> {
+        super::unsupported_import(TYPE_NAME)
+    }
+}

@@ -1,0 +1,149 @@
+//! The provider block and its two resources. Each resource module holds its schema, validation,
+//! plan adjustments and typed configuration; all of them share one [`Context`].
+
+pub mod cluster;
+pub mod fields;
+pub mod provider_config;
+pub mod service;
+pub mod validators;
+
+use std::sync::{Arc, RwLock};
+
+use ecsprod_cty::Value;
+
+use crate::protocol::diag::{Diagnostic, Diagnostics};
+use crate::protocol::provider::{
+    ApplyOutput, BoxFuture, ImportOutput, Provider, ReadOutput, Resource,
+};
+use crate::protocol::schema::Schema;
+use provider_config::ProviderConfig;
+
+/// What every resource call of one provider process shares.
+#[derive(Debug, Default)]
+pub struct Context {
+    config: RwLock<Option<ProviderConfig>>,
+}
+
+impl Context {
+    /// The configured provider block, if `ConfigureProvider` ran.
+    pub fn config(&self) -> Option<ProviderConfig> {
+        self.config.read().ok().and_then(|c| c.clone())
+    }
+
+    fn set_config(&self, config: ProviderConfig) {
+        if let Ok(mut slot) = self.config.write() {
+            *slot = Some(config);
+        }
+    }
+}
+
+/// The ecsprod provider.
+pub struct EcsProd {
+    context: Arc<Context>,
+    resources: Vec<Arc<dyn Resource>>,
+}
+
+impl EcsProd {
+    pub fn new() -> Self {
+        let context = Arc::new(Context::default());
+        Self {
+            resources: vec![
+                Arc::new(cluster::ClusterResource::new(context.clone())),
+                Arc::new(service::ServiceResource::new(context.clone())),
+            ],
+            context,
+        }
+    }
+}
+
+impl Default for EcsProd {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Provider for EcsProd {
+    fn schema(&self) -> &Schema {
+        &provider_config::SCHEMA
+    }
+
+    fn resources(&self) -> &[Arc<dyn Resource>] {
+        &self.resources
+    }
+
+    fn validate_config(&self, config: &Value) -> Diagnostics {
+        provider_config::validate(config)
+    }
+
+    fn configure<'a>(
+        &'a self,
+        terraform_version: String,
+        config: Value,
+    ) -> BoxFuture<'a, Diagnostics> {
+        Box::pin(async move {
+            let diagnostics = provider_config::validate(&config);
+            if !diagnostics.has_errors() {
+                tracing::debug!(terraform_version, "provider configured");
+                self.context.set_config(ProviderConfig::from_value(&config));
+            }
+            diagnostics
+        })
+    }
+}
+
+/// The error returned by lifecycle calls this build does not perform yet.
+fn not_supported(type_name: &str, operation: &str) -> Diagnostics {
+    Diagnostic::error(
+        format!("{operation} is not supported yet"),
+        format!(
+            "This version of the ecsprod provider ({}) validates and plans {type_name} but does not {} it yet.",
+            crate::VERSION,
+            operation.to_lowercase()
+        ),
+    )
+    .into()
+}
+
+fn unsupported_read<'a>(type_name: &'a str, state: Value) -> BoxFuture<'a, ReadOutput> {
+    Box::pin(async move {
+        ReadOutput {
+            new_state: state,
+            private: Vec::new(),
+            diagnostics: not_supported(type_name, "Reading"),
+        }
+    })
+}
+
+fn unsupported_apply<'a>(type_name: &'a str, prior: Value) -> BoxFuture<'a, ApplyOutput> {
+    Box::pin(async move {
+        ApplyOutput {
+            new_state: prior,
+            private: Vec::new(),
+            diagnostics: not_supported(type_name, "Applying"),
+        }
+    })
+}
+
+fn unsupported_import<'a>(type_name: &'a str) -> BoxFuture<'a, ImportOutput> {
+    Box::pin(async move {
+        ImportOutput {
+            state: Value::Null,
+            private: Vec::new(),
+            diagnostics: not_supported(type_name, "Importing"),
+        }
+    })
+}
+
+/// Sets `tags_all` to the provider's default tags merged with the resource's `tags`, or unknown
+/// while either is unknown.
+fn plan_tags_all(context: &Context, planned: &mut Value) {
+    let default_tags = context.config().map(|c| c.default_tags).unwrap_or_default();
+    let tags = fields::string_map(planned, "tags");
+    let merged = fields::merge_tags(&default_tags, &tags);
+    if let Some(slot) = planned.get_attr_mut("tags_all") {
+        *slot = match merged {
+            Some(m) => fields::string_map_value(&m),
+            None => Value::unknown(),
+        };
+    }
+}

@@ -1,0 +1,94 @@
+//! `ecsprod_service`: one application on the cluster's shared load balancer.
+
+pub mod config;
+pub mod schema;
+
+use std::sync::Arc;
+
+use ecsprod_cty::Value;
+
+use super::fields::{self, Field};
+use super::{Context, plan_tags_all};
+use crate::protocol::diag::Diagnostics;
+use crate::protocol::plan;
+use crate::protocol::provider::{
+    ApplyOutput, BoxFuture, CallContext, ImportOutput, PlanInput, ReadOutput, Resource,
+};
+use crate::protocol::schema::Schema;
+
+pub const TYPE_NAME: &str = "ecsprod_service";
+
+pub struct ServiceResource {
+    context: Arc<Context>,
+}
+
+impl ServiceResource {
+    pub fn new(context: Arc<Context>) -> Self {
+        Self { context }
+    }
+}
+
+/// Sets `attr` to `f(values)` when all `inputs` are known, unknown otherwise.
+fn derive(planned: &mut Value, attr: &str, inputs: &[&str], f: impl Fn(&[String]) -> String) {
+    let values: Option<Vec<String>> = inputs
+        .iter()
+        .map(|i| match fields::string(planned, i) {
+            Field::Known(s) => Some(s),
+            _ => None,
+        })
+        .collect();
+    let value = values.map_or_else(Value::unknown, |v| Value::string(f(&v)));
+    if let Some(slot) = planned.get_attr_mut(attr) {
+        *slot = value;
+    }
+}
+
+impl Resource for ServiceResource {
+    fn type_name(&self) -> &'static str {
+        TYPE_NAME
+    }
+
+    fn schema(&self) -> &Schema {
+        &schema::SCHEMA
+    }
+
+    fn validate(&self, config: &Value) -> Diagnostics {
+        config::validate(&plan::with_defaults(&schema::SCHEMA, config))
+    }
+
+    fn modify_plan(&self, _input: &PlanInput<'_>, planned: &mut Value) -> Diagnostics {
+        if planned.is_null() {
+            return Diagnostics::new();
+        }
+        derive(planned, "id", &["cluster", "name"], |v| {
+            format!("{}/{}", v[0], v[1])
+        });
+        derive(planned, "url", &["domain_name"], |v| {
+            format!("https://{}", v[0])
+        });
+        derive(planned, "log_group_name", &["cluster", "name"], |v| {
+            format!("/ecs/{}/{}", v[0], v[1])
+        });
+        plan_tags_all(&self.context, planned);
+        Diagnostics::new()
+    }
+
+    fn read<'a>(&'a self, _: CallContext, state: Value, _: Vec<u8>) -> BoxFuture<'a, ReadOutput> {
+        super::unsupported_read(TYPE_NAME, state)
+    }
+
+    fn apply<'a>(
+        &'a self,
+        _: CallContext,
+        prior: Value,
+        _: Value,
+        _: Value,
+        _: Vec<u8>,
+    ) -> BoxFuture<'a, ApplyOutput> {
+        super::unsupported_apply(TYPE_NAME, prior)
+    }
+
+    fn import<'a>(&'a self, _: CallContext, _: String) -> BoxFuture<'a, ImportOutput> {
+        super::unsupported_import(TYPE_NAME)
+    }
+}

@@ -1,0 +1,205 @@
+//! `ecsprod_service` schema.
+
+use std::sync::LazyLock;
+
+use ecsprod_cty::{Type, Value};
+
+use crate::protocol::schema::{Attribute, Schema};
+
+/// Retention periods CloudWatch Logs accepts, in days.
+pub const LOG_RETENTION_DAYS: &[i64] = &[
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+    3288, 3653,
+];
+
+/// Attributes whose change registers a new task definition revision.
+pub const TASK_DEFINITION_INPUTS: &[&str] = &[
+    "image",
+    "container_port",
+    "cpu",
+    "memory",
+    "environment",
+    "secrets",
+];
+
+pub static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
+    Schema {
+    version: 0,
+    description: "One application on an `ecsprod_cluster`: a task definition whose secrets are \
+injected by ARN (values are never read), a least-privilege execution role, CloudWatch logs, a \
+target group and host-header rule on the cluster's shared HTTPS load balancer, an optional \
+Route53 alias, and an ECS service with zero-downtime rolling deployments (100 % minimum healthy, \
+200 % maximum, circuit breaker with rollback, spread across Availability Zones) and CPU and memory \
+target-tracking autoscaling."
+        .into(),
+    attributes: vec![
+        Attribute::required(
+            "cluster",
+            Type::String,
+            "The `id` of the `ecsprod_cluster` to run on. Changing it replaces the service.",
+        )
+        .forces_replacement(),
+        Attribute::required(
+            "name",
+            Type::String,
+            "Service name, 1-32 letters, digits and hyphens, starting with a letter. Changing it replaces the service.",
+        )
+        .forces_replacement(),
+        Attribute::required(
+            "image",
+            Type::String,
+            "Container image, e.g. `public.ecr.aws/nginx/nginx:1.27` or an image digest. A change rolls out a new task definition revision.",
+        ),
+        Attribute::required(
+            "container_port",
+            Type::Number,
+            "Port the container listens on (1-65535). The host port is assigned dynamically.",
+        ),
+        Attribute::required(
+            "domain_name",
+            Type::String,
+            "Host name routed to this service on the cluster's load balancer, e.g. `api.example.com`. The cluster's certificate must cover it.",
+        ),
+        Attribute::optional(
+            "zone_id",
+            Type::String,
+            "Route53 hosted zone ID. When set, an alias A record for `domain_name` pointing at the load balancer is managed in it.",
+        ),
+        Attribute::with_default(
+            "cpu",
+            Type::Number,
+            Value::number(256),
+            "CPU units reserved for the task (1024 = one vCPU), 128-196608. Default `256`.",
+        ),
+        Attribute::with_default(
+            "memory",
+            Type::Number,
+            Value::number(512),
+            "Memory for the task in MiB (hard limit), 6-1048576; it must fit on the cluster's instance types. Default `512`.",
+        ),
+        Attribute::with_default(
+            "desired_count",
+            Type::Number,
+            Value::number(2),
+            "Number of tasks the service starts with. Afterwards autoscaling owns the count: changes within `autoscaling` bounds never show as a diff. Default `2`.",
+        ),
+        Attribute::optional(
+            "environment",
+            Type::map(Type::String),
+            "Plain environment variables for the container. Use `secrets` for anything sensitive.",
+        ),
+        Attribute::optional(
+            "secrets",
+            Type::map(Type::String),
+            "Environment variables filled from secrets at container start: variable name → ARN of an SSM parameter or a Secrets Manager secret (optionally with a `:json-key:version-stage:version-id` suffix). The provider only handles the ARNs: secret values are never read, planned or stored. The execution role may read exactly these ARNs, and decrypt with their customer-managed KMS keys.",
+        ),
+        Attribute::with_default(
+            "health_check_path",
+            Type::String,
+            Value::string("/"),
+            "Path the load balancer checks on each task. Default `/`.",
+        ),
+        Attribute::with_default(
+            "health_check_matcher",
+            Type::String,
+            Value::string("200-399"),
+            "HTTP codes that count as healthy: codes or ranges between 200 and 499, comma separated (`200`, `200,204`, `200-399`). Default `200-399`.",
+        ),
+        Attribute::with_default(
+            "deregistration_delay",
+            Type::Number,
+            Value::number(30),
+            "Seconds the load balancer keeps draining a stopping task (0-3600). Default `30`.",
+        ),
+        Attribute::with_default(
+            "health_check_grace_period",
+            Type::Number,
+            Value::number(60),
+            "Seconds after a task starts during which failing load balancer health checks are ignored. Default `60`.",
+        ),
+        Attribute::object_with_defaults(
+            "autoscaling",
+            vec![
+                Attribute::with_default(
+                    "min_capacity",
+                    Type::Number,
+                    Value::number(2),
+                    "Fewest tasks. Default `2`.",
+                ),
+                Attribute::with_default(
+                    "max_capacity",
+                    Type::Number,
+                    Value::number(10),
+                    "Most tasks. Default `10`.",
+                ),
+                Attribute::with_default(
+                    "cpu_target",
+                    Type::Number,
+                    Value::number(60),
+                    "Average CPU utilisation, in percent (1-100), that scaling keeps the service at. Default `60`.",
+                ),
+                Attribute::with_default(
+                    "memory_target",
+                    Type::Number,
+                    Value::number(75),
+                    "Average memory utilisation, in percent (1-100), that scaling keeps the service at. Default `75`.",
+                ),
+            ],
+            "Task count autoscaling with CPU and memory target tracking. Defaults: 2 to 10 tasks, 60 % CPU, 75 % memory.",
+        ),
+        Attribute::with_default(
+            "log_retention_days",
+            Type::Number,
+            Value::number(30),
+            "Days CloudWatch keeps the container logs: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653. Default `30`.",
+        ),
+        Attribute::with_default(
+            "wait_for_steady_state",
+            Type::Bool,
+            Value::bool(true),
+            "Wait until each deployment finishes. A deployment the circuit breaker rolls back then fails the apply, with the service's events. Default `true`.",
+        ),
+        Attribute::optional(
+            "task_role_policy_json",
+            Type::String,
+            "IAM policy document (JSON) granting the application's own AWS permissions, attached to the task role.",
+        ),
+        Attribute::optional(
+            "tags",
+            Type::map(Type::String),
+            "Tags for every object the service creates (propagated to its tasks), merged over the provider's `default_tags`.",
+        ),
+        Attribute::computed(
+            "tags_all",
+            Type::map(Type::String),
+            "All tags applied to the service's objects: the provider's `default_tags` merged with `tags`.",
+        ),
+        Attribute::computed("id", Type::String, "`<cluster>/<name>`; also the import ID."),
+        Attribute::computed("arn", Type::String, "ARN of the ECS service."),
+        Attribute::computed("url", Type::String, "`https://<domain_name>`."),
+        Attribute::computed(
+            "task_definition_arn",
+            Type::String,
+            "ARN of the task definition revision the service runs.",
+        )
+        .changes_with(TASK_DEFINITION_INPUTS),
+        Attribute::computed("target_group_arn", Type::String, "ARN of the service's target group."),
+        Attribute::computed(
+            "listener_rule_arn",
+            Type::String,
+            "ARN of the host-header rule on the cluster's HTTPS listener.",
+        ),
+        Attribute::computed(
+            "execution_role_arn",
+            Type::String,
+            "ARN of the task execution role (image pull, logs, the listed secrets).",
+        ),
+        Attribute::computed("task_role_arn", Type::String, "ARN of the role the application runs with."),
+        Attribute::computed(
+            "log_group_name",
+            Type::String,
+            "CloudWatch log group of the containers, `/ecs/<cluster>/<name>`.",
+        ),
+    ],
+}
+});

@@ -1,0 +1,402 @@
+//! Offline checks shared by the provider block and the resources. Each one reports on the exact
+//! attribute path and ignores unknown values.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::LazyLock;
+
+use ecsprod_cty::Path;
+use regex_lite::Regex;
+
+use super::fields::Field;
+use crate::protocol::diag::Diagnostics;
+
+fn re(pattern: &str) -> Regex {
+    // The patterns are constants in this file, covered by the tests below.
+    Regex::new(pattern).unwrap_or_else(|e| panic!("invalid built-in pattern {pattern:?}: {e}"))
+}
+
+pub fn at(name: &str) -> Path {
+    Path::root().attr(name)
+}
+
+/// An integer within `min..=max`.
+pub fn int_range(d: &mut Diagnostics, path: Path, v: &Field<i64>, min: i64, max: i64, what: &str) {
+    if let Field::Known(n) = v
+        && (*n < min || *n > max)
+    {
+        d.error_at(
+            path,
+            format!("Invalid {what}"),
+            format!("{what} must be between {min} and {max}; got {n}."),
+        );
+    }
+}
+
+/// A whole number (Terraform numbers may carry fractions).
+pub fn whole(d: &mut Diagnostics, path: Path, v: &Field<f64>, what: &str) {
+    if let Field::Known(n) = v
+        && n.fract() != 0.0
+    {
+        d.error_at(
+            path,
+            format!("Invalid {what}"),
+            format!("{what} must be a whole number; got {n}."),
+        );
+    }
+}
+
+pub fn one_of(d: &mut Diagnostics, path: Path, v: &Field<String>, allowed: &[&str], what: &str) {
+    if let Field::Known(s) = v
+        && !allowed.contains(&s.as_str())
+    {
+        d.error_at(
+            path,
+            format!("Unsupported {what}"),
+            format!(
+                "{s:?} is not a valid {what}. Use one of: {}.",
+                allowed.join(", ")
+            ),
+        );
+    }
+}
+
+pub fn matches(
+    d: &mut Diagnostics,
+    path: Path,
+    v: &Field<String>,
+    pattern: &Regex,
+    summary: &str,
+    rule: &str,
+) {
+    if let Field::Known(s) = v
+        && !pattern.is_match(s)
+    {
+        d.error_at(path, summary, format!("{s:?} is not valid: {rule}"));
+    }
+}
+
+/// A parsed ARN.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Arn<'a> {
+    pub partition: &'a str,
+    pub service: &'a str,
+    pub region: &'a str,
+    pub account: &'a str,
+    pub resource: &'a str,
+}
+
+static PARTITION: LazyLock<Regex> = LazyLock::new(|| re(r"^aws(-cn|-us-gov|-iso|-iso-[a-z])?$"));
+static REGION: LazyLock<Regex> = LazyLock::new(|| re(r"^[a-z]{2}(-[a-z]+)+-[0-9]+$"));
+static ACCOUNT: LazyLock<Regex> = LazyLock::new(|| re(r"^[0-9]{12}$"));
+
+pub fn parse_arn(s: &str) -> Option<Arn<'_>> {
+    let mut parts = s.splitn(6, ':');
+    if parts.next()? != "arn" {
+        return None;
+    }
+    let arn = Arn {
+        partition: parts.next()?,
+        service: parts.next()?,
+        region: parts.next()?,
+        account: parts.next()?,
+        resource: parts.next()?,
+    };
+    let ok = PARTITION.is_match(arn.partition)
+        && !arn.service.is_empty()
+        && (arn.region.is_empty() || REGION.is_match(arn.region))
+        && (arn.account.is_empty() || ACCOUNT.is_match(arn.account))
+        && !arn.resource.is_empty();
+    ok.then_some(arn)
+}
+
+/// The kinds of ARN the provider accepts, each with its resource syntax.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArnKind {
+    AcmCertificate,
+    KmsKey,
+    IamRole,
+    SsmParameter,
+    SecretsManagerSecret,
+}
+
+static UUID: LazyLock<Regex> = LazyLock::new(|| re(r"^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$"));
+static KMS_KEY: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"^(key/([0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}|mrk-[0-9a-f]{32})|alias/[A-Za-z0-9/_-]{1,250})$",
+    )
+});
+static IAM_ROLE: LazyLock<Regex> =
+    LazyLock::new(|| re(r"^role/([\x21-\x7e]*/)?[A-Za-z0-9+=,.@_-]{1,64}$"));
+static SSM_PARAM: LazyLock<Regex> = LazyLock::new(|| re(r"^parameter/[A-Za-z0-9_.\-/]{1,2047}$"));
+/// `secret:<name>-<6 random chars>` optionally followed by `:<json-key>:<version-stage>:<version-id>`.
+static SECRET: LazyLock<Regex> =
+    LazyLock::new(|| re(r"^secret:[A-Za-z0-9/_+=.@-]{1,512}-[A-Za-z0-9]{6}(:[^:]*:[^:]*:[^:]*)?$"));
+
+impl ArnKind {
+    fn service(self) -> &'static str {
+        match self {
+            ArnKind::AcmCertificate => "acm",
+            ArnKind::KmsKey => "kms",
+            ArnKind::IamRole => "iam",
+            ArnKind::SsmParameter => "ssm",
+            ArnKind::SecretsManagerSecret => "secretsmanager",
+        }
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            ArnKind::AcmCertificate => {
+                "an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>)"
+            }
+            ArnKind::KmsKey => {
+                "a KMS key or alias ARN (arn:aws:kms:<region>:<account>:key/<id> or …:alias/<name>)"
+            }
+            ArnKind::IamRole => "an IAM role ARN (arn:aws:iam::<account>:role/<name>)",
+            ArnKind::SsmParameter => {
+                "an SSM parameter ARN (arn:aws:ssm:<region>:<account>:parameter/<name>)"
+            }
+            ArnKind::SecretsManagerSecret => {
+                "a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>-<suffix>, optionally followed by :<json-key>:<version-stage>:<version-id>)"
+            }
+        }
+    }
+
+    /// Whether `s` is an ARN of this kind.
+    pub fn accepts(self, s: &str) -> bool {
+        let Some(arn) = parse_arn(s) else {
+            return false;
+        };
+        if arn.service != self.service() || arn.account.is_empty() {
+            return false;
+        }
+        let regional = !arn.region.is_empty();
+        match self {
+            ArnKind::AcmCertificate => {
+                regional
+                    && arn
+                        .resource
+                        .strip_prefix("certificate/")
+                        .is_some_and(|id| UUID.is_match(id))
+            }
+            ArnKind::KmsKey => regional && KMS_KEY.is_match(arn.resource),
+            ArnKind::IamRole => !regional && IAM_ROLE.is_match(arn.resource),
+            ArnKind::SsmParameter => regional && SSM_PARAM.is_match(arn.resource),
+            ArnKind::SecretsManagerSecret => regional && SECRET.is_match(arn.resource),
+        }
+    }
+}
+
+pub fn arn(d: &mut Diagnostics, path: Path, v: &Field<String>, kinds: &[ArnKind], what: &str) {
+    if let Field::Known(s) = v
+        && !kinds.iter().any(|k| k.accepts(s))
+    {
+        let expected: Vec<_> = kinds.iter().map(|k| k.describe()).collect();
+        d.error_at(
+            path,
+            format!("Invalid {what}"),
+            format!("{s:?} is not {}.", expected.join(" or ")),
+        );
+    }
+}
+
+static HOST_LABEL: LazyLock<Regex> = LazyLock::new(|| re(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"));
+
+/// A DNS host name: lower-case labels of letters, digits and hyphens, at least two labels,
+/// optionally starting with a `*.` wildcard.
+pub fn domain_name(d: &mut Diagnostics, path: Path, v: &Field<String>) {
+    let Field::Known(s) = v else { return };
+    let name = s.strip_suffix('.').unwrap_or(s);
+    let name = name.strip_prefix("*.").unwrap_or(name);
+    let labels: Vec<&str> = name.split('.').collect();
+    let problem = if s.len() > 253 {
+        Some("it is longer than 253 characters")
+    } else if labels.len() < 2 {
+        Some("it needs at least two labels, such as app.example.com")
+    } else if s.chars().any(|c| c.is_ascii_uppercase()) {
+        Some("use lower-case letters")
+    } else if !labels.iter().all(|l| HOST_LABEL.is_match(l)) {
+        Some("each label is 1-63 letters, digits or hyphens and cannot start or end with a hyphen")
+    } else if labels
+        .last()
+        .is_some_and(|tld| tld.chars().all(|c| c.is_ascii_digit()))
+    {
+        Some("the last label cannot be numeric")
+    } else {
+        None
+    };
+    if let Some(problem) = problem {
+        d.error_at(
+            path,
+            "Invalid domain name",
+            format!("{s:?} is not a valid host name: {problem}."),
+        );
+    }
+}
+
+/// A list with at least `min` elements, each matching `pattern`, without duplicates.
+#[allow(clippy::too_many_arguments)]
+pub fn id_list(
+    d: &mut Diagnostics,
+    path: Path,
+    v: &Field<Vec<Field<String>>>,
+    min: usize,
+    max: usize,
+    pattern: &Regex,
+    what: &str,
+    rule: &str,
+) {
+    let Field::Known(items) = v else { return };
+    if items.len() < min || items.len() > max {
+        d.error_at(
+            path.clone(),
+            format!("Wrong number of {what}"),
+            format!("Give between {min} and {max} {what}; got {}.", items.len()),
+        );
+    }
+    let mut seen = BTreeSet::new();
+    for (i, item) in items.iter().enumerate() {
+        let Field::Known(s) = item else { continue };
+        let item_path = path.index(i as i64);
+        if !pattern.is_match(s) {
+            d.error_at(
+                item_path,
+                format!("Invalid entry in {what}"),
+                format!("{s:?} is not valid: {rule}"),
+            );
+        } else if !seen.insert(s.clone()) {
+            d.error_at(
+                item_path,
+                format!("Duplicate entry in {what}"),
+                format!("{s:?} is listed more than once."),
+            );
+        }
+    }
+}
+
+static TAG_KEY: LazyLock<Regex> = LazyLock::new(|| re(r"^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$"));
+static TAG_VALUE: LazyLock<Regex> = LazyLock::new(|| re(r"^[\p{L}\p{Z}\p{N}_.:/=+\-@]{0,256}$"));
+
+/// AWS tag rules: at most 50, keys 1-128 and values 0-256 characters of letters, digits,
+/// spaces and `_ . : / = + - @`; the `aws:` prefix is reserved.
+pub fn tags(d: &mut Diagnostics, path: Path, v: &Field<BTreeMap<String, Field<String>>>) {
+    let Field::Known(map) = v else { return };
+    if map.len() > 50 {
+        d.error_at(
+            path.clone(),
+            "Too many tags",
+            format!("AWS allows at most 50 tags per object; got {}.", map.len()),
+        );
+    }
+    for (k, value) in map {
+        let p = path.key(k.clone());
+        if k.to_ascii_lowercase().starts_with("aws:") {
+            d.error_at(
+                p,
+                "Reserved tag key",
+                format!("{k:?}: keys starting with \"aws:\" are reserved for AWS."),
+            );
+        } else if !TAG_KEY.is_match(k) {
+            d.error_at(
+                p,
+                "Invalid tag key",
+                format!("{k:?} must be 1-128 letters, digits, spaces or _ . : / = + - @."),
+            );
+        } else if let Field::Known(s) = value
+            && !TAG_VALUE.is_match(s)
+        {
+            d.error_at(
+                p,
+                "Invalid tag value",
+                format!(
+                    "The value of {k:?} must be at most 256 letters, digits, spaces or _ . : / = + - @."
+                ),
+            );
+        }
+    }
+}
+
+pub static SUBNET_ID: LazyLock<Regex> =
+    LazyLock::new(|| re(r"^subnet-([0-9a-f]{8}|[0-9a-f]{17})$"));
+pub static VPC_ID: LazyLock<Regex> = LazyLock::new(|| re(r"^vpc-([0-9a-f]{8}|[0-9a-f]{17})$"));
+pub static AMI_ID: LazyLock<Regex> = LazyLock::new(|| re(r"^ami-([0-9a-f]{8}|[0-9a-f]{17})$"));
+pub static INSTANCE_TYPE: LazyLock<Regex> = LazyLock::new(|| re(r"^[a-z][a-z0-9-]*\.[a-z0-9]+$"));
+pub static ENV_NAME: LazyLock<Regex> = LazyLock::new(|| re(r"^[A-Za-z_][A-Za-z0-9_]*$"));
+pub static URL: LazyLock<Regex> = LazyLock::new(|| re(r"^https?://[^\s/]+(/\S*)?$"));
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arn_kinds_accept_their_own_shapes_only() {
+        let cert =
+            "arn:aws:acm:ap-south-1:123456789012:certificate/0123abcd-0123-4567-89ab-0123456789ab";
+        assert!(ArnKind::AcmCertificate.accepts(cert));
+        assert!(!ArnKind::KmsKey.accepts(cert));
+        assert!(ArnKind::KmsKey.accepts(
+            "arn:aws:kms:ap-south-1:123456789012:key/0123abcd-0123-4567-89ab-0123456789ab"
+        ));
+        assert!(ArnKind::KmsKey.accepts("arn:aws:kms:ap-south-1:123456789012:alias/ebs"));
+        assert!(
+            ArnKind::SsmParameter
+                .accepts("arn:aws:ssm:ap-south-1:123456789012:parameter/app/db-url")
+        );
+        assert!(
+            ArnKind::SecretsManagerSecret
+                .accepts("arn:aws:secretsmanager:ap-south-1:123456789012:secret:app/db-AbC123")
+        );
+        assert!(ArnKind::SecretsManagerSecret.accepts(
+            "arn:aws:secretsmanager:ap-south-1:123456789012:secret:app/db-AbC123:password::"
+        ));
+        assert!(
+            !ArnKind::SecretsManagerSecret
+                .accepts("arn:aws:secretsmanager:ap-south-1:123456789012:secret:app/db")
+        );
+        assert!(ArnKind::IamRole.accepts("arn:aws:iam::123456789012:role/deploy"));
+        assert!(!ArnKind::IamRole.accepts("arn:aws:iam:ap-south-1:123456789012:role/deploy"));
+        assert!(!ArnKind::AcmCertificate.accepts("not-an-arn"));
+    }
+
+    #[test]
+    fn domain_names() {
+        let check = |s: &str| {
+            let mut d = Diagnostics::new();
+            domain_name(&mut d, at("d"), &Field::Known(s.to_owned()));
+            !d.has_errors()
+        };
+        assert!(check("app.example.com"));
+        assert!(check("*.example.com"));
+        assert!(!check("localhost"));
+        assert!(!check("-bad.example.com"));
+        assert!(!check("App.example.com"));
+        assert!(!check("a..b"));
+        assert!(!check("x.123"));
+    }
+
+    #[test]
+    fn unknown_values_are_never_judged() {
+        let mut d = Diagnostics::new();
+        int_range(&mut d, at("n"), &Field::Unknown, 1, 2, "n");
+        arn(&mut d, at("a"), &Field::Unknown, &[ArnKind::KmsKey], "a");
+        domain_name(&mut d, at("d"), &Field::Unknown);
+        assert!(d.is_empty());
+    }
+
+    #[test]
+    fn built_in_patterns_compile() {
+        for p in [
+            &SUBNET_ID,
+            &VPC_ID,
+            &AMI_ID,
+            &INSTANCE_TYPE,
+            &ENV_NAME,
+            &URL,
+        ] {
+            assert!(!p.as_str().is_empty());
+        }
+        assert!(SUBNET_ID.is_match("subnet-0123456789abcdef0"));
+        assert!(!SUBNET_ID.is_match("subnet-xyz"));
+        assert!(INSTANCE_TYPE.is_match("m6i.large"));
+        assert!(TAG_KEY.is_match("Team Name"));
+    }
+}
