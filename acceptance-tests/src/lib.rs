@@ -1,1 +1,230 @@
-//! Shared harness for the acceptance tests.
+//! Harness for the acceptance tests: each test gets its own working directory, writes HCL into
+//! it and runs the real Terraform CLI, which installs the provider from the local filesystem
+//! mirror (`make mirror`). Nothing is mocked.
+//!
+//! Environment (set by `make testacc`; defaults point into this repository):
+//! - `ECSPROD_TERRAFORM`: the Terraform executable (default `tools/terraform`);
+//! - `ECSPROD_MIRROR_RC`: the CLI configuration that installs from the mirror
+//!   (default `dist/terraformrc`).
+
+use std::collections::BTreeMap;
+use std::io::Read as _;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+/// The repository root.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from(".."))
+}
+
+fn setting(var: &str, default: &str) -> PathBuf {
+    std::env::var_os(var)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join(default))
+}
+
+/// The `terraform { required_providers }` block every fixture starts with.
+pub const REQUIRED_PROVIDERS: &str = r#"terraform {
+  required_providers {
+    ecsprod = {
+      source = "ecsprod/ecsprod"
+    }
+  }
+}
+"#;
+
+/// A TCP listener standing in for every AWS endpoint: it counts connection attempts, so a test
+/// can prove that no AWS call was made.
+pub struct AwsCanary {
+    pub url: String,
+    connections: Arc<AtomicUsize>,
+}
+
+impl AwsCanary {
+    pub fn start() -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind canary listener");
+        let url = format!("http://{}", listener.local_addr().expect("canary address"));
+        let connections = Arc::new(AtomicUsize::new(0));
+        let counter = connections.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                counter.fetch_add(1, Ordering::SeqCst);
+                // Read a little and drop the connection: any caller gets an error.
+                if let Ok(mut s) = stream {
+                    let mut buf = [0u8; 512];
+                    let _ = s.read(&mut buf);
+                }
+            }
+        });
+        Self { url, connections }
+    }
+
+    pub fn connections(&self) -> usize {
+        self.connections.load(Ordering::SeqCst)
+    }
+}
+
+/// The outcome of one Terraform command.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+    pub seconds: f64,
+}
+
+impl Run {
+    fn from_output(out: Output, seconds: f64) -> Self {
+        Self {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            seconds,
+        }
+    }
+
+    /// Panics with the full output unless the command exited 0.
+    pub fn success(self) -> Self {
+        assert_eq!(
+            self.code, 0,
+            "terraform failed (exit {}):\n--- stdout\n{}\n--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        );
+        self
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "terraform did not print JSON ({e}):\n{}\n{}",
+                self.stdout, self.stderr
+            )
+        })
+    }
+}
+
+/// A Terraform working directory with its own environment.
+pub struct Workdir {
+    dir: tempfile::TempDir,
+    terraform: PathBuf,
+    env: BTreeMap<String, String>,
+    pub canary: AwsCanary,
+}
+
+impl Workdir {
+    pub fn new() -> Self {
+        let terraform = setting("ECSPROD_TERRAFORM", "tools/terraform");
+        let rc = setting("ECSPROD_MIRROR_RC", "dist/terraformrc");
+        assert!(
+            rc.exists(),
+            "{} is missing: run `make mirror` (or `make testacc`) first",
+            rc.display()
+        );
+        let canary = AwsCanary::start();
+        let mut env = BTreeMap::new();
+        env.insert("TF_CLI_CONFIG_FILE".into(), rc.display().to_string());
+        env.insert("TF_IN_AUTOMATION".into(), "1".into());
+        env.insert("CHECKPOINT_DISABLE".into(), "1".into());
+        env.insert("AWS_ENDPOINT_URL".into(), canary.url.clone());
+        env.insert("AWS_REGION".into(), "ap-south-1".into());
+        env.insert("AWS_ACCESS_KEY_ID".into(), "AKIAIOSFODNN7EXAMPLE".into());
+        env.insert(
+            "AWS_SECRET_ACCESS_KEY".into(),
+            "acceptance-test-secret".into(),
+        );
+        Self {
+            dir: tempfile::Builder::new()
+                .prefix("ecsprod-acc-")
+                .tempdir()
+                .expect("temporary directory"),
+            terraform,
+            env,
+            canary,
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn set_env(&mut self, key: &str, value: &str) {
+        self.env.insert(key.to_owned(), value.to_owned());
+    }
+
+    /// Writes a file (relative to the working directory), creating folders.
+    pub fn write(&self, name: &str, content: &str) -> &Self {
+        let path = self.dir.path().join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("create fixture folder");
+        }
+        std::fs::write(&path, content).expect("write fixture");
+        self
+    }
+
+    /// Copies a folder of the repository (such as an example) into the working directory.
+    pub fn copy_from_repo(&self, folder: &str) -> &Self {
+        copy_dir(&repo_root().join(folder), self.dir.path());
+        self
+    }
+
+    /// Runs `terraform <args>` in the working directory.
+    pub fn run(&self, args: &[&str]) -> Run {
+        self.run_with(args, &[])
+    }
+
+    pub fn run_with(&self, args: &[&str], extra_env: &[(&str, &str)]) -> Run {
+        let mut cmd = Command::new(&self.terraform);
+        cmd.args(args).current_dir(self.dir.path());
+        for var in ["TF_LOG", "TF_LOG_PATH", "TF_LOG_PROVIDER", "TF_LOG_CORE"] {
+            cmd.env_remove(var);
+        }
+        cmd.envs(&self.env);
+        cmd.envs(extra_env.iter().copied());
+        let start = Instant::now();
+        let out = cmd.output().expect("run terraform");
+        Run::from_output(out, start.elapsed().as_secs_f64())
+    }
+
+    pub fn init(&self) -> Run {
+        self.run(&["init", "-input=false", "-no-color"]).success()
+    }
+
+    /// `terraform validate -json`, whatever its exit code.
+    pub fn validate_json(&self) -> serde_json::Value {
+        self.run(&["validate", "-json", "-no-color"]).json()
+    }
+}
+
+impl Default for Workdir {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create folder");
+    for entry in std::fs::read_dir(from).unwrap_or_else(|e| panic!("read {}: {e}", from.display()))
+    {
+        let entry = entry.expect("folder entry");
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy file");
+        }
+    }
+}
+
+/// The 1-based line of `needle` in `text` (first occurrence).
+pub fn line_of(text: &str, needle: &str) -> Option<u64> {
+    text.lines()
+        .position(|l| l.contains(needle))
+        .map(|i| i as u64 + 1)
+}

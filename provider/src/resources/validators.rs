@@ -273,8 +273,20 @@ pub fn id_list(
     }
 }
 
-static TAG_KEY: LazyLock<Regex> = LazyLock::new(|| re(r"^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$"));
-static TAG_VALUE: LazyLock<Regex> = LazyLock::new(|| re(r"^[\p{L}\p{Z}\p{N}_.:/=+\-@]{0,256}$"));
+/// Characters AWS allows in tag keys and values: Unicode letters, digits and spaces, and
+/// `_ . : / = + - @`.
+fn tag_chars_ok(s: &str) -> bool {
+    s.chars()
+        .all(|c| c.is_alphanumeric() || c == ' ' || "_.:/=+-@".contains(c))
+}
+
+fn tag_key_ok(k: &str) -> bool {
+    (1..=128).contains(&k.chars().count()) && tag_chars_ok(k)
+}
+
+fn tag_value_ok(v: &str) -> bool {
+    v.chars().count() <= 256 && tag_chars_ok(v)
+}
 
 /// AWS tag rules: at most 50, keys 1-128 and values 0-256 characters of letters, digits,
 /// spaces and `_ . : / = + - @`; the `aws:` prefix is reserved.
@@ -295,14 +307,14 @@ pub fn tags(d: &mut Diagnostics, path: Path, v: &Field<BTreeMap<String, Field<St
                 "Reserved tag key",
                 format!("{k:?}: keys starting with \"aws:\" are reserved for AWS."),
             );
-        } else if !TAG_KEY.is_match(k) {
+        } else if !tag_key_ok(k) {
             d.error_at(
                 p,
                 "Invalid tag key",
                 format!("{k:?} must be 1-128 letters, digits, spaces or _ . : / = + - @."),
             );
         } else if let Field::Known(s) = value
-            && !TAG_VALUE.is_match(s)
+            && !tag_value_ok(s)
         {
             d.error_at(
                 p,
@@ -397,6 +409,10 @@ mod tests {
         assert!(SUBNET_ID.is_match("subnet-0123456789abcdef0"));
         assert!(!SUBNET_ID.is_match("subnet-xyz"));
         assert!(INSTANCE_TYPE.is_match("m6i.large"));
-        assert!(TAG_KEY.is_match("Team Name"));
+        assert!(tag_key_ok("Team Name"));
+        assert!(tag_key_ok("Équipe"));
+        assert!(!tag_key_ok("bad#key"));
+        assert!(!tag_key_ok(""));
+        assert!(tag_value_ok(""));
     }
 }

@@ -1,0 +1,2 @@
+# A service is imported as <cluster name>/<service name>.
+terraform import ecsprod_service.api prod/api

@@ -1,0 +1,28 @@
+resource "ecsprod_service" "api" {
+  cluster        = ecsprod_cluster.main.id
+  name           = "api"
+  image          = "public.ecr.aws/nginx/nginx:1.27"
+  container_port = 8080
+  domain_name    = "api.example.com"
+  zone_id        = "Z0123456789ABCDEFGHIJ"
+
+  cpu    = 512
+  memory = 1024
+
+  environment = {
+    LOG_LEVEL = "info"
+  }
+
+  # Passed to ECS by ARN: the provider never reads the values.
+  secrets = {
+    DATABASE_URL = "arn:aws:ssm:eu-west-1:123456789012:parameter/prod/api/database-url"
+    API_TOKEN    = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/api/token-Ab12Cd"
+  }
+
+  health_check_path = "/healthz"
+
+  autoscaling = {
+    min_capacity = 2
+    max_capacity = 20
+  }
+}
