@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use crate::error::{DecodeError, EncodeError};
 use crate::number::Number;
 use crate::path::PathStep;
-use crate::types::Type;
+use crate::types::{ObjectType, Type};
 use crate::value::{Value, canonicalize_set};
 
 /// The deepest nesting of JSON arrays/objects the decoder accepts.
@@ -30,8 +30,8 @@ pub fn encode(v: &Value, t: &Type) -> Result<Vec<u8>, EncodeError> {
 
 /// Decodes a value of type `t` from JSON text.
 pub fn decode(bytes: &[u8], t: &Type) -> Result<Value, DecodeError> {
-    let text =
-        std::str::from_utf8(bytes).map_err(|_| DecodeError::new("JSON input is not valid UTF-8"))?;
+    let text = std::str::from_utf8(bytes)
+        .map_err(|_| DecodeError::new("JSON input is not valid UTF-8"))?;
     let mut p = Parser {
         s: text,
         b: text.as_bytes(),
@@ -78,61 +78,27 @@ pub(crate) fn write_json_string(out: &mut Vec<u8>, s: &str) {
 }
 
 fn encode_value(out: &mut Vec<u8>, v: &Value, t: &Type) -> Result<(), EncodeError> {
-    match v {
-        Value::Unknown(_) => {
-            return Err(EncodeError::new("value is not known (JSON cannot hold unknowns)"));
-        }
-        Value::Null => {
-            out.extend_from_slice(b"null");
-            return Ok(());
-        }
-        _ => {}
-    }
-    if *t == Type::Dynamic {
-        let Value::Dynamic(inner_t, inner) = v else {
-            return Err(EncodeError::new(format!(
-                "a known {} at a dynamic-typed position must be a Value::Dynamic carrying its type",
-                v.kind()
-            )));
-        };
-        if *inner_t == Type::Dynamic {
-            return Err(EncodeError::new(
-                "Value::Dynamic must carry a concrete type, not dynamic",
-            ));
-        }
-        out.extend_from_slice(b"{\"value\":");
-        encode_value(out, inner, inner_t)?;
-        out.extend_from_slice(b",\"type\":");
-        out.extend_from_slice(&inner_t.to_json_bytes());
-        out.push(b'}');
-        return Ok(());
-    }
+    // Each shape has its own function so that the recursion's stack frames stay small.
     match (v, t) {
+        (Value::Unknown(_), _) => Err(EncodeError::new(
+            "value is not known (JSON cannot hold unknowns)",
+        )),
+        (Value::Null, _) => {
+            out.extend_from_slice(b"null");
+            Ok(())
+        }
+        (v, Type::Dynamic) => encode_dynamic(out, v),
         (Value::Bool(b), Type::Bool) => {
             out.extend_from_slice(if *b { b"true" } else { b"false" });
             Ok(())
         }
-        (Value::Number(n), Type::Number) => {
-            if !n.is_finite() || n.is_nan() {
-                return Err(EncodeError::new(format!("{n} cannot be written as JSON")));
-            }
-            out.extend_from_slice(n.to_string().as_bytes());
-            Ok(())
-        }
+        (Value::Number(n), Type::Number) => encode_number(out, n),
         (Value::String(s), Type::String) => {
             write_json_string(out, s);
             Ok(())
         }
         (Value::List(vs), Type::List(e)) | (Value::Set(vs), Type::Set(e)) => {
-            out.push(b'[');
-            for (i, item) in vs.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                encode_value(out, item, e).map_err(|er| er.within(PathStep::Index(i as i64)))?;
-            }
-            out.push(b']');
-            Ok(())
+            encode_elements(out, vs.iter().map(|v| (v, &**e)))
         }
         (Value::Tuple(vs), Type::Tuple(ts)) => {
             if vs.len() != ts.len() {
@@ -142,51 +108,95 @@ fn encode_value(out: &mut Vec<u8>, v: &Value, t: &Type) -> Result<(), EncodeErro
                     vs.len()
                 )));
             }
-            out.push(b'[');
-            for (i, (item, et)) in vs.iter().zip(ts).enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                encode_value(out, item, et).map_err(|er| er.within(PathStep::Index(i as i64)))?;
-            }
-            out.push(b']');
-            Ok(())
+            encode_elements(out, vs.iter().zip(ts))
         }
-        (Value::Map(m), Type::Map(e)) => {
-            out.push(b'{');
-            for (i, (k, item)) in m.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                write_json_string(out, k);
-                out.push(b':');
-                encode_value(out, item, e).map_err(|er| er.within(PathStep::Key(k.clone())))?;
-            }
-            out.push(b'}');
-            Ok(())
-        }
-        (Value::Object(m), Type::Object(o)) => {
-            if let Some(extra) = m.keys().find(|k| !o.attrs.contains_key(*k)) {
-                return Err(EncodeError::new(format!("unsupported attribute {extra:?}")));
-            }
-            out.push(b'{');
-            for (i, (name, at)) in o.attrs.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                write_json_string(out, name);
-                out.push(b':');
-                match m.get(name) {
-                    Some(item) => encode_value(out, item, at)
-                        .map_err(|er| er.within(PathStep::Attr(name.clone())))?,
-                    None => out.extend_from_slice(b"null"),
-                }
-            }
-            out.push(b'}');
-            Ok(())
-        }
-        _ => Err(EncodeError::new(format!("expected {t}, got {}", v.kind()))),
+        (Value::Map(m), Type::Map(e)) => encode_map(out, m, e),
+        (Value::Object(m), Type::Object(o)) => encode_object(out, m, o),
+        (v, t) => Err(EncodeError::new(format!("expected {t}, got {}", v.kind()))),
     }
+}
+
+fn encode_number(out: &mut Vec<u8>, n: &Number) -> Result<(), EncodeError> {
+    if !n.is_finite() || n.is_nan() {
+        return Err(EncodeError::new(format!("{n} cannot be written as JSON")));
+    }
+    out.extend_from_slice(n.to_string().as_bytes());
+    Ok(())
+}
+
+fn encode_dynamic(out: &mut Vec<u8>, v: &Value) -> Result<(), EncodeError> {
+    let Value::Dynamic(inner_t, inner) = v else {
+        return Err(EncodeError::new(format!(
+            "a known {} at a dynamic-typed position must be a Value::Dynamic carrying its type",
+            v.kind()
+        )));
+    };
+    if *inner_t == Type::Dynamic {
+        return Err(EncodeError::new(
+            "Value::Dynamic must carry a concrete type, not dynamic",
+        ));
+    }
+    out.extend_from_slice(b"{\"value\":");
+    encode_value(out, inner, inner_t)?;
+    out.extend_from_slice(b",\"type\":");
+    out.extend_from_slice(&inner_t.to_json_bytes());
+    out.push(b'}');
+    Ok(())
+}
+
+fn encode_elements<'v>(
+    out: &mut Vec<u8>,
+    items: impl Iterator<Item = (&'v Value, &'v Type)>,
+) -> Result<(), EncodeError> {
+    out.push(b'[');
+    for (i, (item, et)) in items.enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        encode_value(out, item, et).map_err(|er| er.within(PathStep::Index(i as i64)))?;
+    }
+    out.push(b']');
+    Ok(())
+}
+
+fn encode_map(out: &mut Vec<u8>, m: &BTreeMap<String, Value>, e: &Type) -> Result<(), EncodeError> {
+    out.push(b'{');
+    for (i, (k, item)) in m.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        write_json_string(out, k);
+        out.push(b':');
+        encode_value(out, item, e).map_err(|er| er.within(PathStep::Key(k.clone())))?;
+    }
+    out.push(b'}');
+    Ok(())
+}
+
+fn encode_object(
+    out: &mut Vec<u8>,
+    m: &BTreeMap<String, Value>,
+    o: &ObjectType,
+) -> Result<(), EncodeError> {
+    if let Some(extra) = m.keys().find(|k| !o.attrs.contains_key(*k)) {
+        return Err(EncodeError::new(format!("unsupported attribute {extra:?}")));
+    }
+    out.push(b'{');
+    for (i, (name, at)) in o.attrs.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        write_json_string(out, name);
+        out.push(b':');
+        match m.get(name) {
+            Some(item) => {
+                encode_value(out, item, at).map_err(|er| er.within(PathStep::Attr(name.clone())))?
+            }
+            None => out.extend_from_slice(b"null"),
+        }
+    }
+    out.push(b'}');
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------
@@ -270,68 +280,72 @@ impl<'a> Parser<'a> {
             Some(b'f') => self.literal("false").map(|()| Json::Bool(false)),
             Some(b'"') => self.string().map(Json::String),
             Some(b'-' | b'0'..=b'9') => self.number().map(Json::Number),
-            Some(b'[') => {
-                if depth >= MAX_DEPTH {
-                    return Err(self.err("nested too deeply"));
-                }
-                self.pos += 1;
-                let mut items = Vec::new();
-                self.ws();
-                if self.peek() == Some(b']') {
+            Some(b'[') => self.array(depth),
+            Some(b'{') => self.object(depth),
+            Some(_) => Err(self.err("unexpected character")),
+        }
+    }
+
+    fn array(&mut self, depth: usize) -> Result<Json<'a>, DecodeError> {
+        if depth >= MAX_DEPTH {
+            return Err(self.err("nested too deeply"));
+        }
+        self.pos += 1;
+        let mut items = Vec::new();
+        self.ws();
+        if self.peek() == Some(b']') {
+            self.pos += 1;
+            return Ok(Json::Array(items));
+        }
+        loop {
+            self.ws();
+            items.push(self.value(depth + 1)?);
+            self.ws();
+            match self.peek() {
+                Some(b',') => self.pos += 1,
+                Some(b']') => {
                     self.pos += 1;
                     return Ok(Json::Array(items));
                 }
-                loop {
-                    self.ws();
-                    items.push(self.value(depth + 1)?);
-                    self.ws();
-                    match self.peek() {
-                        Some(b',') => self.pos += 1,
-                        Some(b']') => {
-                            self.pos += 1;
-                            return Ok(Json::Array(items));
-                        }
-                        _ => return Err(self.err("expected ',' or ']'")),
-                    }
-                }
+                _ => return Err(self.err("expected ',' or ']'")),
             }
-            Some(b'{') => {
-                if depth >= MAX_DEPTH {
-                    return Err(self.err("nested too deeply"));
-                }
-                self.pos += 1;
-                let mut members = Vec::new();
-                self.ws();
-                if self.peek() == Some(b'}') {
+        }
+    }
+
+    fn object(&mut self, depth: usize) -> Result<Json<'a>, DecodeError> {
+        if depth >= MAX_DEPTH {
+            return Err(self.err("nested too deeply"));
+        }
+        self.pos += 1;
+        let mut members = Vec::new();
+        self.ws();
+        if self.peek() == Some(b'}') {
+            self.pos += 1;
+            return Ok(Json::Object(members));
+        }
+        loop {
+            self.ws();
+            if self.peek() != Some(b'"') {
+                return Err(self.err("expected a string key"));
+            }
+            let k = self.string()?;
+            self.ws();
+            if self.peek() != Some(b':') {
+                return Err(self.err("expected ':'"));
+            }
+            self.pos += 1;
+            self.ws();
+            let v = self.value(depth + 1)?;
+            members.push((k, v));
+            self.ws();
+            match self.peek() {
+                Some(b',') => self.pos += 1,
+                Some(b'}') => {
                     self.pos += 1;
                     return Ok(Json::Object(members));
                 }
-                loop {
-                    self.ws();
-                    if self.peek() != Some(b'"') {
-                        return Err(self.err("expected a string key"));
-                    }
-                    let k = self.string()?;
-                    self.ws();
-                    if self.peek() != Some(b':') {
-                        return Err(self.err("expected ':'"));
-                    }
-                    self.pos += 1;
-                    self.ws();
-                    let v = self.value(depth + 1)?;
-                    members.push((k, v));
-                    self.ws();
-                    match self.peek() {
-                        Some(b',') => self.pos += 1,
-                        Some(b'}') => {
-                            self.pos += 1;
-                            return Ok(Json::Object(members));
-                        }
-                        _ => return Err(self.err("expected ',' or '}'")),
-                    }
-                }
+                _ => return Err(self.err("expected ',' or '}'")),
             }
-            Some(_) => Err(self.err("unexpected character")),
         }
     }
 
@@ -455,84 +469,39 @@ fn mismatch(t: &Type, j: &Json<'_>) -> DecodeError {
 }
 
 fn parse_number(text: &str) -> Result<Number, DecodeError> {
-    text.parse::<Number>()
-        .map_err(|e| DecodeError::new(format!("a number is required: {e}")))
+    let n = text
+        .parse::<Number>()
+        .map_err(|e| DecodeError::new(format!("a number is required: {e}")))?;
+    if !n.is_finite() {
+        return Err(DecodeError::new(
+            "a number is required: JSON numbers are finite",
+        ));
+    }
+    Ok(n)
 }
 
 fn to_value(j: &Json<'_>, t: &Type) -> Result<Value, DecodeError> {
-    if let Json::Null = j {
-        return Ok(Value::Null);
-    }
-    match t {
-        Type::Dynamic => {
-            let Json::Object(members) = j else {
-                return Err(DecodeError::new(format!(
-                    "expected a dynamic value ({{\"value\": .., \"type\": ..}}), got {}",
-                    j.kind()
-                )));
-            };
-            let (mut ty, mut val) = (None, None);
-            for (k, v) in members {
-                let slot = match k.as_str() {
-                    "type" => &mut ty,
-                    "value" => &mut val,
-                    other => {
-                        return Err(DecodeError::new(format!(
-                            "unexpected key {other:?} in a dynamic value"
-                        )));
-                    }
-                };
-                if slot.replace(v).is_some() {
-                    return Err(DecodeError::new(format!("duplicate {k:?} in a dynamic value")));
-                }
-            }
-            let ty = ty.ok_or_else(|| DecodeError::new("a dynamic value has no \"type\""))?;
-            let ty = Type::from_json(&ty.to_serde())?;
-            let inner = match val {
-                Some(v) => to_value(v, &ty)?,
-                None => Value::Null,
-            };
-            if ty == Type::Dynamic {
-                return Ok(inner);
-            }
-            Ok(Value::Dynamic(ty, Box::new(inner)))
+    // Each shape has its own function so that the recursion's stack frames stay small.
+    match (t, j) {
+        (_, Json::Null) => Ok(Value::Null),
+        (Type::Dynamic, j) => dynamic_value(j),
+        (Type::String, Json::String(s)) => Ok(Value::String(s.clone())),
+        (Type::String, Json::Number(n)) => Ok(Value::String((*n).to_owned())),
+        (Type::String, Json::Bool(b)) => Ok(Value::String(b.to_string())),
+        (Type::Number, Json::Number(n)) => parse_number(n).map(Value::Number),
+        (Type::Number, Json::String(s)) => parse_number(s).map(Value::Number),
+        (Type::Bool, Json::Bool(b)) => Ok(Value::Bool(*b)),
+        (Type::Bool, Json::String(s)) if s == "true" => Ok(Value::Bool(true)),
+        (Type::Bool, Json::String(s)) if s == "false" => Ok(Value::Bool(false)),
+        (Type::List(e), Json::Array(items)) => {
+            elements(items.iter().map(|j| (j, &**e))).map(Value::List)
         }
-        Type::String => match j {
-            Json::String(s) => Ok(Value::String(s.clone())),
-            Json::Number(n) => Ok(Value::String((*n).to_owned())),
-            Json::Bool(b) => Ok(Value::String(b.to_string())),
-            _ => Err(mismatch(t, j)),
-        },
-        Type::Number => match j {
-            Json::Number(n) => parse_number(n).map(Value::Number),
-            Json::String(s) => parse_number(s).map(Value::Number),
-            _ => Err(mismatch(t, j)),
-        },
-        Type::Bool => match j {
-            Json::Bool(b) => Ok(Value::Bool(*b)),
-            Json::String(s) if s == "true" => Ok(Value::Bool(true)),
-            Json::String(s) if s == "false" => Ok(Value::Bool(false)),
-            _ => Err(mismatch(t, j)),
-        },
-        Type::List(e) | Type::Set(e) => {
-            let Json::Array(items) = j else {
-                return Err(mismatch(t, j));
-            };
-            let mut out = Vec::with_capacity(items.len());
-            for (i, item) in items.iter().enumerate() {
-                out.push(to_value(item, e).map_err(|er| er.within(PathStep::Index(i as i64)))?);
-            }
-            if let Type::Set(_) = t {
-                canonicalize_set(&mut out);
-                Ok(Value::Set(out))
-            } else {
-                Ok(Value::List(out))
-            }
+        (Type::Set(e), Json::Array(items)) => {
+            let mut out = elements(items.iter().map(|j| (j, &**e)))?;
+            canonicalize_set(&mut out);
+            Ok(Value::Set(out))
         }
-        Type::Tuple(ts) => {
-            let Json::Array(items) = j else {
-                return Err(mismatch(t, j));
-            };
+        (Type::Tuple(ts), Json::Array(items)) => {
             if items.len() != ts.len() {
                 return Err(DecodeError::new(format!(
                     "a tuple of {} elements is required ({} given)",
@@ -540,47 +509,89 @@ fn to_value(j: &Json<'_>, t: &Type) -> Result<Value, DecodeError> {
                     items.len()
                 )));
             }
-            let mut out = Vec::with_capacity(items.len());
-            for (i, (item, et)) in items.iter().zip(ts).enumerate() {
-                out.push(to_value(item, et).map_err(|er| er.within(PathStep::Index(i as i64)))?);
-            }
-            Ok(Value::Tuple(out))
+            elements(items.iter().zip(ts)).map(Value::Tuple)
         }
-        Type::Map(e) => {
-            let Json::Object(members) = j else {
-                return Err(mismatch(t, j));
-            };
-            let mut m = BTreeMap::new();
-            for (k, v) in members {
-                if m.contains_key(k) {
-                    return Err(DecodeError::new("duplicate map key").within(PathStep::Key(k.clone())));
-                }
-                let v = to_value(v, e).map_err(|er| er.within(PathStep::Key(k.clone())))?;
-                m.insert(k.clone(), v);
-            }
-            Ok(Value::Map(m))
+        (Type::Map(e), Json::Object(members)) => map_value(members, e),
+        (Type::Object(o), Json::Object(members)) => object_value(members, o),
+        (t, j) => Err(mismatch(t, j)),
+    }
+}
+
+fn elements<'j, 'a: 'j>(
+    items: impl Iterator<Item = (&'j Json<'a>, &'j Type)>,
+) -> Result<Vec<Value>, DecodeError> {
+    let mut out = Vec::with_capacity(items.size_hint().0);
+    for (i, (item, et)) in items.enumerate() {
+        out.push(to_value(item, et).map_err(|er| er.within(PathStep::Index(i as i64)))?);
+    }
+    Ok(out)
+}
+
+fn map_value(members: &[(String, Json<'_>)], e: &Type) -> Result<Value, DecodeError> {
+    let mut m = BTreeMap::new();
+    for (k, v) in members {
+        if m.contains_key(k) {
+            return Err(DecodeError::new("duplicate map key").within(PathStep::Key(k.clone())));
         }
-        Type::Object(o) => {
-            let Json::Object(members) = j else {
-                return Err(mismatch(t, j));
-            };
-            let mut m = BTreeMap::new();
-            for (k, v) in members {
-                let Some(at) = o.attrs.get(k) else {
-                    return Err(DecodeError::new("unsupported attribute").within(PathStep::Attr(k.clone())));
-                };
-                if m.contains_key(k) {
-                    return Err(DecodeError::new("duplicate attribute").within(PathStep::Attr(k.clone())));
-                }
-                let v = to_value(v, at).map_err(|er| er.within(PathStep::Attr(k.clone())))?;
-                m.insert(k.clone(), v);
-            }
-            for name in o.attrs.keys() {
-                if !m.contains_key(name) {
-                    m.insert(name.clone(), Value::Null);
-                }
-            }
-            Ok(Value::Object(m))
+        let v = to_value(v, e).map_err(|er| er.within(PathStep::Key(k.clone())))?;
+        m.insert(k.clone(), v);
+    }
+    Ok(Value::Map(m))
+}
+
+fn object_value(members: &[(String, Json<'_>)], o: &ObjectType) -> Result<Value, DecodeError> {
+    let mut m = BTreeMap::new();
+    for (k, v) in members {
+        let Some(at) = o.attrs.get(k) else {
+            return Err(DecodeError::new("unsupported attribute").within(PathStep::Attr(k.clone())));
+        };
+        if m.contains_key(k) {
+            return Err(DecodeError::new("duplicate attribute").within(PathStep::Attr(k.clone())));
+        }
+        let v = to_value(v, at).map_err(|er| er.within(PathStep::Attr(k.clone())))?;
+        m.insert(k.clone(), v);
+    }
+    for name in o.attrs.keys() {
+        if !m.contains_key(name) {
+            m.insert(name.clone(), Value::Null);
         }
     }
+    Ok(Value::Object(m))
+}
+
+fn dynamic_value(j: &Json<'_>) -> Result<Value, DecodeError> {
+    let Json::Object(members) = j else {
+        return Err(DecodeError::new(format!(
+            "expected a dynamic value ({{\"value\": .., \"type\": ..}}), got {}",
+            j.kind()
+        )));
+    };
+    let (mut ty, mut val) = (None, None);
+    for (k, v) in members {
+        let slot = match k.as_str() {
+            "type" => &mut ty,
+            "value" => &mut val,
+            other => {
+                return Err(DecodeError::new(format!(
+                    "unexpected key {other:?} in a dynamic value"
+                )));
+            }
+        };
+        if slot.replace(v).is_some() {
+            return Err(DecodeError::new(format!(
+                "duplicate {k:?} in a dynamic value"
+            )));
+        }
+    }
+    let ty = ty.ok_or_else(|| DecodeError::new("a dynamic value has no \"type\""))?;
+    let ty = Type::from_json(&ty.to_serde())?;
+    let inner = match val {
+        Some(v) => to_value(v, &ty)?,
+        None => Value::Null,
+    };
+    if ty == Type::Dynamic {
+        // {"type": "dynamic", "value": v} says nothing more than v at a dynamic position.
+        return Ok(inner);
+    }
+    Ok(Value::Dynamic(ty, Box::new(inner)))
 }

@@ -22,7 +22,7 @@ use rmp::Marker;
 use crate::error::{DecodeError, EncodeError};
 use crate::number::{Number, Wire};
 use crate::path::PathStep;
-use crate::types::Type;
+use crate::types::{ObjectType, Type};
 use crate::value::{Refinements, Value, canonicalize_set};
 
 /// The deepest nesting of arrays/maps the decoder accepts.
@@ -70,7 +70,8 @@ pub fn decode(bytes: &[u8], t: &Type) -> Result<Value, DecodeError> {
 // Encoding
 
 fn wr<T, E>(r: Result<T, E>) -> Result<(), EncodeError> {
-    r.map(|_| ()).map_err(|_| EncodeError::new("failed to write msgpack"))
+    r.map(|_| ())
+        .map_err(|_| EncodeError::new("failed to write msgpack"))
 }
 
 fn len_u32(n: usize) -> Result<u32, EncodeError> {
@@ -78,80 +79,100 @@ fn len_u32(n: usize) -> Result<u32, EncodeError> {
 }
 
 fn encode_value(out: &mut Vec<u8>, v: &Value, t: &Type) -> Result<(), EncodeError> {
-    match v {
-        Value::Unknown(r) => return write_unknown(out, r, t),
-        Value::Null => {
-            out.push(0xc0);
-            return Ok(());
-        }
-        _ => {}
-    }
-    if *t == Type::Dynamic {
-        let Value::Dynamic(inner_t, inner) = v else {
-            return Err(EncodeError::new(format!(
-                "a known {} at a dynamic-typed position must be a Value::Dynamic carrying its type",
-                v.kind()
-            )));
-        };
-        if *inner_t == Type::Dynamic {
-            return Err(EncodeError::new(
-                "Value::Dynamic must carry a concrete type, not dynamic",
-            ));
-        }
-        wr(rmp::encode::write_array_len(out, 2))?;
-        wr(rmp::encode::write_bin(out, &inner_t.to_json_bytes()))?;
-        return encode_value(out, inner, inner_t);
-    }
+    // Each shape has its own function so that the recursion's stack frames stay small.
     match (v, t) {
+        (Value::Unknown(r), t) => write_unknown(out, r, t),
+        (Value::Null, _) => {
+            out.push(0xc0);
+            Ok(())
+        }
+        (v, Type::Dynamic) => encode_dynamic(out, v),
         (Value::Bool(b), Type::Bool) => wr(rmp::encode::write_bool(out, *b)),
         (Value::Number(n), Type::Number) => write_number(out, n),
         (Value::String(s), Type::String) => wr(rmp::encode::write_str(out, s)),
         (Value::List(vs), Type::List(e)) | (Value::Set(vs), Type::Set(e)) => {
-            wr(rmp::encode::write_array_len(out, len_u32(vs.len())?))?;
-            for (i, item) in vs.iter().enumerate() {
-                encode_value(out, item, e).map_err(|er| er.within(PathStep::Index(i as i64)))?;
-            }
-            Ok(())
+            encode_elements(out, vs, e)
         }
-        (Value::Tuple(vs), Type::Tuple(ts)) => {
-            if vs.len() != ts.len() {
-                return Err(EncodeError::new(format!(
-                    "a tuple of {} elements is required ({} given)",
-                    ts.len(),
-                    vs.len()
-                )));
-            }
-            wr(rmp::encode::write_array_len(out, len_u32(vs.len())?))?;
-            for (i, (item, et)) in vs.iter().zip(ts).enumerate() {
-                encode_value(out, item, et).map_err(|er| er.within(PathStep::Index(i as i64)))?;
-            }
-            Ok(())
-        }
-        (Value::Map(m), Type::Map(e)) => {
-            wr(rmp::encode::write_map_len(out, len_u32(m.len())?))?;
-            for (k, item) in m {
-                wr(rmp::encode::write_str(out, k))?;
-                encode_value(out, item, e).map_err(|er| er.within(PathStep::Key(k.clone())))?;
-            }
-            Ok(())
-        }
-        (Value::Object(m), Type::Object(o)) => {
-            if let Some(extra) = m.keys().find(|k| !o.attrs.contains_key(*k)) {
-                return Err(EncodeError::new(format!("unsupported attribute {extra:?}")));
-            }
-            wr(rmp::encode::write_map_len(out, len_u32(o.attrs.len())?))?;
-            for (name, at) in &o.attrs {
-                wr(rmp::encode::write_str(out, name))?;
-                match m.get(name) {
-                    Some(item) => encode_value(out, item, at)
-                        .map_err(|er| er.within(PathStep::Attr(name.clone())))?,
-                    None => out.push(0xc0),
-                }
-            }
-            Ok(())
-        }
-        _ => Err(EncodeError::new(format!("expected {t}, got {}", v.kind()))),
+        (Value::Tuple(vs), Type::Tuple(ts)) => encode_tuple(out, vs, ts),
+        (Value::Map(m), Type::Map(e)) => encode_map(out, m, e),
+        (Value::Object(m), Type::Object(o)) => encode_object(out, m, o),
+        (v, t) => Err(encode_mismatch(v, t)),
     }
+}
+
+#[inline(never)]
+fn encode_mismatch(v: &Value, t: &Type) -> EncodeError {
+    EncodeError::new(format!("expected {t}, got {}", v.kind()))
+}
+
+fn encode_dynamic(out: &mut Vec<u8>, v: &Value) -> Result<(), EncodeError> {
+    let Value::Dynamic(inner_t, inner) = v else {
+        return Err(EncodeError::new(format!(
+            "a known {} at a dynamic-typed position must be a Value::Dynamic carrying its type",
+            v.kind()
+        )));
+    };
+    if *inner_t == Type::Dynamic {
+        return Err(EncodeError::new(
+            "Value::Dynamic must carry a concrete type, not dynamic",
+        ));
+    }
+    wr(rmp::encode::write_array_len(out, 2))?;
+    wr(rmp::encode::write_bin(out, &inner_t.to_json_bytes()))?;
+    encode_value(out, inner, inner_t)
+}
+
+fn encode_elements(out: &mut Vec<u8>, vs: &[Value], e: &Type) -> Result<(), EncodeError> {
+    wr(rmp::encode::write_array_len(out, len_u32(vs.len())?))?;
+    for (i, item) in vs.iter().enumerate() {
+        encode_value(out, item, e).map_err(|er| er.within(PathStep::Index(i as i64)))?;
+    }
+    Ok(())
+}
+
+fn encode_tuple(out: &mut Vec<u8>, vs: &[Value], ts: &[Type]) -> Result<(), EncodeError> {
+    if vs.len() != ts.len() {
+        return Err(EncodeError::new(format!(
+            "a tuple of {} elements is required ({} given)",
+            ts.len(),
+            vs.len()
+        )));
+    }
+    wr(rmp::encode::write_array_len(out, len_u32(vs.len())?))?;
+    for (i, (item, et)) in vs.iter().zip(ts).enumerate() {
+        encode_value(out, item, et).map_err(|er| er.within(PathStep::Index(i as i64)))?;
+    }
+    Ok(())
+}
+
+fn encode_map(out: &mut Vec<u8>, m: &BTreeMap<String, Value>, e: &Type) -> Result<(), EncodeError> {
+    wr(rmp::encode::write_map_len(out, len_u32(m.len())?))?;
+    for (k, item) in m {
+        wr(rmp::encode::write_str(out, k))?;
+        encode_value(out, item, e).map_err(|er| er.within(PathStep::Key(k.clone())))?;
+    }
+    Ok(())
+}
+
+fn encode_object(
+    out: &mut Vec<u8>,
+    m: &BTreeMap<String, Value>,
+    o: &ObjectType,
+) -> Result<(), EncodeError> {
+    if let Some(extra) = m.keys().find(|k| !o.attrs.contains_key(*k)) {
+        return Err(EncodeError::new(format!("unsupported attribute {extra:?}")));
+    }
+    wr(rmp::encode::write_map_len(out, len_u32(o.attrs.len())?))?;
+    for (name, at) in &o.attrs {
+        wr(rmp::encode::write_str(out, name))?;
+        match m.get(name) {
+            Some(item) => {
+                encode_value(out, item, at).map_err(|er| er.within(PathStep::Attr(name.clone())))?
+            }
+            None => out.push(0xc0),
+        }
+    }
+    Ok(())
 }
 
 fn write_number(out: &mut Vec<u8>, n: &Number) -> Result<(), EncodeError> {
@@ -189,7 +210,10 @@ fn write_unknown(out: &mut Vec<u8>, r: &Refinements, t: &Type) -> Result<(), Enc
                 if let Some(p) = r.string_prefix.as_deref().filter(|p| !p.is_empty()) {
                     count += 1;
                     wr(rmp::encode::write_sint(&mut body, REF_STRING_PREFIX))?;
-                    wr(rmp::encode::write_str(&mut body, truncate_utf8(p, MAX_PREFIX_LEN)))?;
+                    wr(rmp::encode::write_str(
+                        &mut body,
+                        truncate_utf8(p, MAX_PREFIX_LEN),
+                    ))?;
                 }
             }
             Type::Number => {
@@ -305,6 +329,14 @@ impl fmt::Display for Head<'_> {
 
 fn expected(what: &str, got: &Head<'_>) -> DecodeError {
     DecodeError::new(format!("expected {what}, got {got}"))
+}
+
+#[inline(never)]
+fn mismatch(t: &Type, got: &Head<'_>) -> DecodeError {
+    match t {
+        Type::Dynamic => DecodeError::new("internal error: unexpected dynamic type"),
+        t => expected(&t.to_string(), got),
+    }
 }
 
 fn utf8(b: &[u8], what: &str) -> Result<String, DecodeError> {
@@ -474,101 +506,82 @@ impl<'a> Reader<'a> {
         if let Head::Nil = head {
             return Ok(Value::Null);
         }
-        match t {
-            Type::Bool => match head {
-                Head::Bool(b) => Ok(Value::Bool(b)),
-                h => Err(expected("bool", &h)),
-            },
-            Type::Number => number_from_head(head).map(Value::Number),
-            Type::String => match head {
-                Head::Str(b) | Head::Bin(b) => utf8(b, "string").map(Value::String),
-                h => Err(expected("string", &h)),
-            },
-            Type::List(e) => {
-                let Head::Array(n) = head else {
-                    return Err(expected("list", &head));
-                };
+        // Each shape has its own function so that the recursion's stack frames stay small.
+        match (t, head) {
+            (Type::Bool, Head::Bool(b)) => Ok(Value::Bool(b)),
+            (Type::Number, head) => number_from_head(head).map(Value::Number),
+            (Type::String, Head::Str(b) | Head::Bin(b)) => utf8(b, "string").map(Value::String),
+            (Type::List(e), Head::Array(n)) => {
                 self.elements(n, e, depth.deeper()?).map(Value::List)
             }
-            Type::Set(e) => {
-                let Head::Array(n) = head else {
-                    return Err(expected("set", &head));
-                };
-                let mut items = self.elements(n, e, depth.deeper()?)?;
-                canonicalize_set(&mut items);
-                Ok(Value::Set(items))
-            }
-            Type::Tuple(ts) => {
-                let Head::Array(n) = head else {
-                    return Err(expected("tuple", &head));
-                };
-                if n as usize != ts.len() {
-                    return Err(DecodeError::new(format!(
-                        "a tuple of {} elements is required ({n} given)",
-                        ts.len()
-                    )));
-                }
-                let depth = depth.deeper()?;
-                let mut items = Vec::with_capacity(capacity(n, self.remaining()));
-                for (i, et) in ts.iter().enumerate() {
-                    let v = self
-                        .value(et, depth)
-                        .map_err(|e| e.within(PathStep::Index(i as i64)))?;
-                    items.push(v);
-                }
-                Ok(Value::Tuple(items))
-            }
-            Type::Map(e) => {
-                let Head::Map(n) = head else {
-                    return Err(expected("map", &head));
-                };
-                let depth = depth.deeper()?;
-                let mut m = BTreeMap::new();
-                for _ in 0..n {
-                    let k = self.key()?;
-                    let v = self
-                        .value(e, depth)
-                        .map_err(|er| er.within(PathStep::Key(k.clone())))?;
-                    if m.contains_key(&k) {
-                        return Err(DecodeError::new("duplicate map key").within(PathStep::Key(k)));
-                    }
-                    m.insert(k, v);
-                }
-                Ok(Value::Map(m))
-            }
-            Type::Object(o) => {
-                let Head::Map(n) = head else {
-                    return Err(expected("object", &head));
-                };
-                if n as usize != o.attrs.len() {
-                    return Err(DecodeError::new(format!(
-                        "an object with {} attributes is required ({n} given)",
-                        o.attrs.len()
-                    )));
-                }
-                let depth = depth.deeper()?;
-                let mut m = BTreeMap::new();
-                for _ in 0..n {
-                    let k = self.key()?;
-                    let Some(at) = o.attrs.get(&k) else {
-                        return Err(
-                            DecodeError::new("unsupported attribute").within(PathStep::Attr(k))
-                        );
-                    };
-                    if m.contains_key(&k) {
-                        return Err(
-                            DecodeError::new("duplicate attribute").within(PathStep::Attr(k))
-                        );
-                    }
-                    let v = self
-                        .value(at, depth)
-                        .map_err(|er| er.within(PathStep::Attr(k.clone())))?;
-                    m.insert(k, v);
-                }
-                Ok(Value::Object(m))
-            }
-            Type::Dynamic => Err(DecodeError::new("internal error: unexpected dynamic type")),
+            (Type::Set(e), Head::Array(n)) => self.set(n, e, depth.deeper()?),
+            (Type::Tuple(ts), Head::Array(n)) => self.tuple(n, ts, depth.deeper()?),
+            (Type::Map(e), Head::Map(n)) => self.map(n, e, depth.deeper()?),
+            (Type::Object(o), Head::Map(n)) => self.object(n, o, depth.deeper()?),
+            (t, head) => Err(mismatch(t, &head)),
         }
+    }
+
+    fn set(&mut self, n: u32, e: &Type, depth: Depth) -> Result<Value, DecodeError> {
+        let mut items = self.elements(n, e, depth)?;
+        canonicalize_set(&mut items);
+        Ok(Value::Set(items))
+    }
+
+    fn tuple(&mut self, n: u32, ts: &[Type], depth: Depth) -> Result<Value, DecodeError> {
+        if n as usize != ts.len() {
+            return Err(DecodeError::new(format!(
+                "a tuple of {} elements is required ({n} given)",
+                ts.len()
+            )));
+        }
+        let mut items = Vec::with_capacity(capacity(n, self.remaining()));
+        for (i, et) in ts.iter().enumerate() {
+            let v = self
+                .value(et, depth)
+                .map_err(|e| e.within(PathStep::Index(i as i64)))?;
+            items.push(v);
+        }
+        Ok(Value::Tuple(items))
+    }
+
+    fn map(&mut self, n: u32, e: &Type, depth: Depth) -> Result<Value, DecodeError> {
+        let mut m = BTreeMap::new();
+        for _ in 0..n {
+            let k = self.key()?;
+            if m.contains_key(&k) {
+                return Err(DecodeError::new("duplicate map key").within(PathStep::Key(k)));
+            }
+            let v = self
+                .value(e, depth)
+                .map_err(|er| er.within(PathStep::Key(k.clone())))?;
+            m.insert(k, v);
+        }
+        Ok(Value::Map(m))
+    }
+
+    fn object(&mut self, n: u32, o: &ObjectType, depth: Depth) -> Result<Value, DecodeError> {
+        if n as usize != o.attrs.len() {
+            return Err(DecodeError::new(format!(
+                "an object with {} attributes is required ({n} given)",
+                o.attrs.len()
+            )));
+        }
+        let mut m = BTreeMap::new();
+        for _ in 0..n {
+            let k = self.key()?;
+            let Some(at) = o.attrs.get(&k) else {
+                return Err(DecodeError::new("unsupported attribute").within(PathStep::Attr(k)));
+            };
+            if m.contains_key(&k) {
+                return Err(DecodeError::new("duplicate attribute").within(PathStep::Attr(k)));
+            }
+            let v = self
+                .value(at, depth)
+                .map_err(|er| er.within(PathStep::Attr(k.clone())))?;
+            m.insert(k, v);
+        }
+        Ok(Value::Object(m))
     }
 
     fn elements(&mut self, n: u32, e: &Type, depth: Depth) -> Result<Vec<Value>, DecodeError> {
@@ -674,21 +687,28 @@ fn parse_refinements(body: &[u8], t: &Type) -> Result<Refinements, DecodeError> 
                         "string prefix refinement for {t}"
                     )));
                 }
-                match r.head()? {
-                    Head::Str(b) => out.string_prefix = Some(utf8(b, "string prefix")?),
+                let prefix = match r.head()? {
+                    Head::Str(b) => utf8(b, "string prefix")?,
                     h => return Err(expected("string prefix", &h)),
-                }
+                };
+                // Normalised as the encoder writes it, so that re-encoding is stable.
+                let prefix = truncate_utf8(&prefix, MAX_PREFIX_LEN);
+                out.string_prefix = (!prefix.is_empty()).then(|| prefix.to_owned());
             }
             Some(k @ (REF_NUMBER_MIN | REF_NUMBER_MAX)) => {
                 if *t != Type::Number {
                     return Err(DecodeError::new(format!("number bound refinement for {t}")));
                 }
                 let Head::Array(2) = r.head()? else {
-                    return Err(DecodeError::new("a number bound must be a [number, bool] array"));
+                    return Err(DecodeError::new(
+                        "a number bound must be a [number, bool] array",
+                    ));
                 };
                 let n = number_from_head(r.head()?)?;
                 let Head::Bool(inclusive) = r.head()? else {
-                    return Err(DecodeError::new("a number bound must be a [number, bool] array"));
+                    return Err(DecodeError::new(
+                        "a number bound must be a [number, bool] array",
+                    ));
                 };
                 if k == REF_NUMBER_MIN {
                     out.number_lower = Some((n, inclusive));

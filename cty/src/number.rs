@@ -394,7 +394,11 @@ impl BigUint {
     /// Multiplies by `base^n` for base 2 or 5.
     fn mul_pow(&mut self, base: u32, mut n: u32) {
         // Largest power of the base that fits in u32.
-        let (chunk, chunk_exp) = if base == 2 { (1u32 << 31, 31) } else { (1_220_703_125, 13) };
+        let (chunk, chunk_exp) = if base == 2 {
+            (1u32 << 31, 31)
+        } else {
+            (1_220_703_125, 13)
+        };
         while n >= chunk_exp {
             self.mul_small(chunk);
             n -= chunk_exp;
@@ -437,7 +441,10 @@ impl FromStr for Number {
             });
         }
         let (mantissa, exponent) = match body.find(['e', 'E']) {
-            Some(i) => (body.get(..i).unwrap_or(""), Some(body.get(i + 1..).unwrap_or(""))),
+            Some(i) => (
+                body.get(..i).unwrap_or(""),
+                Some(body.get(i + 1..).unwrap_or("")),
+            ),
             None => (body, None),
         };
         let (int_part, frac_part) = match mantissa.find('.') {
@@ -632,7 +639,10 @@ mod tests {
         assert!(matches!(n("0.5").0, Repr::Float(f) if f == 0.5));
         assert!(matches!(n("0.1").0, Repr::Big(_)));
         assert!(matches!(n("1e20").0, Repr::Float(f) if f == 1e20));
-        assert!(matches!(n("123456789012345678901234567890").0, Repr::Big(_)));
+        assert!(matches!(
+            n("123456789012345678901234567890").0,
+            Repr::Big(_)
+        ));
         assert!(matches!(n("9223372036854775808").0, Repr::Float(_)));
         assert!(matches!(n("9223372036854775809").0, Repr::Big(_)));
         assert_eq!(n("-9223372036854775808").as_i64(), Some(i64::MIN));
@@ -702,7 +712,9 @@ mod tests {
 
     #[test]
     fn rejects_garbage_and_huge() {
-        for s in ["", "-", "abc", "1.2.3", "1e", "e5", "0x10", "1_000", " 1", "NaN"] {
+        for s in [
+            "", "-", "abc", "1.2.3", "1e", "e5", "0x10", "1_000", " 1", "NaN",
+        ] {
             assert!(s.parse::<Number>().is_err(), "{s:?}");
         }
         assert!("1e999999999999999999".parse::<Number>().is_err());
@@ -713,7 +725,10 @@ mod tests {
     #[test]
     fn conversions() {
         assert_eq!(n("0.1").as_f64(), Some(0.1));
-        assert_eq!(Number::from_u64(u64::MAX).to_string(), "18446744073709551615");
+        assert_eq!(
+            Number::from_u64(u64::MAX).to_string(),
+            "18446744073709551615"
+        );
         assert_eq!(Number::from_u64(u64::MAX).as_u64(), Some(u64::MAX));
         assert_eq!(n("1e400").as_f64(), None);
         assert!(n("1e400").is_integer());

@@ -100,11 +100,16 @@ impl Type {
                 J::Array(es.iter().map(Type::to_json).collect()),
             ]),
             Type::Object(o) => {
-                let attrs: serde_json::Map<String, J> =
-                    o.attrs.iter().map(|(k, t)| (k.clone(), t.to_json())).collect();
+                let attrs: serde_json::Map<String, J> = o
+                    .attrs
+                    .iter()
+                    .map(|(k, t)| (k.clone(), t.to_json()))
+                    .collect();
                 let mut parts = vec![J::from("object"), J::Object(attrs)];
                 if !o.optional.is_empty() {
-                    parts.push(J::Array(o.optional.iter().map(|n| J::from(n.as_str())).collect()));
+                    parts.push(J::Array(
+                        o.optional.iter().map(|n| J::from(n.as_str())).collect(),
+                    ));
                 }
                 J::Array(parts)
             }
@@ -203,7 +208,8 @@ fn type_from_json(v: &serde_json::Value, depth: usize) -> Result<Type, DecodeErr
                 _ => return Err(err("a complex type must start with its kind as a string")),
             };
             let arg = parts.get(1);
-            let child = |t: &J, step: PathStep| type_from_json(t, depth + 1).map_err(|e| e.within(step));
+            let child =
+                |t: &J, step: PathStep| type_from_json(t, depth + 1).map_err(|e| e.within(step));
             match (kind, arg, parts.len()) {
                 ("list", Some(e), 2) => Ok(Type::list(child(e, PathStep::Index(1))?)),
                 ("set", Some(e), 2) => Ok(Type::set(child(e, PathStep::Index(1))?)),
@@ -218,7 +224,8 @@ fn type_from_json(v: &serde_json::Value, depth: usize) -> Result<Type, DecodeErr
                 ("object", Some(J::Object(attrs)), 2 | 3) => {
                     let mut o = ObjectType::default();
                     for (name, t) in attrs {
-                        o.attrs.insert(name.clone(), child(t, PathStep::Attr(name.clone()))?);
+                        o.attrs
+                            .insert(name.clone(), child(t, PathStep::Attr(name.clone()))?);
                     }
                     if let Some(opt) = parts.get(2) {
                         let J::Array(names) = opt else {
@@ -285,7 +292,8 @@ mod tests {
             t.to_json(),
             json!(["object", {"a": ["tuple", ["number", "dynamic"]], "b": ["list", "string"]}])
         );
-        let o = Type::object_with_optional([("x", Type::Bool), ("y", Type::map(Type::Bool))], ["y"]);
+        let o =
+            Type::object_with_optional([("x", Type::Bool), ("y", Type::map(Type::Bool))], ["y"]);
         assert_eq!(
             o.to_json(),
             json!(["object", {"x": "bool", "y": ["map", "bool"]}, ["y"]])

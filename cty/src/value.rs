@@ -327,12 +327,21 @@ mod tests {
 
     #[test]
     fn sets_are_canonical() {
-        let a = Value::set(vec![Value::string("b"), Value::string("a"), Value::string("b")]);
+        let a = Value::set(vec![
+            Value::string("b"),
+            Value::string("a"),
+            Value::string("b"),
+        ]);
         let b = Value::set(vec![Value::string("a"), Value::string("b")]);
         assert_eq!(a, b);
         assert_eq!(a.elements().map(<[Value]>::len), Some(2));
         // unknowns are never merged
-        let u = Value::set(vec![Value::unknown(), Value::unknown(), Value::Null, Value::Null]);
+        let u = Value::set(vec![
+            Value::unknown(),
+            Value::unknown(),
+            Value::Null,
+            Value::Null,
+        ]);
         assert_eq!(u.elements().map(<[Value]>::len), Some(3));
     }
 

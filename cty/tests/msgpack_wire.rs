@@ -75,10 +75,7 @@ fn primitives() {
     // bin is accepted for strings
     assert_eq!(dec(&[0xc4, 1, b'z'], &Type::String), Value::string("z"));
     assert!(dec_err(&[0xa1, 0xff], &Type::String).contains("UTF-8"));
-    assert_eq!(
-        dec_err(&[0xc3], &Type::String),
-        "expected string, got bool"
-    );
+    assert_eq!(dec_err(&[0xc3], &Type::String), "expected string, got bool");
 }
 
 #[test]
@@ -138,11 +135,13 @@ fn refined_unknown_number_and_lengths() {
     both_ways(
         &v,
         &Type::list(Type::String),
-        &[0xc7, 0x06, 0x0c, 0x82, 0x05, 0x01, 0x06, 0xcd, 0x01, 0x2c],
+        &[0xc7, 0x07, 0x0c, 0x82, 0x05, 0x01, 0x06, 0xcd, 0x01, 0x2c],
     );
     // a decimal-string bound
     let v = dec(
-        &[0xc7, 0x08, 0x0c, 0x81, 0x03, 0x92, 0xa3, b'0', b'.', b'1', 0xc3],
+        &[
+            0xc7, 0x08, 0x0c, 0x81, 0x03, 0x92, 0xa3, b'0', b'.', b'1', 0xc3,
+        ],
         &Type::Number,
     );
     assert_eq!(
@@ -164,7 +163,9 @@ fn refinement_decoding_rules() {
     // unknown keys are skipped, including nested values
     assert_eq!(
         dec(
-            &[0xc7, 0x08, 0x0c, 0x82, 0x07, 0x92, 0x81, 0x01, 0x02, 0x01, 0xc2],
+            &[
+                0xc7, 0x09, 0x0c, 0x82, 0x07, 0x92, 0x81, 0x01, 0x02, 0x01, 0x01, 0xc2
+            ],
             &Type::String
         ),
         Value::Unknown(Refinements::not_null())
@@ -195,7 +196,10 @@ fn oversize_and_unsupported_extensions() {
     assert_eq!(e, "oversize unknown value refinement");
     let mut big = vec![0xc8, 0x04, 0x01, 0x0c];
     big.extend(std::iter::repeat_n(0u8, 1025));
-    assert_eq!(dec_err(&big, &Type::String), "oversize unknown value refinement");
+    assert_eq!(
+        dec_err(&big, &Type::String),
+        "oversize unknown value refinement"
+    );
     // non-zero length with another type code
     let e = dec_err(&[0xd5, 0x05, 0x00, 0x00], &Type::String);
     assert!(e.starts_with("unsupported extension type 0x05"), "{e}");
@@ -236,7 +240,10 @@ fn numbers() {
     // uint64 max becomes an exact big number
     let v = dec(&[0xcf, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff], &t);
     assert_eq!(v, Value::Number(num("18446744073709551615")));
-    assert_eq!(v.as_number().map(|n| n.to_string()).as_deref(), Some("18446744073709551615"));
+    assert_eq!(
+        v.as_number().map(|n| n.to_string()).as_deref(),
+        Some("18446744073709551615")
+    );
     assert_eq!(enc(&v, &t), b"\xb418446744073709551615");
     // every integer width
     assert_eq!(dec(&[0xd0, 0x80], &t), Value::number(-128));
@@ -272,7 +279,10 @@ fn collections() {
         Value::set(vec![Value::string("a"), Value::string("b")])
     );
     assert_eq!(
-        enc(&Value::set(vec![Value::string("b"), Value::string("a")]), &t),
+        enc(
+            &Value::set(vec![Value::string("b"), Value::string("a")]),
+            &t
+        ),
         [0x92, 0xa1, b'a', 0xa1, b'b']
     );
     // maps: keys sorted on encode, duplicates rejected on decode
@@ -319,7 +329,10 @@ fn object_errors() {
     );
     let nested = Type::object([("o", Type::object([("l", Type::list(Type::String))]))]);
     assert_eq!(
-        dec_err(&[0x81, 0xa1, b'o', 0x81, 0xa1, b'l', 0x92, 0xa1, b'x', 0xc3], &nested),
+        dec_err(
+            &[0x81, 0xa1, b'o', 0x81, 0xa1, b'l', 0x92, 0xa1, b'x', 0xc3],
+            &nested
+        ),
         "at .o.l[1]: expected string, got bool"
     );
     // encoding an attribute the type does not have
@@ -452,12 +465,16 @@ fn huge_declared_lengths_fail_fast() {
         (vec![0xc9, 0xff, 0xff, 0xff, 0xff, 0x01, 0x80], Type::String),
         // nested huge arrays
         (
-            vec![0xdd, 0xff, 0xff, 0xff, 0xff, 0xdd, 0xff, 0xff, 0xff, 0xff, 0xdd],
+            vec![
+                0xdd, 0xff, 0xff, 0xff, 0xff, 0xdd, 0xff, 0xff, 0xff, 0xff, 0xdd,
+            ],
             Type::list(Type::list(Type::list(Type::String))),
         ),
         // huge map inside a refinement payload (unknown key skipped)
         (
-            vec![0xc7, 0x08, 0x0c, 0x81, 0x07, 0xdd, 0xff, 0xff, 0xff, 0xff, 0xc0],
+            vec![
+                0xc7, 0x08, 0x0c, 0x81, 0x07, 0xdd, 0xff, 0xff, 0xff, 0xff, 0xc0,
+            ],
             Type::String,
         ),
     ];
@@ -477,7 +494,10 @@ fn resource_shaped_object() {
         ("tags", Type::map(Type::String)),
         (
             "autoscaling",
-            Type::object([("min_capacity", Type::Number), ("max_capacity", Type::Number)]),
+            Type::object([
+                ("min_capacity", Type::Number),
+                ("max_capacity", Type::Number),
+            ]),
         ),
         ("extra", Type::Dynamic),
     ]);
