@@ -2,8 +2,11 @@
 #
 #   make demo   set up, build, lay out the local provider mirror, then init, validate and plan
 #               examples/complete with real Terraform
-#   make test   every test: unit, property, codec fuzzing smoke run, docs freshness and the
-#               acceptance tests that drive real Terraform
+#   make test   every test: unit, property, docs freshness, the acceptance tests that drive real
+#               Terraform against the local AWS emulator, and a codec fuzzing smoke run
+#
+# Every cargo command selects the whole workspace with all targets, so that dependencies are
+# compiled once with one feature set and shared by the build, the tests and the tools.
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -29,25 +32,28 @@ $(VENV)/.installed: tools/requirements.txt
 	$(TERRAFORM) version
 	touch $@
 
-## build: the provider binary
+## build: the provider binary (with the rest of the workspace: tests, docgen)
 build:
-	cargo build --profile $(PROFILE) -p terraform-provider-ecsprod
+	cargo build --profile $(PROFILE) --workspace --all-targets
 
 ## mirror: dist/mirror (filesystem mirror) and dist/terraformrc
 mirror: build
 	tools/mirror.sh $(BINARY)
 
-## test: everything
-test: setup mirror unit fuzz docs-check testacc
+ACC_ENV := ECSPROD_TERRAFORM=$(TERRAFORM) ECSPROD_MIRROR_RC=$(CURDIR)/dist/terraformrc
 
-## unit: unit and property tests of every crate but the acceptance tests
+## test: everything (unit, property, docs freshness and acceptance tests in one run)
+test: setup mirror
+	$(ACC_ENV) cargo test --workspace --all-targets -- --test-threads 2
+	$(MAKE) fuzz
+
+## unit: unit and property tests (no Terraform)
 unit:
-	cargo test --workspace --exclude acceptance-tests
+	cargo test --workspace --all-targets --exclude acceptance-tests
 
-## testacc: acceptance tests through real Terraform
+## testacc: acceptance tests through real Terraform and the local AWS emulator
 testacc: setup mirror
-	ECSPROD_TERRAFORM=$(TERRAFORM) ECSPROD_MIRROR_RC=$(CURDIR)/dist/terraformrc \
-	  cargo test -p acceptance-tests -- --test-threads 2
+	$(ACC_ENV) cargo test -p acceptance-tests -- --test-threads 2
 
 ## fuzz: a bounded run of the value decoder fuzz targets
 fuzz:
@@ -66,11 +72,11 @@ fmt:
 	cargo fmt --all
 
 ## docs: regenerate docs/ from the schema descriptions and examples/
-docs:
-	cargo run -q -p docgen -- write
+docs: build
+	target/$(PROFILE_DIR)/docgen write
 
-docs-check:
-	cargo run -q -p docgen -- check
+docs-check: build
+	target/$(PROFILE_DIR)/docgen check
 
 ## demo: the main job
 demo: setup mirror

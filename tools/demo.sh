@@ -1,32 +1,55 @@
 #!/usr/bin/env bash
-# The main job, for now: real Terraform installs the provider from the local mirror, then
-# validates and plans examples/complete (one cluster, an API service and a web service through
-# examples/modules/web-service) with examples/environments/dev.tfvars.
+# The main job: start the local AWS emulator, seed it with what a user brings (VPC, subnets,
+# certificate, hosted zone, secrets), then have real Terraform install the provider from the
+# local mirror and apply examples/complete's cluster against the emulator.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 terraform="$root/tools/terraform"
+python="$root/tools/.venv/bin/python"
 work="$root/dist/demo"
+port="${ECSPROD_DEMO_PORT:-45660}"
+endpoint="http://127.0.0.1:$port"
+
+if [ -f "$work/emulator.pid" ] && kill -0 "$(cat "$work/emulator.pid")" 2>/dev/null; then
+  kill "$(cat "$work/emulator.pid")" || true
+  sleep 1
+fi
+rm -rf "$work"
+mkdir -p "$work"
+cp -r "$root/examples/." "$work/"
+
+echo "== starting the AWS emulator on $endpoint"
+nohup "$python" "$root/tools/emulator.py" "$port" > "$work/emulator.log" 2>&1 &
+echo $! > "$work/emulator.pid"
+for _ in $(seq 1 100); do
+  curl -sf "$endpoint/_ecsprod/health" > /dev/null 2>&1 && break
+  sleep 0.1
+done
+
+echo "== seeding a VPC, subnets, an ACM certificate, a hosted zone and two secrets"
+"$python" "$root/tools/seed.py" "$endpoint" > "$work/complete/demo.auto.tfvars.json"
 
 export TF_CLI_CONFIG_FILE="$root/dist/terraformrc"
 export TF_IN_AUTOMATION=1
 export CHECKPOINT_DISABLE=1
-# Planning needs a region and credentials shape, not real AWS: this build makes no AWS call yet.
-export AWS_REGION="${AWS_REGION:-eu-west-1}"
-
-rm -rf "$work"
-mkdir -p "$work"
-cp -r "$root/examples/." "$work/"
+export AWS_ENDPOINT_URL="$endpoint"
+export AWS_REGION=ap-south-1
+export AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE
+export AWS_SECRET_ACCESS_KEY=demo-secret
+export AWS_EC2_METADATA_DISABLED=true
 cd "$work/complete"
 
 echo "== terraform init (provider from $root/dist/mirror)"
 "$terraform" init -input=false -no-color
-echo "== terraform validate"
-"$terraform" validate -no-color
-echo "== terraform plan -var-file=../environments/dev.tfvars"
-"$terraform" plan -input=false -no-color -var-file=../environments/dev.tfvars
+echo "== terraform apply (the cluster; services follow once ecsprod_service applies)"
+"$terraform" apply -auto-approve -input=false -no-color -target=ecsprod_cluster.main
+echo "== outputs"
+"$terraform" output -no-color
 cat <<MSG
 
-The plan above is what ecsprod_cluster and ecsprod_service will build. Applying it needs the
-resource implementations that come next; nothing was created, so there is nothing to destroy.
-Working copy: $work
+The cluster runs against the local emulator ($endpoint), state in $work/complete.
+To destroy it:   cd $work/complete && AWS_ENDPOINT_URL=$endpoint AWS_REGION=ap-south-1 \\
+                   AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x TF_CLI_CONFIG_FILE=$root/dist/terraformrc \\
+                   $terraform destroy -auto-approve
+To stop the emulator:   kill \$(cat $work/emulator.pid)
 MSG

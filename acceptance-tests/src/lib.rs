@@ -228,3 +228,24 @@ pub fn line_of(text: &str, needle: &str) -> Option<u64> {
         .position(|l| l.contains(needle))
         .map(|i| i as u64 + 1)
 }
+
+pub mod emulator;
+
+impl Workdir {
+    /// Points every AWS call at the emulator instead of the canary.
+    pub fn use_emulator(&mut self, emulator: &emulator::Emulator) {
+        self.set_env("AWS_ENDPOINT_URL", &emulator.url);
+        self.set_env("AWS_REGION", emulator::REGION);
+        self.set_env("AWS_EC2_METADATA_DISABLED", "true");
+    }
+}
+pub mod aws_check;
+
+/// A multi-threaded runtime for the SDK calls of one test.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
+}

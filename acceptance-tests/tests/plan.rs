@@ -102,7 +102,7 @@ fn complete_example_plans_with_an_unknown_vpc_id_showing_defaults() {
     );
     assert_eq!(after["root_volume_size"], 30);
     assert_eq!(after["container_insights"], true);
-    assert_eq!(after["deletion_protection"], true);
+    assert_eq!(after["deletion_protection"], false, "dev.tfvars turns it off");
     assert_eq!(after["id"], "dev", "the id is the name, known at plan time");
     assert_eq!(after["tags_all"], json!({"Environment": "dev"}));
     for computed in [
@@ -328,9 +328,18 @@ fn destroy_of_an_unprotected_cluster_plans_deletes() {
 }
 
 #[test]
-fn apply_is_refused_with_a_diagnostic_until_the_resources_are_implemented() {
+fn service_apply_is_refused_with_a_diagnostic_until_it_is_implemented() {
     let w = Workdir::new();
-    w.write("main.tf", &config(r#"["m6i.large"]"#, "nginx:1.27"));
+    let service_only = CLUSTER
+        .split("resource \"ecsprod_service\"")
+        .nth(1)
+        .expect("service block")
+        .replace("ecsprod_cluster.main.id", "\"plan-test\"")
+        .replace("IMAGE", "nginx:1.27");
+    w.write(
+        "main.tf",
+        &format!("{REQUIRED_PROVIDERS}resource \"ecsprod_service\"{service_only}"),
+    );
     w.init();
     let run = w.run(&["apply", "-auto-approve", "-input=false", "-no-color"]);
     assert_ne!(run.code, 0);

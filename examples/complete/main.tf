@@ -18,6 +18,8 @@ resource "ecsprod_cluster" "main" {
   certificate_arn    = var.certificate_arn
   min_size           = var.min_size
   max_size           = var.max_size
+  # Off only for throw-away environments: destroy refuses while it is on.
+  deletion_protection = var.deletion_protection
 }
 
 resource "ecsprod_service" "api" {

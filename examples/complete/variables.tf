@@ -45,6 +45,12 @@ variable "max_size" {
   default     = 10
 }
 
+variable "deletion_protection" {
+  description = "Protect the cluster's load balancer (and the cluster) from deletion."
+  type        = bool
+  default     = true
+}
+
 variable "api_image" {
   description = "Image of the API service."
   type        = string

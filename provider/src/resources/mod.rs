@@ -22,9 +22,29 @@ use provider_config::ProviderConfig;
 #[derive(Debug, Default)]
 pub struct Context {
     config: RwLock<Option<ProviderConfig>>,
+    clients: tokio::sync::OnceCell<crate::aws::Clients>,
 }
 
 impl Context {
+    /// The AWS clients, built on first use from the configured provider block.
+    pub async fn clients(&self) -> Result<&crate::aws::Clients, Diagnostics> {
+        let config = self.config().ok_or_else(|| {
+            Diagnostics::from(Diagnostic::error(
+                "Provider not configured",
+                "Terraform did not configure the ecsprod provider before using it.",
+            ))
+        })?;
+        self.clients
+            .get_or_try_init(|| async move { crate::aws::Clients::new(&config).await })
+            .await
+            .map_err(|e| {
+                Diagnostics::from(Diagnostic::error(
+                    "Invalid AWS configuration",
+                    e.to_string(),
+                ))
+            })
+    }
+
     /// The configured provider block, if `ConfigureProvider` ran.
     pub fn config(&self) -> Option<ProviderConfig> {
         self.config.read().ok().and_then(|c| c.clone())

@@ -9,6 +9,7 @@ use regex_lite::Regex;
 
 use super::fields::Field;
 use crate::protocol::diag::Diagnostics;
+use crate::protocol::schema::Attribute;
 
 fn re(pattern: &str) -> Regex {
     // The patterns are constants in this file, covered by the tests below.
@@ -30,6 +31,28 @@ pub fn int_range(d: &mut Diagnostics, path: Path, v: &Field<i64>, min: i64, max:
             format!("{what} must be between {min} and {max}; got {n}."),
         );
     }
+}
+
+/// The whole-number default of attribute `name` among `attrs`, if it has one.
+pub fn default_int(attrs: &[Attribute], name: &str) -> Option<i64> {
+    attrs
+        .iter()
+        .find(|a| a.name == name)
+        .and_then(|a| a.default.as_ref())
+        .and_then(|v| v.as_i64())
+}
+
+/// Where to report a rule between attributes. Validation sees the configuration with defaults
+/// filled in, and Terraform can only point at an attribute the configuration sets (otherwise it
+/// shows the whole block). Each side is `(path, value, default)`: the first side whose value is
+/// not its default was written in the configuration; if every side holds its default, the first.
+pub fn written_side(sides: &[(Path, &Field<i64>, Option<i64>)]) -> Path {
+    sides
+        .iter()
+        .find(|(_, v, default)| v.known().copied() != *default)
+        .or(sides.first())
+        .map(|(p, _, _)| p.clone())
+        .unwrap_or_else(Path::root)
 }
 
 /// A whole number (Terraform numbers may carry fractions).
@@ -392,6 +415,30 @@ mod tests {
         arn(&mut d, at("a"), &Field::Unknown, &[ArnKind::KmsKey], "a");
         domain_name(&mut d, at("d"), &Field::Unknown);
         assert!(d.is_empty());
+    }
+
+    #[test]
+    fn rules_between_attributes_point_at_the_side_that_differs_from_its_default() {
+        let (min, max) = (at("min"), at("max"));
+        let two = Field::Known(2);
+        let one = Field::Known(1);
+        let eleven = Field::Known(11);
+        let ten = Field::Known(10);
+        // max = 1 written, min left at its default 2: the error belongs on max.
+        let side = written_side(&[(min.clone(), &two, Some(2)), (max.clone(), &one, Some(10))]);
+        assert_eq!(side, max);
+        // min = 11 written, max left at its default 10: on min.
+        let side = written_side(&[
+            (min.clone(), &eleven, Some(2)),
+            (max.clone(), &ten, Some(10)),
+        ]);
+        assert_eq!(side, min);
+        // Both written: the first side.
+        let side = written_side(&[
+            (min.clone(), &eleven, Some(2)),
+            (max.clone(), &one, Some(10)),
+        ]);
+        assert_eq!(side, min);
     }
 
     #[test]

@@ -155,3 +155,19 @@ fn main() -> ExitCode {
         }
     }
 }
+
+#[cfg(test)]
+mod freshness {
+    use super::*;
+
+    /// `cargo test` fails when docs/ no longer matches the schemas and examples.
+    #[test]
+    fn committed_docs_match_the_schemas_and_examples() {
+        let stale = stale(&workspace_root()).expect("read docs");
+        assert!(
+            stale.is_empty(),
+            "the generated docs are stale ({}); run `make docs` and commit the result",
+            stale.join(", ")
+        );
+    }
+}

@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 use ecsprod_cty::Value;
 use regex_lite::Regex;
 
-use super::schema::SPOT_STRATEGIES;
+use super::schema::{SCHEMA, SPOT_STRATEGIES};
 use crate::protocol::diag::Diagnostics;
 use crate::resources::fields::{self, Field};
 use crate::resources::validators::{self as v, ArnKind, at};
@@ -206,11 +206,22 @@ pub fn validate(raw: &Value) -> Diagnostics {
     );
     v::int_range(&mut d, at("min_size"), &c.min_size, 0, 10_000, "min_size");
     v::int_range(&mut d, at("max_size"), &c.max_size, 1, 10_000, "max_size");
+    let attrs = &SCHEMA.attributes;
+    let max_side = (
+        at("max_size"),
+        &c.max_size,
+        v::default_int(attrs, "max_size"),
+    );
     if let (Field::Known(min), Field::Known(max)) = (&c.min_size, &c.max_size)
         && min > max
     {
-        d.error_at(
+        let min_side = (
             at("min_size"),
+            &c.min_size,
+            v::default_int(attrs, "min_size"),
+        );
+        d.error_at(
+            v::written_side(&[min_side, max_side.clone()]),
             "min_size is larger than max_size",
             format!("min_size ({min}) must not exceed max_size ({max})."),
         );
@@ -226,8 +237,13 @@ pub fn validate(raw: &Value) -> Diagnostics {
     if let (Field::Known(base), Field::Known(max)) = (&c.on_demand_base_capacity, &c.max_size)
         && base > max
     {
-        d.error_at(
+        let base_side = (
             at("on_demand_base_capacity"),
+            &c.on_demand_base_capacity,
+            v::default_int(attrs, "on_demand_base_capacity"),
+        );
+        d.error_at(
+            v::written_side(&[base_side, max_side]),
             "On-Demand base exceeds max_size",
             format!("on_demand_base_capacity ({base}) must not exceed max_size ({max})."),
         );

@@ -1,6 +1,7 @@
 //! `ecsprod_cluster`: the ECS cluster, its EC2 capacity and the shared HTTPS load balancer.
 
 pub mod config;
+pub mod lifecycle;
 pub mod schema;
 
 use std::sync::Arc;
@@ -63,26 +64,38 @@ impl Resource for ClusterResource {
         if let Some(slot) = planned.get_attr_mut("id") {
             *slot = id;
         }
+        // A fixed production setting: always planned as required, so drift shows as a change.
+        if let Some(slot) = planned.get_attr_mut("instance_metadata_options") {
+            *slot = Value::string(schema::metadata_options(true, 1));
+        }
         plan_tags_all(&self.context, planned);
         d
     }
 
     fn read<'a>(&'a self, _: CallContext, state: Value, _: Vec<u8>) -> BoxFuture<'a, ReadOutput> {
-        super::unsupported_read(TYPE_NAME, state)
+        Box::pin(lifecycle::read(&self.context, state))
     }
 
     fn apply<'a>(
         &'a self,
-        _: CallContext,
+        ctx: CallContext,
         prior: Value,
-        _: Value,
+        planned: Value,
         _: Value,
         _: Vec<u8>,
     ) -> BoxFuture<'a, ApplyOutput> {
-        super::unsupported_apply(TYPE_NAME, prior)
+        Box::pin(async move {
+            if planned.is_null() {
+                lifecycle::delete(&self.context, &ctx, &prior).await
+            } else {
+                lifecycle::reconcile(&self.context, &ctx, &prior, &planned).await
+            }
+        })
     }
 
-    fn import<'a>(&'a self, _: CallContext, _: String) -> BoxFuture<'a, ImportOutput> {
-        super::unsupported_import(TYPE_NAME)
+    fn import<'a>(&'a self, _: CallContext, id: String) -> BoxFuture<'a, ImportOutput> {
+        // Start from the schema defaults; everything AWS reports overrides them.
+        let defaults = plan::with_defaults(&schema::SCHEMA, &Value::Object(Default::default()));
+        Box::pin(lifecycle::import(&self.context, defaults, id))
     }
 }

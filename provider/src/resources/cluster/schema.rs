@@ -9,6 +9,18 @@ use crate::protocol::schema::{Attribute, Schema};
 pub const DEFAULT_SSL_POLICY: &str = "ELBSecurityPolicy-TLS13-1-2-2021-06";
 pub const DEFAULT_INSTANCE_TYPES: [&str; 3] = ["m6i.large", "m6a.large", "m5.large"];
 
+/// The launch template's metadata settings, as `instance_metadata_options` shows them.
+pub fn metadata_options(http_tokens_required: bool, hop_limit: i32) -> String {
+    format!(
+        "http_tokens={},hop_limit={hop_limit}",
+        if http_tokens_required {
+            "required"
+        } else {
+            "optional"
+        }
+    )
+}
+
 pub const SPOT_STRATEGIES: &[&str] = &[
     "capacity-optimized",
     "price-capacity-optimized",
@@ -165,6 +177,11 @@ to HTTPS; unknown hosts get a 404). Services attach to it with `ecsprod_service`
         Attribute::computed("capacity_provider_name", Type::String, "Name of the ECS capacity provider, the cluster's default strategy."),
         Attribute::computed("launch_template_id", Type::String, "ID of the instances' launch template."),
         Attribute::computed("instance_role_arn", Type::String, "ARN of the instances' IAM role."),
+        Attribute::computed(
+            "instance_metadata_options",
+            Type::String,
+            "The instance metadata settings of the launch template: always `http_tokens=required,hop_limit=1` (IMDSv2 only; containers in bridge mode cannot reach the instance role). A change made outside Terraform shows here and is reverted by the next apply.",
+        ),
     ],
 }
 });

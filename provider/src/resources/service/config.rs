@@ -6,8 +6,9 @@ use std::sync::LazyLock;
 use ecsprod_cty::Value;
 use regex_lite::Regex;
 
-use super::schema::LOG_RETENTION_DAYS;
+use super::schema::{LOG_RETENTION_DAYS, SCHEMA};
 use crate::protocol::diag::Diagnostics;
+use crate::protocol::schema::AttrType;
 use crate::resources::cluster::config::{CLUSTER_NAME, CLUSTER_NAME_RULE};
 use crate::resources::fields::{self, Field};
 use crate::resources::validators::{self as v, ArnKind, at};
@@ -311,10 +312,25 @@ pub fn validate(raw: &Value) -> Diagnostics {
             100,
             "memory_target",
         );
+        // Defaults are filled in before validation: report on a side the configuration sets.
+        let nested = match SCHEMA.attribute("autoscaling").map(|a| &a.ty) {
+            Some(AttrType::Object(children)) => children.as_slice(),
+            _ => &[],
+        };
+        let min_side = (
+            base.attr("min_capacity"),
+            &a.min_capacity,
+            v::default_int(nested, "min_capacity"),
+        );
+        let max_side = (
+            base.attr("max_capacity"),
+            &a.max_capacity,
+            v::default_int(nested, "max_capacity"),
+        );
         if let (Field::Known(min), Field::Known(max)) = (&a.min_capacity, &a.max_capacity) {
             if min > max {
                 d.error_at(
-                    base.attr("min_capacity"),
+                    v::written_side(&[min_side, max_side]),
                     "min_capacity is larger than max_capacity",
                     format!(
                         "autoscaling.min_capacity ({min}) must not exceed max_capacity ({max})."
@@ -323,8 +339,14 @@ pub fn validate(raw: &Value) -> Diagnostics {
             } else if let Field::Known(n) = &c.desired_count
                 && (n < min || n > max)
             {
-                d.error_at(
+                let count_side = (
                     at("desired_count"),
+                    &c.desired_count,
+                    v::default_int(&SCHEMA.attributes, "desired_count"),
+                );
+                let bound_side = if n < min { min_side } else { max_side };
+                d.error_at(
+                    v::written_side(&[count_side, bound_side]),
                     "desired_count outside the autoscaling range",
                     format!(
                         "desired_count ({n}) must be between autoscaling.min_capacity ({min}) and max_capacity ({max}); autoscaling would move it at once."

@@ -1,0 +1,200 @@
+//! The instances' Auto Scaling group: mixed instances (On-Demand base, Spot above it), scale-in
+//! protection for ECS managed termination protection. Desired capacity is set only at creation.
+
+use aws_sdk_autoscaling::types::{
+    InstancesDistribution, LaunchTemplate, LaunchTemplateOverrides, LaunchTemplateSpecification,
+    MixedInstancesPolicy, Tag,
+};
+
+use super::Clients;
+use super::retry::{AwsError, aws_error};
+use crate::blueprint::cluster::AutoScalingGroupSpec;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObservedGroup {
+    pub arn: String,
+    pub min_size: i32,
+    pub max_size: i32,
+    pub desired_capacity: i32,
+    pub subnet_ids: Vec<String>,
+    pub instance_types: Vec<String>,
+    pub on_demand_base_capacity: i32,
+    pub on_demand_percentage_above_base: i32,
+    pub spot_allocation_strategy: String,
+    pub protected_from_scale_in: bool,
+    pub launch_template_id: Option<String>,
+    pub deleting: bool,
+}
+
+fn policy(spec: &AutoScalingGroupSpec) -> MixedInstancesPolicy {
+    MixedInstancesPolicy::builder()
+        .launch_template(
+            LaunchTemplate::builder()
+                .launch_template_specification(
+                    LaunchTemplateSpecification::builder()
+                        .launch_template_id(&spec.launch_template_id)
+                        .version("$Default")
+                        .build(),
+                )
+                .set_overrides(Some(
+                    spec.instance_types
+                        .iter()
+                        .map(|t| LaunchTemplateOverrides::builder().instance_type(t).build())
+                        .collect(),
+                ))
+                .build(),
+        )
+        .instances_distribution(
+            InstancesDistribution::builder()
+                .on_demand_base_capacity(spec.on_demand_base_capacity)
+                .on_demand_percentage_above_base_capacity(spec.on_demand_percentage_above_base)
+                .spot_allocation_strategy(&spec.spot_allocation_strategy)
+                .build(),
+        )
+        .build()
+}
+
+pub async fn describe(c: &Clients, name: &str) -> Result<Option<ObservedGroup>, AwsError> {
+    let out = c
+        .autoscaling
+        .describe_auto_scaling_groups()
+        .auto_scaling_group_names(name)
+        .send()
+        .await
+        .map_err(|e| aws_error("describe Auto Scaling group", e))?;
+    let Some(g) = out.auto_scaling_groups().first() else {
+        return Ok(None);
+    };
+    let mixed = g.mixed_instances_policy();
+    let distribution = mixed.and_then(|m| m.instances_distribution());
+    let template = mixed.and_then(|m| m.launch_template());
+    Ok(Some(ObservedGroup {
+        arn: g.auto_scaling_group_arn().unwrap_or_default().to_owned(),
+        min_size: g.min_size().unwrap_or(0),
+        max_size: g.max_size().unwrap_or(0),
+        desired_capacity: g.desired_capacity().unwrap_or(0),
+        subnet_ids: g
+            .vpc_zone_identifier()
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        instance_types: template
+            .map(|t| {
+                t.overrides()
+                    .iter()
+                    .filter_map(|o| o.instance_type().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        on_demand_base_capacity: distribution
+            .and_then(|d| d.on_demand_base_capacity())
+            .unwrap_or(0),
+        on_demand_percentage_above_base: distribution
+            .and_then(|d| d.on_demand_percentage_above_base_capacity())
+            .unwrap_or(100),
+        spot_allocation_strategy: distribution
+            .and_then(|d| d.spot_allocation_strategy())
+            .unwrap_or_default()
+            .to_owned(),
+        protected_from_scale_in: g.new_instances_protected_from_scale_in().unwrap_or(false),
+        launch_template_id: template
+            .and_then(|t| t.launch_template_specification())
+            .and_then(|s| s.launch_template_id())
+            .map(str::to_owned),
+        deleting: g.status().is_some_and(|s| s.starts_with("Delete")),
+    }))
+}
+
+/// Creates the group (or adopts the one with this name) and returns its ARN.
+pub async fn ensure(c: &Clients, spec: &AutoScalingGroupSpec) -> Result<String, AwsError> {
+    if let Some(existing) = describe(c, &spec.name).await?
+        && !existing.deleting
+    {
+        return Ok(existing.arn);
+    }
+    let tags = spec
+        .tags
+        .iter()
+        .map(|(k, v)| {
+            Tag::builder()
+                .key(k)
+                .value(v)
+                .propagate_at_launch(true)
+                .resource_id(&spec.name)
+                .resource_type("auto-scaling-group")
+                .build()
+        })
+        .collect();
+    let created = c
+        .autoscaling
+        .create_auto_scaling_group()
+        .auto_scaling_group_name(&spec.name)
+        .min_size(spec.min_size)
+        .max_size(spec.max_size)
+        .desired_capacity(spec.initial_desired_capacity)
+        .vpc_zone_identifier(spec.subnet_ids.join(","))
+        .mixed_instances_policy(policy(spec))
+        .new_instances_protected_from_scale_in(spec.new_instances_protected_from_scale_in)
+        .set_tags(Some(tags))
+        .send()
+        .await;
+    if let Err(e) = created {
+        let err = aws_error("create Auto Scaling group", e);
+        if err.code() != Some("AlreadyExists") {
+            return Err(err);
+        }
+    }
+    describe(c, &spec.name)
+        .await?
+        .map(|g| g.arn)
+        .ok_or_else(|| {
+            AwsError::new(
+                "create Auto Scaling group",
+                "the new group cannot be read back",
+            )
+        })
+}
+
+/// Applies sizes, subnets and the mixed instances policy. The desired capacity is left to ECS
+/// managed scaling.
+pub async fn update(c: &Clients, spec: &AutoScalingGroupSpec) -> Result<(), AwsError> {
+    c.autoscaling
+        .update_auto_scaling_group()
+        .auto_scaling_group_name(&spec.name)
+        .min_size(spec.min_size)
+        .max_size(spec.max_size)
+        .vpc_zone_identifier(spec.subnet_ids.join(","))
+        .mixed_instances_policy(policy(spec))
+        .new_instances_protected_from_scale_in(spec.new_instances_protected_from_scale_in)
+        .send()
+        .await
+        .map_err(|e| aws_error("update Auto Scaling group", e))?;
+    Ok(())
+}
+
+/// Deletes the group with its instances, scale-in protection notwithstanding.
+pub async fn delete(c: &Clients, name: &str) -> Result<(), AwsError> {
+    match c
+        .autoscaling
+        .delete_auto_scaling_group()
+        .auto_scaling_group_name(name)
+        .force_delete(true)
+        .send()
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            let err = aws_error("delete Auto Scaling group", e);
+            if err.message.contains("not found")
+                || err.code() == Some("ValidationError") && err.message.contains("not found")
+            {
+                Ok(())
+            } else {
+                Err(err)
+            }
+        }
+    }
+}

@@ -1,0 +1,189 @@
+//! Service clients configured from the provider block.
+//!
+//! Settings come from, in order: the provider block (`region`, `profile`, `assume_role`,
+//! `endpoints`, `max_retries`), then the standard AWS environment and shared config files, which
+//! aws-config reads itself (`AWS_REGION`, `AWS_PROFILE`, `AWS_ENDPOINT_URL`,
+//! `AWS_ENDPOINT_URL_<SERVICE>`, credentials chain, SSO).
+
+use aws_config::retry::RetryConfig;
+use aws_config::{BehaviorVersion, Region};
+
+use crate::resources::fields::Field;
+use crate::resources::provider_config::ProviderConfig;
+
+/// Attempts per AWS call when the provider block does not say (throttling and transient errors
+/// are retried with exponential backoff and jitter).
+pub const DEFAULT_MAX_ATTEMPTS: u32 = 10;
+
+#[derive(Clone, Debug)]
+pub struct Clients {
+    pub region: String,
+    pub partition: String,
+    pub ec2: aws_sdk_ec2::Client,
+    pub ecs: aws_sdk_ecs::Client,
+    pub elbv2: aws_sdk_elasticloadbalancingv2::Client,
+    pub autoscaling: aws_sdk_autoscaling::Client,
+    pub iam: aws_sdk_iam::Client,
+    pub ssm: aws_sdk_ssm::Client,
+    pub sts: aws_sdk_sts::Client,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error(
+        "no AWS region: set `region` in the provider block, or AWS_REGION, or a region in your AWS profile"
+    )]
+    NoRegion,
+    #[error(
+        "the provider configuration is not known yet ({0}); it must be known before resources can be read or changed"
+    )]
+    Unknown(&'static str),
+}
+
+/// The partition of a region: `aws`, `aws-cn` or `aws-us-gov`.
+pub fn partition_of(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else {
+        "aws"
+    }
+}
+
+impl Clients {
+    pub async fn new(config: &ProviderConfig) -> Result<Self, ConfigError> {
+        let mut loader = aws_config::defaults(BehaviorVersion::latest());
+        match &config.region {
+            Field::Known(region) => loader = loader.region(Region::new(region.clone())),
+            Field::Unknown => return Err(ConfigError::Unknown("region")),
+            Field::Null => {}
+        }
+        match &config.profile {
+            Field::Known(profile) => loader = loader.profile_name(profile),
+            Field::Unknown => return Err(ConfigError::Unknown("profile")),
+            Field::Null => {}
+        }
+        let attempts = config
+            .max_retries
+            .map(|n| u32::try_from(n.max(0)).unwrap_or(0) + 1)
+            .unwrap_or(DEFAULT_MAX_ATTEMPTS);
+        loader = loader.retry_config(RetryConfig::standard().with_max_attempts(attempts));
+        let base = loader.load().await;
+        let sdk = match &config.assume_role {
+            Field::Known(role) => {
+                let mut provider = aws_config::sts::AssumeRoleProvider::builder(&role.role_arn)
+                    .session_name(
+                        role.session_name
+                            .clone()
+                            .unwrap_or_else(|| "terraform-provider-ecsprod".to_owned()),
+                    )
+                    .configure(&base);
+                if let Some(id) = &role.external_id {
+                    provider = provider.external_id(id);
+                }
+                let credentials = provider.build().await;
+                base.to_builder()
+                    .credentials_provider(
+                        aws_credential_types::provider::SharedCredentialsProvider::new(credentials),
+                    )
+                    .build()
+            }
+            Field::Unknown => return Err(ConfigError::Unknown("assume_role")),
+            Field::Null => base,
+        };
+        let region = sdk
+            .region()
+            .map(|r| r.to_string())
+            .ok_or(ConfigError::NoRegion)?;
+        let endpoint = |service: &str| config.endpoints.get(service).cloned();
+        Ok(Self {
+            partition: partition_of(&region).to_owned(),
+            region,
+            ec2: aws_sdk_ec2::Client::from_conf(with_endpoint(
+                aws_sdk_ec2::config::Builder::from(&sdk),
+                endpoint("ec2"),
+                |b, u| b.endpoint_url(u),
+            )),
+            ecs: aws_sdk_ecs::Client::from_conf(with_endpoint(
+                aws_sdk_ecs::config::Builder::from(&sdk),
+                endpoint("ecs"),
+                |b, u| b.endpoint_url(u),
+            )),
+            elbv2: aws_sdk_elasticloadbalancingv2::Client::from_conf(with_endpoint(
+                aws_sdk_elasticloadbalancingv2::config::Builder::from(&sdk),
+                endpoint("elbv2"),
+                |b, u| b.endpoint_url(u),
+            )),
+            autoscaling: aws_sdk_autoscaling::Client::from_conf(with_endpoint(
+                aws_sdk_autoscaling::config::Builder::from(&sdk),
+                endpoint("autoscaling"),
+                |b, u| b.endpoint_url(u),
+            )),
+            iam: aws_sdk_iam::Client::from_conf(with_endpoint(
+                aws_sdk_iam::config::Builder::from(&sdk),
+                endpoint("iam"),
+                |b, u| b.endpoint_url(u),
+            )),
+            ssm: aws_sdk_ssm::Client::from_conf(with_endpoint(
+                aws_sdk_ssm::config::Builder::from(&sdk),
+                endpoint("ssm"),
+                |b, u| b.endpoint_url(u),
+            )),
+            sts: aws_sdk_sts::Client::from_conf(with_endpoint(
+                aws_sdk_sts::config::Builder::from(&sdk),
+                endpoint("sts"),
+                |b, u| b.endpoint_url(u),
+            )),
+        })
+    }
+}
+
+/// Applies a provider-block endpoint override to a service config builder.
+fn with_endpoint<B, C>(builder: B, url: Option<String>, set: impl FnOnce(B, String) -> B) -> C
+where
+    B: Buildable<C>,
+{
+    match url {
+        Some(u) => set(builder, u).build_config(),
+        None => builder.build_config(),
+    }
+}
+
+/// The SDK config builders share no trait for `build`; this one lets `with_endpoint` stay
+/// generic.
+pub trait Buildable<C> {
+    fn build_config(self) -> C;
+}
+
+macro_rules! buildable {
+    ($($krate:ident),*) => {
+        $(impl Buildable<$krate::Config> for $krate::config::Builder {
+            fn build_config(self) -> $krate::Config {
+                self.build()
+            }
+        })*
+    };
+}
+
+buildable!(
+    aws_sdk_ec2,
+    aws_sdk_ecs,
+    aws_sdk_elasticloadbalancingv2,
+    aws_sdk_autoscaling,
+    aws_sdk_iam,
+    aws_sdk_ssm,
+    aws_sdk_sts
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partitions_follow_the_region_prefix() {
+        assert_eq!(partition_of("eu-west-1"), "aws");
+        assert_eq!(partition_of("cn-north-1"), "aws-cn");
+        assert_eq!(partition_of("us-gov-west-1"), "aws-us-gov");
+    }
+}

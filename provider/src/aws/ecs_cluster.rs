@@ -1,0 +1,177 @@
+//! ECS clusters: create (idempotent in ECS), describe, settings, default capacity provider
+//! strategy, delete.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_ecs::types::{
+    CapacityProviderStrategyItem, ClusterField, ClusterSetting, ClusterSettingName, Tag,
+};
+
+use super::Clients;
+use super::retry::{AwsError, aws_error};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObservedCluster {
+    pub arn: String,
+    pub container_insights: bool,
+    pub capacity_providers: Vec<String>,
+    pub default_strategy: Vec<String>,
+    pub tags: BTreeMap<String, String>,
+}
+
+fn ecs_tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
+    tags.iter()
+        .map(|(k, v)| Tag::builder().key(k).value(v).build())
+        .collect()
+}
+
+fn insights(enabled: bool) -> ClusterSetting {
+    ClusterSetting::builder()
+        .name(ClusterSettingName::ContainerInsights)
+        .value(if enabled { "enabled" } else { "disabled" })
+        .build()
+}
+
+/// The cluster if it exists and is active.
+pub async fn describe(c: &Clients, name: &str) -> Result<Option<ObservedCluster>, AwsError> {
+    let out = c
+        .ecs
+        .describe_clusters()
+        .clusters(name)
+        .include(ClusterField::Settings)
+        .include(ClusterField::Tags)
+        .send()
+        .await
+        .map_err(|e| aws_error("describe ECS cluster", e))?;
+    let Some(cluster) = out
+        .clusters()
+        .iter()
+        .find(|c| c.status() == Some("ACTIVE") && c.cluster_name() == Some(name))
+    else {
+        return Ok(None);
+    };
+    Ok(Some(ObservedCluster {
+        arn: cluster.cluster_arn().unwrap_or_default().to_owned(),
+        container_insights: cluster.settings().iter().any(|s| {
+            s.name() == Some(&ClusterSettingName::ContainerInsights)
+                && matches!(s.value(), Some("enabled") | Some("enhanced"))
+        }),
+        capacity_providers: cluster.capacity_providers().to_vec(),
+        default_strategy: cluster
+            .default_capacity_provider_strategy()
+            .iter()
+            .map(|s| s.capacity_provider().to_owned())
+            .collect(),
+        tags: cluster
+            .tags()
+            .iter()
+            .filter_map(|t| Some((t.key()?.to_owned(), t.value()?.to_owned())))
+            .collect(),
+    }))
+}
+
+/// Creates the cluster, or returns the existing one (CreateCluster is idempotent by name).
+pub async fn create(
+    c: &Clients,
+    name: &str,
+    container_insights: bool,
+    tags: &BTreeMap<String, String>,
+) -> Result<String, AwsError> {
+    let out = c
+        .ecs
+        .create_cluster()
+        .cluster_name(name)
+        .settings(insights(container_insights))
+        .set_tags(Some(ecs_tags(tags)))
+        .send()
+        .await
+        .map_err(|e| aws_error("create ECS cluster", e))?;
+    out.cluster()
+        .and_then(|c| c.cluster_arn())
+        .map(str::to_owned)
+        .ok_or_else(|| AwsError::new("create ECS cluster", "AWS returned no cluster ARN"))
+}
+
+pub async fn set_container_insights(
+    c: &Clients,
+    name: &str,
+    enabled: bool,
+) -> Result<(), AwsError> {
+    c.ecs
+        .update_cluster_settings()
+        .cluster(name)
+        .settings(insights(enabled))
+        .send()
+        .await
+        .map_err(|e| aws_error("update ECS cluster settings", e))?;
+    Ok(())
+}
+
+pub async fn tag(c: &Clients, arn: &str, tags: &BTreeMap<String, String>) -> Result<(), AwsError> {
+    if tags.is_empty() {
+        return Ok(());
+    }
+    c.ecs
+        .tag_resource()
+        .resource_arn(arn)
+        .set_tags(Some(ecs_tags(tags)))
+        .send()
+        .await
+        .map_err(|e| aws_error("tag ECS object", e))?;
+    Ok(())
+}
+
+/// Makes `capacity_provider` the cluster's only capacity provider and default strategy; with
+/// `None`, detaches every capacity provider.
+pub async fn set_capacity_provider(
+    c: &Clients,
+    cluster: &str,
+    capacity_provider: Option<&str>,
+) -> Result<(), AwsError> {
+    let step = "associate the capacity provider with the cluster";
+    let mut req = c
+        .ecs
+        .put_cluster_capacity_providers()
+        .cluster(cluster)
+        .set_capacity_providers(Some(
+            capacity_provider.iter().map(|s| (*s).to_owned()).collect(),
+        ))
+        .set_default_capacity_provider_strategy(Some(Vec::new()));
+    if let Some(cp) = capacity_provider {
+        let item = CapacityProviderStrategyItem::builder()
+            .capacity_provider(cp)
+            .weight(1)
+            .base(0)
+            .build()
+            .map_err(|e| AwsError::new(step, e.to_string()))?;
+        req = req.set_default_capacity_provider_strategy(Some(vec![item]));
+    }
+    req.send().await.map_err(|e| aws_error(step, e))?;
+    Ok(())
+}
+
+/// Container instances still registered (active or draining).
+pub async fn container_instance_count(c: &Clients, cluster: &str) -> Result<usize, AwsError> {
+    let out = c
+        .ecs
+        .list_container_instances()
+        .cluster(cluster)
+        .send()
+        .await
+        .map_err(|e| aws_error("list container instances", e))?;
+    Ok(out.container_instance_arns().len())
+}
+
+pub async fn delete(c: &Clients, name: &str) -> Result<(), AwsError> {
+    match c.ecs.delete_cluster().cluster(name).send().await {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            let err = aws_error("delete ECS cluster", e);
+            if err.code() == Some("ClusterNotFoundException") {
+                Ok(())
+            } else {
+                Err(err)
+            }
+        }
+    }
+}

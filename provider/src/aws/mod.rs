@@ -1,0 +1,16 @@
+//! AWS access: one client per service, built once per provider process from the provider
+//! block and the standard AWS environment, and one module per object kind (find or adopt by
+//! name, create, read, update, delete). Retries of eventual consistency live in `retry`.
+
+pub mod ami;
+pub mod auto_scaling_group;
+pub mod capacity_provider;
+pub mod clients;
+pub mod ecs_cluster;
+pub mod iam_role;
+pub mod launch_template;
+pub mod load_balancer;
+pub mod retry;
+pub mod security_group;
+
+pub use clients::Clients;

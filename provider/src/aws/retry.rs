@@ -1,0 +1,142 @@
+//! Retrying AWS's eventual consistency: calls that fail with a specific, known-transient error
+//! code (an IAM role not yet visible to ECS, a load balancer still provisioning) are repeated
+//! with exponential backoff and jitter until a deadline. Throttling and 5xx errors are retried by
+//! the SDK itself.
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use tokio_util::sync::CancellationToken;
+
+/// An AWS failure, named by the step that failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{step}: {message}")]
+pub struct AwsError {
+    pub step: String,
+    pub code: Option<String>,
+    pub message: String,
+}
+
+impl AwsError {
+    pub fn new(step: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            step: step.into(),
+            code: None,
+            message: message.into(),
+        }
+    }
+
+    pub fn code(&self) -> Option<&str> {
+        self.code.as_deref()
+    }
+}
+
+/// The error code of an SDK error, when AWS returned one.
+pub fn error_code<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> Option<String> {
+    match err {
+        SdkError::ServiceError(e) => e.err().code().map(str::to_owned),
+        _ => None,
+    }
+}
+
+/// Converts an SDK error into an [`AwsError`] for `step`.
+pub fn aws_error<E, R>(step: &str, err: SdkError<E, R>) -> AwsError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    let code = error_code(&err);
+    let message = match &err {
+        SdkError::ServiceError(e) => {
+            let inner = e.err();
+            match (inner.code(), inner.message()) {
+                (Some(c), Some(m)) => format!("{c}: {m}"),
+                (Some(c), None) => c.to_owned(),
+                _ => aws_smithy_types::error::display::DisplayErrorContext(&err).to_string(),
+            }
+        }
+        _ => aws_smithy_types::error::display::DisplayErrorContext(&err).to_string(),
+    };
+    AwsError {
+        step: step.to_owned(),
+        code,
+        message,
+    }
+}
+
+/// Backoff before attempt `n` (0-based): 1 s, 2 s, 4 s … capped at 20 s, with up to 25 % jitter.
+pub fn backoff(attempt: u32) -> Duration {
+    let base = Duration::from_millis(1000u64.saturating_mul(1u64 << attempt.min(5)))
+        .min(Duration::from_secs(20));
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let jitter = base.mul_f64(f64::from(nanos % 1000) / 4000.0);
+    base + jitter
+}
+
+/// Runs `op` until it succeeds, fails with an error `retryable` does not accept, the deadline
+/// passes or the operation is cancelled.
+pub async fn retry_while<T, F, Fut>(
+    cancel: &CancellationToken,
+    deadline: Duration,
+    retryable: impl Fn(&AwsError) -> bool,
+    mut op: F,
+) -> Result<T, AwsError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, AwsError>>,
+{
+    let start = Instant::now();
+    let mut attempt = 0;
+    loop {
+        match op().await {
+            Ok(v) => return Ok(v),
+            Err(e) if retryable(&e) && start.elapsed() < deadline => {
+                let wait = backoff(attempt);
+                tracing::debug!(step = e.step.as_str(), code = ?e.code, ?wait, "retrying after a transient error");
+                tokio::select! {
+                    _ = cancel.cancelled() => {
+                        return Err(AwsError::new(e.step, "cancelled by Terraform while waiting to retry"));
+                    }
+                    _ = tokio::time::sleep(wait) => {}
+                }
+                attempt += 1;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        assert!(backoff(0) >= Duration::from_secs(1) && backoff(0) < Duration::from_millis(1300));
+        assert!(backoff(3) >= Duration::from_secs(8));
+        assert!(backoff(30) <= Duration::from_secs(25));
+    }
+
+    #[tokio::test]
+    async fn only_retryable_errors_are_retried() {
+        let cancel = CancellationToken::new();
+        let mut calls = 0;
+        let result: Result<(), AwsError> = retry_while(
+            &cancel,
+            Duration::from_secs(5),
+            |e| e.code() == Some("Transient"),
+            || {
+                calls += 1;
+                async { Err(AwsError::new("step", "fatal")) }
+            },
+        )
+        .await;
+        assert!(result.is_err());
+        assert_eq!(calls, 1);
+    }
+}

@@ -1,0 +1,312 @@
+//! VPC security groups, found again by name and VPC.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_ec2::types::{
+    Filter, IpPermission, IpRange, Ipv6Range, ResourceType, Tag, TagSpecification, UserIdGroupPair,
+};
+
+use super::Clients;
+use super::retry::{AwsError, aws_error};
+use crate::blueprint::cluster::{Ingress, SecurityGroupSpec, Source};
+
+/// An ingress rule as observed, comparable with the blueprint once sources are resolved.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Rule {
+    pub from_port: i32,
+    pub to_port: i32,
+    /// A CIDR block or a security group ID.
+    pub source: String,
+}
+
+pub fn ec2_tags(tags: &BTreeMap<String, String>, name: Option<&str>) -> Vec<Tag> {
+    let mut all = tags.clone();
+    if let Some(n) = name {
+        all.insert("Name".into(), n.into());
+    }
+    all.iter()
+        .map(|(k, v)| Tag::builder().key(k).value(v).build())
+        .collect()
+}
+
+/// The group ID and its TCP ingress rules, if a group of that name exists in the VPC.
+pub async fn find(
+    c: &Clients,
+    vpc_id: &str,
+    name: &str,
+) -> Result<Option<(String, Vec<Rule>)>, AwsError> {
+    let out = c
+        .ec2
+        .describe_security_groups()
+        .filters(Filter::builder().name("group-name").values(name).build())
+        .filters(Filter::builder().name("vpc-id").values(vpc_id).build())
+        .send()
+        .await
+        .map_err(|e| aws_error("describe security group", e))?;
+    Ok(out.security_groups().first().map(|g| {
+        (
+            g.group_id().unwrap_or_default().to_owned(),
+            rules(g.ip_permissions()),
+        )
+    }))
+}
+
+/// The rules of a group by ID; `None` when it is gone.
+pub async fn describe(c: &Clients, group_id: &str) -> Result<Option<Vec<Rule>>, AwsError> {
+    match c
+        .ec2
+        .describe_security_groups()
+        .group_ids(group_id)
+        .send()
+        .await
+    {
+        Ok(out) => Ok(out
+            .security_groups()
+            .first()
+            .map(|g| rules(g.ip_permissions()))),
+        Err(e) => {
+            let err = aws_error("describe security group", e);
+            if err.code() == Some("InvalidGroup.NotFound") {
+                Ok(None)
+            } else {
+                Err(err)
+            }
+        }
+    }
+}
+
+fn rules(permissions: &[IpPermission]) -> Vec<Rule> {
+    let mut out = Vec::new();
+    for p in permissions {
+        let (from, to) = (p.from_port().unwrap_or(-1), p.to_port().unwrap_or(-1));
+        for r in p.ip_ranges() {
+            if let Some(cidr) = r.cidr_ip() {
+                out.push(Rule {
+                    from_port: from,
+                    to_port: to,
+                    source: cidr.to_owned(),
+                });
+            }
+        }
+        for r in p.ipv6_ranges() {
+            if let Some(cidr) = r.cidr_ipv6() {
+                out.push(Rule {
+                    from_port: from,
+                    to_port: to,
+                    source: cidr.to_owned(),
+                });
+            }
+        }
+        for g in p.user_id_group_pairs() {
+            if let Some(id) = g.group_id() {
+                out.push(Rule {
+                    from_port: from,
+                    to_port: to,
+                    source: id.to_owned(),
+                });
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The rules the blueprint asks for, with the load balancer's group resolved.
+pub fn desired_rules(spec: &SecurityGroupSpec, alb_group_id: &str) -> Vec<Rule> {
+    let mut out: Vec<Rule> = spec
+        .ingress
+        .iter()
+        .map(|i| Rule {
+            from_port: i.from_port,
+            to_port: i.to_port,
+            source: match &i.source {
+                Source::Cidr(c) | Source::Ipv6Cidr(c) => c.clone(),
+                Source::LoadBalancer => alb_group_id.to_owned(),
+            },
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+fn permission(rule: &Ingress, alb_group_id: &str) -> IpPermission {
+    let base = IpPermission::builder()
+        .ip_protocol("tcp")
+        .from_port(rule.from_port)
+        .to_port(rule.to_port);
+    match &rule.source {
+        Source::Cidr(cidr) => base.ip_ranges(
+            IpRange::builder()
+                .cidr_ip(cidr)
+                .description(&rule.description)
+                .build(),
+        ),
+        Source::Ipv6Cidr(cidr) => base.ipv6_ranges(
+            Ipv6Range::builder()
+                .cidr_ipv6(cidr)
+                .description(&rule.description)
+                .build(),
+        ),
+        Source::LoadBalancer => base.user_id_group_pairs(
+            UserIdGroupPair::builder()
+                .group_id(alb_group_id)
+                .description(&rule.description)
+                .build(),
+        ),
+    }
+    .build()
+}
+
+/// Ensures the group exists in the VPC and allows at least the blueprint's ingress; extra rules
+/// someone added by hand are revoked. Returns the group ID.
+pub async fn ensure(
+    c: &Clients,
+    vpc_id: &str,
+    spec: &SecurityGroupSpec,
+    alb_group_id: &str,
+    tags: &BTreeMap<String, String>,
+) -> Result<String, AwsError> {
+    let (group_id, existing) = match find(c, vpc_id, &spec.name).await? {
+        Some(found) => found,
+        None => {
+            let out = c
+                .ec2
+                .create_security_group()
+                .group_name(&spec.name)
+                .description(&spec.description)
+                .vpc_id(vpc_id)
+                .tag_specifications(
+                    TagSpecification::builder()
+                        .resource_type(ResourceType::SecurityGroup)
+                        .set_tags(Some(ec2_tags(tags, Some(&spec.name))))
+                        .build(),
+                )
+                .send()
+                .await
+                .map_err(|e| aws_error("create security group", e))?;
+            let id = out
+                .group_id()
+                .ok_or_else(|| AwsError::new("create security group", "AWS returned no group ID"))?
+                .to_owned();
+            (id, Vec::new())
+        }
+    };
+    let group_id_for_rules = if alb_group_id.is_empty() {
+        &group_id
+    } else {
+        alb_group_id
+    };
+    reconcile_rules(c, &group_id, spec, group_id_for_rules, &existing).await?;
+    Ok(group_id)
+}
+
+/// Adds missing rules and revokes unexpected ones.
+pub async fn reconcile_rules(
+    c: &Clients,
+    group_id: &str,
+    spec: &SecurityGroupSpec,
+    alb_group_id: &str,
+    existing: &[Rule],
+) -> Result<(), AwsError> {
+    let desired = desired_rules(spec, alb_group_id);
+    let missing: Vec<IpPermission> = spec
+        .ingress
+        .iter()
+        .filter(|i| {
+            let r = desired_rules(
+                &SecurityGroupSpec {
+                    ingress: vec![(*i).clone()],
+                    ..spec.clone()
+                },
+                alb_group_id,
+            );
+            !r.iter().all(|r| existing.contains(r))
+        })
+        .map(|i| permission(i, alb_group_id))
+        .collect();
+    if !missing.is_empty() {
+        match c
+            .ec2
+            .authorize_security_group_ingress()
+            .group_id(group_id)
+            .set_ip_permissions(Some(missing))
+            .send()
+            .await
+        {
+            Ok(_) => {}
+            Err(e) => {
+                let err = aws_error("allow security group ingress", e);
+                if err.code() != Some("InvalidPermission.Duplicate") {
+                    return Err(err);
+                }
+            }
+        }
+    }
+    let extra: Vec<&Rule> = existing.iter().filter(|r| !desired.contains(r)).collect();
+    if !extra.is_empty() {
+        revoke_rules(c, group_id, &extra).await?;
+    }
+    Ok(())
+}
+
+/// Revokes rules by their security group rule IDs (matching by content is unreliable when
+/// descriptions differ).
+async fn revoke_rules(c: &Clients, group_id: &str, extra: &[&Rule]) -> Result<(), AwsError> {
+    let out = c
+        .ec2
+        .describe_security_group_rules()
+        .filters(Filter::builder().name("group-id").values(group_id).build())
+        .send()
+        .await
+        .map_err(|e| aws_error("describe security group rules", e))?;
+    let ids: Vec<String> = out
+        .security_group_rules()
+        .iter()
+        .filter(|r| r.is_egress() == Some(false))
+        .filter(|r| {
+            let source = r
+                .cidr_ipv4()
+                .or(r.cidr_ipv6())
+                .or(r.referenced_group_info().and_then(|g| g.group_id()))
+                .unwrap_or_default();
+            extra.iter().any(|x| {
+                x.from_port == r.from_port().unwrap_or(-1)
+                    && x.to_port == r.to_port().unwrap_or(-1)
+                    && x.source == source
+            })
+        })
+        .filter_map(|r| r.security_group_rule_id().map(str::to_owned))
+        .collect();
+    if ids.is_empty() {
+        return Ok(());
+    }
+    c.ec2
+        .revoke_security_group_ingress()
+        .group_id(group_id)
+        .set_security_group_rule_ids(Some(ids))
+        .send()
+        .await
+        .map_err(|e| aws_error("revoke security group ingress", e))?;
+    Ok(())
+}
+
+/// Deletes the group; `Ok(false)` while network interfaces still use it.
+pub async fn delete(c: &Clients, group_id: &str) -> Result<bool, AwsError> {
+    match c
+        .ec2
+        .delete_security_group()
+        .group_id(group_id)
+        .send()
+        .await
+    {
+        Ok(_) => Ok(true),
+        Err(e) => {
+            let err = aws_error("delete security group", e);
+            match err.code() {
+                Some("InvalidGroup.NotFound") => Ok(true),
+                Some("DependencyViolation") => Ok(false),
+                _ => Err(err),
+            }
+        }
+    }
+}
