@@ -102,7 +102,10 @@ fn complete_example_plans_with_an_unknown_vpc_id_showing_defaults() {
     );
     assert_eq!(after["root_volume_size"], 30);
     assert_eq!(after["container_insights"], true);
-    assert_eq!(after["deletion_protection"], false, "dev.tfvars turns it off");
+    assert_eq!(
+        after["deletion_protection"], false,
+        "dev.tfvars turns it off"
+    );
     assert_eq!(after["id"], "dev", "the id is the name, known at plan time");
     assert_eq!(after["tags_all"], json!({"Environment": "dev"}));
     for computed in [
