@@ -701,3 +701,135 @@ fn an_apply_that_fails_half_way_records_what_exists_and_destroy_removes_it() {
     s.emulator.set_faults(json!([]));
     s.destroy_leaves_nothing();
 }
+
+#[test]
+fn tag_and_ami_changes_update_every_object_in_place() {
+    let s = stack();
+    s.apply(&config(&s.seed, ""));
+    let changed = config(&s.seed, "  ami_id = \"ami-0abcdef1234567890\"\n").replace(
+        "tags                = { Team = \"platform\" }",
+        "tags                = { Team = \"apps\", Owner = \"sre\" }",
+    );
+    s.work.write("main.tf", &changed);
+    let plan = s.plan_json();
+    assert_eq!(
+        cluster_change(&plan)["actions"],
+        json!(["update"]),
+        "no replacement"
+    );
+    s.work
+        .run(&["apply", "-auto-approve", "-input=false", "-no-color"])
+        .success();
+    let (code, out) = s.plan_code();
+    assert_eq!(code, 0, "{out}");
+    let want = |tags: Vec<(String, String)>| {
+        let t: std::collections::BTreeMap<String, String> = tags.into_iter().collect();
+        assert_eq!(t.get("Team").map(String::as_str), Some("apps"), "{t:?}");
+        assert_eq!(t.get("Owner").map(String::as_str), Some("sre"), "{t:?}");
+        assert_eq!(
+            t.get("Environment").map(String::as_str),
+            Some("test"),
+            "{t:?}"
+        );
+    };
+    s.rt.block_on(async {
+        let g = s
+            .aws
+            .autoscaling
+            .describe_auto_scaling_groups()
+            .auto_scaling_group_names("acc-instances")
+            .send()
+            .await
+            .expect("group");
+        want(
+            g.auto_scaling_groups()[0]
+                .tags()
+                .iter()
+                .filter_map(|t| Some((t.key()?.to_owned(), t.value()?.to_owned())))
+                .collect(),
+        );
+        let lb = s
+            .aws
+            .elbv2
+            .describe_load_balancers()
+            .names("acc-alb")
+            .send()
+            .await
+            .expect("lb");
+        let arn = lb.load_balancers()[0]
+            .load_balancer_arn()
+            .expect("arn")
+            .to_owned();
+        let t = s
+            .aws
+            .elbv2
+            .describe_tags()
+            .resource_arns(&arn)
+            .send()
+            .await
+            .expect("lb tags");
+        want(
+            t.tag_descriptions()[0]
+                .tags()
+                .iter()
+                .filter_map(|t| Some((t.key()?.to_owned(), t.value()?.to_owned())))
+                .collect(),
+        );
+        let role = s
+            .aws
+            .iam
+            .list_role_tags()
+            .role_name("acc-ecs-instance")
+            .send()
+            .await
+            .expect("role tags");
+        want(
+            role.tags()
+                .iter()
+                .map(|t| (t.key().to_owned(), t.value().to_owned()))
+                .collect(),
+        );
+        let c = s
+            .aws
+            .ecs
+            .describe_clusters()
+            .clusters(NAME)
+            .include(aws_sdk_ecs::types::ClusterField::Tags)
+            .send()
+            .await
+            .expect("cluster");
+        want(
+            c.clusters()[0]
+                .tags()
+                .iter()
+                .filter_map(|t| Some((t.key()?.to_owned(), t.value()?.to_owned())))
+                .collect(),
+        );
+        let v = s
+            .aws
+            .ec2
+            .describe_launch_template_versions()
+            .launch_template_name("acc-instances")
+            .versions("$Default")
+            .send()
+            .await
+            .expect("template");
+        let data = v.launch_template_versions()[0]
+            .launch_template_data()
+            .expect("data");
+        assert_eq!(
+            data.image_id(),
+            Some("ami-0abcdef1234567890"),
+            "new AMI through a new default version"
+        );
+        want(
+            data.tag_specifications()
+                .iter()
+                .filter(|t| t.resource_type().map(|r| r.as_str()) == Some("instance"))
+                .flat_map(|t| t.tags())
+                .filter_map(|t| Some((t.key()?.to_owned(), t.value()?.to_owned())))
+                .collect(),
+        );
+    });
+    s.destroy_leaves_nothing();
+}

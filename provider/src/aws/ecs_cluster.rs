@@ -107,20 +107,6 @@ pub async fn set_container_insights(
     Ok(())
 }
 
-pub async fn tag(c: &Clients, arn: &str, tags: &BTreeMap<String, String>) -> Result<(), AwsError> {
-    if tags.is_empty() {
-        return Ok(());
-    }
-    c.ecs
-        .tag_resource()
-        .resource_arn(arn)
-        .set_tags(Some(ecs_tags(tags)))
-        .send()
-        .await
-        .map_err(|e| aws_error("tag ECS object", e))?;
-    Ok(())
-}
-
 /// Makes `capacity_provider` the cluster's only capacity provider and default strategy; with
 /// `None`, detaches every capacity provider.
 pub async fn set_capacity_provider(

@@ -27,6 +27,8 @@ pub struct ObservedTemplate {
     pub root_volume_size: i32,
     pub root_volume_encrypted: bool,
     pub kms_key_id: Option<String>,
+    /// Tags given to the instances it launches.
+    pub instance_tags: std::collections::BTreeMap<String, String>,
 }
 
 fn data(spec: &LaunchTemplateSpec) -> RequestLaunchTemplateData {
@@ -160,6 +162,14 @@ pub async fn describe(c: &Clients, id: &str) -> Result<Option<ObservedTemplate>,
         root_volume_size: root.and_then(|e| e.volume_size()).unwrap_or(0),
         root_volume_encrypted: root.and_then(|e| e.encrypted()).unwrap_or(false),
         kms_key_id: root.and_then(|e| e.kms_key_id()).map(str::to_owned),
+        instance_tags: data
+            .map(|d| d.tag_specifications())
+            .unwrap_or_default()
+            .iter()
+            .filter(|t| t.resource_type() == Some(&ResourceType::Instance))
+            .flat_map(|t| t.tags())
+            .filter_map(|t| Some((t.key()?.to_owned(), t.value()?.to_owned())))
+            .collect(),
     }))
 }
 

@@ -12,5 +12,6 @@ pub mod launch_template;
 pub mod load_balancer;
 pub mod retry;
 pub mod security_group;
+pub mod tags;
 
 pub use clients::Clients;

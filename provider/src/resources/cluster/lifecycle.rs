@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use ecsprod_cty::Value;
 
 use crate::aws::retry::{AwsError, retry_while};
+use crate::aws::tags as aws_tags;
 use crate::aws::{
     Clients, ami, auto_scaling_group, capacity_provider, ecs_cluster, iam_role, launch_template,
     load_balancer, security_group,
@@ -43,10 +44,12 @@ pub struct Ids {
     pub autoscaling_group_name: Option<String>,
     pub autoscaling_group_arn: Option<String>,
     pub capacity_provider_name: Option<String>,
+    pub capacity_provider_arn: Option<String>,
     pub alb_arn: Option<String>,
     pub alb_dns_name: Option<String>,
     pub alb_zone_id: Option<String>,
     pub https_listener_arn: Option<String>,
+    pub http_listener_arn: Option<String>,
 }
 
 /// Computed attributes and the recorded value each one takes.
@@ -111,10 +114,12 @@ fn ids_from_state(state: &Value) -> Ids {
         autoscaling_group_name: s("autoscaling_group_name"),
         autoscaling_group_arn: None,
         capacity_provider_name: s("capacity_provider_name"),
+        capacity_provider_arn: None,
         alb_arn: s("alb_arn"),
         alb_dns_name: s("alb_dns_name"),
         alb_zone_id: s("alb_zone_id"),
         https_listener_arn: s("https_listener_arn"),
+        http_listener_arn: None,
     }
 }
 
@@ -261,12 +266,6 @@ async fn run(
                     )
                     .await?;
                 }
-                let missing_tags: BTreeMap<String, String> = tags
-                    .iter()
-                    .filter(|(k, v)| found.tags.get(*k) != Some(*v))
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect();
-                ecs_cluster::tag(c, &found.arn, &missing_tags).await?;
                 found.arn
             }
             None => ecs_cluster::create(c, &names.cluster, input.container_insights, &tags).await?,
@@ -347,7 +346,8 @@ async fn run(
         load_balancer::set_attributes(c, &lb.arn, &lb_spec).await?;
         let https = load_balancer::ensure_https(c, &lb.arn, &https_spec, &tags).await?;
         progress.record(|ids| ids.https_listener_arn = Some(https));
-        load_balancer::ensure_http_redirect(c, &lb.arn, &http_spec, &tags).await?;
+        let http = load_balancer::ensure_http_redirect(c, &lb.arn, &http_spec, &tags).await?;
+        progress.record(|ids| ids.http_listener_arn = Some(http));
         Ok(())
     };
     engine::phase(vec![
@@ -390,12 +390,81 @@ async fn run(
                 && cl.default_strategy == vec![cp_spec.name.clone()]
         });
         if !attached {
-            ecs_cluster::set_capacity_provider(c, &names.cluster, Some(&cp_spec.name)).await?;
+            retry_while(&call.cancel, PROPAGATION, update_in_progress, || {
+                ecs_cluster::set_capacity_provider(c, &names.cluster, Some(&cp_spec.name))
+            })
+            .await?;
         }
         Ok::<(), AwsError>(())
     };
     cp.await.map_err(|e| vec![e])?;
-    Ok(())
+
+    // Phase 5: tags on every object, concurrently (creates tag new objects already; this
+    // brings existing ones in line after a change of `tags` or `default_tags`).
+    let ids = progress.snapshot();
+    let named = |name: &str| {
+        let mut t = tags.clone();
+        t.insert("Name".into(), name.to_owned());
+        t
+    };
+    let mut steps: Vec<StepFuture<'_>> = Vec::new();
+    if let Some(arn) = ids.arn.clone() {
+        let t = tags.clone();
+        steps.push(Box::pin(async move { aws_tags::ecs(c, &arn, &t).await }));
+    }
+    if let Some(arn) = ids.capacity_provider_arn.clone() {
+        let t = tags.clone();
+        steps.push(Box::pin(async move { aws_tags::ecs(c, &arn, &t).await }));
+    }
+    let group_tags = asg_spec.tags.clone();
+    let group_name = asg_spec.name.clone();
+    steps.push(Box::pin(async move {
+        aws_tags::autoscaling(c, &group_name, &group_tags).await
+    }));
+    for (id, name) in [
+        (
+            ids.launch_template_id.clone(),
+            names.launch_template.clone(),
+        ),
+        (
+            ids.alb_security_group_id.clone(),
+            names.alb_security_group.clone(),
+        ),
+        (
+            ids.instance_security_group_id.clone(),
+            names.instance_security_group.clone(),
+        ),
+    ] {
+        if let Some(id) = id {
+            let t = named(&name);
+            steps.push(Box::pin(async move { aws_tags::ec2(c, &id, &t).await }));
+        }
+    }
+    for arn in [
+        ids.alb_arn.clone(),
+        ids.https_listener_arn.clone(),
+        ids.http_listener_arn.clone(),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        let t = tags.clone();
+        steps.push(Box::pin(async move { aws_tags::elbv2(c, &arn, &t).await }));
+    }
+    let role = names.instance_role.clone();
+    let role_tags = tags.clone();
+    steps.push(Box::pin(async move {
+        aws_tags::iam_role(c, &role, &role_tags).await
+    }));
+    engine::phase(steps).await
+}
+
+/// ECS refuses capacity provider changes while a previous one is still being applied.
+fn update_in_progress(e: &AwsError) -> bool {
+    matches!(
+        e.code(),
+        Some("UpdateInProgressException") | Some("ResourceInUseException")
+    )
 }
 
 type StepFuture<'a> =
@@ -408,6 +477,7 @@ fn template_drifted(o: &launch_template::ObservedTemplate, spec: &bp::LaunchTemp
         || o.root_volume_size != spec.root_volume_size
         || o.root_volume_encrypted != spec.root_volume_encrypted
         || o.kms_key_id != spec.kms_key_id
+        || o.instance_tags != spec.tags
 }
 
 async fn group_step(
