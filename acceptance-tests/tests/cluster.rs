@@ -680,7 +680,13 @@ fn an_apply_that_fails_half_way_records_what_exists_and_destroy_removes_it() {
     s.emulator.set_faults(json!([
         {"service": "autoscaling", "action": "CreateAutoScalingGroup", "mode": "error"}
     ]));
-    s.work.write("main.tf", &config(&s.seed, ""));
+    // Two attempts per call keep the injected hard failure quick.
+    let hcl = config(&s.seed, "").replace(
+        "default_tags = { Environment = \"test\" }",
+        "default_tags = { Environment = \"test\" }\n  max_retries  = 1",
+    );
+    assert!(hcl.contains("max_retries"));
+    s.work.write("main.tf", &hcl);
     s.work.init();
     let run = s
         .work
