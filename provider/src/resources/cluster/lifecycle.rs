@@ -368,7 +368,7 @@ async fn run(
     // Phase 4: the capacity provider, then the cluster's default strategy.
     let cp_spec = bp::capacity_provider(input, &asg_arn);
     let cp = async {
-        match capacity_provider::describe(c, &cp_spec.name).await? {
+        let arn = match capacity_provider::describe(c, &cp_spec.name).await? {
             Some(found) => {
                 if found.target_capacity != cp_spec.target_capacity
                     || !found.managed_scaling
@@ -376,14 +376,19 @@ async fn run(
                         != cp_spec.managed_termination_protection
                     || found.managed_draining != cp_spec.managed_draining
                 {
-                    capacity_provider::update(c, &cp_spec).await?;
+                    retry_while(&call.cancel, PROPAGATION, update_in_progress, || {
+                        capacity_provider::update(c, &cp_spec)
+                    })
+                    .await?;
                 }
+                found.arn
             }
-            None => {
-                capacity_provider::ensure(c, &cp_spec).await?;
-            }
-        }
-        progress.record(|ids| ids.capacity_provider_name = Some(cp_spec.name.clone()));
+            None => capacity_provider::ensure(c, &cp_spec).await?,
+        };
+        progress.record(|ids| {
+            ids.capacity_provider_name = Some(cp_spec.name.clone());
+            ids.capacity_provider_arn = Some(arn);
+        });
         let cluster = ecs_cluster::describe(c, &names.cluster).await?;
         let attached = cluster.is_some_and(|cl| {
             cl.capacity_providers == vec![cp_spec.name.clone()]
