@@ -14,7 +14,8 @@ A fault rule: {"service": "ecs" | null, "action": "CreateService" | null, "mode"
 - "throttle": answer the service's throttling error without running the call;
 - "error":    answer a 500 internal error without running the call;
 - "lost":     run the call, then answer a 500 as if the response was lost;
-- "latency":  wait delay_ms, then run the call.
+- "latency":  wait delay_ms, then run the call;
+- "fail":     answer the error "code" (with HTTP "status", default 400) without running the call.
 Errors use each protocol's own format: awsJson, EC2 query, query XML, REST XML.
 
 Usage: emulator.py PORT
@@ -191,6 +192,11 @@ class App:
                 return self.send(start_response, *throttle(service))
             elif mode == "error":
                 return self.send(start_response, *internal_error(service))
+            elif mode == "fail":
+                status = int(fault.get("status", 400))
+                code = fault.get("code", "ValidationError")
+                message = fault.get("message", "Failure injected by the test emulator")
+                return self.send(start_response, *error_response(service, code, message, status))
             elif mode == "lost":
                 # Run the call for real, drop its response.
                 result = self.moto(environ, lambda *a, **k: None)

@@ -144,6 +144,10 @@ fn base(canary_url: &str) -> Config {
         ("root_volume_size", expr("50")),
         ("ebs_kms_key_id", expr(q(KMS_KEY))),
         ("tags", entries(&[("Team", &q("platform"))])),
+        (
+            "timeouts",
+            entries(&[("create", &q("45m")), ("delete", &q("1h30m"))]),
+        ),
     ];
     let service = vec![
         ("cluster", expr("ecsprod_cluster.main.id")),
@@ -418,6 +422,8 @@ fn cluster_cases() -> Vec<Case> {
         bad("min_size_fraction",                C, "min_size",                        "2.5",                              "min_size must be a whole number"),
         bad("target_capacity_fraction",         C, "target_capacity",                 "80.5",                             "target_capacity must be a whole number"),
         bad("tags_reserved_aws_key",            C, "tags.aws:owner",                  q("me"),                            "Reserved tag key"),
+        bad("timeouts_create_not_a_duration",   C, "timeouts.create",                 q("soon"),                          "Invalid duration"),
+        bad("timeouts_delete_in_days",          C, "timeouts.delete",                 q("2d"),                            "Invalid duration"),
         bad("tags_bad_value",                   C, "tags.Owner",                      q("me<admin>"),                     "Invalid tag value"),
         bad("fifty_one_tags",                   C, "tags",                            r#"{ for i in range(51) : "Key${i}" => "v" }"#, "Too many tags"),
     ]

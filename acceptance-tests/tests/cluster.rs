@@ -839,3 +839,27 @@ fn tag_and_ami_changes_update_every_object_in_place() {
     });
     s.destroy_leaves_nothing();
 }
+
+#[test]
+fn a_blocked_delete_stops_at_its_timeout_naming_the_blocker_and_a_second_destroy_finishes() {
+    let s = stack();
+    s.apply(&config(&s.seed, "  timeouts = { delete = \"3s\" }\n"));
+    // Network interfaces that never go away: the instance security group stays in use.
+    s.emulator.set_faults(json!([
+        {"service": "ec2", "action": "DeleteSecurityGroup", "mode": "fail", "code": "DependencyViolation",
+         "message": "resource has a dependent object"}
+    ]));
+    let run = s
+        .work
+        .run(&["destroy", "-auto-approve", "-input=false", "-no-color"]);
+    assert_ne!(run.code, 0, "destroy should stop at the timeout");
+    assert!(
+        run.stderr
+            .contains("security group acc-instances to be free of network interfaces"),
+        "the error names what is blocking:\n{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("timeouts.delete"), "{}", run.stderr);
+    s.emulator.set_faults(json!([]));
+    s.destroy_leaves_nothing();
+}

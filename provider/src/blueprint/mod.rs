@@ -3,6 +3,7 @@
 //! layer turns these into API calls, and the tests here pin every production setting.
 
 pub mod cluster;
+pub mod service;
 
 /// Tag key that marks every object the provider owns, with the cluster name as value. Objects
 /// are found again by name and this tag, so a retried create adopts instead of duplicating.

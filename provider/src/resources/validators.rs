@@ -350,6 +350,44 @@ pub fn tags(d: &mut Diagnostics, path: Path, v: &Field<BTreeMap<String, Field<St
     }
 }
 
+/// Parses a duration such as `45s`, `30m`, `2h` or `1h30m` (units h, m, s; at least one part).
+pub fn parse_duration(s: &str) -> Option<std::time::Duration> {
+    let mut total = 0u64;
+    let mut digits = String::new();
+    let mut parts = 0;
+    for c in s.chars() {
+        if c.is_ascii_digit() {
+            digits.push(c);
+            continue;
+        }
+        let unit = match c {
+            'h' => 3600,
+            'm' => 60,
+            's' => 1,
+            _ => return None,
+        };
+        let n: u64 = digits.parse().ok()?;
+        total = total.checked_add(n.checked_mul(unit)?)?;
+        digits.clear();
+        parts += 1;
+    }
+    (digits.is_empty() && parts > 0).then(|| std::time::Duration::from_secs(total))
+}
+
+/// A duration attribute (see [`parse_duration`]), at least one second and at most a day.
+pub fn duration(d: &mut Diagnostics, path: Path, v: &Field<String>) {
+    if let Field::Known(s) = v {
+        match parse_duration(s) {
+            Some(t) if (1..=86_400).contains(&t.as_secs()) => {}
+            _ => d.error_at(
+                path,
+                "Invalid duration",
+                format!("{s:?} is not a duration between 1s and 24h such as 45s, 30m or 1h30m."),
+            ),
+        }
+    }
+}
+
 pub static SUBNET_ID: LazyLock<Regex> =
     LazyLock::new(|| re(r"^subnet-([0-9a-f]{8}|[0-9a-f]{17})$"));
 pub static VPC_ID: LazyLock<Regex> = LazyLock::new(|| re(r"^vpc-([0-9a-f]{8}|[0-9a-f]{17})$"));
@@ -390,6 +428,25 @@ mod tests {
         assert!(ArnKind::IamRole.accepts("arn:aws:iam::123456789012:role/deploy"));
         assert!(!ArnKind::IamRole.accepts("arn:aws:iam:ap-south-1:123456789012:role/deploy"));
         assert!(!ArnKind::AcmCertificate.accepts("not-an-arn"));
+    }
+
+    #[test]
+    fn durations_parse_units_and_reject_garbage() {
+        assert_eq!(
+            parse_duration("30m"),
+            Some(std::time::Duration::from_secs(1800))
+        );
+        assert_eq!(
+            parse_duration("1h30m"),
+            Some(std::time::Duration::from_secs(5400))
+        );
+        assert_eq!(
+            parse_duration("45s"),
+            Some(std::time::Duration::from_secs(45))
+        );
+        for bad in ["", "30", "m", "1d", "10 m", "-5m"] {
+            assert_eq!(parse_duration(bad), None, "{bad}");
+        }
     }
 
     #[test]

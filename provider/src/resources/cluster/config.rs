@@ -295,5 +295,23 @@ pub fn validate(raw: &Value) -> Diagnostics {
         "KMS key",
     );
     v::tags(&mut d, at("tags"), &c.tags);
+    if let Field::Known(t) = fields::object(raw, "timeouts") {
+        for op in ["create", "update", "delete"] {
+            v::duration(&mut d, at("timeouts").attr(op), &fields::string(t, op));
+        }
+    }
     d
 }
+
+/// How long each operation may take, from `timeouts` (default 30 minutes each).
+pub fn timeout(config: &Value, operation: &str) -> std::time::Duration {
+    match fields::object(config, "timeouts") {
+        Field::Known(t) => fields::string(t, operation)
+            .known()
+            .and_then(|s| v::parse_duration(s))
+            .unwrap_or(DEFAULT_TIMEOUT),
+        _ => DEFAULT_TIMEOUT,
+    }
+}
+
+pub const DEFAULT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30 * 60);

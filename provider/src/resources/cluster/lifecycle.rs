@@ -26,10 +26,23 @@ use crate::resources::fields::{self, Field};
 
 use super::TYPE_NAME;
 
-/// How long IAM changes may take to reach EC2 and Auto Scaling.
-const PROPAGATION: Duration = Duration::from_secs(120);
-/// Bound of each wait during delete.
-const DELETE_WAIT: Duration = Duration::from_secs(600);
+/// The time an operation has left, from the resource's `timeouts`.
+#[derive(Debug, Clone, Copy)]
+struct Budget {
+    until: Instant,
+}
+
+impl Budget {
+    fn new(limit: Duration) -> Self {
+        Self {
+            until: Instant::now() + limit,
+        }
+    }
+
+    fn remaining(&self) -> Duration {
+        self.until.saturating_duration_since(Instant::now())
+    }
+}
 
 /// IDs and names of the objects that exist, as recorded by the steps.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -219,7 +232,9 @@ pub async fn reconcile(
         start.ami_id = Some(input.ami_id.clone());
     }
     let progress = Progress::new(start);
-    let result = run(clients, call, &mut input, &progress).await;
+    let operation = if prior.is_null() { "create" } else { "update" };
+    let budget = Budget::new(super::config::timeout(planned, operation));
+    let result = run(clients, call, budget, &mut input, &progress).await;
     let ids = progress.snapshot();
     let new_state = state_from(planned, &ids);
     match result {
@@ -247,6 +262,7 @@ fn fail(prior: &Value, diagnostics: Diagnostics) -> ApplyOutput {
 async fn run(
     c: &Clients,
     call: &CallContext,
+    budget: Budget,
     input: &mut ClusterInput,
     progress: &Progress<Ids>,
 ) -> Result<(), Vec<AwsError>> {
@@ -321,9 +337,12 @@ async fn run(
     // Phase 2: the launch template and the load balancer with its listeners.
     let lt_spec = bp::launch_template(input, &names.instance_profile, &instance_sg);
     let template_step = async {
-        let id = retry_while(&call.cancel, PROPAGATION, profile_not_yet_visible, || {
-            launch_template::ensure(c, &lt_spec)
-        })
+        let id = retry_while(
+            &call.cancel,
+            budget.remaining(),
+            profile_not_yet_visible,
+            || launch_template::ensure(c, &lt_spec),
+        )
         .await?;
         progress.record(|ids| ids.launch_template_id = Some(id.clone()));
         if let Some(observed) = launch_template::describe(c, &id).await?
@@ -359,7 +378,9 @@ async fn run(
     // Phase 3: the Auto Scaling group.
     let template_id = progress.snapshot().launch_template_id.unwrap_or_default();
     let asg_spec = bp::auto_scaling_group(input, &template_id);
-    let asg_arn = group_step(c, call, &asg_spec).await.map_err(|e| vec![e])?;
+    let asg_arn = group_step(c, call, budget, &asg_spec)
+        .await
+        .map_err(|e| vec![e])?;
     progress.record(|ids| {
         ids.autoscaling_group_name = Some(asg_spec.name.clone());
         ids.autoscaling_group_arn = Some(asg_arn.clone());
@@ -376,7 +397,7 @@ async fn run(
                         != cp_spec.managed_termination_protection
                     || found.managed_draining != cp_spec.managed_draining
                 {
-                    retry_while(&call.cancel, PROPAGATION, update_in_progress, || {
+                    retry_while(&call.cancel, budget.remaining(), update_in_progress, || {
                         capacity_provider::update(c, &cp_spec)
                     })
                     .await?;
@@ -395,7 +416,7 @@ async fn run(
                 && cl.default_strategy == vec![cp_spec.name.clone()]
         });
         if !attached {
-            retry_while(&call.cancel, PROPAGATION, update_in_progress, || {
+            retry_while(&call.cancel, budget.remaining(), update_in_progress, || {
                 ecs_cluster::set_capacity_provider(c, &names.cluster, Some(&cp_spec.name))
             })
             .await?;
@@ -488,6 +509,7 @@ fn template_drifted(o: &launch_template::ObservedTemplate, spec: &bp::LaunchTemp
 async fn group_step(
     c: &Clients,
     call: &CallContext,
+    budget: Budget,
     spec: &bp::AutoScalingGroupSpec,
 ) -> Result<String, AwsError> {
     match auto_scaling_group::describe(c, &spec.name).await? {
@@ -511,9 +533,12 @@ async fn group_step(
             Ok(found.arn)
         }
         _ => {
-            retry_while(&call.cancel, PROPAGATION, profile_not_yet_visible, || {
-                auto_scaling_group::ensure(c, spec)
-            })
+            retry_while(
+                &call.cancel,
+                budget.remaining(),
+                profile_not_yet_visible,
+                || auto_scaling_group::ensure(c, spec),
+            )
             .await
         }
     }
@@ -890,7 +915,12 @@ pub async fn import(ctx: &Context, schema_defaults: Value, name: String) -> Impo
 }
 
 /// Polls `done` until it returns true or the wait is over; the error names what is blocking.
-async fn wait_until<F, Fut>(call: &CallContext, what: &str, mut done: F) -> Result<(), AwsError>
+async fn wait_until<F, Fut>(
+    call: &CallContext,
+    budget: Budget,
+    what: &str,
+    mut done: F,
+) -> Result<(), AwsError>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<bool, AwsError>>,
@@ -901,10 +931,13 @@ where
         if done().await? {
             return Ok(());
         }
-        if start.elapsed() > DELETE_WAIT {
+        if budget.remaining().is_zero() {
             return Err(AwsError::new(
                 format!("wait for {what}"),
-                format!("still not done after {} s", DELETE_WAIT.as_secs()),
+                format!(
+                    "still not done after {} s; the delete timeout was reached (raise timeouts.delete to wait longer)",
+                    start.elapsed().as_secs()
+                ),
             ));
         }
         tokio::select! {
@@ -938,7 +971,8 @@ pub async fn delete(ctx: &Context, call: &CallContext, prior: &Value) -> ApplyOu
             diagnostics: Diagnostics::new(),
         };
     };
-    match delete_all(clients, call, &name, prior).await {
+    let budget = Budget::new(super::config::timeout(prior, "delete"));
+    match delete_all(clients, call, budget, &name, prior).await {
         Ok(()) => ApplyOutput {
             new_state: Value::Null,
             private: Vec::new(),
@@ -951,6 +985,7 @@ pub async fn delete(ctx: &Context, call: &CallContext, prior: &Value) -> ApplyOu
 async fn delete_all(
     c: &Clients,
     call: &CallContext,
+    budget: Budget,
     name: &str,
     prior: &Value,
 ) -> Result<(), AwsError> {
@@ -963,11 +998,16 @@ async fn delete_all(
     capacity_provider::delete(c, &names.capacity_provider).await?;
     // 2. The group with its scale-in-protected instances (force delete), then its template.
     auto_scaling_group::delete(c, &names.auto_scaling_group).await?;
-    wait_until(call, "the Auto Scaling group to be deleted", || async {
-        Ok(auto_scaling_group::describe(c, &names.auto_scaling_group)
-            .await?
-            .is_none())
-    })
+    wait_until(
+        call,
+        budget,
+        "the Auto Scaling group to be deleted",
+        || async {
+            Ok(auto_scaling_group::describe(c, &names.auto_scaling_group)
+                .await?
+                .is_none())
+        },
+    )
     .await?;
     let template = match fields::string(prior, "launch_template_id").known().cloned() {
         Some(id) => Some(id),
@@ -983,7 +1023,7 @@ async fn delete_all(
             load_balancer::set_deletion_protection(c, &lb.arn, false).await?;
         }
         load_balancer::delete(c, &lb.arn).await?;
-        wait_until(call, "the load balancer to be deleted", || async {
+        wait_until(call, budget, "the load balancer to be deleted", || async {
             Ok(load_balancer::describe(c, &names.load_balancer)
                 .await?
                 .is_none())
@@ -997,6 +1037,7 @@ async fn delete_all(
             if let Some((id, _)) = security_group::find(c, vpc, group).await? {
                 wait_until(
                     call,
+                    budget,
                     &format!("security group {group} to be free of network interfaces"),
                     || security_group::delete(c, &id),
                 )
@@ -1008,6 +1049,7 @@ async fn delete_all(
     if ecs_cluster::describe(c, &names.cluster).await?.is_some() {
         wait_until(
             call,
+            budget,
             "the container instances to leave the cluster",
             || async { Ok(ecs_cluster::container_instance_count(c, &names.cluster).await? == 0) },
         )

@@ -152,6 +152,27 @@ to HTTPS; unknown hosts get a 404). Services attach to it with `ecsprod_service`
             Type::map(Type::String),
             "Tags for every object the cluster creates, merged over the provider's `default_tags`.",
         ),
+        Attribute::optional_object(
+            "timeouts",
+            vec![
+                Attribute::optional(
+                    "create",
+                    Type::String,
+                    "How long a create may take, e.g. `30m` or `1h`. Default `30m`.",
+                ),
+                Attribute::optional(
+                    "update",
+                    Type::String,
+                    "How long an update may take. Default `30m`.",
+                ),
+                Attribute::optional(
+                    "delete",
+                    Type::String,
+                    "How long a delete may take, including waiting for instances to terminate and network interfaces to be released. Default `30m`.",
+                ),
+            ],
+            "Upper bounds for the waits and retries of each operation (durations such as `45s`, `30m`, `1h30m`). When one is exceeded the apply stops with an error naming what it was waiting for; the state records what exists.",
+        ),
         Attribute::computed(
             "tags_all",
             Type::map(Type::String),
