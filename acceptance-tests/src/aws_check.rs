@@ -139,3 +139,91 @@ impl Aws {
         left
     }
 }
+
+/// Every object of every kind `ecsprod_service` creates that still exists, named.
+pub async fn service_leftovers(
+    config: &aws_config::SdkConfig,
+    cluster: &str,
+    zone_id: &str,
+) -> Vec<String> {
+    let mut left = Vec::new();
+    let ecs = aws_sdk_ecs::Client::new(config);
+    if let Ok(services) = ecs.list_services().cluster(cluster).send().await
+        && !services.service_arns().is_empty()
+    {
+        let described = ecs
+            .describe_services()
+            .cluster(cluster)
+            .set_services(Some(services.service_arns().to_vec()))
+            .send()
+            .await
+            .expect("describe services");
+        for s in described.services() {
+            if s.status() != Some("INACTIVE") {
+                left.push(format!(
+                    "ECS service {}",
+                    s.service_name().unwrap_or_default()
+                ));
+            }
+        }
+    }
+    let defs = ecs
+        .list_task_definitions()
+        .status(aws_sdk_ecs::types::TaskDefinitionStatus::Active)
+        .send()
+        .await
+        .expect("list task definitions");
+    for d in defs.task_definition_arns() {
+        left.push(format!("task definition {d}"));
+    }
+    let elbv2 = aws_sdk_elasticloadbalancingv2::Client::new(config);
+    let groups = elbv2
+        .describe_target_groups()
+        .send()
+        .await
+        .expect("target groups");
+    for g in groups.target_groups() {
+        left.push(format!(
+            "target group {}",
+            g.target_group_name().unwrap_or_default()
+        ));
+    }
+    let logs = aws_sdk_cloudwatchlogs::Client::new(config);
+    let groups = logs.describe_log_groups().send().await.expect("log groups");
+    for g in groups.log_groups() {
+        left.push(format!(
+            "log group {}",
+            g.log_group_name().unwrap_or_default()
+        ));
+    }
+    let scaling = aws_sdk_applicationautoscaling::Client::new(config);
+    let targets = scaling
+        .describe_scalable_targets()
+        .service_namespace(aws_sdk_applicationautoscaling::types::ServiceNamespace::Ecs)
+        .send()
+        .await
+        .expect("scalable targets");
+    for t in targets.scalable_targets() {
+        left.push(format!("scalable target {}", t.resource_id()));
+    }
+    let route53 = aws_sdk_route53::Client::new(config);
+    let records = route53
+        .list_resource_record_sets()
+        .hosted_zone_id(zone_id)
+        .send()
+        .await
+        .expect("records");
+    for r in records.resource_record_sets() {
+        if r.r#type().as_str() == "A" {
+            left.push(format!("A record {}", r.name()));
+        }
+    }
+    let iam = aws_sdk_iam::Client::new(config);
+    let roles = iam.list_roles().send().await.expect("roles");
+    for r in roles.roles() {
+        if r.role_name().ends_with("-exec") || r.role_name().ends_with("-task") {
+            left.push(format!("IAM role {}", r.role_name()));
+        }
+    }
+    left
+}

@@ -329,27 +329,3 @@ fn destroy_of_an_unprotected_cluster_plans_deletes() {
     let cluster = &resource_change(&plan, "ecsprod_cluster.main")["change"];
     assert_eq!(cluster["actions"], json!(["delete"]));
 }
-
-#[test]
-fn service_apply_is_refused_with_a_diagnostic_until_it_is_implemented() {
-    let w = Workdir::new();
-    let service_only = CLUSTER
-        .split("resource \"ecsprod_service\"")
-        .nth(1)
-        .expect("service block")
-        .replace("ecsprod_cluster.main.id", "\"plan-test\"")
-        .replace("IMAGE", "nginx:1.27");
-    w.write(
-        "main.tf",
-        &format!("{REQUIRED_PROVIDERS}resource \"ecsprod_service\"{service_only}"),
-    );
-    w.init();
-    let run = w.run(&["apply", "-auto-approve", "-input=false", "-no-color"]);
-    assert_ne!(run.code, 0);
-    assert!(
-        run.stderr.contains("is not supported yet"),
-        "{}",
-        run.stderr
-    );
-    assert_eq!(w.canary.connections(), 0, "no AWS call was made");
-}

@@ -26,6 +26,11 @@ pub struct Clients {
     pub iam: aws_sdk_iam::Client,
     pub ssm: aws_sdk_ssm::Client,
     pub sts: aws_sdk_sts::Client,
+    pub logs: aws_sdk_cloudwatchlogs::Client,
+    pub appautoscaling: aws_sdk_applicationautoscaling::Client,
+    pub route53: aws_sdk_route53::Client,
+    pub secretsmanager: aws_sdk_secretsmanager::Client,
+    pub kms: aws_sdk_kms::Client,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -135,6 +140,31 @@ impl Clients {
                 endpoint("sts"),
                 |b, u| b.endpoint_url(u),
             )),
+            logs: aws_sdk_cloudwatchlogs::Client::from_conf(with_endpoint(
+                aws_sdk_cloudwatchlogs::config::Builder::from(&sdk),
+                endpoint("cloudwatchlogs"),
+                |b, u| b.endpoint_url(u),
+            )),
+            appautoscaling: aws_sdk_applicationautoscaling::Client::from_conf(with_endpoint(
+                aws_sdk_applicationautoscaling::config::Builder::from(&sdk),
+                endpoint("applicationautoscaling"),
+                |b, u| b.endpoint_url(u),
+            )),
+            route53: aws_sdk_route53::Client::from_conf(with_endpoint(
+                aws_sdk_route53::config::Builder::from(&sdk),
+                endpoint("route53"),
+                |b, u| b.endpoint_url(u),
+            )),
+            secretsmanager: aws_sdk_secretsmanager::Client::from_conf(with_endpoint(
+                aws_sdk_secretsmanager::config::Builder::from(&sdk),
+                endpoint("secretsmanager"),
+                |b, u| b.endpoint_url(u),
+            )),
+            kms: aws_sdk_kms::Client::from_conf(with_endpoint(
+                aws_sdk_kms::config::Builder::from(&sdk),
+                endpoint("kms"),
+                |b, u| b.endpoint_url(u),
+            )),
         })
     }
 }
@@ -173,7 +203,12 @@ buildable!(
     aws_sdk_autoscaling,
     aws_sdk_iam,
     aws_sdk_ssm,
-    aws_sdk_sts
+    aws_sdk_sts,
+    aws_sdk_cloudwatchlogs,
+    aws_sdk_applicationautoscaling,
+    aws_sdk_route53,
+    aws_sdk_secretsmanager,
+    aws_sdk_kms
 );
 
 #[cfg(test)]

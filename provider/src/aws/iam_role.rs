@@ -212,3 +212,93 @@ pub async fn delete(c: &Clients, profile: &str, role: &str) -> Result<(), AwsErr
             .map_err(|e| aws_error("delete IAM role", e)),
     )
 }
+
+/// Ensures a role with this trust policy, exactly these managed policies and exactly these
+/// inline policies (name → document); returns its ARN.
+pub async fn ensure_task_role(
+    c: &Clients,
+    name: &str,
+    trust_policy: &str,
+    managed_policies: &[String],
+    inline: &[(String, String)],
+    tags: &BTreeMap<String, String>,
+) -> Result<String, AwsError> {
+    let arn = ensure_role(c, name, trust_policy, managed_policies, tags).await?;
+    c.iam
+        .update_assume_role_policy()
+        .role_name(name)
+        .policy_document(trust_policy)
+        .send()
+        .await
+        .map_err(|e| aws_error("update role trust policy", e))?;
+    let existing = c
+        .iam
+        .list_role_policies()
+        .role_name(name)
+        .send()
+        .await
+        .map_err(|e| aws_error("list inline role policies", e))?;
+    for stale in existing
+        .policy_names()
+        .iter()
+        .filter(|p| !inline.iter().any(|(n, _)| n == *p))
+    {
+        c.iam
+            .delete_role_policy()
+            .role_name(name)
+            .policy_name(stale)
+            .send()
+            .await
+            .map_err(|e| aws_error("remove inline role policy", e))?;
+    }
+    for (policy, document) in inline {
+        c.iam
+            .put_role_policy()
+            .role_name(name)
+            .policy_name(policy)
+            .policy_document(document)
+            .send()
+            .await
+            .map_err(|e| aws_error("put inline role policy", e))?;
+    }
+    Ok(arn)
+}
+
+/// Deletes a role with its inline and managed policies; a missing role is fine.
+pub async fn delete_task_role(c: &Clients, name: &str) -> Result<(), AwsError> {
+    if role_arn(c, name).await?.is_none() {
+        return Ok(());
+    }
+    let inline = c
+        .iam
+        .list_role_policies()
+        .role_name(name)
+        .send()
+        .await
+        .map_err(|e| aws_error("list inline role policies", e))?;
+    for policy in inline.policy_names() {
+        c.iam
+            .delete_role_policy()
+            .role_name(name)
+            .policy_name(policy)
+            .send()
+            .await
+            .map_err(|e| aws_error("remove inline role policy", e))?;
+    }
+    for policy in attached_policies(c, name).await? {
+        c.iam
+            .detach_role_policy()
+            .role_name(name)
+            .policy_arn(policy)
+            .send()
+            .await
+            .map_err(|e| aws_error("detach IAM role policy", e))?;
+    }
+    match c.iam.delete_role().role_name(name).send().await {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            let err = aws_error("delete IAM role", e);
+            if missing(&err) { Ok(()) } else { Err(err) }
+        }
+    }
+}

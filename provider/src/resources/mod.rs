@@ -12,9 +12,7 @@ use std::sync::{Arc, RwLock};
 use ecsprod_cty::Value;
 
 use crate::protocol::diag::{Diagnostic, Diagnostics};
-use crate::protocol::provider::{
-    ApplyOutput, BoxFuture, ImportOutput, Provider, ReadOutput, Resource,
-};
+use crate::protocol::provider::{BoxFuture, ImportOutput, Provider, Resource};
 use crate::protocol::schema::Schema;
 use provider_config::ProviderConfig;
 
@@ -122,26 +120,6 @@ fn not_supported(type_name: &str, operation: &str) -> Diagnostics {
         ),
     )
     .into()
-}
-
-fn unsupported_read<'a>(type_name: &'a str, state: Value) -> BoxFuture<'a, ReadOutput> {
-    Box::pin(async move {
-        ReadOutput {
-            new_state: state,
-            private: Vec::new(),
-            diagnostics: not_supported(type_name, "Reading"),
-        }
-    })
-}
-
-fn unsupported_apply<'a>(type_name: &'a str, prior: Value) -> BoxFuture<'a, ApplyOutput> {
-    Box::pin(async move {
-        ApplyOutput {
-            new_state: prior,
-            private: Vec::new(),
-            diagnostics: not_supported(type_name, "Applying"),
-        }
-    })
 }
 
 fn unsupported_import<'a>(type_name: &'a str) -> BoxFuture<'a, ImportOutput> {

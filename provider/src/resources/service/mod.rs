@@ -1,6 +1,7 @@
 //! `ecsprod_service`: one application on the cluster's shared load balancer.
 
 pub mod config;
+pub mod lifecycle;
 pub mod schema;
 
 use std::sync::Arc;
@@ -74,18 +75,24 @@ impl Resource for ServiceResource {
     }
 
     fn read<'a>(&'a self, _: CallContext, state: Value, _: Vec<u8>) -> BoxFuture<'a, ReadOutput> {
-        super::unsupported_read(TYPE_NAME, state)
+        Box::pin(lifecycle::read(&self.context, state))
     }
 
     fn apply<'a>(
         &'a self,
-        _: CallContext,
+        ctx: CallContext,
         prior: Value,
-        _: Value,
+        planned: Value,
         _: Value,
         _: Vec<u8>,
     ) -> BoxFuture<'a, ApplyOutput> {
-        super::unsupported_apply(TYPE_NAME, prior)
+        Box::pin(async move {
+            if planned.is_null() {
+                lifecycle::delete(&self.context, &ctx, &prior).await
+            } else {
+                lifecycle::reconcile(&self.context, &ctx, &prior, &planned).await
+            }
+        })
     }
 
     fn import<'a>(&'a self, _: CallContext, _: String) -> BoxFuture<'a, ImportOutput> {

@@ -1,0 +1,89 @@
+//! Route53 alias records pointing service host names at the shared load balancer.
+
+use aws_sdk_route53::types::{
+    AliasTarget, Change, ChangeAction, ChangeBatch, ResourceRecordSet, RrType,
+};
+
+use super::Clients;
+use super::retry::{AwsError, aws_error};
+use crate::blueprint::service::AliasRecordSpec;
+
+fn change(action: ChangeAction, spec: &AliasRecordSpec) -> Result<Change, AwsError> {
+    let step = "change alias record";
+    let target = AliasTarget::builder()
+        .dns_name(&spec.alias_dns_name)
+        .hosted_zone_id(&spec.alias_zone_id)
+        .evaluate_target_health(spec.evaluate_target_health)
+        .build()
+        .map_err(|e| AwsError::new(step, e.to_string()))?;
+    let record = ResourceRecordSet::builder()
+        .name(&spec.name)
+        .r#type(RrType::from(spec.record_type.as_str()))
+        .alias_target(target)
+        .build()
+        .map_err(|e| AwsError::new(step, e.to_string()))?;
+    Change::builder()
+        .action(action)
+        .resource_record_set(record)
+        .build()
+        .map_err(|e| AwsError::new(step, e.to_string()))
+}
+
+async fn submit(c: &Clients, zone_id: &str, change: Change, step: &str) -> Result<(), AwsError> {
+    let batch = ChangeBatch::builder()
+        .changes(change)
+        .build()
+        .map_err(|e| AwsError::new(step, e.to_string()))?;
+    c.route53
+        .change_resource_record_sets()
+        .hosted_zone_id(zone_id)
+        .change_batch(batch)
+        .send()
+        .await
+        .map_err(|e| aws_error(step, e))?;
+    Ok(())
+}
+
+/// Creates or corrects the alias record (UPSERT is idempotent).
+pub async fn upsert(c: &Clients, spec: &AliasRecordSpec) -> Result<(), AwsError> {
+    submit(
+        c,
+        &spec.zone_id,
+        change(ChangeAction::Upsert, spec)?,
+        "create alias record",
+    )
+    .await
+}
+
+/// The alias target's DNS name, if the record exists.
+pub async fn describe(c: &Clients, zone_id: &str, name: &str) -> Result<Option<String>, AwsError> {
+    let out = c
+        .route53
+        .list_resource_record_sets()
+        .hosted_zone_id(zone_id)
+        .start_record_name(name)
+        .start_record_type(RrType::A)
+        .max_items(1)
+        .send()
+        .await
+        .map_err(|e| aws_error("read alias record", e))?;
+    Ok(out
+        .resource_record_sets()
+        .iter()
+        .find(|r| r.name() == name && *r.r#type() == RrType::A)
+        .and_then(|r| r.alias_target())
+        .map(|a| a.dns_name().to_owned()))
+}
+
+pub async fn delete(c: &Clients, spec: &AliasRecordSpec) -> Result<(), AwsError> {
+    if describe(c, &spec.zone_id, &spec.name).await?.is_none() {
+        return Ok(());
+    }
+    submit(
+        c,
+        &spec.zone_id,
+        change(ChangeAction::Delete, spec)?,
+        "delete alias record",
+    )
+    .await
+}

@@ -1,0 +1,83 @@
+//! Application Auto Scaling of a service's task count: the scalable target and its two
+//! target-tracking policies.
+
+use aws_sdk_applicationautoscaling::types::{
+    MetricType, PolicyType, PredefinedMetricSpecification, ScalableDimension, ServiceNamespace,
+    TargetTrackingScalingPolicyConfiguration,
+};
+
+use super::Clients;
+use super::retry::{AwsError, aws_error};
+use crate::blueprint::service::ScalingSpec;
+
+pub async fn ensure(c: &Clients, spec: &ScalingSpec) -> Result<(), AwsError> {
+    c.appautoscaling
+        .register_scalable_target()
+        .service_namespace(ServiceNamespace::from(spec.service_namespace.as_str()))
+        .resource_id(&spec.resource_id)
+        .scalable_dimension(ScalableDimension::from(spec.scalable_dimension.as_str()))
+        .min_capacity(spec.min_capacity)
+        .max_capacity(spec.max_capacity)
+        .send()
+        .await
+        .map_err(|e| aws_error("register the autoscaling target", e))?;
+    for p in &spec.policies {
+        let step = "put the autoscaling policy";
+        let config = TargetTrackingScalingPolicyConfiguration::builder()
+            .target_value(p.target_value)
+            .scale_in_cooldown(p.scale_in_cooldown)
+            .scale_out_cooldown(p.scale_out_cooldown)
+            .predefined_metric_specification(
+                PredefinedMetricSpecification::builder()
+                    .predefined_metric_type(MetricType::from(p.predefined_metric.as_str()))
+                    .build()
+                    .map_err(|e| AwsError::new(step, e.to_string()))?,
+            )
+            .build()
+            .map_err(|e| AwsError::new(step, e.to_string()))?;
+        c.appautoscaling
+            .put_scaling_policy()
+            .policy_name(&p.policy_name)
+            .service_namespace(ServiceNamespace::from(spec.service_namespace.as_str()))
+            .resource_id(&spec.resource_id)
+            .scalable_dimension(ScalableDimension::from(spec.scalable_dimension.as_str()))
+            .policy_type(PolicyType::TargetTrackingScaling)
+            .target_tracking_scaling_policy_configuration(config)
+            .send()
+            .await
+            .map_err(|e| aws_error(step, e))?;
+    }
+    Ok(())
+}
+
+/// (min, max) of the scalable target, if registered.
+pub async fn describe(c: &Clients, spec: &ScalingSpec) -> Result<Option<(i32, i32)>, AwsError> {
+    let out = c
+        .appautoscaling
+        .describe_scalable_targets()
+        .service_namespace(ServiceNamespace::from(spec.service_namespace.as_str()))
+        .resource_ids(&spec.resource_id)
+        .send()
+        .await
+        .map_err(|e| aws_error("describe the autoscaling target", e))?;
+    Ok(out
+        .scalable_targets()
+        .first()
+        .map(|t| (t.min_capacity(), t.max_capacity())))
+}
+
+/// Removes the policies and the target (deregistering the target removes its policies too).
+pub async fn delete(c: &Clients, spec: &ScalingSpec) -> Result<(), AwsError> {
+    if describe(c, spec).await?.is_none() {
+        return Ok(());
+    }
+    c.appautoscaling
+        .deregister_scalable_target()
+        .service_namespace(ServiceNamespace::from(spec.service_namespace.as_str()))
+        .resource_id(&spec.resource_id)
+        .scalable_dimension(ScalableDimension::from(spec.scalable_dimension.as_str()))
+        .send()
+        .await
+        .map_err(|e| aws_error("deregister the autoscaling target", e))?;
+    Ok(())
+}

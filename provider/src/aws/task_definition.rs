@@ -1,0 +1,214 @@
+//! Task definitions: registered only when the desired one differs from the active revision.
+
+use aws_sdk_ecs::types::{
+    Compatibility, ContainerDefinition, KeyValuePair, LogConfiguration, LogDriver, NetworkMode,
+    PortMapping, Secret, Tag, TransportProtocol,
+};
+
+use super::Clients;
+use super::retry::{AwsError, aws_error};
+use crate::blueprint::service::{self as bp, TaskDefinitionSpec};
+
+/// The registered revision, read back into the blueprint's shape.
+pub async fn describe(c: &Clients, arn: &str) -> Result<Option<TaskDefinitionSpec>, AwsError> {
+    let out = match c
+        .ecs
+        .describe_task_definition()
+        .task_definition(arn)
+        .send()
+        .await
+    {
+        Ok(out) => out,
+        Err(e) => {
+            let err = aws_error("describe task definition", e);
+            return if err.code() == Some("ClientException") {
+                Ok(None)
+            } else {
+                Err(err)
+            };
+        }
+    };
+    let Some(td) = out.task_definition() else {
+        return Ok(None);
+    };
+    if td.status().map(|s| s.as_str()) == Some("INACTIVE") {
+        return Ok(None);
+    }
+    let Some(container) = td.container_definitions().first() else {
+        return Ok(None);
+    };
+    Ok(Some(TaskDefinitionSpec {
+        family: td.family().unwrap_or_default().to_owned(),
+        network_mode: td
+            .network_mode()
+            .map(|m| m.as_str().to_owned())
+            .unwrap_or_default(),
+        requires_compatibilities: td
+            .requires_compatibilities()
+            .iter()
+            .map(|c| c.as_str().to_owned())
+            .collect(),
+        cpu: td.cpu().unwrap_or_default().to_owned(),
+        memory: td.memory().unwrap_or_default().to_owned(),
+        execution_role_arn: td.execution_role_arn().unwrap_or_default().to_owned(),
+        task_role_arn: td.task_role_arn().unwrap_or_default().to_owned(),
+        container: bp::ContainerSpec {
+            name: container.name().unwrap_or_default().to_owned(),
+            image: container.image().unwrap_or_default().to_owned(),
+            essential: container.essential().unwrap_or(true),
+            port_mappings: container
+                .port_mappings()
+                .iter()
+                .map(|p| bp::PortMapping {
+                    container_port: p.container_port().unwrap_or(0),
+                    host_port: p.host_port().unwrap_or(0),
+                    protocol: p
+                        .protocol()
+                        .map(|p| p.as_str().to_owned())
+                        .unwrap_or_else(|| "tcp".into()),
+                })
+                .collect(),
+            environment: container
+                .environment()
+                .iter()
+                .filter_map(|kv| Some((kv.name()?.to_owned(), kv.value()?.to_owned())))
+                .collect(),
+            secrets: container
+                .secrets()
+                .iter()
+                .map(|s| (s.name().to_owned(), s.value_from().to_owned()))
+                .collect(),
+            log_driver: container
+                .log_configuration()
+                .map(|l| l.log_driver().as_str().to_owned())
+                .unwrap_or_default(),
+            log_options: container
+                .log_configuration()
+                .and_then(|l| l.options())
+                .map(|o| o.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+                .unwrap_or_default(),
+        },
+        tags: Default::default(),
+    }))
+}
+
+/// Registers a new revision and returns its ARN.
+pub async fn register(c: &Clients, spec: &TaskDefinitionSpec) -> Result<String, AwsError> {
+    let step = "register task definition";
+    let mut secrets = Vec::new();
+    for (name, value_from) in &spec.container.secrets {
+        secrets.push(
+            Secret::builder()
+                .name(name)
+                .value_from(value_from)
+                .build()
+                .map_err(|e| AwsError::new(step, e.to_string()))?,
+        );
+    }
+    let log = LogConfiguration::builder()
+        .log_driver(LogDriver::from(spec.container.log_driver.as_str()))
+        .set_options(Some(
+            spec.container.log_options.clone().into_iter().collect(),
+        ))
+        .build()
+        .map_err(|e| AwsError::new(step, e.to_string()))?;
+    let container = ContainerDefinition::builder()
+        .name(&spec.container.name)
+        .image(&spec.container.image)
+        .essential(spec.container.essential)
+        .set_port_mappings(Some(
+            spec.container
+                .port_mappings
+                .iter()
+                .map(|p| {
+                    PortMapping::builder()
+                        .container_port(p.container_port)
+                        .host_port(p.host_port)
+                        .protocol(TransportProtocol::from(p.protocol.as_str()))
+                        .build()
+                })
+                .collect(),
+        ))
+        .set_environment(Some(
+            spec.container
+                .environment
+                .iter()
+                .map(|(k, v)| KeyValuePair::builder().name(k).value(v).build())
+                .collect(),
+        ))
+        .set_secrets(Some(secrets))
+        .log_configuration(log)
+        .build();
+    let out = c
+        .ecs
+        .register_task_definition()
+        .family(&spec.family)
+        .network_mode(NetworkMode::from(spec.network_mode.as_str()))
+        .set_requires_compatibilities(Some(
+            spec.requires_compatibilities
+                .iter()
+                .map(|c| Compatibility::from(c.as_str()))
+                .collect(),
+        ))
+        .cpu(&spec.cpu)
+        .memory(&spec.memory)
+        .execution_role_arn(&spec.execution_role_arn)
+        .task_role_arn(&spec.task_role_arn)
+        .container_definitions(container)
+        .set_tags(Some(
+            spec.tags
+                .iter()
+                .map(|(k, v)| Tag::builder().key(k).value(v).build())
+                .collect(),
+        ))
+        .send()
+        .await
+        .map_err(|e| aws_error(step, e))?;
+    out.task_definition()
+        .and_then(|t| t.task_definition_arn())
+        .map(str::to_owned)
+        .ok_or_else(|| AwsError::new(step, "AWS returned no task definition ARN"))
+}
+
+/// Active revisions of the family.
+pub async fn revisions(c: &Clients, family: &str) -> Result<Vec<String>, AwsError> {
+    let out = c
+        .ecs
+        .list_task_definitions()
+        .family_prefix(family)
+        .status(aws_sdk_ecs::types::TaskDefinitionStatus::Active)
+        .send()
+        .await
+        .map_err(|e| aws_error("list task definitions", e))?;
+    // The prefix also matches longer family names; keep this family only.
+    Ok(out
+        .task_definition_arns()
+        .iter()
+        .filter(|arn| {
+            arn.rsplit_once('/')
+                .and_then(|(_, fam_rev)| fam_rev.rsplit_once(':'))
+                .is_some_and(|(fam, _)| fam == family)
+        })
+        .cloned()
+        .collect())
+}
+
+pub async fn deregister(c: &Clients, arn: &str) -> Result<(), AwsError> {
+    match c
+        .ecs
+        .deregister_task_definition()
+        .task_definition(arn)
+        .send()
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            let err = aws_error("deregister task definition", e);
+            if err.code() == Some("ClientException") {
+                Ok(())
+            } else {
+                Err(err)
+            }
+        }
+    }
+}
