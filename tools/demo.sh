@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job: start the local AWS emulator, seed it with what a user brings (VPC, subnets,
 # certificate, hosted zone, secrets), then have real Terraform install the provider from the
-# local mirror and apply examples/complete's cluster against the emulator.
+# local mirror and apply examples/complete (one cluster, an API service and a web service through
+# examples/modules/web-service) against the emulator.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 terraform="$root/tools/terraform"
@@ -41,13 +42,14 @@ cd "$work/complete"
 
 echo "== terraform init (provider from $root/dist/mirror)"
 "$terraform" init -input=false -no-color
-echo "== terraform apply (the cluster; services follow once ecsprod_service applies)"
-"$terraform" apply -auto-approve -input=false -no-color -target=ecsprod_cluster.main
+echo "== terraform apply"
+"$terraform" apply -auto-approve -input=false -no-color
 echo "== outputs"
 "$terraform" output -no-color
 cat <<MSG
 
-The cluster runs against the local emulator ($endpoint), state in $work/complete.
+The stack runs against the local emulator ($endpoint), state in $work/complete; the URLs above are
+the services' host names on the shared HTTPS load balancer.
 To destroy it:   cd $work/complete && AWS_ENDPOINT_URL=$endpoint AWS_REGION=ap-south-1 \\
                    AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x TF_CLI_CONFIG_FILE=$root/dist/terraformrc \\
                    $terraform destroy -auto-approve
