@@ -15,7 +15,9 @@ A fault rule: {"service": "ecs" | null, "action": "CreateService" | null, "mode"
 - "error":    answer a 500 internal error without running the call;
 - "lost":     run the call, then answer a 500 as if the response was lost;
 - "latency":  wait delay_ms, then run the call;
-- "fail":     answer the error "code" (with HTTP "status", default 400) without running the call.
+- "fail":     answer the error "code" (with HTTP "status", default 400) without running the call;
+- "rollback": (ECS DescribeServices) run the call, then report every deployment as rolled back
+              by the circuit breaker, with failed tasks and a service event saying why.
 Errors use each protocol's own format: awsJson, EC2 query, query XML, REST XML.
 
 Usage: emulator.py PORT
@@ -197,6 +199,8 @@ class App:
                 code = fault.get("code", "ValidationError")
                 message = fault.get("message", "Failure injected by the test emulator")
                 return self.send(start_response, *error_response(service, code, message, status))
+            elif mode == "rollback":
+                return self.rolled_back(environ, start_response)
             elif mode == "lost":
                 # Run the call for real, drop its response.
                 result = self.moto(environ, lambda *a, **k: None)
@@ -206,6 +210,37 @@ class App:
                     result.close()
                 return self.send(start_response, *internal_error(service))
         return self.moto(environ, start_response)
+
+    def rolled_back(self, environ, start_response):
+        captured = {}
+
+        def capture(status, headers, exc_info=None):
+            captured["status"], captured["headers"] = status, headers
+
+        body = b"".join(self.moto(environ, capture))
+        try:
+            doc = json.loads(body)
+        except ValueError:
+            doc = None
+        if isinstance(doc, dict):
+            for service in doc.get("services", []):
+                for deployment in service.get("deployments", []):
+                    deployment["rolloutState"] = "FAILED"
+                    deployment["rolloutStateReason"] = (
+                        "ECS deployment circuit breaker: tasks failed to start."
+                    )
+                    deployment["failedTasks"] = 3
+                service.setdefault("events", []).insert(0, {
+                    "id": str(uuid.uuid4()),
+                    "createdAt": time.time(),
+                    "message": f"(service {service.get('serviceName')}) deployment failed: "
+                               "tasks failed to start (essential container exited).",
+                })
+            body = json.dumps(doc).encode()
+        headers = [(k, v) for k, v in captured.get("headers", []) if k.lower() != "content-length"]
+        headers.append(("Content-Length", str(len(body))))
+        start_response(captured.get("status", "200 OK"), headers)
+        return [body]
 
     @staticmethod
     def send(start_response, status, headers, body):

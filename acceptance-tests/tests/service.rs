@@ -435,3 +435,49 @@ fn percent_decode(s: &str) -> String {
     }
     String::from_utf8_lossy(&out).into_owned()
 }
+
+#[test]
+fn a_deployment_the_circuit_breaker_rolls_back_fails_the_apply_with_the_reason() {
+    let emulator = Emulator::start();
+    let rt = runtime();
+    let sdk = rt.block_on(emulator.sdk_config());
+    let seed = rt.block_on(seed(&sdk));
+    let mut w = Workdir::new();
+    w.use_emulator(&emulator);
+    // Only the API service: the module is not needed here.
+    let hcl = config(&seed, "public.ecr.aws/nginx/nginx:1.27");
+    let hcl = &hcl[..hcl.find("module \"web\"").unwrap_or(hcl.len())];
+    w.write("main.tf", hcl);
+    w.init();
+    emulator.set_faults(json!([
+        {"service": "ecs", "action": "DescribeServices", "mode": "rollback"}
+    ]));
+    let run = w.run(&["apply", "-auto-approve", "-input=false", "-no-color"]);
+    assert_ne!(run.code, 0, "a rolled-back deployment must fail the apply");
+    assert!(
+        run.stderr.contains("failed to wait for the deployment")
+            && run.stderr.contains("circuit breaker"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("tasks failed to start"),
+        "the service events are in the error:\n{}",
+        run.stderr
+    );
+    // Once deployments succeed again, the next apply converges and destroy cleans up.
+    emulator.set_faults(json!([]));
+    w.run(&["apply", "-auto-approve", "-input=false", "-no-color"])
+        .success();
+    let again = w.run(&["plan", "-detailed-exitcode", "-input=false", "-no-color"]);
+    assert_eq!(again.code, 0, "{}", again.stdout);
+    w.run(&["destroy", "-auto-approve", "-input=false", "-no-color"])
+        .success();
+    let aws = rt.block_on(Aws::new(&emulator));
+    let left = rt.block_on(async {
+        let mut left = service_leftovers(&sdk, CLUSTER, &seed.zone_id).await;
+        left.extend(aws.cluster_leftovers(&seed.vpc_id, CLUSTER).await);
+        left
+    });
+    assert!(left.is_empty(), "left behind: {left:#?}");
+}
