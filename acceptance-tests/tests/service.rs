@@ -481,3 +481,47 @@ fn a_deployment_the_circuit_breaker_rolls_back_fails_the_apply_with_the_reason()
     });
     assert!(left.is_empty(), "left behind: {left:#?}");
 }
+
+#[test]
+fn import_by_cluster_and_name_reconstructs_the_service_and_the_next_plan_is_empty() {
+    let emulator = Emulator::start();
+    let rt = runtime();
+    let sdk = rt.block_on(emulator.sdk_config());
+    let seed = rt.block_on(seed(&sdk));
+    let mut w = Workdir::new();
+    w.use_emulator(&emulator);
+    let hcl = config(&seed, "public.ecr.aws/nginx/nginx:1.27");
+    let hcl = &hcl[..hcl.find("module \"web\"").unwrap_or(hcl.len())];
+    w.write("main.tf", hcl);
+    w.init();
+    w.run(&["apply", "-auto-approve", "-input=false", "-no-color"])
+        .success();
+    // Autoscaling has moved the count since creation.
+    rt.block_on(async {
+        aws_sdk_ecs::Client::new(&sdk)
+            .update_service()
+            .cluster(CLUSTER)
+            .service("api")
+            .desired_count(4)
+            .send()
+            .await
+            .expect("scale");
+    });
+    w.run(&["state", "rm", "ecsprod_service.api"]).success();
+    w.run(&[
+        "import",
+        "-input=false",
+        "-no-color",
+        "ecsprod_service.api",
+        "svc/api",
+    ])
+    .success();
+    let run = w.run(&["plan", "-detailed-exitcode", "-input=false", "-no-color"]);
+    assert_eq!(
+        run.code, 0,
+        "plan after import is not empty:\n{}\n{}",
+        run.stdout, run.stderr
+    );
+    w.run(&["destroy", "-auto-approve", "-input=false", "-no-color"])
+        .success();
+}

@@ -87,3 +87,23 @@ pub async fn delete(c: &Clients, spec: &AliasRecordSpec) -> Result<(), AwsError>
     )
     .await
 }
+
+/// The hosted zone (ID without prefix) holding an alias A record for `name` (with trailing dot).
+pub async fn find_alias_zone(c: &Clients, name: &str) -> Result<Option<String>, AwsError> {
+    let zones = c
+        .route53
+        .list_hosted_zones()
+        .send()
+        .await
+        .map_err(|e| aws_error("list hosted zones", e))?;
+    for zone in zones.hosted_zones() {
+        if !name.ends_with(zone.name()) {
+            continue;
+        }
+        let id = zone.id().trim_start_matches("/hostedzone/").to_owned();
+        if describe(c, &id, name).await?.is_some() {
+            return Ok(Some(id));
+        }
+    }
+    Ok(None)
+}

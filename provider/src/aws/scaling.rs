@@ -66,6 +66,35 @@ pub async fn describe(c: &Clients, spec: &ScalingSpec) -> Result<Option<(i32, i3
         .map(|t| (t.min_capacity(), t.max_capacity())))
 }
 
+/// Target values of the target-tracking policies, by predefined metric.
+pub async fn policy_targets(
+    c: &Clients,
+    spec: &ScalingSpec,
+) -> Result<Vec<(String, f64)>, AwsError> {
+    let out = c
+        .appautoscaling
+        .describe_scaling_policies()
+        .service_namespace(ServiceNamespace::from(spec.service_namespace.as_str()))
+        .resource_id(&spec.resource_id)
+        .send()
+        .await
+        .map_err(|e| aws_error("describe autoscaling policies", e))?;
+    Ok(out
+        .scaling_policies()
+        .iter()
+        .filter_map(|p| p.target_tracking_scaling_policy_configuration())
+        .filter_map(|c| {
+            Some((
+                c.predefined_metric_specification()?
+                    .predefined_metric_type()
+                    .as_str()
+                    .to_owned(),
+                c.target_value(),
+            ))
+        })
+        .collect())
+}
+
 /// Removes the policies and the target (deregistering the target removes its policies too).
 pub async fn delete(c: &Clients, spec: &ScalingSpec) -> Result<(), AwsError> {
     if describe(c, spec).await?.is_none() {

@@ -46,6 +46,59 @@ pub async fn describe(c: &Clients, name: &str) -> Result<Option<ObservedTargetGr
     }
 }
 
+/// A target group by ARN, with its deregistration delay.
+pub async fn describe_arn(
+    c: &Clients,
+    arn: &str,
+) -> Result<Option<(ObservedTargetGroup, i32)>, AwsError> {
+    let out = match c
+        .elbv2
+        .describe_target_groups()
+        .target_group_arns(arn)
+        .send()
+        .await
+    {
+        Ok(out) => out,
+        Err(e) => {
+            let err = aws_error("describe target group", e);
+            return if err.code() == Some("TargetGroupNotFound") {
+                Ok(None)
+            } else {
+                Err(err)
+            };
+        }
+    };
+    let Some(tg) = out.target_groups().first() else {
+        return Ok(None);
+    };
+    let attrs = c
+        .elbv2
+        .describe_target_group_attributes()
+        .target_group_arn(arn)
+        .send()
+        .await
+        .map_err(|e| aws_error("describe target group attributes", e))?;
+    let delay = attrs
+        .attributes()
+        .iter()
+        .find(|a| a.key() == Some("deregistration_delay.timeout_seconds"))
+        .and_then(|a| a.value())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(300);
+    Ok(Some((
+        ObservedTargetGroup {
+            arn: arn.to_owned(),
+            health_check_path: tg.health_check_path().unwrap_or_default().to_owned(),
+            matcher: tg
+                .matcher()
+                .and_then(|m| m.http_code())
+                .unwrap_or_default()
+                .to_owned(),
+        },
+        delay,
+    )))
+}
+
 /// Creates the target group (or adopts the one of that name) with the health check and
 /// deregistration delay of the spec, and returns its ARN.
 pub async fn ensure(c: &Clients, spec: &TargetGroupSpec) -> Result<String, AwsError> {

@@ -12,7 +12,7 @@ use std::sync::{Arc, RwLock};
 use ecsprod_cty::Value;
 
 use crate::protocol::diag::{Diagnostic, Diagnostics};
-use crate::protocol::provider::{BoxFuture, ImportOutput, Provider, Resource};
+use crate::protocol::provider::{BoxFuture, Provider, Resource};
 use crate::protocol::schema::Schema;
 use provider_config::ProviderConfig;
 
@@ -107,29 +107,6 @@ impl Provider for EcsProd {
             diagnostics
         })
     }
-}
-
-/// The error returned by lifecycle calls this build does not perform yet.
-fn not_supported(type_name: &str, operation: &str) -> Diagnostics {
-    Diagnostic::error(
-        format!("{operation} is not supported yet"),
-        format!(
-            "This version of the ecsprod provider ({}) validates and plans {type_name} but does not {} it yet.",
-            crate::VERSION,
-            operation.to_lowercase()
-        ),
-    )
-    .into()
-}
-
-fn unsupported_import<'a>(type_name: &'a str) -> BoxFuture<'a, ImportOutput> {
-    Box::pin(async move {
-        ImportOutput {
-            state: Value::Null,
-            private: Vec::new(),
-            diagnostics: not_supported(type_name, "Importing"),
-        }
-    })
 }
 
 /// Sets `tags_all` to the provider's default tags merged with the resource's `tags`, or unknown

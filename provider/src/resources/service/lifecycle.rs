@@ -612,3 +612,265 @@ async fn delete_all(c: &Clients, call: &CallContext, prior: &Value) -> Result<()
     log_group::delete(c, &names.log_group).await?;
     Ok(())
 }
+
+fn strings_map(m: &BTreeMap<String, String>) -> Value {
+    fields::string_map_value(m)
+}
+
+/// `terraform import ecsprod_service.x <cluster>/<service>`: the whole state from AWS.
+pub async fn import(
+    ctx: &Context,
+    defaults: Value,
+    id: String,
+) -> crate::protocol::provider::ImportOutput {
+    use crate::protocol::provider::ImportOutput;
+    let fail = |d: Diagnostics| ImportOutput {
+        state: Value::Null,
+        private: Vec::new(),
+        diagnostics: d,
+    };
+    let Some((cluster, name)) = id.split_once('/') else {
+        return fail(
+            Diagnostic::error(
+                "Invalid import ID",
+                format!("{id:?} is not <cluster>/<service>, e.g. prod/api."),
+            )
+            .into(),
+        );
+    };
+    let c = match ctx.clients().await {
+        Ok(c) => c,
+        Err(d) => return fail(d),
+    };
+    match observe_all(ctx, c, defaults, cluster, name).await {
+        Ok(Some(state)) => ImportOutput {
+            state,
+            private: Vec::new(),
+            diagnostics: Diagnostics::new(),
+        },
+        Ok(None) => fail(
+            Diagnostic::error(
+                "Service not found",
+                format!("No active ECS service {name:?} in cluster {cluster:?}."),
+            )
+            .into(),
+        ),
+        Err(e) => fail(engine::diagnostics(TYPE_NAME, &[e])),
+    }
+}
+
+async fn observe_all(
+    ctx: &Context,
+    c: &Clients,
+    mut state: Value,
+    cluster: &str,
+    name: &str,
+) -> Result<Option<Value>, AwsError> {
+    let Some(service) = ecs_service::describe(c, cluster, name)
+        .await?
+        .filter(|s| s.status != "INACTIVE")
+    else {
+        return Ok(None);
+    };
+    let names = bp::names(cluster, name);
+    set(&mut state, "cluster", Value::string(cluster));
+    set(&mut state, "name", Value::string(name));
+    set(&mut state, "id", Value::string(format!("{cluster}/{name}")));
+    set(&mut state, "arn", Value::string(service.arn.clone()));
+    set(
+        &mut state,
+        "desired_count",
+        Value::number(i64::from(service.desired_count)),
+    );
+    set(
+        &mut state,
+        "task_definition_arn",
+        Value::string(service.task_definition.clone()),
+    );
+    set(
+        &mut state,
+        "log_group_name",
+        Value::string(names.log_group.clone()),
+    );
+    if let Some(td) = task_definition::describe(c, &service.task_definition).await? {
+        set(
+            &mut state,
+            "image",
+            Value::string(td.container.image.clone()),
+        );
+        if let Some(p) = td.container.port_mappings.first() {
+            set(
+                &mut state,
+                "container_port",
+                Value::number(i64::from(p.container_port)),
+            );
+        }
+        if let Ok(cpu) = td.cpu.parse::<i64>() {
+            set(&mut state, "cpu", Value::number(cpu));
+        }
+        if let Ok(memory) = td.memory.parse::<i64>() {
+            set(&mut state, "memory", Value::number(memory));
+        }
+        let env: BTreeMap<String, String> = td.container.environment.iter().cloned().collect();
+        set(
+            &mut state,
+            "environment",
+            if env.is_empty() {
+                Value::Null
+            } else {
+                strings_map(&env)
+            },
+        );
+        let secrets: BTreeMap<String, String> = td.container.secrets.iter().cloned().collect();
+        set(
+            &mut state,
+            "secrets",
+            if secrets.is_empty() {
+                Value::Null
+            } else {
+                strings_map(&secrets)
+            },
+        );
+        set(
+            &mut state,
+            "execution_role_arn",
+            Value::string(td.execution_role_arn.clone()),
+        );
+        set(
+            &mut state,
+            "task_role_arn",
+            Value::string(td.task_role_arn.clone()),
+        );
+    }
+    if let Some(tg_arn) = service.target_group_arns.first() {
+        set(
+            &mut state,
+            "target_group_arn",
+            Value::string(tg_arn.clone()),
+        );
+        if let Some((tg, delay)) = target_group::describe_arn(c, tg_arn).await? {
+            set(
+                &mut state,
+                "health_check_path",
+                Value::string(tg.health_check_path),
+            );
+            set(
+                &mut state,
+                "health_check_matcher",
+                Value::string(tg.matcher),
+            );
+            set(
+                &mut state,
+                "deregistration_delay",
+                Value::number(i64::from(delay)),
+            );
+        }
+        let facts = cluster_facts(c, cluster).await?;
+        if let Some(rule) = target_group::rules(c, &facts.https_listener_arn)
+            .await?
+            .into_iter()
+            .find(|r| r.target_group_arns.contains(tg_arn))
+        {
+            set(
+                &mut state,
+                "listener_rule_arn",
+                Value::string(rule.arn.clone()),
+            );
+            if let Some(domain) = rule.host_headers.first() {
+                set(&mut state, "domain_name", Value::string(domain.clone()));
+                set(
+                    &mut state,
+                    "url",
+                    Value::string(format!("https://{domain}")),
+                );
+                let zone =
+                    dns::find_alias_zone(c, &format!("{}.", domain.trim_end_matches('.'))).await?;
+                set(
+                    &mut state,
+                    "zone_id",
+                    zone.map_or(Value::Null, Value::string),
+                );
+            }
+        }
+    }
+    let scaling_spec = bp::ScalingSpec {
+        service_namespace: "ecs".into(),
+        resource_id: format!("service/{cluster}/{name}"),
+        scalable_dimension: "ecs:service:DesiredCount".into(),
+        min_capacity: 0,
+        max_capacity: 0,
+        policies: Vec::new(),
+    };
+    if let Some((min, max)) = scaling::describe(c, &scaling_spec).await? {
+        let targets = scaling::policy_targets(c, &scaling_spec).await?;
+        let target = |metric: &str, default: i64| {
+            targets
+                .iter()
+                .find(|(m, _)| m == metric)
+                .map(|(_, v)| v.round() as i64)
+                .unwrap_or(default)
+        };
+        let mut a = BTreeMap::new();
+        a.insert("min_capacity".to_owned(), Value::number(i64::from(min)));
+        a.insert("max_capacity".to_owned(), Value::number(i64::from(max)));
+        a.insert(
+            "cpu_target".to_owned(),
+            Value::number(target("ECSServiceAverageCPUUtilization", 60)),
+        );
+        a.insert(
+            "memory_target".to_owned(),
+            Value::number(target("ECSServiceAverageMemoryUtilization", 75)),
+        );
+        set(&mut state, "autoscaling", Value::Object(a));
+    }
+    if let Some(Some(days)) = log_group::describe(c, &names.log_group).await? {
+        set(
+            &mut state,
+            "log_retention_days",
+            Value::number(i64::from(days)),
+        );
+    }
+    // Tags: the service's, without the ownership tags; default tags are the provider's.
+    let out = c
+        .ecs
+        .list_tags_for_resource()
+        .resource_arn(&service.arn)
+        .send()
+        .await
+        .map_err(|e| crate::aws::retry::aws_error("read ECS tags", e))?;
+    let mut tags_all: BTreeMap<String, String> = out
+        .tags()
+        .iter()
+        .filter_map(|t| Some((t.key()?.to_owned(), t.value()?.to_owned())))
+        .collect();
+    tags_all.remove(crate::blueprint::OWNER_TAG);
+    tags_all.remove(bp::SERVICE_TAG);
+    let default_tags = ctx
+        .config()
+        .and_then(|c| c.default_tags.known().cloned())
+        .unwrap_or_default();
+    let own: BTreeMap<String, String> = tags_all
+        .iter()
+        .filter(|(k, v)| default_tags.get(*k).and_then(|d| d.known()) != Some(*v))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    set(&mut state, "tags_all", strings_map(&tags_all));
+    set(
+        &mut state,
+        "tags",
+        if own.is_empty() {
+            Value::Null
+        } else {
+            strings_map(&own)
+        },
+    );
+    set(&mut state, "task_role_policy_json", Value::Null);
+    if let Value::Object(attrs) = &mut state {
+        for v in attrs.values_mut() {
+            if !v.is_known() {
+                *v = Value::Null;
+            }
+        }
+    }
+    Ok(Some(state))
+}

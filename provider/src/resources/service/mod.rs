@@ -57,9 +57,19 @@ impl Resource for ServiceResource {
         config::validate(&plan::with_defaults(&schema::SCHEMA, config))
     }
 
-    fn modify_plan(&self, _input: &PlanInput<'_>, planned: &mut Value) -> Diagnostics {
+    fn modify_plan(&self, input: &PlanInput<'_>, planned: &mut Value) -> Diagnostics {
         if planned.is_null() {
             return Diagnostics::new();
+        }
+        // `desired_count` only seeds a new service; afterwards autoscaling owns the count, so a
+        // changed value (or the live count found at import) is never a diff.
+        if let Some(prior) = input
+            .prior
+            .get_attr("desired_count")
+            .filter(|v| !v.is_null())
+            && let Some(slot) = planned.get_attr_mut("desired_count")
+        {
+            *slot = prior.clone();
         }
         derive(planned, "id", &["cluster", "name"], |v| {
             format!("{}/{}", v[0], v[1])
@@ -95,7 +105,8 @@ impl Resource for ServiceResource {
         })
     }
 
-    fn import<'a>(&'a self, _: CallContext, _: String) -> BoxFuture<'a, ImportOutput> {
-        super::unsupported_import(TYPE_NAME)
+    fn import<'a>(&'a self, _: CallContext, id: String) -> BoxFuture<'a, ImportOutput> {
+        let defaults = plan::with_defaults(&schema::SCHEMA, &Value::Object(Default::default()));
+        Box::pin(lifecycle::import(&self.context, defaults, id))
     }
 }
