@@ -165,6 +165,8 @@ pub struct Seed {
     pub domain: String,
     pub parameter_arn: String,
     pub secret_arn: String,
+    /// The customer-managed KMS key that encrypts the SecureString.
+    pub kms_key_arn: String,
     /// The secret values, so tests can prove they never leak.
     pub parameter_value: String,
     pub secret_value: String,
@@ -254,11 +256,21 @@ pub async fn seed(config: &aws_config::SdkConfig) -> Seed {
         .hosted_zone()
         .map(|z| z.id().trim_start_matches("/hostedzone/").to_owned())
         .expect("zone id");
+    let kms = aws_sdk_kms::Client::new(config);
+    let key = kms
+        .create_key()
+        .description("ecsprod acceptance tests: SecureString key")
+        .send()
+        .await
+        .expect("create KMS key");
+    let key_metadata = key.key_metadata().expect("key metadata");
+    let kms_key_arn = key_metadata.arn().expect("key ARN").to_owned();
     let parameter_value = format!("postgres://app:p4ss-{}@db/app", std::process::id());
     let ssm = aws_sdk_ssm::Client::new(config);
     ssm.put_parameter()
         .name("/ecsprod-test/database-url")
         .value(&parameter_value)
+        .key_id(key_metadata.key_id())
         .r#type(aws_sdk_ssm::types::ParameterType::SecureString)
         .send()
         .await
@@ -286,6 +298,7 @@ pub async fn seed(config: &aws_config::SdkConfig) -> Seed {
         domain,
         parameter_arn,
         secret_arn,
+        kms_key_arn,
         parameter_value,
         secret_value,
     }

@@ -179,6 +179,28 @@ fn cluster_and_two_services_apply_then_plans_stay_empty_an_image_change_rolls_in
         );
         assert!(strings.contains(&seed.parameter_arn), "{policy:#}");
         assert!(strings.contains(&seed.secret_arn), "{policy:#}");
+        // The parameter's customer-managed key, only through SSM and Secrets Manager.
+        let kms = policy["Statement"]
+            .as_array()
+            .and_then(|s| {
+                s.iter().find(|st| {
+                    st["Action"] == "kms:Decrypt" || st["Action"] == json!(["kms:Decrypt"])
+                })
+            })
+            .unwrap_or_else(|| panic!("no kms:Decrypt statement: {policy:#}"));
+        let mut resources = Vec::new();
+        all_strings(&kms["Resource"], &mut resources);
+        assert_eq!(
+            resources,
+            std::slice::from_ref(&seed.kms_key_arn),
+            "{policy:#}"
+        );
+        let mut via = Vec::new();
+        all_strings(&kms["Condition"], &mut via);
+        assert!(
+            via.contains(&"ssm.ap-south-1.amazonaws.com".to_owned()),
+            "{policy:#}"
+        );
 
         // Target group, rule and DNS.
         let groups = aws

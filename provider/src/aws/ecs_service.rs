@@ -164,12 +164,14 @@ pub async fn create(
         .ok_or_else(|| AwsError::new("create ECS service", "AWS returned no service"))
 }
 
-/// Rolls out `task_definition` and every deployment setting; the desired count is left to
-/// autoscaling. Returns the new deployment's ID when AWS reports one.
+/// Applies `task_definition` and every deployment setting; the desired count is left to
+/// autoscaling. With `new_revision`, a rolling deployment is forced; otherwise only settings
+/// change and running tasks stay.
 pub async fn update(
     c: &Clients,
     spec: &EcsServiceSpec,
     task_definition: &str,
+    new_revision: bool,
 ) -> Result<(), AwsError> {
     c.ecs
         .update_service()
@@ -182,7 +184,7 @@ pub async fn update(
         .health_check_grace_period_seconds(spec.health_check_grace_period)
         .propagate_tags(PropagateTags::from(spec.propagate_tags.as_str()))
         .enable_ecs_managed_tags(spec.enable_ecs_managed_tags)
-        .force_new_deployment(true)
+        .force_new_deployment(new_revision)
         .send()
         .await
         .map_err(|e| aws_error("update ECS service", e))?;

@@ -386,9 +386,10 @@ async fn run(
         let existing = ecs_service::describe(c, &input.cluster, &input.name).await?;
         let arn = match existing.filter(|s| s.status != "INACTIVE") {
             Some(found) => {
-                if found.task_definition != td_arn {
-                    ecs_service::update(c, &svc_spec, &td_arn).await?;
-                }
+                // Settings (capacity strategy, deployment, grace period) are sent on every
+                // update; a rolling deployment only comes with a new revision.
+                let new_revision = found.task_definition != td_arn;
+                ecs_service::update(c, &svc_spec, &td_arn, new_revision).await?;
                 found.arn
             }
             None => {
