@@ -17,7 +17,9 @@ A fault rule: {"service": "ecs" | null, "action": "CreateService" | null, "mode"
 - "latency":  wait delay_ms, then run the call;
 - "fail":     answer the error "code" (with HTTP "status", default 400) without running the call;
 - "rollback": (ECS DescribeServices) run the call, then report every deployment as rolled back
-              by the circuit breaker, with failed tasks and a service event saying why.
+              by the circuit breaker, with failed tasks and a service event saying why;
+- "in_progress": (ECS DescribeServices) run the call, then report every deployment as still
+              rolling out (IN_PROGRESS, no task running yet).
 Errors use each protocol's own format: awsJson, EC2 query, query XML, REST XML.
 
 Usage: emulator.py PORT
@@ -171,6 +173,33 @@ def internal_error(service):
     return error_response(service, code, "Internal error (injected by the test emulator)", 500)
 
 
+def roll_back(service):
+    """Every deployment rolled back by the circuit breaker, with the event saying why."""
+    for deployment in service.get("deployments", []):
+        deployment["rolloutState"] = "FAILED"
+        deployment["rolloutStateReason"] = (
+            "ECS deployment circuit breaker: tasks failed to start."
+        )
+        deployment["failedTasks"] = 3
+    service.setdefault("events", []).insert(0, {
+        "id": str(uuid.uuid4()),
+        "createdAt": time.time(),
+        "message": f"(service {service.get('serviceName')}) deployment failed: "
+                   "tasks failed to start (essential container exited).",
+    })
+
+
+def still_deploying(service):
+    """A deployment that has not finished: no task running yet, rollout IN_PROGRESS."""
+    service["runningCount"] = 0
+    service["pendingCount"] = service.get("desiredCount", 0)
+    for deployment in service.get("deployments", []):
+        deployment["rolloutState"] = "IN_PROGRESS"
+        deployment["rolloutStateReason"] = "ECS deployment in progress."
+        deployment["runningCount"] = 0
+        deployment["pendingCount"] = deployment.get("desiredCount", 0)
+
+
 class App:
     def __init__(self):
         self.moto = DomainDispatcherApplication(create_backend_app)
@@ -200,7 +229,9 @@ class App:
                 message = fault.get("message", "Failure injected by the test emulator")
                 return self.send(start_response, *error_response(service, code, message, status))
             elif mode == "rollback":
-                return self.rolled_back(environ, start_response)
+                return self.rewrite_services(environ, start_response, roll_back)
+            elif mode == "in_progress":
+                return self.rewrite_services(environ, start_response, still_deploying)
             elif mode == "lost":
                 # Run the call for real, drop its response.
                 result = self.moto(environ, lambda *a, **k: None)
@@ -211,7 +242,8 @@ class App:
                 return self.send(start_response, *internal_error(service))
         return self.moto(environ, start_response)
 
-    def rolled_back(self, environ, start_response):
+    def rewrite_services(self, environ, start_response, rewrite):
+        """Runs a DescribeServices call, then rewrites each service in its answer."""
         captured = {}
 
         def capture(status, headers, exc_info=None):
@@ -224,18 +256,7 @@ class App:
             doc = None
         if isinstance(doc, dict):
             for service in doc.get("services", []):
-                for deployment in service.get("deployments", []):
-                    deployment["rolloutState"] = "FAILED"
-                    deployment["rolloutStateReason"] = (
-                        "ECS deployment circuit breaker: tasks failed to start."
-                    )
-                    deployment["failedTasks"] = 3
-                service.setdefault("events", []).insert(0, {
-                    "id": str(uuid.uuid4()),
-                    "createdAt": time.time(),
-                    "message": f"(service {service.get('serviceName')}) deployment failed: "
-                               "tasks failed to start (essential container exited).",
-                })
+                rewrite(service)
             body = json.dumps(doc).encode()
         headers = [(k, v) for k, v in captured.get("headers", []) if k.lower() != "content-length"]
         headers.append(("Content-Length", str(len(body))))

@@ -57,6 +57,12 @@ fn http(url: &str, method: &str, path: &str, body: &str) -> std::io::Result<(u16
 impl Emulator {
     /// Starts a private emulator (or uses `ECSPROD_TEST_ENDPOINT`).
     pub fn start() -> Self {
+        Self::start_with_env(&[])
+    }
+
+    /// Starts a private emulator with extra environment for moto (for example
+    /// `INITIAL_NO_AUTH_ACTION_COUNT`), or uses `ECSPROD_TEST_ENDPOINT`.
+    pub fn start_with_env(env: &[(&str, &str)]) -> Self {
         if let Ok(url) = std::env::var("ECSPROD_TEST_ENDPOINT") {
             return Self { child: None, url };
         }
@@ -70,6 +76,7 @@ impl Emulator {
         let child = Command::new(python)
             .arg(repo_root().join("tools/emulator.py"))
             .arg(port.to_string())
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -126,6 +133,15 @@ impl Emulator {
     /// Clears counters, recorded requests and faults.
     pub fn reset_counters(&self) {
         http(&self.url, "POST", "/_ecsprod/reset", "").expect("reset counters");
+    }
+
+    /// Wipes every AWS object (moto's own reset) and clears counters, recorded requests and
+    /// faults: the emulator is as new, without the cost of starting another one.
+    pub fn reset_all(&self) {
+        let (status, body) =
+            http(&self.url, "POST", "/moto-api/reset", "").expect("reset the emulator");
+        assert_eq!(status, 200, "moto reset: {body}");
+        self.reset_counters();
     }
 
     /// An SDK configuration pointing at the emulator.

@@ -180,6 +180,15 @@ impl Workdir {
     }
 
     pub fn run_with(&self, args: &[&str], extra_env: &[(&str, &str)]) -> Run {
+        let mut cmd = self.command(args, extra_env);
+        let start = Instant::now();
+        let out = cmd.output().expect("run terraform");
+        Run::from_output(out, start.elapsed().as_secs_f64())
+    }
+
+    /// The `terraform <args>` command of this working directory, for tests that need to
+    /// control the process themselves (signals, concurrent observation).
+    pub fn command(&self, args: &[&str], extra_env: &[(&str, &str)]) -> Command {
         let mut cmd = Command::new(&self.terraform);
         cmd.args(args).current_dir(self.dir.path());
         for var in ["TF_LOG", "TF_LOG_PATH", "TF_LOG_PROVIDER", "TF_LOG_CORE"] {
@@ -187,9 +196,7 @@ impl Workdir {
         }
         cmd.envs(&self.env);
         cmd.envs(extra_env.iter().copied());
-        let start = Instant::now();
-        let out = cmd.output().expect("run terraform");
-        Run::from_output(out, start.elapsed().as_secs_f64())
+        cmd
     }
 
     pub fn init(&self) -> Run {

@@ -146,3 +146,26 @@ fn debug_mode_serves_a_provider_terraform_can_reattach_to() {
     let status = child.wait().expect("provider exit");
     assert!(status.success(), "debug provider exited with {status}");
 }
+
+#[test]
+fn a_panic_in_the_provider_reaches_terraform_as_a_plugin_crash_with_the_panic_message() {
+    let w = workdir();
+    let run = w.run_with(
+        &["validate", "-no-color"],
+        &[("ECSPROD_CRASH_IN_RPC", "validate_resource_config")],
+    );
+    assert_ne!(run.code, 0, "a crashed provider must fail the command");
+    let all = format!("{}\n{}", run.stdout, run.stderr);
+    assert!(
+        all.contains("plugin crashed"),
+        "Terraform reports the crash:\n{all}"
+    );
+    assert!(
+        all.contains("panic: deliberate crash in validate_resource_config"),
+        "the panic message is in Terraform's crash report:\n{all}"
+    );
+    assert!(
+        all.contains("location: provider/src/protocol/rpc/mod.rs"),
+        "the panic location is in the crash report:\n{all}"
+    );
+}

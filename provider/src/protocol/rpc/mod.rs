@@ -103,13 +103,34 @@ pub(crate) fn encode(
 
 type Rpc<T> = Result<Response<T>, Status>;
 
+/// The call named by `ECSPROD_CRASH_IN_RPC`, read once: that call panics on purpose, so the
+/// crash path (panic report on stderr, process exit, Terraform's "plugin crashed" message) can
+/// be seen and tested end to end.
+fn crash_in_rpc() -> Option<&'static str> {
+    static NAME: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    NAME.get_or_init(|| {
+        std::env::var("ECSPROD_CRASH_IN_RPC")
+            .ok()
+            .filter(|n| !n.is_empty())
+    })
+    .as_deref()
+}
+
+/// Every call starts here: a debug log line, and the deliberate crash when asked for.
+fn enter(rpc: &'static str) {
+    tracing::debug!(rpc, "handling request");
+    if crash_in_rpc() == Some(rpc) {
+        panic!("deliberate crash in {rpc} (ECSPROD_CRASH_IN_RPC is set)");
+    }
+}
+
 #[tonic::async_trait]
 impl<P: Provider> pb::provider_server::Provider for ProviderServer<P> {
     async fn get_metadata(
         &self,
         _: Request<pb::get_metadata::Request>,
     ) -> Rpc<pb::get_metadata::Response> {
-        tracing::debug!(rpc = "get_metadata", "handling request");
+        enter("get_metadata");
         Ok(Response::new(get_provider_schema::metadata(self)))
     }
 
@@ -117,7 +138,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderServer<P> {
         &self,
         _: Request<pb::get_provider_schema::Request>,
     ) -> Rpc<pb::get_provider_schema::Response> {
-        tracing::debug!(rpc = "get_provider_schema", "handling request");
+        enter("get_provider_schema");
         Ok(Response::new(get_provider_schema::handle(self)))
     }
 
@@ -125,7 +146,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderServer<P> {
         &self,
         req: Request<pb::validate_provider_config::Request>,
     ) -> Rpc<pb::validate_provider_config::Response> {
-        tracing::debug!(rpc = "validate_provider_config", "handling request");
+        enter("validate_provider_config");
         Ok(Response::new(validate::provider_config(
             self,
             req.into_inner(),
@@ -136,7 +157,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderServer<P> {
         &self,
         req: Request<pb::validate_resource_config::Request>,
     ) -> Rpc<pb::validate_resource_config::Response> {
-        tracing::debug!(rpc = "validate_resource_config", "handling request");
+        enter("validate_resource_config");
         Ok(Response::new(validate::resource_config(
             self,
             req.into_inner(),
@@ -147,7 +168,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderServer<P> {
         &self,
         req: Request<pb::validate_data_resource_config::Request>,
     ) -> Rpc<pb::validate_data_resource_config::Response> {
-        tracing::debug!(rpc = "validate_data_resource_config", "handling request");
+        enter("validate_data_resource_config");
         Ok(Response::new(unsupported::validate_data_resource_config(
             req.into_inner(),
         )))
@@ -157,7 +178,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderServer<P> {
         &self,
         req: Request<pb::upgrade_resource_state::Request>,
     ) -> Rpc<pb::upgrade_resource_state::Response> {
-        tracing::debug!(rpc = "upgrade_resource_state", "handling request");
+        enter("upgrade_resource_state");
         Ok(Response::new(upgrade_resource_state::handle(
             self,
             req.into_inner(),
@@ -168,7 +189,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderServer<P> {
         &self,
         _: Request<pb::get_resource_identity_schemas::Request>,
     ) -> Rpc<pb::get_resource_identity_schemas::Response> {
-        tracing::debug!(rpc = "get_resource_identity_schemas", "handling request");
+        enter("get_resource_identity_schemas");
         Ok(Response::new(identity::schemas()))
     }
 
@@ -176,7 +197,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderServer<P> {
         &self,
         req: Request<pb::upgrade_resource_identity::Request>,
     ) -> Rpc<pb::upgrade_resource_identity::Response> {
-        tracing::debug!(rpc = "upgrade_resource_identity", "handling request");
+        enter("upgrade_resource_identity");
         Ok(Response::new(identity::upgrade(req.into_inner())))
     }
 
@@ -184,7 +205,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderServer<P> {
         &self,
         req: Request<pb::configure_provider::Request>,
     ) -> Rpc<pb::configure_provider::Response> {
-        tracing::debug!(rpc = "configure_provider", "handling request");
+        enter("configure_provider");
         Ok(Response::new(
             configure_provider::handle(self, req.into_inner()).await,
         ))
@@ -194,7 +215,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderServer<P> {
         &self,
         req: Request<pb::read_resource::Request>,
     ) -> Rpc<pb::read_resource::Response> {
-        tracing::debug!(rpc = "read_resource", "handling request");
+        enter("read_resource");
         Ok(Response::new(
             read_resource::handle(self, req.into_inner()).await,
         ))
@@ -204,7 +225,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderServer<P> {
         &self,
         req: Request<pb::plan_resource_change::Request>,
     ) -> Rpc<pb::plan_resource_change::Response> {
-        tracing::debug!(rpc = "plan_resource_change", "handling request");
+        enter("plan_resource_change");
         Ok(Response::new(plan_resource_change::handle(
             self,
             req.into_inner(),
@@ -215,7 +236,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderServer<P> {
         &self,
         req: Request<pb::apply_resource_change::Request>,
     ) -> Rpc<pb::apply_resource_change::Response> {
-        tracing::debug!(rpc = "apply_resource_change", "handling request");
+        enter("apply_resource_change");
         Ok(Response::new(
             apply_resource_change::handle(self, req.into_inner()).await,
         ))
@@ -225,7 +246,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderServer<P> {
         &self,
         req: Request<pb::import_resource_state::Request>,
     ) -> Rpc<pb::import_resource_state::Response> {
-        tracing::debug!(rpc = "import_resource_state", "handling request");
+        enter("import_resource_state");
         Ok(Response::new(
             import_resource_state::handle(self, req.into_inner()).await,
         ))
@@ -235,7 +256,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderServer<P> {
         &self,
         req: Request<pb::move_resource_state::Request>,
     ) -> Rpc<pb::move_resource_state::Response> {
-        tracing::debug!(rpc = "move_resource_state", "handling request");
+        enter("move_resource_state");
         Ok(Response::new(unsupported::move_resource_state(
             req.into_inner(),
         )))
@@ -245,7 +266,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderServer<P> {
         &self,
         req: Request<pb::read_data_source::Request>,
     ) -> Rpc<pb::read_data_source::Response> {
-        tracing::debug!(rpc = "read_data_source", "handling request");
+        enter("read_data_source");
         Ok(Response::new(unsupported::read_data_source(
             req.into_inner(),
         )))
@@ -255,7 +276,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderServer<P> {
         &self,
         req: Request<pb::generate_resource_config::Request>,
     ) -> Rpc<pb::generate_resource_config::Response> {
-        tracing::debug!(rpc = "generate_resource_config", "handling request");
+        enter("generate_resource_config");
         Ok(Response::new(unsupported::generate_resource_config(
             req.into_inner(),
         )))
@@ -265,10 +286,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderServer<P> {
         &self,
         req: Request<pb::validate_ephemeral_resource_config::Request>,
     ) -> Rpc<pb::validate_ephemeral_resource_config::Response> {
-        tracing::debug!(
-            rpc = "validate_ephemeral_resource_config",
-            "handling request"
-        );
+        enter("validate_ephemeral_resource_config");
         Ok(Response::new(unsupported::validate_ephemeral(
             req.into_inner(),
         )))
@@ -278,7 +296,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderServer<P> {
         &self,
         req: Request<pb::open_ephemeral_resource::Request>,
     ) -> Rpc<pb::open_ephemeral_resource::Response> {
-        tracing::debug!(rpc = "open_ephemeral_resource", "handling request");
+        enter("open_ephemeral_resource");
         Ok(Response::new(unsupported::open_ephemeral(req.into_inner())))
     }
 
@@ -286,7 +304,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderServer<P> {
         &self,
         req: Request<pb::renew_ephemeral_resource::Request>,
     ) -> Rpc<pb::renew_ephemeral_resource::Response> {
-        tracing::debug!(rpc = "renew_ephemeral_resource", "handling request");
+        enter("renew_ephemeral_resource");
         Ok(Response::new(unsupported::renew_ephemeral(
             req.into_inner(),
         )))
@@ -296,7 +314,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderServer<P> {
         &self,
         req: Request<pb::close_ephemeral_resource::Request>,
     ) -> Rpc<pb::close_ephemeral_resource::Response> {
-        tracing::debug!(rpc = "close_ephemeral_resource", "handling request");
+        enter("close_ephemeral_resource");
         Ok(Response::new(unsupported::close_ephemeral(
             req.into_inner(),
         )))
@@ -306,7 +324,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderServer<P> {
         &self,
         _: Request<pb::get_functions::Request>,
     ) -> Rpc<pb::get_functions::Response> {
-        tracing::debug!(rpc = "get_functions", "handling request");
+        enter("get_functions");
         Ok(Response::new(pb::get_functions::Response::default()))
     }
 
@@ -314,7 +332,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderServer<P> {
         &self,
         req: Request<pb::call_function::Request>,
     ) -> Rpc<pb::call_function::Response> {
-        tracing::debug!(rpc = "call_function", "handling request");
+        enter("call_function");
         Ok(Response::new(unsupported::call_function(req.into_inner())))
     }
 
@@ -322,7 +340,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderServer<P> {
         &self,
         _: Request<pb::stop_provider::Request>,
     ) -> Rpc<pb::stop_provider::Response> {
-        tracing::debug!(rpc = "stop_provider", "handling request");
+        enter("stop_provider");
         Ok(Response::new(stop_provider::handle(self)))
     }
 }

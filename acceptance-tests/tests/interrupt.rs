@@ -1,0 +1,156 @@
+//! An interrupted apply (Ctrl-C: Terraform calls `StopProvider`) stops the provider's in-flight
+//! work at once, records what exists in the state, and the next commands finish the job.
+
+use std::io::Read as _;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use acceptance_tests::aws_check::{Aws, service_leftovers};
+use acceptance_tests::emulator::{Emulator, seed};
+use acceptance_tests::{REQUIRED_PROVIDERS, Workdir, runtime};
+use serde_json::json;
+
+const CLUSTER: &str = "stop";
+
+#[test]
+fn ctrl_c_during_a_deployment_wait_stops_the_provider_at_once_and_keeps_the_service_in_state() {
+    let emulator = Emulator::start();
+    let rt = runtime();
+    let sdk = rt.block_on(emulator.sdk_config());
+    let seed = rt.block_on(seed(&sdk));
+    let mut w = Workdir::new();
+    w.use_emulator(&emulator);
+    w.write(
+        "main.tf",
+        &format!(
+            r#"{REQUIRED_PROVIDERS}
+resource "ecsprod_cluster" "main" {{
+  name                = "{CLUSTER}"
+  vpc_id              = "{vpc}"
+  public_subnet_ids   = ["{pub0}", "{pub1}"]
+  private_subnet_ids  = ["{priv0}", "{priv1}"]
+  certificate_arn     = "{cert}"
+  deletion_protection = false
+}}
+
+resource "ecsprod_service" "api" {{
+  cluster        = ecsprod_cluster.main.id
+  name           = "api"
+  image          = "public.ecr.aws/nginx/nginx:1.27"
+  container_port = 8080
+  domain_name    = "api.{domain}"
+}}
+"#,
+            vpc = seed.vpc_id,
+            pub0 = seed.public_subnet_ids[0],
+            pub1 = seed.public_subnet_ids[1],
+            priv0 = seed.private_subnet_ids[0],
+            priv1 = seed.private_subnet_ids[1],
+            cert = seed.certificate_arn,
+            domain = seed.domain,
+        ),
+    );
+    w.init();
+    // Every deployment stays in progress: without an interrupt the apply would wait 30 minutes.
+    emulator.set_faults(json!([
+        {"service": "ecs", "action": "DescribeServices", "mode": "in_progress"}
+    ]));
+    let mut child = w
+        .command(
+            &["apply", "-auto-approve", "-input=false", "-no-color"],
+            &[("TF_LOG_PROVIDER", "INFO")],
+        )
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start terraform apply");
+
+    // Wait until the provider is polling the deployment (the service exists by then).
+    let start = Instant::now();
+    loop {
+        let polls = emulator
+            .calls()
+            .get("ecs.DescribeServices")
+            .copied()
+            .unwrap_or(0);
+        let created = emulator
+            .calls()
+            .get("ecs.CreateService")
+            .copied()
+            .unwrap_or(0);
+        if created > 0 && polls >= 2 {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "the apply never reached the deployment wait"
+        );
+        assert!(
+            child.try_wait().expect("poll terraform").is_none(),
+            "terraform ended before the deployment wait"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+
+    let interrupted = Instant::now();
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("run kill");
+    assert!(sent.success(), "send SIGINT to terraform");
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("poll terraform") {
+            break status;
+        }
+        assert!(
+            interrupted.elapsed() < Duration::from_secs(30),
+            "terraform was still running 30 s after Ctrl-C: the provider did not stop its wait"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let stopped_after = interrupted.elapsed();
+    let mut stdout = String::new();
+    let mut stderr = String::new();
+    if let Some(mut out) = child.stdout.take() {
+        out.read_to_string(&mut stdout).expect("read stdout");
+    }
+    if let Some(mut err) = child.stderr.take() {
+        err.read_to_string(&mut stderr).expect("read stderr");
+    }
+    println!("apply ended {stopped_after:?} after Ctrl-C");
+    assert!(!status.success(), "an interrupted apply must fail");
+    assert!(
+        stderr.contains("StopProvider received"),
+        "Terraform sent StopProvider and the provider logged it:\n{stderr}"
+    );
+    assert!(
+        stderr.contains("cancelled by Terraform"),
+        "the error says the wait was cancelled:\n{stdout}\n{stderr}"
+    );
+    assert!(
+        stopped_after < Duration::from_secs(10),
+        "the provider stopped within seconds, not at the next poll or timeout ({stopped_after:?})"
+    );
+
+    // The service exists and is in the state, so nothing is orphaned.
+    let state = w.run(&["state", "list"]).success();
+    assert!(
+        state.stdout.contains("ecsprod_service.api"),
+        "the interrupted service is recorded in the state:\n{}",
+        state.stdout
+    );
+    emulator.set_faults(json!([]));
+    w.run(&["apply", "-auto-approve", "-input=false", "-no-color"])
+        .success();
+    let plan = w.run(&["plan", "-detailed-exitcode", "-input=false", "-no-color"]);
+    assert_eq!(plan.code, 0, "{}", plan.stdout);
+    w.run(&["destroy", "-auto-approve", "-input=false", "-no-color"])
+        .success();
+    let aws = rt.block_on(Aws::new(&emulator));
+    let left = rt.block_on(async {
+        let mut left = service_leftovers(&sdk, CLUSTER, &seed.zone_id).await;
+        left.extend(aws.cluster_leftovers(&seed.vpc_id, CLUSTER).await);
+        left
+    });
+    assert!(left.is_empty(), "left behind: {left:#?}");
+}
