@@ -21,6 +21,22 @@ A fault rule: {"service": "ecs" | null, "action": "CreateService" | null, "mode"
 - "in_progress": (ECS DescribeServices) run the call, then report every deployment as still
               rolling out (IN_PROGRESS, no task running yet).
 Errors use each protocol's own format: awsJson, EC2 query, query XML, REST XML.
+A rule with "after": N lets the first N matching calls through before it applies.
+
+With ECSPROD_EMULATOR_STRICT=1 in its environment, creates of an object that already exists
+answer as AWS does where moto differs (the case a retried create after a lost response hits):
+- ELBv2 CreateLoadBalancer / CreateTargetGroup with a taken name, CreateListener on a taken
+  port: the existing object (AWS returns it for the same settings; moto makes a second load
+  balancer or listener, or refuses the group);
+- Auto Scaling CreateAutoScalingGroup with a taken name: AlreadyExists (moto replaces the group);
+- ECS CreateCapacityProvider with a taken name: ClientException (moto replaces it);
+- ECS CreateService of a service that is ACTIVE or DRAINING: InvalidParameterException "Creation
+  of service was not idempotent", unless it repeats the clientToken that created it (moto
+  replaces the service).
+
+Always, as in AWS: DeregisterScalableTarget deletes the target's scaling policies (moto keeps
+them); RemoveRoleFromInstanceProfile of a role the profile does not hold answers NoSuchEntity
+(moto answers 500).
 
 Usage: emulator.py PORT
 """
@@ -47,6 +63,14 @@ from moto.moto_server.werkzeug_app import (  # noqa: E402
     create_backend_app,
 )
 from werkzeug.serving import run_simple  # noqa: E402
+from moto.iam import access_control  # noqa: E402
+
+# With IAM enforcement on (INITIAL_NO_AUTH_ACTION_COUNT), moto recomputes each request's SigV4
+# signature from the form fields it parsed and re-encoded, which differs from what the AWS SDKs
+# signed whenever a value holds a space or another escaped character, so valid requests fail
+# with AuthFailure. Signature checking is therefore off; the access key must still belong to an
+# IAM user, and that user's policies still decide every action.
+access_control.IAMRequestBase.check_signature = lambda self: None
 
 JSON_SERVICES = {
     "ecs", "logs", "ssm", "secretsmanager", "acm", "application-autoscaling", "kms",
@@ -100,6 +124,10 @@ class Control:
                 if rule.get("service") not in (None, service):
                     continue
                 if rule.get("action") not in (None, action):
+                    continue
+                after = rule.get("after")
+                if after:
+                    rule["after"] = after - 1
                     continue
                 times = rule.get("times")
                 if times is not None and times <= 0:
@@ -200,10 +228,137 @@ def still_deploying(service):
         deployment["pendingCount"] = deployment.get("desiredCount", 0)
 
 
+ACCOUNT_ID = "123456789012"
+
+
+def query_param(body, name):
+    return parse_qs(body.decode("utf-8", "replace")).get(name, [None])[0]
+
+
+def json_body(body):
+    try:
+        doc = json.loads(body or b"{}")
+    except ValueError:
+        return {}
+    return doc if isinstance(doc, dict) else {}
+
+
+def role_not_in_profile(body):
+    """AWS's NoSuchEntity for removing a role an instance profile does not hold (moto answers
+    500)."""
+    profile_name = query_param(body, "InstanceProfileName")
+    role = query_param(body, "RoleName")
+    backend = StrictCreates.backend("iam", "aws")
+    for profile in backend.get_instance_profiles():
+        if profile.name == profile_name and not any(r.name == role for r in profile.roles):
+            return error_response("iam", "NoSuchEntity",
+                                  f"The role with name {role} cannot be found.", 404)
+    return None
+
+
+class StrictCreates:
+    """AWS's answers to creating an object that already exists, where moto's differ."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        # (region, cluster name, service name) -> clientToken of the CreateService that made it
+        self.service_tokens = {}
+
+    @staticmethod
+    def backend(name, region):
+        from moto.backends import get_backend
+
+        return get_backend(name)[ACCOUNT_ID][region]
+
+    @staticmethod
+    def region(environ):
+        m = CREDENTIAL_SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
+        return m.group(1) if m else "us-east-1"
+
+    def answer(self, moto, environ, service, action, body):
+        """(status, headers, body) to send instead of running the call, or None to run it."""
+        region = self.region(environ)
+        if service == "elasticloadbalancing" and action == "CreateLoadBalancer":
+            name = query_param(body, "Name")
+            backend = self.backend("elbv2", region)
+            if any(lb.name == name for lb in backend.load_balancers.values()):
+                return self.existing(moto, environ, "DescribeLoadBalancers", "CreateLoadBalancer",
+                                     f"Names.member.1={name}")
+        if service == "elasticloadbalancing" and action == "CreateTargetGroup":
+            name = query_param(body, "Name")
+            backend = self.backend("elbv2", region)
+            if any(tg.name == name for tg in backend.target_groups.values()):
+                return self.existing(moto, environ, "DescribeTargetGroups", "CreateTargetGroup",
+                                     f"Names.member.1={name}")
+        if service == "elasticloadbalancing" and action == "CreateListener":
+            arn = query_param(body, "LoadBalancerArn")
+            port = query_param(body, "Port")
+            balancer = self.backend("elbv2", region).load_balancers.get(arn)
+            taken = [listener for listener in (balancer.listeners.values() if balancer else [])
+                     if str(listener.port) == str(port)]
+            if taken:
+                return self.existing(moto, environ, "DescribeListeners", "CreateListener",
+                                     f"ListenerArns.member.1={taken[0].arn}")
+        if service == "autoscaling" and action == "CreateAutoScalingGroup":
+            name = query_param(body, "AutoScalingGroupName")
+            if name in self.backend("autoscaling", region).autoscaling_groups:
+                return error_response(service, "AlreadyExists",
+                                      f"AutoScalingGroup by this name already exists - A group "
+                                      f"with the name {name} already exists", 400)
+        if service == "ecs" and action == "CreateCapacityProvider":
+            name = json_body(body).get("name")
+            if name in self.backend("ecs", region).capacity_providers:
+                return error_response(service, "ClientException",
+                                      "The specified capacity provider already exists. To change "
+                                      "the configuration of an existing capacity provider, "
+                                      "update the capacity provider.", 400)
+        if service == "ecs" and action == "CreateService":
+            return self.create_service(region, json_body(body))
+        return None
+
+    def create_service(self, region, request):
+        cluster = (request.get("cluster") or "default").rsplit("/", 1)[-1]
+        name = request.get("serviceName")
+        token = request.get("clientToken")
+        backend = self.backend("ecs", region)
+        existing = backend.services.get(f"{cluster}:{name}")
+        key = (region, cluster, name)
+        with self.lock:
+            if existing is not None and existing.status in ("ACTIVE", "DRAINING"):
+                if token is None or self.service_tokens.get(key) != token:
+                    return error_response("ecs", "InvalidParameterException",
+                                          "Creation of service was not idempotent.", 400)
+                return None
+            self.service_tokens[key] = token
+        return None
+
+    @staticmethod
+    def existing(moto, environ, describe_action, create_action, selector):
+        """The existing object, answered in the create's response shape."""
+        request = f"Action={describe_action}&Version=2015-12-01&{selector}".encode()
+        inner = dict(environ)
+        inner["wsgi.input"] = io.BytesIO(request)
+        inner["CONTENT_LENGTH"] = str(len(request))
+        inner["CONTENT_TYPE"] = "application/x-www-form-urlencoded; charset=utf-8"
+        inner["QUERY_STRING"] = ""
+        captured = {}
+
+        def capture(status, headers, exc_info=None):
+            captured["status"] = status
+
+        text = b"".join(moto(inner, capture)).decode("utf-8")
+        text = text.replace(f"{describe_action}Response", f"{create_action}Response")
+        text = text.replace(f"{describe_action}Result", f"{create_action}Result")
+        payload = text.encode()
+        status = int(captured.get("status", "200 OK").split(" ", 1)[0])
+        return status, [("Content-Type", "text/xml"), ("Content-Length", str(len(payload)))], payload
+
+
 class App:
     def __init__(self):
         self.moto = DomainDispatcherApplication(create_backend_app)
         self.control = Control()
+        self.strict = StrictCreates() if os.environ.get("ECSPROD_EMULATOR_STRICT") == "1" else None
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
@@ -234,13 +389,49 @@ class App:
                 return self.rewrite_services(environ, start_response, still_deploying)
             elif mode == "lost":
                 # Run the call for real, drop its response.
-                result = self.moto(environ, lambda *a, **k: None)
+                result = self.dispatch(environ, lambda *a, **k: None, service, action, body)
                 for _ in result:
                     pass
                 if hasattr(result, "close"):
                     result.close()
                 return self.send(start_response, *internal_error(service))
+        return self.dispatch(environ, start_response, service, action, body)
+
+    def dispatch(self, environ, start_response, service, action, body):
+        """Runs a call in moto, answering as AWS does first where strict mode says so."""
+        if self.strict is not None:
+            answer = self.strict.answer(self.moto, environ, service, action, body)
+            if answer is not None:
+                return self.send(start_response, *answer)
+        if service == "application-autoscaling" and action == "DeregisterScalableTarget":
+            return self.deregister_scalable_target(environ, start_response, body)
+        if service == "iam" and action == "RemoveRoleFromInstanceProfile":
+            answer = role_not_in_profile(body)
+            if answer is not None:
+                return self.send(start_response, *answer)
         return self.moto(environ, start_response)
+
+    def deregister_scalable_target(self, environ, start_response, body):
+        """As in AWS, deregistering a scalable target deletes its scaling policies (moto keeps
+        them)."""
+        captured = {}
+
+        def capture(status, headers, exc_info=None):
+            captured["status"] = status
+            return start_response(status, headers, exc_info)
+
+        result = list(self.moto(environ, capture))
+        if captured.get("status", "").startswith("200"):
+            request = json_body(body)
+            key = (request.get("ServiceNamespace"), request.get("ResourceId"),
+                   request.get("ScalableDimension"))
+            backend = StrictCreates.backend("applicationautoscaling",
+                                            StrictCreates.region(environ))
+            for name, policy in list(backend.policies.items()):
+                if (policy.service_namespace, policy.resource_id,
+                        policy.scalable_dimension) == key:
+                    del backend.policies[name]
+        return result
 
     def rewrite_services(self, environ, start_response, rewrite):
         """Runs a DescribeServices call, then rewrites each service in its answer."""
@@ -265,7 +456,8 @@ class App:
 
     @staticmethod
     def send(start_response, status, headers, body):
-        reason = {400: "Bad Request", 500: "Internal Server Error"}.get(status, "Error")
+        reason = {200: "OK", 400: "Bad Request", 403: "Forbidden", 404: "Not Found",
+                  500: "Internal Server Error"}.get(status, "Error")
         start_response(f"{status} {reason}", headers)
         return [body]
 

@@ -135,15 +135,6 @@ impl Emulator {
         http(&self.url, "POST", "/_ecsprod/reset", "").expect("reset counters");
     }
 
-    /// Wipes every AWS object (moto's own reset) and clears counters, recorded requests and
-    /// faults: the emulator is as new, without the cost of starting another one.
-    pub fn reset_all(&self) {
-        let (status, body) =
-            http(&self.url, "POST", "/moto-api/reset", "").expect("reset the emulator");
-        assert_eq!(status, 200, "moto reset: {body}");
-        self.reset_counters();
-    }
-
     /// An SDK configuration pointing at the emulator.
     pub async fn sdk_config(&self) -> aws_config::SdkConfig {
         aws_config::defaults(aws_config::BehaviorVersion::latest())
@@ -245,6 +236,66 @@ pub async fn seed(config: &aws_config::SdkConfig) -> Seed {
             public.push(id);
         } else {
             private.push(id);
+        }
+    }
+    // Public subnets route to the internet gateway; private ones only through a NAT gateway (in
+    // the first public subnet). The VPC's main route table keeps only its local route.
+    let route_table = |name: &'static str| {
+        let ec2 = ec2.clone();
+        let vpc_id = vpc_id.clone();
+        async move {
+            ec2.create_route_table()
+                .vpc_id(&vpc_id)
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("create {name} route table: {e}"))
+                .route_table()
+                .and_then(|t| t.route_table_id())
+                .expect("route table id")
+                .to_owned()
+        }
+    };
+    let public_table = route_table("public").await;
+    ec2.create_route()
+        .route_table_id(&public_table)
+        .destination_cidr_block("0.0.0.0/0")
+        .gateway_id(&igw_id)
+        .send()
+        .await
+        .expect("route to the internet gateway");
+    let address = ec2
+        .allocate_address()
+        .domain(aws_sdk_ec2::types::DomainType::Vpc)
+        .send()
+        .await
+        .expect("allocate the NAT gateway's address");
+    let nat_id = ec2
+        .create_nat_gateway()
+        .subnet_id(&public[0])
+        .allocation_id(address.allocation_id().expect("allocation id"))
+        .send()
+        .await
+        .expect("create NAT gateway")
+        .nat_gateway()
+        .and_then(|n| n.nat_gateway_id())
+        .expect("NAT gateway id")
+        .to_owned();
+    let private_table = route_table("private").await;
+    ec2.create_route()
+        .route_table_id(&private_table)
+        .destination_cidr_block("0.0.0.0/0")
+        .nat_gateway_id(&nat_id)
+        .send()
+        .await
+        .expect("route to the NAT gateway");
+    for (table, subnets) in [(&public_table, &public), (&private_table, &private)] {
+        for subnet in subnets {
+            ec2.associate_route_table()
+                .route_table_id(table)
+                .subnet_id(subnet)
+                .send()
+                .await
+                .expect("associate route table");
         }
     }
     let domain = "ecsprod.test".to_owned();

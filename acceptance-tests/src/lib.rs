@@ -256,3 +256,127 @@ pub fn runtime() -> tokio::runtime::Runtime {
         .build()
         .expect("tokio runtime")
 }
+
+/// A Terraform command running in the background, its output going to unnamed files.
+pub struct Spawned {
+    child: std::process::Child,
+    stdout: std::fs::File,
+    stderr: std::fs::File,
+    start: Instant,
+}
+
+impl Workdir {
+    /// Starts `terraform <args>` without waiting for it.
+    pub fn spawn(&self, args: &[&str], extra_env: &[(&str, &str)]) -> Spawned {
+        let stdout = tempfile::tempfile().expect("stdout file");
+        let stderr = tempfile::tempfile().expect("stderr file");
+        let child = self
+            .command(args, extra_env)
+            .stdin(std::process::Stdio::null())
+            .stdout(stdout.try_clone().expect("stdout handle"))
+            .stderr(stderr.try_clone().expect("stderr handle"))
+            .spawn()
+            .expect("start terraform");
+        Spawned {
+            child,
+            stdout,
+            stderr,
+            start: Instant::now(),
+        }
+    }
+}
+
+impl Spawned {
+    /// The process id of Terraform itself (the launcher `exec`s it).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Whether the command is still running.
+    pub fn running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// Waits for the command; after `limit`, kills it with its child processes and returns
+    /// `None`.
+    pub fn wait_for(mut self, limit: std::time::Duration) -> Option<Run> {
+        loop {
+            match self.child.try_wait() {
+                Ok(Some(_)) => break,
+                Ok(None) if self.start.elapsed() < limit => {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                _ => {
+                    for pid in child_processes(self.pid(), "") {
+                        kill_process(pid);
+                    }
+                    let _ = self.child.kill();
+                    let _ = self.child.wait();
+                    return None;
+                }
+            }
+        }
+        Some(self.wait())
+    }
+
+    /// Waits for the command and collects its output.
+    pub fn wait(mut self) -> Run {
+        use std::io::Seek as _;
+        let status = self.child.wait().expect("wait for terraform");
+        let seconds = self.start.elapsed().as_secs_f64();
+        let read = |file: &mut std::fs::File| {
+            let _ = file.rewind();
+            let mut bytes = Vec::new();
+            let _ = file.read_to_end(&mut bytes);
+            String::from_utf8_lossy(&bytes).into_owned()
+        };
+        Run {
+            code: status.code().unwrap_or(-1),
+            stdout: read(&mut self.stdout),
+            stderr: read(&mut self.stderr),
+            seconds,
+        }
+    }
+}
+
+/// Process ids of the direct children of `parent` whose executable name starts with `prefix`
+/// (from /proc; empty elsewhere).
+pub fn child_processes(parent: u32, prefix: &str) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    let mut found = Vec::new();
+    for entry in entries.flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|s| s.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        // `pid (comm) state ppid ...`: the name may hold spaces and parentheses.
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        let ppid = stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+            .and_then(|p| p.parse::<u32>().ok());
+        if ppid != Some(parent) {
+            continue;
+        }
+        let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
+        let argv0 = cmdline.split(|b| *b == 0).next().unwrap_or_default();
+        let argv0 = String::from_utf8_lossy(argv0);
+        let name = argv0.rsplit('/').next().unwrap_or_default();
+        if name.starts_with(prefix) {
+            found.push(pid);
+        }
+    }
+    found
+}
+
+/// Sends SIGKILL to one process.
+pub fn kill_process(pid: u32) {
+    let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+}

@@ -863,3 +863,1089 @@ fn a_blocked_delete_stops_at_its_timeout_naming_the_blocker_and_a_second_destroy
     s.emulator.set_faults(json!([]));
     s.destroy_leaves_nothing();
 }
+
+/// The API calls one `terraform plan -refresh-only` makes, per `service.Action`.
+fn refresh_calls(s: &Stack) -> std::collections::BTreeMap<String, u64> {
+    s.emulator.reset_counters();
+    let run = s.work.run(&[
+        "plan",
+        "-refresh-only",
+        "-detailed-exitcode",
+        "-input=false",
+        "-no-color",
+    ]);
+    assert_eq!(run.code, 0, "refresh found changes:\n{}", run.stdout);
+    s.emulator.calls()
+}
+
+/// `plan -detailed-exitcode` saved to a file: the exit code and the plan as JSON.
+fn plan_with_code(s: &Stack) -> (i32, serde_json::Value) {
+    let run = s.work.run(&[
+        "plan",
+        "-detailed-exitcode",
+        "-input=false",
+        "-no-color",
+        "-out=tfplan",
+    ]);
+    assert_ne!(run.code, 1, "plan failed:\n{}", run.stderr);
+    let plan = s.work.run(&["show", "-json", "tfplan"]).success().json();
+    (run.code, plan)
+}
+
+fn tag_pairs<'a>(
+    tags: impl IntoIterator<Item = (Option<&'a str>, Option<&'a str>)>,
+) -> std::collections::BTreeMap<String, String> {
+    tags.into_iter()
+        .filter_map(|(k, v)| Some((k?.to_owned(), v?.to_owned())))
+        .collect()
+}
+
+#[test]
+fn refresh_reads_rules_tags_and_capacity_provider_switches_in_batched_calls_and_apply_repairs_their_drift()
+ {
+    let s = stack();
+    s.apply(&config(&s.seed, ""));
+
+    // Refresh reads every kind of object once: both groups in one call, the load balancer's and
+    // its listeners' tags in one call, both listeners in one call, every load balancer attribute
+    // in one call (the emulator counts calls; another endpoint does not). The role's policies
+    // and the instance profile take three calls of their own: IAM reports them nowhere else.
+    if s.emulator.is_local() {
+        let calls = refresh_calls(&s);
+        let total: u64 = calls.values().sum();
+        eprintln!("refresh: {total} calls {calls:#?}");
+        assert!(
+            calls.values().all(|n| *n == 1),
+            "an action called more than once: {calls:#?}"
+        );
+        assert_eq!(calls.get("ec2.DescribeSecurityGroups"), Some(&1));
+        assert_eq!(calls.get("elasticloadbalancing.DescribeTags"), Some(&1));
+        assert_eq!(
+            calls.get("elasticloadbalancing.DescribeListeners"),
+            Some(&1)
+        );
+        for iam in [
+            "iam.GetRole",
+            "iam.ListAttachedRolePolicies",
+            "iam.ListRolePolicies",
+            "iam.GetInstanceProfile",
+        ] {
+            assert_eq!(calls.get(iam), Some(&1), "{iam}: {calls:#?}");
+        }
+        assert!(total <= 14, "{total} calls: {calls:#?}");
+    }
+
+    let aws = &s.aws;
+    let (alb_sg, instance_sg, lb_arn) = s.rt.block_on(async {
+        let groups = aws
+            .ec2
+            .describe_security_groups()
+            .filters(
+                aws_sdk_ec2::types::Filter::builder()
+                    .name("vpc-id")
+                    .values(&s.seed.vpc_id)
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("security groups");
+        let id = |name: &str| {
+            groups
+                .security_groups()
+                .iter()
+                .find(|g| g.group_name() == Some(name))
+                .and_then(|g| g.group_id())
+                .expect("group")
+                .to_owned()
+        };
+        let lb = aws
+            .elbv2
+            .describe_load_balancers()
+            .names("acc-alb")
+            .send()
+            .await
+            .expect("lb");
+        let arn = lb.load_balancers()[0]
+            .load_balancer_arn()
+            .expect("arn")
+            .to_owned();
+        (id("acc-alb"), id("acc-instances"), arn)
+    });
+
+    s.rt.block_on(async {
+        use aws_sdk_ec2::types::{IpPermission, IpRange};
+        // The load balancer loses HTTP from IPv4 anywhere; the instances gain SSH from a CIDR.
+        let rules = aws
+            .ec2
+            .describe_security_group_rules()
+            .filters(
+                aws_sdk_ec2::types::Filter::builder()
+                    .name("group-id")
+                    .values(&alb_sg)
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("rules");
+        let http = rules
+            .security_group_rules()
+            .iter()
+            .find(|r| {
+                r.is_egress() == Some(false)
+                    && r.from_port() == Some(80)
+                    && r.cidr_ipv4() == Some("0.0.0.0/0")
+            })
+            .and_then(|r| r.security_group_rule_id())
+            .expect("HTTP rule")
+            .to_owned();
+        aws.ec2
+            .revoke_security_group_ingress()
+            .group_id(&alb_sg)
+            .security_group_rule_ids(http)
+            .send()
+            .await
+            .expect("revoke HTTP");
+        aws.ec2
+            .authorize_security_group_ingress()
+            .group_id(&instance_sg)
+            .ip_permissions(
+                IpPermission::builder()
+                    .ip_protocol("tcp")
+                    .from_port(22)
+                    .to_port(22)
+                    .ip_ranges(IpRange::builder().cidr_ip("10.0.0.0/8").build())
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("allow SSH");
+        // A tag changed and the ECS tag removed on the group; a tag added on the load balancer.
+        let asg_tag = |k: &str, v: Option<&str>| {
+            aws_sdk_autoscaling::types::Tag::builder()
+                .resource_id("acc-instances")
+                .resource_type("auto-scaling-group")
+                .key(k)
+                .set_value(v.map(str::to_owned))
+                .propagate_at_launch(true)
+                .build()
+        };
+        aws.autoscaling
+            .create_or_update_tags()
+            .tags(asg_tag("Team", Some("rogue")))
+            .send()
+            .await
+            .expect("retag group");
+        aws.autoscaling
+            .delete_tags()
+            .tags(asg_tag("AmazonECSManaged", None))
+            .send()
+            .await
+            .expect("untag group");
+        aws.elbv2
+            .add_tags()
+            .resource_arns(&lb_arn)
+            .tags(
+                aws_sdk_elasticloadbalancingv2::types::Tag::builder()
+                    .key("Extra")
+                    .value("x")
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("tag load balancer");
+        // Managed scaling and termination protection switched off.
+        aws.ecs
+            .update_capacity_provider()
+            .name("acc-capacity")
+            .auto_scaling_group_provider(
+                aws_sdk_ecs::types::AutoScalingGroupProviderUpdate::builder()
+                    .managed_scaling(
+                        aws_sdk_ecs::types::ManagedScaling::builder()
+                            .status(aws_sdk_ecs::types::ManagedScalingStatus::Disabled)
+                            .build(),
+                    )
+                    .managed_termination_protection(
+                        aws_sdk_ecs::types::ManagedTerminationProtection::Disabled,
+                    )
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("switch off managed scaling and termination protection");
+    });
+
+    let (code, plan) = plan_with_code(&s);
+    assert_eq!(code, 2, "the drift shows as a change");
+    let change = cluster_change(&plan);
+    assert_eq!(change["actions"], json!(["update"]));
+    let (before, after) = (&change["before"], &change["after"]);
+    assert_eq!(
+        before["alb_security_group_ingress"],
+        json!([
+            "tcp 80 from ::/0",
+            "tcp 443 from 0.0.0.0/0",
+            "tcp 443 from ::/0"
+        ])
+    );
+    assert_eq!(
+        after["alb_security_group_ingress"],
+        json!([
+            "tcp 80 from 0.0.0.0/0",
+            "tcp 80 from ::/0",
+            "tcp 443 from 0.0.0.0/0",
+            "tcp 443 from ::/0"
+        ])
+    );
+    assert_eq!(
+        before["instance_security_group_ingress"],
+        json!([
+            "tcp 22 from 10.0.0.0/8",
+            "tcp 32768-65535 from alb_security_group_id"
+        ])
+    );
+    assert_eq!(
+        after["instance_security_group_ingress"],
+        json!(["tcp 32768-65535 from alb_security_group_id"])
+    );
+    assert_eq!(
+        before["tags_all"],
+        json!({"Environment": "test", "Team": "rogue", "Extra": "x"})
+    );
+    assert_eq!(
+        after["tags_all"],
+        json!({"Environment": "test", "Team": "platform"})
+    );
+    assert_eq!(before["tags"], json!({"Team": "rogue", "Extra": "x"}));
+    assert_eq!(after["tags"], json!({"Team": "platform"}));
+    assert_eq!(before["managed_tags"], json!({"ecsprod:cluster": "acc"}));
+    assert_eq!(
+        after["managed_tags"],
+        json!({"ecsprod:cluster": "acc", "AmazonECSManaged": "true"})
+    );
+    assert_eq!(
+        before["capacity_provider_settings"],
+        "managed_scaling=disabled,managed_termination_protection=disabled,managed_draining=enabled"
+    );
+    assert_eq!(
+        after["capacity_provider_settings"],
+        "managed_scaling=enabled,managed_termination_protection=enabled,managed_draining=enabled"
+    );
+
+    s.work
+        .run(&["apply", "-auto-approve", "-input=false", "-no-color"])
+        .success();
+    let (code, out) = s.plan_code();
+    assert_eq!(code, 0, "drift not repaired:\n{out}");
+    s.rt.block_on(async {
+        let groups = aws
+            .ec2
+            .describe_security_groups()
+            .group_ids(&alb_sg)
+            .group_ids(&instance_sg)
+            .send()
+            .await
+            .expect("groups");
+        let group = |id: &str| {
+            groups
+                .security_groups()
+                .iter()
+                .find(|g| g.group_id() == Some(id))
+                .expect("group")
+                .clone()
+        };
+        let http_v4 = group(&alb_sg).ip_permissions().iter().any(|p| {
+            p.from_port() == Some(80)
+                && p.ip_ranges()
+                    .iter()
+                    .any(|r| r.cidr_ip() == Some("0.0.0.0/0"))
+        });
+        assert!(http_v4, "HTTP from anywhere restored");
+        let instances = group(&instance_sg);
+        let perms = instances.ip_permissions();
+        assert_eq!(perms.len(), 1, "SSH revoked: {perms:#?}");
+        assert!(perms[0].ip_ranges().is_empty());
+        assert_eq!(
+            perms[0].user_id_group_pairs()[0].group_id(),
+            Some(alb_sg.as_str())
+        );
+
+        let g = aws
+            .autoscaling
+            .describe_auto_scaling_groups()
+            .auto_scaling_group_names("acc-instances")
+            .send()
+            .await
+            .expect("group");
+        let t = tag_pairs(
+            g.auto_scaling_groups()[0]
+                .tags()
+                .iter()
+                .map(|t| (t.key(), t.value())),
+        );
+        assert_eq!(t.get("Team").map(String::as_str), Some("platform"));
+        assert_eq!(t.get("AmazonECSManaged").map(String::as_str), Some("true"));
+        let lb_tags = aws
+            .elbv2
+            .describe_tags()
+            .resource_arns(&lb_arn)
+            .send()
+            .await
+            .expect("lb tags");
+        let t = tag_pairs(
+            lb_tags.tag_descriptions()[0]
+                .tags()
+                .iter()
+                .map(|t| (t.key(), t.value())),
+        );
+        assert_eq!(t.get("Extra"), None, "{t:?}");
+        assert_eq!(t.get("Team").map(String::as_str), Some("platform"));
+
+        let cps = aws
+            .ecs
+            .describe_capacity_providers()
+            .capacity_providers("acc-capacity")
+            .send()
+            .await
+            .expect("capacity provider");
+        let provider = cps.capacity_providers()[0]
+            .auto_scaling_group_provider()
+            .expect("ASG provider");
+        assert_eq!(
+            provider
+                .managed_scaling()
+                .and_then(|m| m.status())
+                .map(|s| s.as_str()),
+            Some("ENABLED")
+        );
+        assert_eq!(
+            provider
+                .managed_termination_protection()
+                .map(|p| p.as_str()),
+            Some("ENABLED")
+        );
+    });
+    s.destroy_leaves_nothing();
+}
+
+/// The trust policy as `instance_role_settings` shows it: canonical JSON.
+const EC2_TRUST: &str = r#"{"Statement":[{"Action":"sts:AssumeRole","Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"}}],"Version":"2012-10-17"}"#;
+
+#[test]
+fn refresh_reads_listeners_attributes_bindings_role_and_template_content_and_apply_repairs_their_drift()
+ {
+    let s = stack();
+    s.apply(&config(&s.seed, ""));
+    let aws = &s.aws;
+    let sdk = s.rt.block_on(s.emulator.sdk_config());
+    let acm = aws_sdk_acm::Client::new(&sdk);
+    let kms = aws_sdk_kms::Client::new(&sdk);
+
+    // What the apply made, and what the changes below bring in from outside.
+    let (lb_arn, alb_sg, instance_sg, template_id, other_cert, other_sg, key_arn) =
+        s.rt.block_on(async {
+            let lb = aws
+                .elbv2
+                .describe_load_balancers()
+                .names("acc-alb")
+                .send()
+                .await
+                .expect("lb");
+            let lb_arn = lb.load_balancers()[0]
+                .load_balancer_arn()
+                .expect("arn")
+                .to_owned();
+            let groups = aws
+                .ec2
+                .describe_security_groups()
+                .filters(
+                    aws_sdk_ec2::types::Filter::builder()
+                        .name("vpc-id")
+                        .values(&s.seed.vpc_id)
+                        .build(),
+                )
+                .send()
+                .await
+                .expect("security groups");
+            let id = |name: &str| {
+                groups
+                    .security_groups()
+                    .iter()
+                    .find(|g| g.group_name() == Some(name))
+                    .and_then(|g| g.group_id())
+                    .expect("group")
+                    .to_owned()
+            };
+            let template = aws
+                .ec2
+                .describe_launch_templates()
+                .launch_template_names("acc-instances")
+                .send()
+                .await
+                .expect("template");
+            let template_id = template.launch_templates()[0]
+                .launch_template_id()
+                .expect("template id")
+                .to_owned();
+            let other_cert = acm
+                .request_certificate()
+                .domain_name("other.example.test")
+                .validation_method(aws_sdk_acm::types::ValidationMethod::Dns)
+                .send()
+                .await
+                .expect("another certificate")
+                .certificate_arn()
+                .expect("certificate ARN")
+                .to_owned();
+            let other_sg = aws
+                .ec2
+                .create_security_group()
+                .group_name("outsider")
+                .description("not the cluster's")
+                .vpc_id(&s.seed.vpc_id)
+                .send()
+                .await
+                .expect("another security group")
+                .group_id()
+                .expect("group id")
+                .to_owned();
+            let key_arn = kms
+                .create_key()
+                .send()
+                .await
+                .expect("KMS key")
+                .key_metadata()
+                .and_then(|k| k.arn())
+                .expect("key ARN")
+                .to_owned();
+            (
+                lb_arn,
+                id("acc-alb"),
+                id("acc-instances"),
+                template_id,
+                other_cert,
+                other_sg,
+                key_arn,
+            )
+        });
+
+    s.rt.block_on(async {
+        use aws_sdk_elasticloadbalancingv2::types::{
+            Action, ActionTypeEnum, Certificate, FixedResponseActionConfig, LoadBalancerAttribute,
+        };
+        let fixed = |status: &str, body: Option<&str>| {
+            Action::builder()
+                .r#type(ActionTypeEnum::FixedResponse)
+                .fixed_response_config(
+                    FixedResponseActionConfig::builder()
+                        .status_code(status)
+                        .content_type("text/plain")
+                        .set_message_body(body.map(str::to_owned))
+                        .build(),
+                )
+                .build()
+        };
+        // Port 80 answers instead of redirecting; the HTTPS listener gets another certificate,
+        // a weaker policy and a 503 default.
+        let listeners = aws
+            .elbv2
+            .describe_listeners()
+            .load_balancer_arn(&lb_arn)
+            .send()
+            .await
+            .expect("listeners");
+        let on_port = |port: i32| {
+            listeners
+                .listeners()
+                .iter()
+                .find(|l| l.port() == Some(port))
+                .and_then(|l| l.listener_arn())
+                .expect("listener")
+                .to_owned()
+        };
+        aws.elbv2
+            .modify_listener()
+            .listener_arn(on_port(80))
+            .default_actions(fixed("200", Some("hello")))
+            .send()
+            .await
+            .expect("HTTP answers");
+        aws.elbv2
+            .modify_listener()
+            .listener_arn(on_port(443))
+            .ssl_policy("ELBSecurityPolicy-2016-08")
+            .certificates(Certificate::builder().certificate_arn(&other_cert).build())
+            .default_actions(fixed("503", None))
+            .send()
+            .await
+            .expect("HTTPS changed");
+        // Invalid header fields pass, the load balancer is protected, and a second group opens it.
+        aws.elbv2
+            .modify_load_balancer_attributes()
+            .load_balancer_arn(&lb_arn)
+            .attributes(
+                LoadBalancerAttribute::builder()
+                    .key("routing.http.drop_invalid_header_fields.enabled")
+                    .value("false")
+                    .build(),
+            )
+            .attributes(
+                LoadBalancerAttribute::builder()
+                    .key("deletion_protection.enabled")
+                    .value("true")
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("attributes");
+        aws.elbv2
+            .set_security_groups()
+            .load_balancer_arn(&lb_arn)
+            .security_groups(&alb_sg)
+            .security_groups(&other_sg)
+            .send()
+            .await
+            .expect("second security group");
+
+        // The group launches the latest version, without scale-in protection, from one subnet,
+        // with a lower minimum (the whole mixed instances policy is sent: the emulator drops a
+        // policy an update leaves out).
+        use aws_sdk_autoscaling::types::{
+            InstancesDistribution, LaunchTemplate, LaunchTemplateOverrides,
+            LaunchTemplateSpecification, MixedInstancesPolicy,
+        };
+        let mut overrides = LaunchTemplate::builder().launch_template_specification(
+            LaunchTemplateSpecification::builder()
+                .launch_template_id(&template_id)
+                .version("$Latest")
+                .build(),
+        );
+        for t in ["m6i.large", "m6a.large", "m5.large"] {
+            overrides = overrides.overrides(LaunchTemplateOverrides::builder().instance_type(t).build());
+        }
+        aws.autoscaling
+            .update_auto_scaling_group()
+            .auto_scaling_group_name("acc-instances")
+            .min_size(1)
+            .vpc_zone_identifier(&s.seed.private_subnet_ids[0])
+            .new_instances_protected_from_scale_in(false)
+            .mixed_instances_policy(
+                MixedInstancesPolicy::builder()
+                    .launch_template(overrides.build())
+                    .instances_distribution(
+                        InstancesDistribution::builder()
+                            .on_demand_base_capacity(2)
+                            .on_demand_percentage_above_base_capacity(0)
+                            .spot_allocation_strategy("capacity-optimized")
+                            .build(),
+                    )
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("rebind the group");
+
+        // The cluster's default strategy changes and Container Insights is switched off.
+        aws.ecs
+            .put_cluster_capacity_providers()
+            .cluster(NAME)
+            .capacity_providers("acc-capacity")
+            .default_capacity_provider_strategy(
+                aws_sdk_ecs::types::CapacityProviderStrategyItem::builder()
+                    .capacity_provider("acc-capacity")
+                    .weight(2)
+                    .base(1)
+                    .build()
+                    .expect("strategy item"),
+            )
+            .send()
+            .await
+            .expect("change the default strategy");
+        aws.ecs
+            .update_cluster()
+            .cluster(NAME)
+            .settings(
+                aws_sdk_ecs::types::ClusterSetting::builder()
+                    .name(aws_sdk_ecs::types::ClusterSettingName::ContainerInsights)
+                    .value("disabled")
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("Container Insights off");
+
+        // The role gains an administrator policy and an inline policy, trusts Lambda too, and
+        // the instance profile holds another role.
+        aws.iam
+            .attach_role_policy()
+            .role_name("acc-ecs-instance")
+            .policy_arn("arn:aws:iam::aws:policy/AdministratorAccess")
+            .send()
+            .await
+            .expect("attach admin");
+        aws.iam
+            .put_role_policy()
+            .role_name("acc-ecs-instance")
+            .policy_name("extra")
+            .policy_document(
+                r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}"#,
+            )
+            .send()
+            .await
+            .expect("inline policy");
+        aws.iam
+            .update_assume_role_policy()
+            .role_name("acc-ecs-instance")
+            .policy_document(
+                r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":["lambda.amazonaws.com","ec2.amazonaws.com"]},"Action":"sts:AssumeRole"}]}"#,
+            )
+            .send()
+            .await
+            .expect("trust Lambda");
+        aws.iam
+            .create_role()
+            .role_name("acc-outsider")
+            .assume_role_policy_document(EC2_TRUST)
+            .send()
+            .await
+            .expect("another role");
+        aws.iam
+            .remove_role_from_instance_profile()
+            .instance_profile_name("acc-ecs-instance")
+            .role_name("acc-ecs-instance")
+            .send()
+            .await
+            .expect("take the role out");
+        aws.iam
+            .add_role_to_instance_profile()
+            .instance_profile_name("acc-ecs-instance")
+            .role_name("acc-outsider")
+            .send()
+            .await
+            .expect("put another role in");
+
+        // A new default template version: other user data, a public IP, a gp2 root volume of
+        // 50 GiB under another key, another instance profile (same AMI, metadata and tags).
+        use aws_sdk_ec2::types::*;
+        let current = aws
+            .ec2
+            .describe_launch_template_versions()
+            .launch_template_id(&template_id)
+            .versions("$Default")
+            .send()
+            .await
+            .expect("template version");
+        let data = current.launch_template_versions()[0]
+            .launch_template_data()
+            .expect("template data");
+        let mut request = RequestLaunchTemplateData::builder()
+            .image_id(data.image_id().expect("image"))
+            .metadata_options(
+                LaunchTemplateInstanceMetadataOptionsRequest::builder()
+                    .http_tokens(LaunchTemplateHttpTokensState::Required)
+                    .http_put_response_hop_limit(1)
+                    .build(),
+            )
+            .iam_instance_profile(
+                LaunchTemplateIamInstanceProfileSpecificationRequest::builder()
+                    .name("outsider-profile")
+                    .build(),
+            )
+            .network_interfaces(
+                LaunchTemplateInstanceNetworkInterfaceSpecificationRequest::builder()
+                    .device_index(0)
+                    .associate_public_ip_address(true)
+                    .groups(&instance_sg)
+                    .build(),
+            )
+            .block_device_mappings(
+                LaunchTemplateBlockDeviceMappingRequest::builder()
+                    .device_name("/dev/xvda")
+                    .ebs(
+                        LaunchTemplateEbsBlockDeviceRequest::builder()
+                            .volume_size(50)
+                            .volume_type(VolumeType::Gp2)
+                            .encrypted(true)
+                            .kms_key_id(&key_arn)
+                            .build(),
+                    )
+                    .build(),
+            )
+            .user_data(base64::Engine::encode(
+                &base64::engine::general_purpose::STANDARD,
+                "#!/bin/bash\necho rogue\n",
+            ));
+        for spec in data.tag_specifications() {
+            if spec.resource_type() == Some(&ResourceType::Instance) {
+                request = request.tag_specifications(
+                    LaunchTemplateTagSpecificationRequest::builder()
+                        .resource_type(ResourceType::Instance)
+                        .set_tags(Some(spec.tags().to_vec()))
+                        .build(),
+                );
+            }
+        }
+        let version = aws
+            .ec2
+            .create_launch_template_version()
+            .launch_template_id(&template_id)
+            .launch_template_data(request.build())
+            .send()
+            .await
+            .expect("new template version");
+        let number = version
+            .launch_template_version()
+            .and_then(|v| v.version_number())
+            .expect("version number");
+        aws.ec2
+            .modify_launch_template()
+            .launch_template_id(&template_id)
+            .default_version(number.to_string())
+            .send()
+            .await
+            .expect("make it the default");
+    });
+
+    let (code, plan) = plan_with_code(&s);
+    assert_eq!(code, 2, "the drift shows as a change");
+    let change = cluster_change(&plan);
+    assert_eq!(change["actions"], json!(["update"]));
+    let (before, after) = (&change["before"], &change["after"]);
+    let changed = |attr: &str, was: serde_json::Value, will_be: serde_json::Value| {
+        assert_eq!(before[attr], was, "{attr} before");
+        assert_eq!(after[attr], will_be, "{attr} after");
+    };
+    changed(
+        "load_balancer_settings",
+        json!({
+            "drop_invalid_header_fields": "false",
+            "security_groups": format!("alb_security_group_id, {other_sg}"),
+            "http_listener": "HTTP:80 fixed-response 200 text/plain \"hello\"",
+            "https_listener": "HTTPS:443 fixed-response 503 text/plain",
+        }),
+        json!({
+            "drop_invalid_header_fields": "true",
+            "security_groups": "alb_security_group_id",
+            "http_listener": "HTTP:80 redirect to HTTPS://#{host}:443/#{path}?#{query} HTTP_301",
+            "https_listener": "HTTPS:443 fixed-response 404 text/plain \"Not found\"",
+        }),
+    );
+    changed(
+        "ssl_policy",
+        json!("ELBSecurityPolicy-2016-08"),
+        json!("ELBSecurityPolicy-TLS13-1-2-2021-06"),
+    );
+    changed(
+        "certificate_arn",
+        json!(other_cert),
+        json!(s.seed.certificate_arn),
+    );
+    changed("deletion_protection", json!(true), json!(false));
+    changed(
+        "capacity_binding",
+        json!({
+            "auto_scaling_group_launch_template": "launch_template_id version $Latest",
+            "auto_scaling_group_scale_in_protection": "false",
+            "cluster_capacity_providers": "acc-capacity",
+            "cluster_default_strategy": "acc-capacity weight=2 base=1",
+        }),
+        json!({
+            "auto_scaling_group_launch_template": "launch_template_id version $Default",
+            "auto_scaling_group_scale_in_protection": "true",
+            "cluster_capacity_providers": "acc-capacity",
+            "cluster_default_strategy": "acc-capacity weight=1 base=0",
+        }),
+    );
+    changed("min_size", json!(1), json!(2));
+    changed(
+        "private_subnet_ids",
+        json!([s.seed.private_subnet_ids[0]]),
+        json!(s.seed.private_subnet_ids),
+    );
+    changed("container_insights", json!(false), json!(true));
+    changed(
+        "instance_role_settings",
+        json!({
+            "trust_policy": r#"{"Statement":[{"Action":"sts:AssumeRole","Effect":"Allow","Principal":{"Service":["ec2.amazonaws.com","lambda.amazonaws.com"]}}],"Version":"2012-10-17"}"#,
+            "managed_policies": "AdministratorAccess, AmazonSSMManagedInstanceCore, service-role/AmazonEC2ContainerServiceforEC2Role",
+            "inline_policies": "extra",
+            "instance_profile_role": "acc-outsider",
+        }),
+        json!({
+            "trust_policy": EC2_TRUST,
+            "managed_policies": "AmazonSSMManagedInstanceCore, service-role/AmazonEC2ContainerServiceforEC2Role",
+            "inline_policies": "none",
+            "instance_profile_role": "acc-ecs-instance",
+        }),
+    );
+    let user_data = after["launch_template_settings"]["user_data"]
+        .as_str()
+        .expect("planned user data");
+    assert!(user_data.contains("ECS_CLUSTER=acc\n"), "{user_data}");
+    changed(
+        "launch_template_settings",
+        json!({
+            "user_data": "#!/bin/bash\necho rogue\n",
+            "network_interfaces": "device_index=0,associate_public_ip=true,security_groups=instance_security_group_id",
+            "block_devices": "device=/dev/xvda,type=gp2,encrypted=true",
+            "instance_profile": "outsider-profile",
+        }),
+        json!({
+            "user_data": user_data,
+            "network_interfaces": "device_index=0,associate_public_ip=false,security_groups=instance_security_group_id",
+            "block_devices": "device=/dev/xvda,type=gp3,encrypted=true",
+            "instance_profile": "acc-ecs-instance",
+        }),
+    );
+    changed("root_volume_size", json!(50), json!(30));
+    changed("ebs_kms_key_id", json!(key_arn), serde_json::Value::Null);
+    // Nothing else drifted: the tags the new version gives instances are the blueprint's.
+    assert_eq!(before["tags_all"], after["tags_all"]);
+
+    s.work
+        .run(&["apply", "-auto-approve", "-input=false", "-no-color"])
+        .success();
+    let (code, out) = s.plan_code();
+    assert_eq!(code, 0, "drift not repaired:\n{out}");
+
+    s.rt.block_on(async {
+        // Listeners, attributes and groups of the load balancer.
+        let listeners = aws
+            .elbv2
+            .describe_listeners()
+            .load_balancer_arn(&lb_arn)
+            .send()
+            .await
+            .expect("listeners");
+        let on_port = |port: i32| {
+            listeners
+                .listeners()
+                .iter()
+                .find(|l| l.port() == Some(port))
+                .expect("listener")
+                .clone()
+        };
+        let http = on_port(80);
+        let redirect = http.default_actions()[0]
+            .redirect_config()
+            .expect("HTTP redirects again");
+        assert_eq!(redirect.protocol(), Some("HTTPS"));
+        assert_eq!(redirect.port(), Some("443"));
+        assert_eq!(redirect.status_code().map(|c| c.as_str()), Some("HTTP_301"));
+        let https = on_port(443);
+        assert_eq!(https.protocol().map(|p| p.as_str()), Some("HTTPS"));
+        assert_eq!(
+            https.ssl_policy(),
+            Some("ELBSecurityPolicy-TLS13-1-2-2021-06")
+        );
+        assert_eq!(
+            https.certificates()[0].certificate_arn(),
+            Some(s.seed.certificate_arn.as_str())
+        );
+        let fixed = https.default_actions()[0]
+            .fixed_response_config()
+            .expect("HTTPS answers 404 again");
+        assert_eq!(fixed.status_code(), Some("404"));
+        assert_eq!(fixed.message_body(), Some("Not found"));
+        let attributes = aws
+            .elbv2
+            .describe_load_balancer_attributes()
+            .load_balancer_arn(&lb_arn)
+            .send()
+            .await
+            .expect("attributes");
+        let attribute = |key: &str| {
+            attributes
+                .attributes()
+                .iter()
+                .find(|a| a.key() == Some(key))
+                .and_then(|a| a.value())
+                .map(str::to_owned)
+        };
+        assert_eq!(
+            attribute("routing.http.drop_invalid_header_fields.enabled").as_deref(),
+            Some("true")
+        );
+        assert_eq!(
+            attribute("deletion_protection.enabled").as_deref(),
+            Some("false")
+        );
+        let lb = aws
+            .elbv2
+            .describe_load_balancers()
+            .load_balancer_arns(&lb_arn)
+            .send()
+            .await
+            .expect("lb");
+        assert_eq!(
+            lb.load_balancers()[0].security_groups(),
+            std::slice::from_ref(&alb_sg)
+        );
+
+        // The group and the cluster.
+        let g = aws
+            .autoscaling
+            .describe_auto_scaling_groups()
+            .auto_scaling_group_names("acc-instances")
+            .send()
+            .await
+            .expect("group");
+        let g = &g.auto_scaling_groups()[0];
+        assert_eq!(g.new_instances_protected_from_scale_in(), Some(true));
+        assert_eq!(g.min_size(), Some(2));
+        let mut subnets: Vec<&str> = g
+            .vpc_zone_identifier()
+            .expect("subnets")
+            .split(',')
+            .collect();
+        subnets.sort();
+        let mut want: Vec<&str> = s
+            .seed
+            .private_subnet_ids
+            .iter()
+            .map(String::as_str)
+            .collect();
+        want.sort();
+        assert_eq!(subnets, want);
+        let binding = g
+            .mixed_instances_policy()
+            .and_then(|m| m.launch_template())
+            .and_then(|t| t.launch_template_specification())
+            .expect("template binding");
+        assert_eq!(binding.launch_template_id(), Some(template_id.as_str()));
+        assert_eq!(binding.version(), Some("$Default"));
+        let cluster = aws
+            .ecs
+            .describe_clusters()
+            .clusters(NAME)
+            .include(aws_sdk_ecs::types::ClusterField::Settings)
+            .send()
+            .await
+            .expect("cluster");
+        let cluster = &cluster.clusters()[0];
+        let strategy = cluster.default_capacity_provider_strategy();
+        assert_eq!(strategy.len(), 1);
+        assert_eq!(
+            (
+                strategy[0].capacity_provider(),
+                strategy[0].weight(),
+                strategy[0].base()
+            ),
+            ("acc-capacity", 1, 0)
+        );
+        assert!(
+            cluster
+                .settings()
+                .iter()
+                .any(|s| s.value() == Some("enabled")),
+            "Container Insights on again: {:?}",
+            cluster.settings()
+        );
+
+        // The role and its profile.
+        let attached = aws
+            .iam
+            .list_attached_role_policies()
+            .role_name("acc-ecs-instance")
+            .send()
+            .await
+            .expect("policies");
+        let mut attached: Vec<&str> = attached
+            .attached_policies()
+            .iter()
+            .filter_map(|p| p.policy_name())
+            .collect();
+        attached.sort();
+        assert_eq!(
+            attached,
+            [
+                "AmazonEC2ContainerServiceforEC2Role",
+                "AmazonSSMManagedInstanceCore"
+            ]
+        );
+        let inline = aws
+            .iam
+            .list_role_policies()
+            .role_name("acc-ecs-instance")
+            .send()
+            .await
+            .expect("inline policies");
+        assert!(
+            inline.policy_names().is_empty(),
+            "{:?}",
+            inline.policy_names()
+        );
+        let role = aws
+            .iam
+            .get_role()
+            .role_name("acc-ecs-instance")
+            .send()
+            .await
+            .expect("role");
+        let trust = role
+            .role()
+            .and_then(|r| r.assume_role_policy_document())
+            .expect("trust policy");
+        assert!(!trust.contains("lambda"), "{trust}");
+        let profile = aws
+            .iam
+            .get_instance_profile()
+            .instance_profile_name("acc-ecs-instance")
+            .send()
+            .await
+            .expect("profile");
+        let roles: Vec<&str> = profile
+            .instance_profile()
+            .expect("profile")
+            .roles()
+            .iter()
+            .map(|r| r.role_name())
+            .collect();
+        assert_eq!(roles, ["acc-ecs-instance"]);
+
+        // The template's new default version.
+        let v = aws
+            .ec2
+            .describe_launch_template_versions()
+            .launch_template_id(&template_id)
+            .versions("$Default")
+            .send()
+            .await
+            .expect("template version");
+        let data = v.launch_template_versions()[0]
+            .launch_template_data()
+            .expect("data");
+        let script = base64::Engine::decode(
+            &base64::engine::general_purpose::STANDARD,
+            data.user_data().expect("user data"),
+        )
+        .expect("base64");
+        assert!(String::from_utf8_lossy(&script).contains("ECS_CLUSTER=acc\n"));
+        let ni = &data.network_interfaces()[0];
+        assert_eq!(ni.associate_public_ip_address(), Some(false));
+        assert_eq!(ni.groups(), std::slice::from_ref(&instance_sg));
+        let ebs = data.block_device_mappings()[0].ebs().expect("root volume");
+        assert_eq!(ebs.volume_type().map(|t| t.as_str()), Some("gp3"));
+        assert_eq!(ebs.volume_size(), Some(30));
+        assert_eq!(ebs.encrypted(), Some(true));
+        assert_eq!(ebs.kms_key_id(), None);
+        assert_eq!(
+            data.iam_instance_profile().and_then(|p| p.name()),
+            Some("acc-ecs-instance")
+        );
+
+        // What this test brought in is not the cluster's: remove it before the destroy check.
+        aws.ec2
+            .delete_security_group()
+            .group_id(&other_sg)
+            .send()
+            .await
+            .expect("delete the other group");
+        aws.iam
+            .delete_role()
+            .role_name("acc-outsider")
+            .send()
+            .await
+            .expect("delete the other role");
+    });
+    s.destroy_leaves_nothing();
+}

@@ -56,7 +56,9 @@ fn show_plan(w: &Workdir, extra: &[&str]) -> Value {
 
 #[test]
 fn complete_example_plans_with_an_unknown_vpc_id_showing_defaults() {
-    let w = Workdir::new();
+    let mut w = Workdir::new();
+    // The environment's ARNs are in eu-west-1: plan in that region, as its users do.
+    w.set_env("AWS_REGION", "eu-west-1");
     w.copy_from_repo("examples");
     w.write(
         "complete/vpc.tf",

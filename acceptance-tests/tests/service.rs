@@ -9,6 +9,10 @@ use serde_json::{Value, json};
 const CLUSTER: &str = "svc";
 
 fn config(seed: &Seed, api_image: &str) -> String {
+    config_with_port(seed, api_image, 8080)
+}
+
+fn config_with_port(seed: &Seed, api_image: &str, port: u16) -> String {
     format!(
         r#"{REQUIRED_PROVIDERS}
 resource "ecsprod_cluster" "main" {{
@@ -24,7 +28,7 @@ resource "ecsprod_service" "api" {{
   cluster        = ecsprod_cluster.main.id
   name           = "api"
   image          = "{api_image}"
-  container_port = 8080
+  container_port = {port}
   domain_name    = "api.{domain}"
   zone_id        = "{zone}"
   environment    = {{ LOG_LEVEL = "info" }}
@@ -544,6 +548,823 @@ fn import_by_cluster_and_name_reconstructs_the_service_and_the_next_plan_is_empt
         "plan after import is not empty:\n{}\n{}",
         run.stdout, run.stderr
     );
+    w.run(&["destroy", "-auto-approve", "-input=false", "-no-color"])
+        .success();
+}
+
+const NGINX: &str = "public.ecr.aws/nginx/nginx:1.27";
+
+/// The cluster and the API service only (no module).
+fn api_only(seed: &Seed, image: &str, port: u16) -> String {
+    let hcl = config_with_port(seed, image, port);
+    hcl[..hcl.find("module \"web\"").unwrap_or(hcl.len())].to_owned()
+}
+
+/// The API service's attributes in the state.
+fn api_state(w: &Workdir) -> Value {
+    let shown = w.run(&["show", "-json", "-no-color"]).success().json();
+    shown["values"]["root_module"]["resources"]
+        .as_array()
+        .and_then(|r| r.iter().find(|r| r["address"] == "ecsprod_service.api"))
+        .map(|r| r["values"].clone())
+        .expect("ecsprod_service.api in the state")
+}
+
+/// The planned change of the API service, from a saved plan (`tfplan`).
+fn api_change(w: &Workdir) -> Value {
+    w.run(&["plan", "-input=false", "-no-color", "-out=tfplan"])
+        .success();
+    let shown = w.run(&["show", "-json", "tfplan"]).success().json();
+    shown["resource_changes"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["address"] == "ecsprod_service.api"))
+        .map(|c| c["change"].clone())
+        .expect("a planned change of ecsprod_service.api")
+}
+
+fn assert_plan_empty(w: &Workdir, when: &str) {
+    let run = w.run(&["plan", "-detailed-exitcode", "-input=false", "-no-color"]);
+    assert_eq!(
+        run.code, 0,
+        "plan {when} is not empty:\n{}\n{}",
+        run.stdout, run.stderr
+    );
+}
+
+fn text<'v>(v: &'v Value, attr: &str) -> &'v str {
+    v[attr]
+        .as_str()
+        .unwrap_or_else(|| panic!("{attr} is not a string: {v:#}"))
+}
+
+/// The target groups a rule forwards to, with their weights.
+fn rule_forward(rule: &aws_sdk_elasticloadbalancingv2::types::Rule) -> Vec<(String, i32)> {
+    let mut out = Vec::new();
+    for action in rule.actions() {
+        let weighted: Vec<(String, i32)> = action
+            .forward_config()
+            .map(|f| {
+                f.target_groups()
+                    .iter()
+                    .filter_map(|t| {
+                        Some((t.target_group_arn()?.to_owned(), t.weight().unwrap_or(1)))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        if !weighted.is_empty() {
+            out.extend(weighted);
+        } else if let Some(arn) = action.target_group_arn() {
+            out.push((arn.to_owned(), 1));
+        }
+    }
+    out
+}
+
+/// Which of `arns` still exist.
+async fn existing_target_groups(
+    elbv2: &aws_sdk_elasticloadbalancingv2::Client,
+    arns: &[&str],
+) -> Vec<String> {
+    let all = elbv2
+        .describe_target_groups()
+        .send()
+        .await
+        .expect("target groups");
+    all.target_groups()
+        .iter()
+        .filter_map(|g| g.target_group_arn())
+        .filter(|a| arns.contains(a))
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn a_container_port_change_moves_the_service_in_place_to_a_new_target_group_and_deletes_the_old_one()
+ {
+    let emulator = Emulator::start();
+    let rt = runtime();
+    let sdk = rt.block_on(emulator.sdk_config());
+    let seed = rt.block_on(seed(&sdk));
+    let ecs = aws_sdk_ecs::Client::new(&sdk);
+    let elbv2 = aws_sdk_elasticloadbalancingv2::Client::new(&sdk);
+    let mut w = Workdir::new();
+    w.use_emulator(&emulator);
+    w.write("main.tf", &api_only(&seed, NGINX, 8080));
+    w.init();
+    w.run(&["apply", "-auto-approve", "-input=false", "-no-color"])
+        .success();
+    let before = api_state(&w);
+    let old_tg = text(&before, "target_group_arn").to_owned();
+
+    // An image change keeps the target group.
+    w.write(
+        "main.tf",
+        &api_only(&seed, "public.ecr.aws/nginx/nginx:1.28", 8080),
+    );
+    let change = api_change(&w);
+    assert_eq!(change["actions"], json!(["update"]));
+    assert_eq!(
+        change["after"]["target_group_arn"],
+        json!(old_tg),
+        "{change:#}"
+    );
+    assert_ne!(change["after_unknown"]["target_group_arn"], json!(true));
+
+    // A port change: an update in place; only the target group (and the revision) change.
+    w.write("main.tf", &api_only(&seed, NGINX, 9090));
+    let change = api_change(&w);
+    assert_eq!(change["actions"], json!(["update"]), "{change:#}");
+    assert_eq!(change["before"]["container_port"], json!(8080));
+    assert_eq!(change["after"]["container_port"], json!(9090));
+    assert_eq!(change["after_unknown"]["target_group_arn"], json!(true));
+    assert_eq!(change["after_unknown"]["task_definition_arn"], json!(true));
+    assert_eq!(
+        change["after"]["listener_rule_arn"], before["listener_rule_arn"],
+        "the rule is kept and repointed"
+    );
+    assert_eq!(change["after"]["arn"], before["arn"], "the service is kept");
+    emulator.reset_counters();
+    w.run(&["apply", "-input=false", "-no-color", "tfplan"])
+        .success();
+    let after = api_state(&w);
+    let new_tg = text(&after, "target_group_arn").to_owned();
+    assert_ne!(new_tg, old_tg);
+    assert_eq!(after["previous_target_group_arns"], Value::Null);
+    assert_eq!(after["listener_rule_arn"], before["listener_rule_arn"]);
+    rt.block_on(async {
+        let svc = ecs
+            .describe_services()
+            .cluster(CLUSTER)
+            .services("api")
+            .send()
+            .await
+            .expect("service");
+        let svc = &svc.services()[0];
+        let lbs: Vec<(Option<&str>, Option<i32>)> = svc
+            .load_balancers()
+            .iter()
+            .map(|l| (l.target_group_arn(), l.container_port()))
+            .collect();
+        assert_eq!(lbs, [(Some(new_tg.as_str()), Some(9090))]);
+        let td = ecs
+            .describe_task_definition()
+            .task_definition(svc.task_definition().expect("revision"))
+            .send()
+            .await
+            .expect("task definition");
+        let ports: Vec<Option<i32>> = td.task_definition().expect("td").container_definitions()[0]
+            .port_mappings()
+            .iter()
+            .map(|p| p.container_port())
+            .collect();
+        assert_eq!(ports, [Some(9090)]);
+        let groups = elbv2
+            .describe_target_groups()
+            .target_group_arns(&new_tg)
+            .send()
+            .await
+            .expect("the new target group");
+        assert_eq!(groups.target_groups()[0].port(), Some(9090));
+        assert_eq!(
+            existing_target_groups(&elbv2, &[&old_tg, &new_tg]).await,
+            std::slice::from_ref(&new_tg),
+            "the old target group is deleted"
+        );
+        let rules = elbv2
+            .describe_rules()
+            .rule_arns(text(&after, "listener_rule_arn"))
+            .send()
+            .await
+            .expect("rule");
+        assert_eq!(rule_forward(&rules.rules()[0]), [(new_tg.clone(), 1)]);
+    });
+    // The new group joined the rule without traffic before the service moved into it; the
+    // traffic moved afterwards.
+    let modified: Vec<String> = emulator
+        .requests("ModifyRule")
+        .iter()
+        .map(|b| percent_decode(b))
+        .collect();
+    assert_eq!(modified.len(), 2, "{modified:#?}");
+    assert!(
+        modified[0].contains(&old_tg)
+            && modified[0].contains(&new_tg)
+            && modified[0].contains("Weight=0"),
+        "{}",
+        modified[0]
+    );
+    assert!(
+        modified[1].contains(&new_tg) && !modified[1].contains(&old_tg),
+        "{}",
+        modified[1]
+    );
+    let updates: Vec<Value> = emulator
+        .requests("UpdateService")
+        .iter()
+        .filter_map(|b| serde_json::from_str(b).ok())
+        .collect();
+    assert_eq!(updates.len(), 1, "{updates:#?}");
+    assert_eq!(
+        updates[0]["loadBalancers"],
+        json!([{"targetGroupArn": new_tg, "containerName": "api", "containerPort": 9090}])
+    );
+    assert_plan_empty(&w, "after the port change");
+
+    // The move fails after the new group exists: the state records both groups and the next
+    // apply finishes the move.
+    emulator.set_faults(json!([{
+        "service": "ecs", "action": "UpdateService", "mode": "fail",
+        "code": "InvalidParameterException", "message": "injected by the test"
+    }]));
+    w.write("main.tf", &api_only(&seed, NGINX, 9191));
+    let failed = w.run(&["apply", "-auto-approve", "-input=false", "-no-color"]);
+    assert_ne!(failed.code, 0, "the injected failure must fail the apply");
+    let partial = api_state(&w);
+    let third_tg = text(&partial, "target_group_arn").to_owned();
+    assert_ne!(third_tg, new_tg);
+    assert_eq!(partial["previous_target_group_arns"], json!([new_tg]));
+    let both = rt.block_on(existing_target_groups(&elbv2, &[&new_tg, &third_tg]));
+    assert_eq!(both.len(), 2, "{both:?}");
+    emulator.set_faults(json!([]));
+    w.run(&["apply", "-auto-approve", "-input=false", "-no-color"])
+        .success();
+    let converged = api_state(&w);
+    assert_eq!(converged["target_group_arn"], json!(third_tg));
+    assert_eq!(converged["previous_target_group_arns"], Value::Null);
+    assert_eq!(
+        rt.block_on(existing_target_groups(&elbv2, &[&new_tg, &third_tg])),
+        std::slice::from_ref(&third_tg)
+    );
+    assert_plan_empty(&w, "after the interrupted move was finished");
+
+    // Deleting the old group fails: destroy still removes both groups and everything else.
+    emulator.set_faults(json!([{
+        "service": "elasticloadbalancing", "action": "DeleteTargetGroup", "mode": "fail",
+        "code": "ResourceInUse", "message": "injected by the test"
+    }]));
+    w.write("main.tf", &api_only(&seed, NGINX, 9292));
+    let failed = w.run(&["apply", "-auto-approve", "-input=false", "-no-color"]);
+    assert_ne!(failed.code, 0, "the injected failure must fail the apply");
+    let partial = api_state(&w);
+    assert_eq!(partial["previous_target_group_arns"], json!([third_tg]));
+    emulator.set_faults(json!([]));
+    w.run(&["destroy", "-auto-approve", "-input=false", "-no-color"])
+        .success();
+    let aws = rt.block_on(Aws::new(&emulator));
+    let left = rt.block_on(async {
+        let mut left = service_leftovers(&sdk, CLUSTER, &seed.zone_id).await;
+        left.extend(aws.cluster_leftovers(&seed.vpc_id, CLUSTER).await);
+        left
+    });
+    assert!(left.is_empty(), "left behind: {left:#?}");
+}
+
+#[test]
+fn settings_changed_outside_terraform_show_in_the_plan_on_their_attributes_and_apply_puts_them_back()
+ {
+    use aws_sdk_elasticloadbalancingv2::types::{
+        Action, ActionTypeEnum, HostHeaderConditionConfig, Matcher, RuleCondition,
+        TargetGroupAttribute,
+    };
+    let emulator = Emulator::start();
+    let rt = runtime();
+    let sdk = rt.block_on(emulator.sdk_config());
+    let seed = rt.block_on(seed(&sdk));
+    let ecs = aws_sdk_ecs::Client::new(&sdk);
+    let elbv2 = aws_sdk_elasticloadbalancingv2::Client::new(&sdk);
+    let scaling = aws_sdk_applicationautoscaling::Client::new(&sdk);
+    let logs = aws_sdk_cloudwatchlogs::Client::new(&sdk);
+    let route53 = aws_sdk_route53::Client::new(&sdk);
+    let mut w = Workdir::new();
+    w.use_emulator(&emulator);
+    w.write("main.tf", &api_only(&seed, NGINX, 8080));
+    w.init();
+    w.run(&["apply", "-auto-approve", "-input=false", "-no-color"])
+        .success();
+    assert_plan_empty(&w, "after apply");
+    let state = api_state(&w);
+    let tg = text(&state, "target_group_arn").to_owned();
+    let rule = text(&state, "listener_rule_arn").to_owned();
+    let domain = format!("api.{}", seed.domain);
+
+    // Refresh reads each of the service's objects once, all at the same time.
+    emulator.reset_counters();
+    let refresh = w.run(&[
+        "plan",
+        "-refresh-only",
+        "-detailed-exitcode",
+        "-input=false",
+        "-no-color",
+        "-target=ecsprod_service.api",
+    ]);
+    assert_eq!(refresh.code, 0, "{}\n{}", refresh.stdout, refresh.stderr);
+    let calls = emulator.calls();
+    eprintln!(
+        "refresh of the cluster and the service: {:.2} s, calls: {calls:#?}",
+        refresh.seconds
+    );
+    for action in [
+        "ecs.DescribeServices",
+        "elasticloadbalancing.DescribeRules",
+        "elasticloadbalancing.DescribeTargetGroupAttributes",
+        "application-autoscaling.DescribeScalableTargets",
+        "application-autoscaling.DescribeScalingPolicies",
+        "logs.DescribeLogGroups",
+        "route53.ListResourceRecordSets",
+    ] {
+        assert_eq!(calls.get(action), Some(&1), "{action}: {calls:#?}");
+    }
+    assert_eq!(
+        calls.get("ecs.DescribeTaskDefinition"),
+        None,
+        "the running revision is the recorded one: no need to read it"
+    );
+
+    // Round 1: almost every setting changed outside Terraform.
+    rt.block_on(async {
+        elbv2
+            .modify_target_group()
+            .target_group_arn(&tg)
+            .health_check_path("/changed")
+            .matcher(Matcher::builder().http_code("200").build())
+            .send()
+            .await
+            .expect("modify target group");
+        elbv2
+            .modify_target_group_attributes()
+            .target_group_arn(&tg)
+            .attributes(
+                TargetGroupAttribute::builder()
+                    .key("deregistration_delay.timeout_seconds")
+                    .value("5")
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("modify target group attributes");
+        elbv2
+            .modify_rule()
+            .rule_arn(&rule)
+            .conditions(
+                RuleCondition::builder()
+                    .field("host-header")
+                    .host_header_config(
+                        HostHeaderConditionConfig::builder()
+                            .values(format!("other.{}", seed.domain))
+                            .build(),
+                    )
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("modify rule");
+        use aws_sdk_applicationautoscaling::types::{
+            MetricType, PolicyType, PredefinedMetricSpecification, ScalableDimension,
+            ServiceNamespace, TargetTrackingScalingPolicyConfiguration,
+        };
+        scaling
+            .register_scalable_target()
+            .service_namespace(ServiceNamespace::Ecs)
+            .resource_id("service/svc/api")
+            .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
+            .min_capacity(3)
+            .max_capacity(7)
+            .send()
+            .await
+            .expect("scalable target");
+        for (name, metric, target) in [
+            ("api-cpu", MetricType::EcsServiceAverageCpuUtilization, 41.0),
+            (
+                "api-memory",
+                MetricType::EcsServiceAverageMemoryUtilization,
+                42.0,
+            ),
+        ] {
+            scaling
+                .put_scaling_policy()
+                .policy_name(name)
+                .service_namespace(ServiceNamespace::Ecs)
+                .resource_id("service/svc/api")
+                .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
+                .policy_type(PolicyType::TargetTrackingScaling)
+                .target_tracking_scaling_policy_configuration(
+                    TargetTrackingScalingPolicyConfiguration::builder()
+                        .target_value(target)
+                        .predefined_metric_specification(
+                            PredefinedMetricSpecification::builder()
+                                .predefined_metric_type(metric)
+                                .build()
+                                .expect("metric"),
+                        )
+                        .build()
+                        .expect("policy"),
+                )
+                .send()
+                .await
+                .expect("scaling policy");
+        }
+        logs.put_retention_policy()
+            .log_group_name("/ecs/svc/api")
+            .retention_in_days(7)
+            .send()
+            .await
+            .expect("retention");
+        let records = route53
+            .list_resource_record_sets()
+            .hosted_zone_id(&seed.zone_id)
+            .send()
+            .await
+            .expect("records");
+        let alias = records
+            .resource_record_sets()
+            .iter()
+            .find(|r| r.name() == format!("{domain}.") && r.r#type().as_str() == "A")
+            .expect("alias record")
+            .clone();
+        route53
+            .change_resource_record_sets()
+            .hosted_zone_id(&seed.zone_id)
+            .change_batch(
+                aws_sdk_route53::types::ChangeBatch::builder()
+                    .changes(
+                        aws_sdk_route53::types::Change::builder()
+                            .action(aws_sdk_route53::types::ChangeAction::Delete)
+                            .resource_record_set(alias)
+                            .build()
+                            .expect("change"),
+                    )
+                    .build()
+                    .expect("batch"),
+            )
+            .send()
+            .await
+            .expect("delete the alias");
+        // A revision deployed outside Terraform, with another image, size and environment.
+        let svc = ecs
+            .describe_services()
+            .cluster(CLUSTER)
+            .services("api")
+            .send()
+            .await
+            .expect("service");
+        let current = ecs
+            .describe_task_definition()
+            .task_definition(svc.services()[0].task_definition().expect("revision"))
+            .send()
+            .await
+            .expect("task definition");
+        let td = current.task_definition().expect("td");
+        let c = &td.container_definitions()[0];
+        let container = aws_sdk_ecs::types::ContainerDefinition::builder()
+            .name("api")
+            .image("public.ecr.aws/nginx/nginx:drifted")
+            .essential(true)
+            .set_port_mappings(Some(c.port_mappings().to_vec()))
+            .environment(
+                aws_sdk_ecs::types::KeyValuePair::builder()
+                    .name("LOG_LEVEL")
+                    .value("debug")
+                    .build(),
+            )
+            .set_secrets(Some(c.secrets().to_vec()))
+            .set_log_configuration(c.log_configuration().cloned())
+            .build();
+        let registered = ecs
+            .register_task_definition()
+            .family(td.family().expect("family"))
+            .set_network_mode(td.network_mode().cloned())
+            .set_requires_compatibilities(Some(td.requires_compatibilities().to_vec()))
+            .cpu("512")
+            .memory("1024")
+            .set_execution_role_arn(td.execution_role_arn().map(str::to_owned))
+            .set_task_role_arn(td.task_role_arn().map(str::to_owned))
+            .container_definitions(container)
+            .send()
+            .await
+            .expect("register a revision");
+        ecs.update_service()
+            .cluster(CLUSTER)
+            .service("api")
+            .task_definition(
+                registered
+                    .task_definition()
+                    .and_then(|t| t.task_definition_arn())
+                    .expect("arn"),
+            )
+            .health_check_grace_period_seconds(5)
+            .send()
+            .await
+            .expect("deploy outside Terraform");
+    });
+    let change = api_change(&w);
+    assert_eq!(change["actions"], json!(["update"]), "{change:#}");
+    for (attr, live, configured) in [
+        ("health_check_path", json!("/changed"), json!("/healthz")),
+        ("health_check_matcher", json!("200"), json!("200-399")),
+        ("deregistration_delay", json!(5), json!(30)),
+        (
+            "autoscaling",
+            json!({"min_capacity": 3, "max_capacity": 7, "cpu_target": 41, "memory_target": 42}),
+            json!({"min_capacity": 2, "max_capacity": 10, "cpu_target": 60, "memory_target": 75}),
+        ),
+        ("log_retention_days", json!(7), json!(30)),
+        (
+            "domain_name",
+            json!(format!("other.{}", seed.domain)),
+            json!(domain),
+        ),
+        ("zone_id", Value::Null, json!(seed.zone_id)),
+        ("health_check_grace_period", json!(5), json!(60)),
+        (
+            "image",
+            json!("public.ecr.aws/nginx/nginx:drifted"),
+            json!(NGINX),
+        ),
+        ("cpu", json!(512), json!(256)),
+        ("memory", json!(1024), json!(512)),
+        (
+            "environment",
+            json!({"LOG_LEVEL": "debug"}),
+            json!({"LOG_LEVEL": "info"}),
+        ),
+    ] {
+        assert_eq!(
+            (&change["before"][attr], &change["after"][attr]),
+            (&live, &configured),
+            "{attr} in the plan"
+        );
+    }
+    w.run(&["apply", "-input=false", "-no-color", "tfplan"])
+        .success();
+    rt.block_on(async {
+        let groups = elbv2
+            .describe_target_groups()
+            .target_group_arns(&tg)
+            .send()
+            .await
+            .expect("target group");
+        let g = &groups.target_groups()[0];
+        assert_eq!(g.health_check_path(), Some("/healthz"));
+        assert_eq!(g.matcher().and_then(|m| m.http_code()), Some("200-399"));
+        let attrs = elbv2
+            .describe_target_group_attributes()
+            .target_group_arn(&tg)
+            .send()
+            .await
+            .expect("attributes");
+        assert!(attrs.attributes().iter().any(|a| {
+            a.key() == Some("deregistration_delay.timeout_seconds") && a.value() == Some("30")
+        }));
+        let rules = elbv2
+            .describe_rules()
+            .rule_arns(&rule)
+            .send()
+            .await
+            .expect("rule");
+        let hosts: Vec<String> = rules.rules()[0]
+            .conditions()
+            .iter()
+            .filter_map(|c| c.host_header_config())
+            .flat_map(|h| h.values().to_vec())
+            .collect();
+        assert_eq!(hosts, std::slice::from_ref(&domain));
+        let targets = scaling
+            .describe_scalable_targets()
+            .service_namespace(aws_sdk_applicationautoscaling::types::ServiceNamespace::Ecs)
+            .resource_ids("service/svc/api")
+            .send()
+            .await
+            .expect("targets");
+        let t = &targets.scalable_targets()[0];
+        assert_eq!((t.min_capacity(), t.max_capacity()), (2, 10));
+        let policies = scaling
+            .describe_scaling_policies()
+            .service_namespace(aws_sdk_applicationautoscaling::types::ServiceNamespace::Ecs)
+            .resource_id("service/svc/api")
+            .send()
+            .await
+            .expect("policies");
+        let mut values: Vec<f64> = policies
+            .scaling_policies()
+            .iter()
+            .filter_map(|p| p.target_tracking_scaling_policy_configuration())
+            .map(|c| c.target_value())
+            .collect();
+        values.sort_by(f64::total_cmp);
+        assert_eq!(values, [60.0, 75.0]);
+        let groups = logs
+            .describe_log_groups()
+            .log_group_name_prefix("/ecs/svc/api")
+            .send()
+            .await
+            .expect("log groups");
+        assert_eq!(groups.log_groups()[0].retention_in_days(), Some(30));
+        let records = route53
+            .list_resource_record_sets()
+            .hosted_zone_id(&seed.zone_id)
+            .send()
+            .await
+            .expect("records");
+        assert!(
+            records
+                .resource_record_sets()
+                .iter()
+                .any(|r| { r.name() == format!("{domain}.") && r.alias_target().is_some() })
+        );
+        let svc = ecs
+            .describe_services()
+            .cluster(CLUSTER)
+            .services("api")
+            .send()
+            .await
+            .expect("service");
+        let svc = &svc.services()[0];
+        assert_eq!(svc.health_check_grace_period_seconds(), Some(60));
+        let td = ecs
+            .describe_task_definition()
+            .task_definition(svc.task_definition().expect("revision"))
+            .send()
+            .await
+            .expect("td");
+        let td = td.task_definition().expect("td");
+        assert_eq!((td.cpu(), td.memory()), (Some("256"), Some("512")));
+        let c = &td.container_definitions()[0];
+        assert_eq!(c.image(), Some(NGINX));
+        let env: Vec<(Option<&str>, Option<&str>)> = c
+            .environment()
+            .iter()
+            .map(|e| (e.name(), e.value()))
+            .collect();
+        assert_eq!(env, [(Some("LOG_LEVEL"), Some("info"))]);
+    });
+    assert_plan_empty(&w, "after the repair");
+
+    // Round 2: the rule forwards to a group that is not the service's, and the scalable target
+    // is gone.
+    let foreign = rt.block_on(async {
+        let foreign = elbv2
+            .create_target_group()
+            .name("not-the-service")
+            .protocol(aws_sdk_elasticloadbalancingv2::types::ProtocolEnum::Http)
+            .port(80)
+            .vpc_id(&seed.vpc_id)
+            .send()
+            .await
+            .expect("another target group")
+            .target_groups()[0]
+            .target_group_arn()
+            .expect("arn")
+            .to_owned();
+        elbv2
+            .modify_rule()
+            .rule_arn(&rule)
+            .actions(
+                Action::builder()
+                    .r#type(ActionTypeEnum::Forward)
+                    .target_group_arn(&foreign)
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("repoint the rule");
+        scaling
+            .deregister_scalable_target()
+            .service_namespace(aws_sdk_applicationautoscaling::types::ServiceNamespace::Ecs)
+            .resource_id("service/svc/api")
+            .scalable_dimension(
+                aws_sdk_applicationautoscaling::types::ScalableDimension::EcsServiceDesiredCount,
+            )
+            .send()
+            .await
+            .expect("deregister the scalable target");
+        foreign
+    });
+    let change = api_change(&w);
+    assert_eq!(change["actions"], json!(["update"]), "{change:#}");
+    assert_eq!(change["before"]["domain_name"], Value::Null, "{change:#}");
+    assert_eq!(change["after"]["domain_name"], json!(domain));
+    assert_eq!(change["before"]["autoscaling"], Value::Null);
+    w.run(&["apply", "-input=false", "-no-color", "tfplan"])
+        .success();
+    rt.block_on(async {
+        let rules = elbv2
+            .describe_rules()
+            .rule_arns(&rule)
+            .send()
+            .await
+            .expect("rule");
+        assert_eq!(rule_forward(&rules.rules()[0]), [(tg.clone(), 1)]);
+        let targets = scaling
+            .describe_scalable_targets()
+            .service_namespace(aws_sdk_applicationautoscaling::types::ServiceNamespace::Ecs)
+            .resource_ids("service/svc/api")
+            .send()
+            .await
+            .expect("targets");
+        assert_eq!(targets.scalable_targets().len(), 1);
+    });
+    assert_plan_empty(&w, "after the rule was pointed back");
+
+    // Round 3: the rule is deleted; apply creates it again.
+    rt.block_on(async {
+        elbv2
+            .delete_rule()
+            .rule_arn(&rule)
+            .send()
+            .await
+            .expect("delete the rule");
+    });
+    let change = api_change(&w);
+    assert_eq!(change["before"]["domain_name"], Value::Null, "{change:#}");
+    assert_eq!(change["after"]["domain_name"], json!(domain));
+    assert_eq!(change["after_unknown"]["listener_rule_arn"], json!(true));
+    w.run(&["apply", "-input=false", "-no-color", "tfplan"])
+        .success();
+    let state = api_state(&w);
+    let recreated = text(&state, "listener_rule_arn").to_owned();
+    rt.block_on(async {
+        let rules = elbv2
+            .describe_rules()
+            .rule_arns(&recreated)
+            .send()
+            .await
+            .expect("the rule again");
+        assert_eq!(rule_forward(&rules.rules()[0]), [(tg.clone(), 1)]);
+    });
+    assert_plan_empty(&w, "after the rule was created again");
+
+    w.run(&["destroy", "-auto-approve", "-input=false", "-no-color"])
+        .success();
+    let aws = rt.block_on(Aws::new(&emulator));
+    let left = rt.block_on(async {
+        elbv2
+            .delete_target_group()
+            .target_group_arn(&foreign)
+            .send()
+            .await
+            .expect("delete the test's own target group");
+        let mut left = service_leftovers(&sdk, CLUSTER, &seed.zone_id).await;
+        left.extend(aws.cluster_leftovers(&seed.vpc_id, CLUSTER).await);
+        left
+    });
+    assert!(left.is_empty(), "left behind: {left:#?}");
+}
+
+#[test]
+fn apply_polls_the_service_until_its_deployment_is_steady_and_only_when_asked_to_wait() {
+    // The emulator reports the deployment as still rolling out (no task running) for the first
+    // `ROLLING` DescribeServices calls, then as it really is: steady.
+    const ROLLING: u64 = 5;
+    let emulator = Emulator::start();
+    let rt = runtime();
+    let sdk = rt.block_on(emulator.sdk_config());
+    let seed = rt.block_on(seed(&sdk));
+    let mut w = Workdir::new();
+    w.use_emulator(&emulator);
+    w.write("main.tf", &api_only(&seed, NGINX, 8080));
+    w.init();
+    emulator.reset_counters();
+    emulator.set_faults(json!([{
+        "service": "ecs", "action": "DescribeServices", "mode": "in_progress", "times": ROLLING
+    }]));
+    w.run(&["apply", "-auto-approve", "-input=false", "-no-color"])
+        .success();
+    let polled = emulator
+        .calls()
+        .get("ecs.DescribeServices")
+        .copied()
+        .unwrap_or(0);
+    // One look before CreateService, then polls until a steady answer: every rolling answer
+    // was consumed and one more came after them.
+    assert!(
+        polled > ROLLING,
+        "DescribeServices called {polled} times: the apply did not wait for the deployment"
+    );
+
+    // Without the wait, the same rollout in progress is not polled at all.
+    let hcl = api_only(&seed, "public.ecr.aws/nginx/nginx:1.28", 8080).replace(
+        "  health_check_path = \"/healthz\"\n",
+        "  health_check_path = \"/healthz\"\n  wait_for_steady_state = false\n",
+    );
+    assert!(hcl.contains("wait_for_steady_state = false"));
+    w.write("main.tf", &hcl);
+    emulator.reset_counters();
+    emulator.set_faults(json!([{
+        "service": "ecs", "action": "DescribeServices", "mode": "in_progress", "times": ROLLING
+    }]));
+    w.run(&["apply", "-auto-approve", "-input=false", "-no-color"])
+        .success();
+    let polled = emulator
+        .calls()
+        .get("ecs.DescribeServices")
+        .copied()
+        .unwrap_or(0);
+    assert!(
+        polled < ROLLING,
+        "DescribeServices called {polled} times without wait_for_steady_state"
+    );
+    emulator.set_faults(json!([]));
     w.run(&["destroy", "-auto-approve", "-input=false", "-no-color"])
         .success();
 }

@@ -8,7 +8,7 @@ use aws_sdk_autoscaling::types::{
 
 use super::Clients;
 use super::retry::{AwsError, aws_error};
-use crate::blueprint::cluster::AutoScalingGroupSpec;
+use crate::blueprint::cluster::{AutoScalingGroupSpec, LAUNCH_TEMPLATE_VERSION};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ObservedGroup {
@@ -23,7 +23,10 @@ pub struct ObservedGroup {
     pub spot_allocation_strategy: String,
     pub protected_from_scale_in: bool,
     pub launch_template_id: Option<String>,
+    /// The template version it launches from (`$Default`, `$Latest` or a number).
+    pub launch_template_version: Option<String>,
     pub deleting: bool,
+    pub tags: std::collections::BTreeMap<String, String>,
 }
 
 fn policy(spec: &AutoScalingGroupSpec) -> MixedInstancesPolicy {
@@ -33,7 +36,7 @@ fn policy(spec: &AutoScalingGroupSpec) -> MixedInstancesPolicy {
                 .launch_template_specification(
                     LaunchTemplateSpecification::builder()
                         .launch_template_id(&spec.launch_template_id)
-                        .version("$Default")
+                        .version(LAUNCH_TEMPLATE_VERSION)
                         .build(),
                 )
                 .set_overrides(Some(
@@ -104,7 +107,16 @@ pub async fn describe(c: &Clients, name: &str) -> Result<Option<ObservedGroup>, 
             .and_then(|t| t.launch_template_specification())
             .and_then(|s| s.launch_template_id())
             .map(str::to_owned),
+        launch_template_version: template
+            .and_then(|t| t.launch_template_specification())
+            .and_then(|s| s.version())
+            .map(str::to_owned),
         deleting: g.status().is_some_and(|s| s.starts_with("Delete")),
+        tags: g
+            .tags()
+            .iter()
+            .filter_map(|t| Some((t.key()?.to_owned(), t.value()?.to_owned())))
+            .collect(),
     }))
 }
 

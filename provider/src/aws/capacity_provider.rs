@@ -3,8 +3,8 @@
 use std::collections::BTreeMap;
 
 use aws_sdk_ecs::types::{
-    AutoScalingGroupProvider, AutoScalingGroupProviderUpdate, ManagedDraining, ManagedScaling,
-    ManagedScalingStatus, ManagedTerminationProtection, Tag,
+    AutoScalingGroupProvider, AutoScalingGroupProviderUpdate, CapacityProviderField,
+    ManagedDraining, ManagedScaling, ManagedScalingStatus, ManagedTerminationProtection, Tag,
 };
 
 use super::Clients;
@@ -19,6 +19,7 @@ pub struct ObservedCapacityProvider {
     pub managed_scaling: bool,
     pub managed_termination_protection: bool,
     pub managed_draining: bool,
+    pub tags: BTreeMap<String, String>,
 }
 
 fn scaling(spec: &CapacityProviderSpec) -> ManagedScaling {
@@ -54,6 +55,7 @@ pub async fn describe(
         .ecs
         .describe_capacity_providers()
         .capacity_providers(name)
+        .include(CapacityProviderField::Tags)
         .send()
         .await
         .map_err(|e| aws_error("describe capacity provider", e))?;
@@ -81,6 +83,11 @@ pub async fn describe(
         managed_draining: asg
             .and_then(|a| a.managed_draining())
             .is_some_and(|d| *d == ManagedDraining::Enabled),
+        tags: cp
+            .tags()
+            .iter()
+            .filter_map(|t| Some((t.key()?.to_owned(), t.value()?.to_owned())))
+            .collect(),
     }))
 }
 

@@ -6,6 +6,7 @@
 //! `AWS_ENDPOINT_URL_<SERVICE>`, credentials chain, SSO).
 
 use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region};
 
 use crate::resources::fields::Field;
@@ -31,6 +32,7 @@ pub struct Clients {
     pub route53: aws_sdk_route53::Client,
     pub secretsmanager: aws_sdk_secretsmanager::Client,
     pub kms: aws_sdk_kms::Client,
+    pub acm: aws_sdk_acm::Client,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -69,11 +71,16 @@ impl Clients {
             Field::Unknown => return Err(ConfigError::Unknown("profile")),
             Field::Null => {}
         }
-        let attempts = config
-            .max_retries
-            .map(|n| u32::try_from(n.max(0)).unwrap_or(0) + 1)
-            .unwrap_or(DEFAULT_MAX_ATTEMPTS);
-        loader = loader.retry_config(RetryConfig::standard().with_max_attempts(attempts));
+        // `max_retries` wins; without it, AWS_MAX_ATTEMPTS from the environment; else the
+        // provider's default, higher than the SDK's 3 because the provider's calls are idempotent.
+        let attempts = match config.max_retries {
+            Some(n) => Some(u32::try_from(n.max(0)).unwrap_or(0) + 1),
+            None if std::env::var_os("AWS_MAX_ATTEMPTS").is_some() => None,
+            None => Some(DEFAULT_MAX_ATTEMPTS),
+        };
+        if let Some(attempts) = attempts {
+            loader = loader.retry_config(RetryConfig::standard().with_max_attempts(attempts));
+        }
         let base = loader.load().await;
         let sdk = match &config.assume_role {
             Field::Known(role) => {
@@ -165,7 +172,46 @@ impl Clients {
                 endpoint("kms"),
                 |b, u| b.endpoint_url(u),
             )),
+            acm: aws_sdk_acm::Client::from_conf(with_endpoint(
+                aws_sdk_acm::config::Builder::from(&sdk),
+                endpoint("acm"),
+                |b, u| b.endpoint_url(u),
+            )),
         })
+    }
+
+    /// The same clients (region, credentials, endpoints, connections) with another retry and
+    /// timeout policy, for calls that must answer quickly rather than eventually.
+    pub fn with_policy(&self, retry: &RetryConfig, timeouts: &TimeoutConfig) -> Self {
+        macro_rules! rebuilt {
+            ($krate:ident, $field:ident) => {
+                $krate::Client::from_conf(
+                    self.$field
+                        .config()
+                        .to_builder()
+                        .retry_config(retry.clone())
+                        .timeout_config(timeouts.clone())
+                        .build(),
+                )
+            };
+        }
+        Self {
+            region: self.region.clone(),
+            partition: self.partition.clone(),
+            ec2: rebuilt!(aws_sdk_ec2, ec2),
+            ecs: rebuilt!(aws_sdk_ecs, ecs),
+            elbv2: rebuilt!(aws_sdk_elasticloadbalancingv2, elbv2),
+            autoscaling: rebuilt!(aws_sdk_autoscaling, autoscaling),
+            iam: rebuilt!(aws_sdk_iam, iam),
+            ssm: rebuilt!(aws_sdk_ssm, ssm),
+            sts: rebuilt!(aws_sdk_sts, sts),
+            logs: rebuilt!(aws_sdk_cloudwatchlogs, logs),
+            appautoscaling: rebuilt!(aws_sdk_applicationautoscaling, appautoscaling),
+            route53: rebuilt!(aws_sdk_route53, route53),
+            secretsmanager: rebuilt!(aws_sdk_secretsmanager, secretsmanager),
+            kms: rebuilt!(aws_sdk_kms, kms),
+            acm: rebuilt!(aws_sdk_acm, acm),
+        }
     }
 }
 
@@ -208,7 +254,8 @@ buildable!(
     aws_sdk_applicationautoscaling,
     aws_sdk_route53,
     aws_sdk_secretsmanager,
-    aws_sdk_kms
+    aws_sdk_kms,
+    aws_sdk_acm
 );
 
 #[cfg(test)]

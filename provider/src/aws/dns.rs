@@ -8,6 +8,26 @@ use super::Clients;
 use super::retry::{AwsError, aws_error};
 use crate::blueprint::service::AliasRecordSpec;
 
+/// Route53 puts the zone ID (and, for reads, the record name) in the request URI; the SDK
+/// cannot build a request from values no zone or record can have, so they are refused here,
+/// before any call.
+pub fn check_identifiers(step: &str, zone_id: &str, name: &str) -> Result<(), AwsError> {
+    let id = zone_id.trim_start_matches("/hostedzone/");
+    if id.is_empty() || id.len() > 32 || !id.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err(AwsError::new(
+            step,
+            format!("{zone_id:?} is not a Route53 hosted zone ID"),
+        ));
+    }
+    if name.len() > 255 {
+        return Err(AwsError::new(
+            step,
+            "the record name is longer than DNS allows (255 characters)",
+        ));
+    }
+    Ok(())
+}
+
 fn change(action: ChangeAction, spec: &AliasRecordSpec) -> Result<Change, AwsError> {
     let step = "change alias record";
     let target = AliasTarget::builder()
@@ -30,6 +50,8 @@ fn change(action: ChangeAction, spec: &AliasRecordSpec) -> Result<Change, AwsErr
 }
 
 async fn submit(c: &Clients, zone_id: &str, change: Change, step: &str) -> Result<(), AwsError> {
+    let name = change.resource_record_set().map(|r| r.name()).unwrap_or("");
+    check_identifiers(step, zone_id, name)?;
     let batch = ChangeBatch::builder()
         .changes(change)
         .build()
@@ -55,9 +77,10 @@ pub async fn upsert(c: &Clients, spec: &AliasRecordSpec) -> Result<(), AwsError>
     .await
 }
 
-/// The alias target's DNS name, if the record exists.
+/// The alias target's DNS name, if the record exists (not when its zone is gone either).
 pub async fn describe(c: &Clients, zone_id: &str, name: &str) -> Result<Option<String>, AwsError> {
-    let out = c
+    check_identifiers("read alias record", zone_id, name)?;
+    let out = match c
         .route53
         .list_resource_record_sets()
         .hosted_zone_id(zone_id)
@@ -66,7 +89,17 @@ pub async fn describe(c: &Clients, zone_id: &str, name: &str) -> Result<Option<S
         .max_items(1)
         .send()
         .await
-        .map_err(|e| aws_error("read alias record", e))?;
+    {
+        Ok(out) => out,
+        Err(e) => {
+            let err = aws_error("read alias record", e);
+            return if err.code() == Some("NoSuchHostedZone") {
+                Ok(None)
+            } else {
+                Err(err)
+            };
+        }
+    };
     Ok(out
         .resource_record_sets()
         .iter()

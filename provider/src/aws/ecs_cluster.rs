@@ -9,6 +9,7 @@ use aws_sdk_ecs::types::{
 
 use super::Clients;
 use super::retry::{AwsError, aws_error};
+use crate::blueprint::cluster::{STRATEGY_BASE, STRATEGY_WEIGHT};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ObservedCluster {
@@ -16,6 +17,8 @@ pub struct ObservedCluster {
     pub container_insights: bool,
     pub capacity_providers: Vec<String>,
     pub default_strategy: Vec<String>,
+    /// The default capacity provider strategy: provider, weight and base of each item.
+    pub default_strategy_items: Vec<(String, i32, i32)>,
     pub tags: BTreeMap<String, String>,
 }
 
@@ -62,6 +65,11 @@ pub async fn describe(c: &Clients, name: &str) -> Result<Option<ObservedCluster>
             .iter()
             .map(|s| s.capacity_provider().to_owned())
             .collect(),
+        default_strategy_items: cluster
+            .default_capacity_provider_strategy()
+            .iter()
+            .map(|s| (s.capacity_provider().to_owned(), s.weight(), s.base()))
+            .collect(),
         tags: cluster
             .tags()
             .iter()
@@ -97,8 +105,10 @@ pub async fn set_container_insights(
     name: &str,
     enabled: bool,
 ) -> Result<(), AwsError> {
+    // UpdateCluster sets the same settings as UpdateClusterSettings; the local emulator (moto)
+    // implements only UpdateCluster.
     c.ecs
-        .update_cluster_settings()
+        .update_cluster()
         .cluster(name)
         .settings(insights(enabled))
         .send()
@@ -126,8 +136,8 @@ pub async fn set_capacity_provider(
     if let Some(cp) = capacity_provider {
         let item = CapacityProviderStrategyItem::builder()
             .capacity_provider(cp)
-            .weight(1)
-            .base(0)
+            .weight(STRATEGY_WEIGHT)
+            .base(STRATEGY_BASE)
             .build()
             .map_err(|e| AwsError::new(step, e.to_string()))?;
         req = req.set_default_capacity_provider_strategy(Some(vec![item]));

@@ -18,6 +18,8 @@ pub struct ObservedService {
     pub desired_count: i32,
     pub running_count: i32,
     pub target_group_arns: Vec<String>,
+    /// `None` when AWS does not report it (the emulator keeps it only from UpdateService).
+    pub health_check_grace_period: Option<i32>,
     /// Deployments: (id, status, rollout state, failed tasks).
     pub deployments: Vec<(String, String, String, i32)>,
     pub events: Vec<String>,
@@ -61,6 +63,7 @@ pub async fn describe(
                 .iter()
                 .filter_map(|l| l.target_group_arn().map(str::to_owned))
                 .collect(),
+            health_check_grace_period: s.health_check_grace_period_seconds(),
             deployments: s
                 .deployments()
                 .iter()
@@ -139,13 +142,7 @@ pub async fn create(
         .deployment_configuration(deployment(spec))
         .set_placement_strategy(Some(placement(spec)))
         .health_check_grace_period_seconds(spec.health_check_grace_period)
-        .load_balancers(
-            LoadBalancer::builder()
-                .target_group_arn(&spec.load_balancer.target_group_arn)
-                .container_name(&spec.load_balancer.container_name)
-                .container_port(spec.load_balancer.container_port)
-                .build(),
-        )
+        .load_balancers(load_balancer(spec))
         .propagate_tags(PropagateTags::from(spec.propagate_tags.as_str()))
         .enable_ecs_managed_tags(spec.enable_ecs_managed_tags)
         .scheduling_strategy(SchedulingStrategy::from(spec.scheduling_strategy.as_str()))
@@ -164,15 +161,27 @@ pub async fn create(
         .ok_or_else(|| AwsError::new("create ECS service", "AWS returned no service"))
 }
 
+fn load_balancer(spec: &EcsServiceSpec) -> LoadBalancer {
+    LoadBalancer::builder()
+        .target_group_arn(&spec.load_balancer.target_group_arn)
+        .container_name(&spec.load_balancer.container_name)
+        .container_port(spec.load_balancer.container_port)
+        .build()
+}
+
 /// Applies `task_definition` and every deployment setting; the desired count is left to
 /// autoscaling. With `new_revision`, a rolling deployment is forced; otherwise only settings
-/// change and running tasks stay.
+/// change and running tasks stay. With `move_load_balancer`, the service's load balancer entry
+/// becomes the spec's (another target group): ECS then rolls new tasks into that group and
+/// stops the old ones once the new ones are healthy.
 pub async fn update(
     c: &Clients,
     spec: &EcsServiceSpec,
     task_definition: &str,
     new_revision: bool,
+    move_load_balancer: bool,
 ) -> Result<(), AwsError> {
+    let load_balancers = move_load_balancer.then(|| vec![load_balancer(spec)]);
     c.ecs
         .update_service()
         .cluster(&spec.cluster)
@@ -184,6 +193,7 @@ pub async fn update(
         .health_check_grace_period_seconds(spec.health_check_grace_period)
         .propagate_tags(PropagateTags::from(spec.propagate_tags.as_str()))
         .enable_ecs_managed_tags(spec.enable_ecs_managed_tags)
+        .set_load_balancers(load_balancers)
         .force_new_deployment(new_revision)
         .send()
         .await

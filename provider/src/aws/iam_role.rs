@@ -5,6 +5,11 @@ use std::collections::BTreeMap;
 use super::Clients;
 use super::retry::{AwsError, aws_error};
 
+/// The IAM path of every role and instance profile the provider creates, so the provider's own
+/// policy can be limited to them (`arn:aws:iam::*:role/ecsprod/*`, see
+/// docs/provider-iam-policy.json). Objects found by name on another path are adopted as they are.
+pub const PATH: &str = "/ecsprod/";
+
 fn iam_tags(tags: &BTreeMap<String, String>) -> Result<Vec<aws_sdk_iam::types::Tag>, AwsError> {
     tags.iter()
         .map(|(k, v)| {
@@ -32,6 +37,34 @@ pub async fn role_arn(c: &Clients, name: &str) -> Result<Option<String>, AwsErro
     }
 }
 
+/// A role as observed: its ARN, tags and trust policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObservedRole {
+    pub arn: String,
+    pub tags: BTreeMap<String, String>,
+    /// The trust policy document, decoded (IAM returns it URL-encoded).
+    pub trust_policy: Option<String>,
+}
+
+/// The role's ARN, tags and trust policy (GetRole reports all three), if it exists.
+pub async fn describe_role(c: &Clients, name: &str) -> Result<Option<ObservedRole>, AwsError> {
+    match c.iam.get_role().role_name(name).send().await {
+        Ok(out) => Ok(out.role().map(|r| ObservedRole {
+            arn: r.arn().to_owned(),
+            tags: r
+                .tags()
+                .iter()
+                .map(|t| (t.key().to_owned(), t.value().to_owned()))
+                .collect(),
+            trust_policy: r.assume_role_policy_document().map(decode_policy_document),
+        })),
+        Err(e) => {
+            let err = aws_error("read IAM role", e);
+            if missing(&err) { Ok(None) } else { Err(err) }
+        }
+    }
+}
+
 /// Ensures the role exists with this trust policy and exactly these managed policies; returns
 /// its ARN. An existing role of that name is adopted.
 pub async fn ensure_role(
@@ -48,6 +81,7 @@ pub async fn ensure_role(
                 .iam
                 .create_role()
                 .role_name(name)
+                .path(PATH)
                 .assume_role_policy_document(trust_policy)
                 .set_tags(Some(iam_tags(tags)?))
                 .send()
@@ -126,6 +160,7 @@ pub async fn ensure_instance_profile(
             .iam
             .create_instance_profile()
             .instance_profile_name(name)
+            .path(PATH)
             .send()
             .await
         {
@@ -149,6 +184,10 @@ pub async fn ensure_instance_profile(
             }
         },
     };
+    // A profile holds one role: another one there must go before this one can be added.
+    for other in profile.roles().iter().filter(|r| r.role_name() != role) {
+        remove_role_from_profile(c, name, other.role_name()).await?;
+    }
     if !profile.roles().iter().any(|r| r.role_name() == role) {
         c.iam
             .add_role_to_instance_profile()
@@ -159,6 +198,181 @@ pub async fn ensure_instance_profile(
             .map_err(|e| aws_error("add role to instance profile", e))?;
     }
     Ok(profile.arn().to_owned())
+}
+
+/// A policy document as text: IAM returns documents URL-encoded; one that is already JSON is
+/// kept as it is.
+pub fn decode_policy_document(raw: &str) -> String {
+    if serde_json::from_str::<serde_json::Value>(raw).is_ok() {
+        return raw.to_owned();
+    }
+    let bytes = raw.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2]))
+        {
+            out.push((h * 16 + l) as u8);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).unwrap_or_else(|_| raw.to_owned())
+}
+
+/// A policy value in one form: one-element lists as the element, longer lists sorted without
+/// duplicates, one statement as a list of one.
+fn normalize_policy_value(key: Option<&str>, v: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value as J;
+    let v = match v {
+        J::Object(statement) if key == Some("Statement") => J::Array(vec![J::Object(statement)]),
+        other => other,
+    };
+    match v {
+        J::Object(map) => J::Object(
+            map.into_iter()
+                .map(|(k, v)| {
+                    let v = normalize_policy_value(Some(&k), v);
+                    (k, v)
+                })
+                .collect(),
+        ),
+        J::Array(items) => {
+            let mut items: Vec<J> = items
+                .into_iter()
+                .map(|i| normalize_policy_value(None, i))
+                .collect();
+            items.sort_by_key(|i| i.to_string());
+            items.dedup();
+            if items.len() == 1 && key != Some("Statement") {
+                items.remove(0)
+            } else {
+                J::Array(items)
+            }
+        }
+        other => other,
+    }
+}
+
+/// A policy document in one canonical text, so that two equivalent documents read the same
+/// (statement order, list order, a one-element list or its element). A document that is not
+/// JSON is returned as it is.
+pub fn normalized_policy(document: &str) -> String {
+    match serde_json::from_str::<serde_json::Value>(document) {
+        Ok(v) => normalize_policy_value(None, v).to_string(),
+        Err(_) => document.to_owned(),
+    }
+}
+
+/// The role's inline policies, by name.
+pub async fn inline_policies(c: &Clients, role: &str) -> Result<Vec<String>, AwsError> {
+    let out = c
+        .iam
+        .list_role_policies()
+        .role_name(role)
+        .send()
+        .await
+        .map_err(|e| aws_error("list inline role policies", e))?;
+    Ok(out.policy_names().to_vec())
+}
+
+/// The roles an instance profile holds; `None` when the profile does not exist.
+pub async fn instance_profile_roles(
+    c: &Clients,
+    profile: &str,
+) -> Result<Option<Vec<String>>, AwsError> {
+    match c
+        .iam
+        .get_instance_profile()
+        .instance_profile_name(profile)
+        .send()
+        .await
+    {
+        Ok(out) => Ok(Some(
+            out.instance_profile()
+                .map(|p| p.roles().iter().map(|r| r.role_name().to_owned()).collect())
+                .unwrap_or_default(),
+        )),
+        Err(e) => {
+            let err = aws_error("read instance profile", e);
+            if missing(&err) { Ok(None) } else { Err(err) }
+        }
+    }
+}
+
+async fn remove_role_from_profile(c: &Clients, profile: &str, role: &str) -> Result<(), AwsError> {
+    match c
+        .iam
+        .remove_role_from_instance_profile()
+        .instance_profile_name(profile)
+        .role_name(role)
+        .send()
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            let err = aws_error("remove role from instance profile", e);
+            if missing(&err) { Ok(()) } else { Err(err) }
+        }
+    }
+}
+
+/// Makes the role's trust policy equivalent to `trust_policy`, updating it only when it is not.
+pub async fn ensure_trust_policy(
+    c: &Clients,
+    role: &str,
+    trust_policy: &str,
+) -> Result<(), AwsError> {
+    let current = describe_role(c, role)
+        .await?
+        .and_then(|r| r.trust_policy)
+        .map(|d| normalized_policy(&d));
+    if current.as_deref() == Some(normalized_policy(trust_policy).as_str()) {
+        return Ok(());
+    }
+    c.iam
+        .update_assume_role_policy()
+        .role_name(role)
+        .policy_document(trust_policy)
+        .send()
+        .await
+        .map_err(|e| aws_error("update role trust policy", e))?;
+    Ok(())
+}
+
+/// Leaves the role with no managed policy but `managed_policies` and no inline policy: others
+/// are detached or deleted. (Missing ones are attached by `ensure_role`.)
+pub async fn remove_other_policies(
+    c: &Clients,
+    role: &str,
+    managed_policies: &[String],
+) -> Result<(), AwsError> {
+    let (attached, inline) =
+        tokio::try_join!(attached_policies(c, role), inline_policies(c, role))?;
+    for policy in attached.iter().filter(|p| !managed_policies.contains(p)) {
+        c.iam
+            .detach_role_policy()
+            .role_name(role)
+            .policy_arn(policy)
+            .send()
+            .await
+            .map_err(|e| aws_error("detach IAM role policy", e))?;
+    }
+    for policy in inline {
+        c.iam
+            .delete_role_policy()
+            .role_name(role)
+            .policy_name(policy)
+            .send()
+            .await
+            .map_err(|e| aws_error("remove inline role policy", e))?;
+    }
+    Ok(())
 }
 
 /// Removes the instance profile and the role (detaching its policies first); missing pieces are
@@ -300,5 +514,42 @@ pub async fn delete_task_role(c: &Clients, name: &str) -> Result<(), AwsError> {
             let err = aws_error("delete IAM role", e);
             if missing(&err) { Ok(()) } else { Err(err) }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+
+    #[test]
+    fn a_url_encoded_document_decodes_to_its_json_and_json_is_kept() {
+        let encoded = "%7B%22Version%22%3A%20%222012-10-17%22%2C%20%22Statement%22%3A%20%5B%5D%7D";
+        assert_eq!(
+            decode_policy_document(encoded),
+            r#"{"Version": "2012-10-17", "Statement": []}"#
+        );
+        assert_eq!(decode_policy_document(TRUST), TRUST);
+        // A percent sign that starts no escape is kept.
+        assert_eq!(decode_policy_document("100%"), "100%");
+    }
+
+    #[test]
+    fn equivalent_trust_policies_read_the_same() {
+        let reordered = r#"{"Statement":{"Action":["sts:AssumeRole"],"Principal":{"Service":["ec2.amazonaws.com"]},"Effect":"Allow"},"Version":"2012-10-17"}"#;
+        assert_eq!(normalized_policy(reordered), normalized_policy(TRUST));
+        let lists = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":["ecs.amazonaws.com","ec2.amazonaws.com"]},"Action":"sts:AssumeRole"}]}"#;
+        let lists_reordered = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":["ec2.amazonaws.com","ecs.amazonaws.com"]},"Action":"sts:AssumeRole"}]}"#;
+        assert_eq!(normalized_policy(lists), normalized_policy(lists_reordered));
+    }
+
+    #[test]
+    fn a_trust_policy_that_trusts_more_reads_differently() {
+        let wider = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":["ec2.amazonaws.com","lambda.amazonaws.com"]},"Action":"sts:AssumeRole"}]}"#;
+        assert_ne!(normalized_policy(wider), normalized_policy(TRUST));
+        let account = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"},{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"sts:AssumeRole"}]}"#;
+        assert_ne!(normalized_policy(account), normalized_policy(TRUST));
+        assert_eq!(normalized_policy("not json"), "not json");
     }
 }

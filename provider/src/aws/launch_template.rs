@@ -29,6 +29,45 @@ pub struct ObservedTemplate {
     pub kms_key_id: Option<String>,
     /// Tags given to the instances it launches.
     pub instance_tags: std::collections::BTreeMap<String, String>,
+    /// The user data, decoded from base64 (the raw value when it is not base64 text).
+    pub user_data: Option<String>,
+    pub network_interfaces: Vec<ObservedInterface>,
+    /// Security groups given outside any network interface.
+    pub security_groups: Vec<String>,
+    pub block_devices: Vec<ObservedBlockDevice>,
+    /// The instance profile, by name (the last part of its ARN when given by ARN).
+    pub instance_profile: Option<String>,
+}
+
+/// A network interface the template gives instances.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObservedInterface {
+    pub device_index: Option<i32>,
+    pub associate_public_ip: Option<bool>,
+    pub security_groups: Vec<String>,
+}
+
+/// A block device the template gives instances.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObservedBlockDevice {
+    pub device_name: String,
+    pub volume_type: Option<String>,
+    pub encrypted: Option<bool>,
+}
+
+/// User data as text: base64-decoded UTF-8, or the raw value when it is not that.
+pub fn decode_user_data(raw: &str) -> String {
+    base64::engine::general_purpose::STANDARD
+        .decode(raw.trim())
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .unwrap_or_else(|| raw.to_owned())
+}
+
+/// An instance profile's name from the name or ARN a template gives.
+pub fn profile_name(name: Option<&str>, arn: Option<&str>) -> Option<String> {
+    name.map(str::to_owned)
+        .or_else(|| arn.and_then(|a| a.rsplit('/').next()).map(str::to_owned))
 }
 
 fn data(spec: &LaunchTemplateSpec) -> RequestLaunchTemplateData {
@@ -116,6 +155,31 @@ pub async fn find(c: &Clients, name: &str) -> Result<Option<String>, AwsError> {
     }
 }
 
+/// The template's own tags (not those it gives instances). Read through DescribeTags, which
+/// reports tags as they are now for every kind of EC2 object.
+pub async fn tags(
+    c: &Clients,
+    id: &str,
+) -> Result<std::collections::BTreeMap<String, String>, AwsError> {
+    let out = c
+        .ec2
+        .describe_tags()
+        .filters(
+            aws_sdk_ec2::types::Filter::builder()
+                .name("resource-id")
+                .values(id)
+                .build(),
+        )
+        .send()
+        .await
+        .map_err(|e| aws_error("read launch template tags", e))?;
+    Ok(out
+        .tags()
+        .iter()
+        .filter_map(|t| Some((t.key()?.to_owned(), t.value()?.to_owned())))
+        .collect())
+}
+
 /// The default version's settings; `None` when the template is gone.
 pub async fn describe(c: &Clients, id: &str) -> Result<Option<ObservedTemplate>, AwsError> {
     let out = match c
@@ -170,6 +234,42 @@ pub async fn describe(c: &Clients, id: &str) -> Result<Option<ObservedTemplate>,
             .flat_map(|t| t.tags())
             .filter_map(|t| Some((t.key()?.to_owned(), t.value()?.to_owned())))
             .collect(),
+        user_data: data.and_then(|d| d.user_data()).map(decode_user_data),
+        network_interfaces: data
+            .map(|d| d.network_interfaces())
+            .unwrap_or_default()
+            .iter()
+            .map(|n| ObservedInterface {
+                device_index: n.device_index(),
+                associate_public_ip: n.associate_public_ip_address(),
+                security_groups: n.groups().to_vec(),
+            })
+            .collect(),
+        security_groups: data
+            .map(|d| {
+                d.security_group_ids()
+                    .iter()
+                    .chain(d.security_groups())
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default(),
+        block_devices: data
+            .map(|d| d.block_device_mappings())
+            .unwrap_or_default()
+            .iter()
+            .map(|m| ObservedBlockDevice {
+                device_name: m.device_name().unwrap_or_default().to_owned(),
+                volume_type: m
+                    .ebs()
+                    .and_then(|e| e.volume_type())
+                    .map(|t| t.as_str().to_owned()),
+                encrypted: m.ebs().and_then(|e| e.encrypted()),
+            })
+            .collect(),
+        instance_profile: data
+            .and_then(|d| d.iam_instance_profile())
+            .and_then(|p| profile_name(p.name(), p.arn())),
     }))
 }
 
@@ -260,5 +360,34 @@ pub async fn delete(c: &Clients, id: &str) -> Result<(), AwsError> {
                 Err(err)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_data_reads_as_the_script_it_encodes() {
+        let script = "#!/bin/bash\necho hi\n";
+        let encoded = base64::engine::general_purpose::STANDARD.encode(script);
+        assert_eq!(decode_user_data(&encoded), script);
+        assert_eq!(decode_user_data("not base64!"), "not base64!");
+    }
+
+    #[test]
+    fn a_profile_given_by_arn_reads_as_its_name() {
+        assert_eq!(
+            profile_name(
+                None,
+                Some("arn:aws:iam::123456789012:instance-profile/ecsprod/prod-ecs-instance")
+            ),
+            Some("prod-ecs-instance".into())
+        );
+        assert_eq!(
+            profile_name(Some("prod-ecs-instance"), None),
+            Some("prod-ecs-instance".into())
+        );
+        assert_eq!(profile_name(None, None), None);
     }
 }

@@ -5,6 +5,7 @@
 pub mod ami;
 pub mod auto_scaling_group;
 pub mod capacity_provider;
+pub mod certificate;
 pub mod clients;
 pub mod dns;
 pub mod ecs_cluster;
@@ -13,6 +14,8 @@ pub mod iam_role;
 pub mod launch_template;
 pub mod load_balancer;
 pub mod log_group;
+pub mod network;
+pub mod parameters;
 pub mod retry;
 pub mod scaling;
 pub mod secret_keys;

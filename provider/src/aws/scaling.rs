@@ -95,8 +95,66 @@ pub async fn policy_targets(
         .collect())
 }
 
-/// Removes the policies and the target (deregistering the target removes its policies too).
+/// The scalable target's bounds and its target-tracking policies' target values.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ObservedScaling {
+    pub min_capacity: i32,
+    pub max_capacity: i32,
+    /// (predefined metric, target value) per target-tracking policy.
+    pub targets: Vec<(String, f64)>,
+}
+
+impl ObservedScaling {
+    /// The target value of the policy tracking `metric`, if there is one.
+    pub fn target(&self, metric: &str) -> Option<f64> {
+        self.targets
+            .iter()
+            .find(|(m, _)| m == metric)
+            .map(|(_, v)| *v)
+    }
+}
+
+/// The target and its policies (both read at once); `None` when the target is not registered.
+pub async fn observe(c: &Clients, spec: &ScalingSpec) -> Result<Option<ObservedScaling>, AwsError> {
+    let (bounds, targets) = tokio::try_join!(describe(c, spec), policy_targets(c, spec))?;
+    Ok(bounds.map(|(min_capacity, max_capacity)| ObservedScaling {
+        min_capacity,
+        max_capacity,
+        targets,
+    }))
+}
+
+/// Removes the policies, then the target. AWS removes a target's policies with it, but some
+/// implementations (the emulator) keep them, so they are deleted first by name.
 pub async fn delete(c: &Clients, spec: &ScalingSpec) -> Result<(), AwsError> {
+    let policies = c
+        .appautoscaling
+        .describe_scaling_policies()
+        .service_namespace(ServiceNamespace::from(spec.service_namespace.as_str()))
+        .resource_id(&spec.resource_id)
+        .send()
+        .await
+        .map_err(|e| aws_error("describe autoscaling policies", e))?;
+    for p in policies.scaling_policies() {
+        match c
+            .appautoscaling
+            .delete_scaling_policy()
+            .policy_name(p.policy_name())
+            .service_namespace(ServiceNamespace::from(spec.service_namespace.as_str()))
+            .resource_id(&spec.resource_id)
+            .scalable_dimension(ScalableDimension::from(spec.scalable_dimension.as_str()))
+            .send()
+            .await
+        {
+            Ok(_) => {}
+            Err(e) => {
+                let err = aws_error("delete autoscaling policy", e);
+                if err.code() != Some("ObjectNotFoundException") {
+                    return Err(err);
+                }
+            }
+        }
+    }
     if describe(c, spec).await?.is_none() {
         return Ok(());
     }

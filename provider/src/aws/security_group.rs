@@ -13,10 +13,35 @@ use crate::blueprint::cluster::{Ingress, SecurityGroupSpec, Source};
 /// An ingress rule as observed, comparable with the blueprint once sources are resolved.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Rule {
+    /// -1 for every port (protocol `all`).
     pub from_port: i32,
     pub to_port: i32,
-    /// A CIDR block or a security group ID.
+    /// A CIDR block, a security group ID or a prefix list ID.
     pub source: String,
+    /// `tcp`, `udp`, `icmp`, `icmpv6`, `all` or an IP protocol number.
+    pub protocol: String,
+}
+
+/// A security group as observed: its ingress rules and its tags.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObservedSecurityGroup {
+    pub id: String,
+    pub name: String,
+    pub rules: Vec<Rule>,
+    pub tags: BTreeMap<String, String>,
+}
+
+/// The protocol as rules compare it: AWS reports names for TCP, UDP and ICMP, and accepts
+/// numbers for them on input.
+pub fn protocol_name(protocol: &str) -> String {
+    match protocol {
+        "-1" | "all" => "all".into(),
+        "6" => "tcp".into(),
+        "17" => "udp".into(),
+        "1" => "icmp".into(),
+        "58" => "icmpv6".into(),
+        other => other.to_ascii_lowercase(),
+    }
 }
 
 pub fn ec2_tags(tags: &BTreeMap<String, String>, name: Option<&str>) -> Vec<Tag> {
@@ -29,7 +54,7 @@ pub fn ec2_tags(tags: &BTreeMap<String, String>, name: Option<&str>) -> Vec<Tag>
         .collect()
 }
 
-/// The group ID and its TCP ingress rules, if a group of that name exists in the VPC.
+/// The group ID and its ingress rules, if a group of that name exists in the VPC.
 pub async fn find(
     c: &Clients,
     vpc_id: &str,
@@ -78,37 +103,72 @@ pub async fn describe(c: &Clients, group_id: &str) -> Result<Option<Vec<Rule>>, 
 fn rules(permissions: &[IpPermission]) -> Vec<Rule> {
     let mut out = Vec::new();
     for p in permissions {
-        let (from, to) = (p.from_port().unwrap_or(-1), p.to_port().unwrap_or(-1));
-        for r in p.ip_ranges() {
-            if let Some(cidr) = r.cidr_ip() {
-                out.push(Rule {
-                    from_port: from,
-                    to_port: to,
-                    source: cidr.to_owned(),
-                });
-            }
-        }
-        for r in p.ipv6_ranges() {
-            if let Some(cidr) = r.cidr_ipv6() {
-                out.push(Rule {
-                    from_port: from,
-                    to_port: to,
-                    source: cidr.to_owned(),
-                });
-            }
-        }
-        for g in p.user_id_group_pairs() {
-            if let Some(id) = g.group_id() {
-                out.push(Rule {
-                    from_port: from,
-                    to_port: to,
-                    source: id.to_owned(),
-                });
-            }
+        let protocol = protocol_name(p.ip_protocol().unwrap_or("-1"));
+        let (from, to) = if protocol == "all" {
+            (-1, -1)
+        } else {
+            (p.from_port().unwrap_or(-1), p.to_port().unwrap_or(-1))
+        };
+        let sources = p
+            .ip_ranges()
+            .iter()
+            .filter_map(|r| r.cidr_ip())
+            .chain(p.ipv6_ranges().iter().filter_map(|r| r.cidr_ipv6()))
+            .chain(p.user_id_group_pairs().iter().filter_map(|g| g.group_id()))
+            .chain(
+                p.prefix_list_ids()
+                    .iter()
+                    .filter_map(|l| l.prefix_list_id()),
+            );
+        for source in sources {
+            out.push(Rule {
+                from_port: from,
+                to_port: to,
+                source: source.to_owned(),
+                protocol: protocol.clone(),
+            });
         }
     }
     out.sort();
+    out.dedup();
     out
+}
+
+fn tag_map(tags: &[Tag]) -> BTreeMap<String, String> {
+    tags.iter()
+        .filter_map(|t| Some((t.key()?.to_owned(), t.value()?.to_owned())))
+        .collect()
+}
+
+/// The groups of these names in the VPC, with their rules and tags, in one call.
+pub async fn describe_by_names(
+    c: &Clients,
+    vpc_id: &str,
+    names: &[&str],
+) -> Result<Vec<ObservedSecurityGroup>, AwsError> {
+    let out = c
+        .ec2
+        .describe_security_groups()
+        .filters(
+            Filter::builder()
+                .name("group-name")
+                .set_values(Some(names.iter().map(|n| (*n).to_owned()).collect()))
+                .build(),
+        )
+        .filters(Filter::builder().name("vpc-id").values(vpc_id).build())
+        .send()
+        .await
+        .map_err(|e| aws_error("describe security groups", e))?;
+    Ok(out
+        .security_groups()
+        .iter()
+        .map(|g| ObservedSecurityGroup {
+            id: g.group_id().unwrap_or_default().to_owned(),
+            name: g.group_name().unwrap_or_default().to_owned(),
+            rules: rules(g.ip_permissions()),
+            tags: tag_map(g.tags()),
+        })
+        .collect())
 }
 
 /// The rules the blueprint asks for, with the load balancer's group resolved.
@@ -123,6 +183,7 @@ pub fn desired_rules(spec: &SecurityGroupSpec, alb_group_id: &str) -> Vec<Rule> 
                 Source::Cidr(c) | Source::Ipv6Cidr(c) => c.clone(),
                 Source::LoadBalancer => alb_group_id.to_owned(),
             },
+            protocol: "tcp".into(),
         })
         .collect();
     out.sort();
@@ -268,11 +329,19 @@ async fn revoke_rules(c: &Clients, group_id: &str, extra: &[&Rule]) -> Result<()
                 .cidr_ipv4()
                 .or(r.cidr_ipv6())
                 .or(r.referenced_group_info().and_then(|g| g.group_id()))
+                .or(r.prefix_list_id())
                 .unwrap_or_default();
+            let protocol = protocol_name(r.ip_protocol().unwrap_or("-1"));
+            let (from, to) = if protocol == "all" {
+                (-1, -1)
+            } else {
+                (r.from_port().unwrap_or(-1), r.to_port().unwrap_or(-1))
+            };
             extra.iter().any(|x| {
-                x.from_port == r.from_port().unwrap_or(-1)
-                    && x.to_port == r.to_port().unwrap_or(-1)
+                x.from_port == from
+                    && x.to_port == to
                     && x.source == source
+                    && x.protocol == protocol
             })
         })
         .filter_map(|r| r.security_group_rule_id().map(str::to_owned))
@@ -308,5 +377,56 @@ pub async fn delete(c: &Clients, group_id: &str) -> Result<bool, AwsError> {
                 _ => Err(err),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn permission(protocol: &str, ports: Option<(i32, i32)>, cidr: &str) -> IpPermission {
+        IpPermission::builder()
+            .ip_protocol(protocol)
+            .set_from_port(ports.map(|p| p.0))
+            .set_to_port(ports.map(|p| p.1))
+            .ip_ranges(IpRange::builder().cidr_ip(cidr).build())
+            .build()
+    }
+
+    fn spec() -> SecurityGroupSpec {
+        SecurityGroupSpec {
+            name: "prod-alb".into(),
+            description: "d".into(),
+            ingress: crate::blueprint::cluster::alb_ingress(),
+        }
+    }
+
+    #[test]
+    fn a_rule_of_another_protocol_on_a_blueprint_port_is_not_the_blueprint_rule() {
+        let observed = rules(&[
+            permission("udp", Some((443, 443)), "0.0.0.0/0"),
+            permission("6", Some((443, 443)), "::/0"),
+            permission("-1", None, "10.0.0.0/8"),
+        ]);
+        let desired = desired_rules(&spec(), "sg-alb");
+        let tcp_v6 = Rule {
+            from_port: 443,
+            to_port: 443,
+            source: "::/0".into(),
+            protocol: "tcp".into(),
+        };
+        assert!(observed.contains(&tcp_v6), "protocol numbers read as names");
+        let extra: Vec<&Rule> = observed.iter().filter(|r| !desired.contains(r)).collect();
+        assert_eq!(extra.len(), 2, "{extra:?}");
+        assert!(
+            extra
+                .iter()
+                .any(|r| r.protocol == "udp" && r.from_port == 443)
+        );
+        assert!(
+            extra
+                .iter()
+                .any(|r| r.protocol == "all" && (r.from_port, r.to_port) == (-1, -1))
+        );
     }
 }

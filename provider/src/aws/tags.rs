@@ -159,6 +159,44 @@ pub async fn elbv2(c: &Clients, arn: &str, desired: &Tags) -> Result<(), AwsErro
     Ok(())
 }
 
+/// The tags of load balancers and listeners, by ARN, in as few calls as the API allows (20
+/// ARNs a call). An ARN that no longer exists is left out.
+pub async fn read_elbv2(c: &Clients, arns: &[String]) -> Result<BTreeMap<String, Tags>, AwsError> {
+    let mut out = BTreeMap::new();
+    for chunk in arns.chunks(20) {
+        let described = match c
+            .elbv2
+            .describe_tags()
+            .set_resource_arns(Some(chunk.to_vec()))
+            .send()
+            .await
+        {
+            Ok(d) => d,
+            Err(e) => {
+                let err = aws_error("read load balancer tags", e);
+                if matches!(
+                    err.code(),
+                    Some("LoadBalancerNotFound") | Some("ListenerNotFound")
+                ) {
+                    continue;
+                }
+                return Err(err);
+            }
+        };
+        for d in described.tag_descriptions() {
+            if let Some(arn) = d.resource_arn() {
+                let tags: Tags = d
+                    .tags()
+                    .iter()
+                    .filter_map(|t| Some((t.key()?.to_owned(), t.value()?.to_owned())))
+                    .collect();
+                out.insert(arn.to_owned(), tags);
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// Auto Scaling groups, by name; tags propagate to instances launched afterwards.
 pub async fn autoscaling(c: &Clients, group: &str, desired: &Tags) -> Result<(), AwsError> {
     use aws_sdk_autoscaling::types::Tag;

@@ -3,13 +3,14 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use aws_sdk_elasticloadbalancingv2::types::{
-    Action, ActionTypeEnum, HostHeaderConditionConfig, Matcher, ProtocolEnum, RuleCondition, Tag,
-    TargetGroupAttribute, TargetTypeEnum,
+    Action, ActionTypeEnum, ForwardActionConfig, HostHeaderConditionConfig, Matcher, ProtocolEnum,
+    Rule, RuleCondition, Tag, TargetGroupAttribute, TargetGroupTuple, TargetHealthStateEnum,
+    TargetTypeEnum,
 };
 
 use super::Clients;
 use super::retry::{AwsError, aws_error};
-use crate::blueprint::service::{ListenerRuleSpec, TargetGroupSpec};
+use crate::blueprint::service::{ListenerRuleSpec, TargetGroupSpec, WeightedTarget, same_forward};
 
 fn tags(t: &BTreeMap<String, String>) -> Vec<Tag> {
     t.iter()
@@ -46,57 +47,59 @@ pub async fn describe(c: &Clients, name: &str) -> Result<Option<ObservedTargetGr
     }
 }
 
-/// A target group by ARN, with its deregistration delay.
+/// A target group by ARN, with its deregistration delay (both read at once).
 pub async fn describe_arn(
     c: &Clients,
     arn: &str,
 ) -> Result<Option<(ObservedTargetGroup, i32)>, AwsError> {
-    let out = match c
-        .elbv2
-        .describe_target_groups()
-        .target_group_arns(arn)
-        .send()
-        .await
-    {
-        Ok(out) => out,
-        Err(e) => {
-            let err = aws_error("describe target group", e);
-            return if err.code() == Some("TargetGroupNotFound") {
-                Ok(None)
-            } else {
-                Err(err)
-            };
+    fn not_found<T>(err: AwsError) -> Result<Option<T>, AwsError> {
+        if err.code() == Some("TargetGroupNotFound") {
+            Ok(None)
+        } else {
+            Err(err)
+        }
+    }
+    let group = async {
+        match c
+            .elbv2
+            .describe_target_groups()
+            .target_group_arns(arn)
+            .send()
+            .await
+        {
+            Ok(out) => Ok(out.target_groups().first().map(|tg| ObservedTargetGroup {
+                arn: arn.to_owned(),
+                health_check_path: tg.health_check_path().unwrap_or_default().to_owned(),
+                matcher: tg
+                    .matcher()
+                    .and_then(|m| m.http_code())
+                    .unwrap_or_default()
+                    .to_owned(),
+            })),
+            Err(e) => not_found(aws_error("describe target group", e)),
         }
     };
-    let Some(tg) = out.target_groups().first() else {
-        return Ok(None);
+    let delay = async {
+        match c
+            .elbv2
+            .describe_target_group_attributes()
+            .target_group_arn(arn)
+            .send()
+            .await
+        {
+            Ok(out) => Ok(Some(
+                out.attributes()
+                    .iter()
+                    .find(|a| a.key() == Some("deregistration_delay.timeout_seconds"))
+                    .and_then(|a| a.value())
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(300),
+            )),
+            Err(e) => not_found(aws_error("describe target group attributes", e)),
+        }
     };
-    let attrs = c
-        .elbv2
-        .describe_target_group_attributes()
-        .target_group_arn(arn)
-        .send()
-        .await
-        .map_err(|e| aws_error("describe target group attributes", e))?;
-    let delay = attrs
-        .attributes()
-        .iter()
-        .find(|a| a.key() == Some("deregistration_delay.timeout_seconds"))
-        .and_then(|a| a.value())
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(300);
-    Ok(Some((
-        ObservedTargetGroup {
-            arn: arn.to_owned(),
-            health_check_path: tg.health_check_path().unwrap_or_default().to_owned(),
-            matcher: tg
-                .matcher()
-                .and_then(|m| m.http_code())
-                .unwrap_or_default()
-                .to_owned(),
-        },
-        delay,
-    )))
+    let (group, delay) = tokio::try_join!(group, delay)?;
+    Ok(group.zip(delay))
 }
 
 /// Creates the target group (or adopts the one of that name) with the health check and
@@ -195,7 +198,62 @@ pub struct ObservedRule {
     pub arn: String,
     pub priority: Option<i32>,
     pub host_headers: Vec<String>,
+    /// Every target group of the rule's `forward` actions.
     pub target_group_arns: Vec<String>,
+    /// The `forward` targets with their weights (1 when the action names a single group).
+    pub forward: Vec<WeightedTarget>,
+}
+
+impl ObservedRule {
+    /// The target groups that receive traffic (a weight above 0).
+    pub fn serving(&self) -> Vec<String> {
+        self.forward
+            .iter()
+            .filter(|t| t.weight > 0)
+            .map(|t| t.target_group_arn.clone())
+            .collect()
+    }
+}
+
+fn observed_rule(r: &Rule) -> ObservedRule {
+    let mut forward: Vec<WeightedTarget> = Vec::new();
+    for action in r.actions() {
+        let weighted: Vec<WeightedTarget> = action
+            .forward_config()
+            .map(|f| {
+                f.target_groups()
+                    .iter()
+                    .filter_map(|t| {
+                        Some(WeightedTarget::new(
+                            t.target_group_arn()?,
+                            t.weight().unwrap_or(1),
+                        ))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        if !weighted.is_empty() {
+            forward.extend(weighted);
+        } else if let Some(arn) = action.target_group_arn() {
+            forward.push(WeightedTarget::new(arn, 1));
+        }
+    }
+    ObservedRule {
+        arn: r.rule_arn().unwrap_or_default().to_owned(),
+        priority: r.priority().and_then(|p| p.parse().ok()),
+        host_headers: r
+            .conditions()
+            .iter()
+            .filter(|c| c.field() == Some("host-header"))
+            .flat_map(|c| {
+                c.host_header_config()
+                    .map(|h| h.values().to_vec())
+                    .unwrap_or_else(|| c.values().to_vec())
+            })
+            .collect(),
+        target_group_arns: forward.iter().map(|t| t.target_group_arn.clone()).collect(),
+        forward,
+    }
 }
 
 pub async fn rules(c: &Clients, listener_arn: &str) -> Result<Vec<ObservedRule>, AwsError> {
@@ -206,29 +264,42 @@ pub async fn rules(c: &Clients, listener_arn: &str) -> Result<Vec<ObservedRule>,
         .send()
         .await
         .map_err(|e| aws_error("describe listener rules", e))?;
-    Ok(out
-        .rules()
-        .iter()
-        .map(|r| ObservedRule {
-            arn: r.rule_arn().unwrap_or_default().to_owned(),
-            priority: r.priority().and_then(|p| p.parse().ok()),
-            host_headers: r
-                .conditions()
-                .iter()
-                .filter(|c| c.field() == Some("host-header"))
-                .flat_map(|c| {
-                    c.host_header_config()
-                        .map(|h| h.values().to_vec())
-                        .unwrap_or_else(|| c.values().to_vec())
-                })
-                .collect(),
-            target_group_arns: r
-                .actions()
-                .iter()
-                .filter_map(|a| a.target_group_arn().map(str::to_owned))
-                .collect(),
-        })
-        .collect())
+    Ok(out.rules().iter().map(observed_rule).collect())
+}
+
+/// One rule by ARN; `None` when it no longer exists.
+pub async fn describe_rule(c: &Clients, arn: &str) -> Result<Option<ObservedRule>, AwsError> {
+    match c.elbv2.describe_rules().rule_arns(arn).send().await {
+        Ok(out) => Ok(out.rules().first().map(observed_rule)),
+        Err(e) => {
+            let err = aws_error("describe listener rule", e);
+            if err.code() == Some("RuleNotFound") {
+                Ok(None)
+            } else {
+                Err(err)
+            }
+        }
+    }
+}
+
+/// The service's rule: the one recorded (`known`), else one on the listener that forwards to
+/// any of `target_groups` (a rule created by an apply that never returned its state).
+pub async fn find_rule(
+    c: &Clients,
+    listener_arn: &str,
+    known: Option<&str>,
+    target_groups: &[String],
+) -> Result<Option<ObservedRule>, AwsError> {
+    if let Some(arn) = known
+        && let Some(rule) = describe_rule(c, arn).await?
+    {
+        return Ok(Some(rule));
+    }
+    Ok(rules(c, listener_arn).await?.into_iter().find(|r| {
+        r.target_group_arns
+            .iter()
+            .any(|arn| target_groups.contains(arn))
+    }))
 }
 
 fn host_condition(spec: &ListenerRuleSpec) -> RuleCondition {
@@ -242,39 +313,50 @@ fn host_condition(spec: &ListenerRuleSpec) -> RuleCondition {
         .build()
 }
 
+/// A plain forward to one group, or weighted forwarding to several.
 fn forward(spec: &ListenerRuleSpec) -> Action {
-    Action::builder()
-        .r#type(ActionTypeEnum::Forward)
-        .target_group_arn(&spec.target_group_arn)
-        .build()
+    let action = Action::builder().r#type(ActionTypeEnum::Forward);
+    match spec.forward.as_slice() {
+        [only] => action.target_group_arn(&only.target_group_arn).build(),
+        many => action
+            .forward_config(
+                ForwardActionConfig::builder()
+                    .set_target_groups(Some(
+                        many.iter()
+                            .map(|t| {
+                                TargetGroupTuple::builder()
+                                    .target_group_arn(&t.target_group_arn)
+                                    .weight(t.weight)
+                                    .build()
+                            })
+                            .collect(),
+                    ))
+                    .build(),
+            )
+            .build(),
+    }
 }
 
-/// Ensures the service's rule: found by its target group, else created at a free priority
-/// (chosen against the listener's current rules). Returns the rule ARN.
-pub async fn ensure_rule(
+/// Makes `existing` (from [`find_rule`]) the spec's rule, or creates the rule at a free priority
+/// (chosen against the listener's current rules) when there is none. Returns the rule ARN.
+pub async fn put_rule(
     c: &Clients,
     listener_arn: &str,
+    existing: Option<&ObservedRule>,
     spec: &ListenerRuleSpec,
     priority_for: impl Fn(&BTreeSet<i32>) -> i32,
 ) -> Result<String, AwsError> {
-    let existing = rules(c, listener_arn).await?;
-    if let Some(rule) = existing
-        .iter()
-        .find(|r| r.target_group_arns.contains(&spec.target_group_arn))
-    {
-        if rule.host_headers != spec.host_headers {
-            c.elbv2
-                .modify_rule()
-                .rule_arn(&rule.arn)
-                .conditions(host_condition(spec))
-                .actions(forward(spec))
-                .send()
-                .await
-                .map_err(|e| aws_error("update listener rule", e))?;
+    if let Some(rule) = existing {
+        if rule.host_headers != spec.host_headers || !same_forward(&spec.forward, &rule.forward) {
+            modify_rule(c, &rule.arn, spec).await?;
         }
         return Ok(rule.arn.clone());
     }
-    let taken: BTreeSet<i32> = existing.iter().filter_map(|r| r.priority).collect();
+    let taken: BTreeSet<i32> = rules(c, listener_arn)
+        .await?
+        .iter()
+        .filter_map(|r| r.priority)
+        .collect();
     let priority = priority_for(&taken);
     let out = c
         .elbv2
@@ -292,6 +374,43 @@ pub async fn ensure_rule(
         .and_then(|r| r.rule_arn())
         .map(str::to_owned)
         .ok_or_else(|| AwsError::new("create listener rule", "AWS returned no rule"))
+}
+
+/// Sets the rule's host condition and forward targets.
+pub async fn modify_rule(
+    c: &Clients,
+    rule_arn: &str,
+    spec: &ListenerRuleSpec,
+) -> Result<(), AwsError> {
+    c.elbv2
+        .modify_rule()
+        .rule_arn(rule_arn)
+        .conditions(host_condition(spec))
+        .actions(forward(spec))
+        .send()
+        .await
+        .map_err(|e| aws_error("update listener rule", e))?;
+    Ok(())
+}
+
+/// How many targets of the group pass their health checks.
+pub async fn healthy_targets(c: &Clients, arn: &str) -> Result<usize, AwsError> {
+    let out = c
+        .elbv2
+        .describe_target_health()
+        .target_group_arn(arn)
+        .send()
+        .await
+        .map_err(|e| aws_error("read target health", e))?;
+    Ok(out
+        .target_health_descriptions()
+        .iter()
+        .filter(|d| {
+            d.target_health()
+                .and_then(|h| h.state())
+                .is_some_and(|s| *s == TargetHealthStateEnum::Healthy)
+        })
+        .count())
 }
 
 pub async fn delete_rule(c: &Clients, arn: &str) -> Result<(), AwsError> {

@@ -111,8 +111,9 @@ pub struct SecurityGroupSpec {
     pub ingress: Vec<Ingress>,
 }
 
-/// The load balancer accepts HTTP (only to redirect) and HTTPS from anywhere, nothing else.
-pub fn alb_security_group(input: &ClusterInput) -> SecurityGroupSpec {
+/// The load balancer's ingress (TCP): HTTP (only to redirect) and HTTPS from anywhere, nothing
+/// else.
+pub fn alb_ingress() -> Vec<Ingress> {
     let mut ingress = Vec::new();
     for (port, what) in [(80, "HTTP, redirected to HTTPS"), (443, "HTTPS")] {
         ingress.push(Ingress {
@@ -128,27 +129,35 @@ pub fn alb_security_group(input: &ClusterInput) -> SecurityGroupSpec {
             description: what.into(),
         });
     }
+    ingress
+}
+
+pub fn alb_security_group(input: &ClusterInput) -> SecurityGroupSpec {
     SecurityGroupSpec {
         name: names(&input.name).alb_security_group,
         description: format!("Load balancer of ECS cluster {}", input.name),
-        ingress,
+        ingress: alb_ingress(),
     }
 }
 
 /// First and last port Docker assigns to bridge-mode containers with a dynamic host port.
 pub const EPHEMERAL_PORTS: (i32, i32) = (32768, 65535);
 
-/// Instances accept traffic only from the load balancer, only on the dynamic port range.
+/// The instances' ingress (TCP): only from the load balancer, only on the dynamic port range.
+pub fn instance_ingress() -> Vec<Ingress> {
+    vec![Ingress {
+        from_port: EPHEMERAL_PORTS.0,
+        to_port: EPHEMERAL_PORTS.1,
+        source: Source::LoadBalancer,
+        description: "Dynamic container ports, from the load balancer only".into(),
+    }]
+}
+
 pub fn instance_security_group(input: &ClusterInput) -> SecurityGroupSpec {
     SecurityGroupSpec {
         name: names(&input.name).instance_security_group,
         description: format!("Container instances of ECS cluster {}", input.name),
-        ingress: vec![Ingress {
-            from_port: EPHEMERAL_PORTS.0,
-            to_port: EPHEMERAL_PORTS.1,
-            source: Source::LoadBalancer,
-            description: "Dynamic container ports, from the load balancer only".into(),
-        }],
+        ingress: instance_ingress(),
     }
 }
 
@@ -185,6 +194,11 @@ pub struct LaunchTemplateSpec {
     pub tags: BTreeMap<String, String>,
 }
 
+/// The root device of the ECS-optimized Amazon Linux 2023 AMI.
+pub const ROOT_DEVICE_NAME: &str = "/dev/xvda";
+/// The root volume's type.
+pub const ROOT_VOLUME_TYPE: &str = "gp3";
+
 pub fn launch_template(
     input: &ClusterInput,
     instance_profile_name: &str,
@@ -197,10 +211,9 @@ pub fn launch_template(
         security_group_id: security_group_id.to_owned(),
         http_tokens_required: true,
         http_put_response_hop_limit: 1,
-        // The root device of the ECS-optimized Amazon Linux 2023 AMI.
-        root_device_name: "/dev/xvda".into(),
+        root_device_name: ROOT_DEVICE_NAME.into(),
         root_volume_size: input.root_volume_size,
-        root_volume_type: "gp3".into(),
+        root_volume_type: ROOT_VOLUME_TYPE.into(),
         root_volume_encrypted: true,
         kms_key_id: input.ebs_kms_key_id.clone(),
         associate_public_ip: false,
@@ -231,10 +244,15 @@ pub struct AutoScalingGroupSpec {
 /// The tag ECS expects on an Auto Scaling group that managed scaling controls.
 pub const ECS_MANAGED_TAG: &str = "AmazonECSManaged";
 
+/// The `Name` tag the group gives its instances.
+pub fn instance_name(cluster: &str) -> String {
+    format!("{cluster}-ecs-instance")
+}
+
 pub fn auto_scaling_group(input: &ClusterInput, launch_template_id: &str) -> AutoScalingGroupSpec {
     let mut group_tags = tags(input);
     group_tags.insert(ECS_MANAGED_TAG.into(), "true".into());
-    group_tags.insert("Name".into(), format!("{}-ecs-instance", input.name));
+    group_tags.insert("Name".into(), instance_name(&input.name));
     AutoScalingGroupSpec {
         name: names(&input.name).auto_scaling_group,
         min_size: input.min_size,
@@ -250,6 +268,14 @@ pub fn auto_scaling_group(input: &ClusterInput, launch_template_id: &str) -> Aut
         tags: group_tags,
     }
 }
+
+/// The launch template version the Auto Scaling group launches from: the template's default
+/// version, which the provider moves forward with each change.
+pub const LAUNCH_TEMPLATE_VERSION: &str = "$Default";
+
+/// The cluster's default capacity provider strategy: every task on the one capacity provider.
+pub const STRATEGY_WEIGHT: i32 = 1;
+pub const STRATEGY_BASE: i32 = 0;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CapacityProviderSpec {
@@ -299,6 +325,32 @@ pub fn load_balancer(input: &ClusterInput, security_group_id: &str) -> LoadBalan
     }
 }
 
+/// A listener's default action, as the blueprint sets it and as AWS reports it. Fields AWS
+/// leaves out are `None`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ListenerAction {
+    FixedResponse {
+        status_code: String,
+        content_type: Option<String>,
+        body: Option<String>,
+    },
+    Redirect {
+        protocol: Option<String>,
+        host: Option<String>,
+        port: Option<String>,
+        path: Option<String>,
+        query: Option<String>,
+        status_code: String,
+    },
+    Forward {
+        target_groups: Vec<String>,
+    },
+    /// Any other kind of action (authenticate-oidc, authenticate-cognito, ...), by its type.
+    Other {
+        kind: String,
+    },
+}
+
 /// The HTTPS listener answers 404 for hosts no service claims.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HttpsListenerSpec {
@@ -310,14 +362,39 @@ pub struct HttpsListenerSpec {
     pub default_body: String,
 }
 
+pub const HTTPS_PORT: i32 = 443;
+
+/// What the HTTPS listener answers for a host no service claims.
+pub fn not_found_action() -> ListenerAction {
+    ListenerAction::FixedResponse {
+        status_code: "404".into(),
+        content_type: Some("text/plain".into()),
+        body: Some("Not found".into()),
+    }
+}
+
+/// The HTTPS listener; its default action is `not_found_action()`.
 pub fn https_listener(input: &ClusterInput) -> HttpsListenerSpec {
     HttpsListenerSpec {
-        port: 443,
+        port: HTTPS_PORT,
         certificate_arn: input.certificate_arn.clone(),
         ssl_policy: input.ssl_policy.clone(),
         default_status: "404".into(),
         default_content_type: "text/plain".into(),
         default_body: "Not found".into(),
+    }
+}
+
+impl HttpsListenerSpec {
+    pub const PROTOCOL: &'static str = "HTTPS";
+
+    /// The default action: the fixed 404 for hosts no service claims.
+    pub fn default_action(&self) -> ListenerAction {
+        ListenerAction::FixedResponse {
+            status_code: self.default_status.clone(),
+            content_type: Some(self.default_content_type.clone()),
+            body: Some(self.default_body.clone()),
+        }
     }
 }
 
@@ -327,6 +404,22 @@ pub struct HttpRedirectSpec {
     pub port: i32,
     pub redirect_port: String,
     pub status: String,
+}
+
+impl HttpRedirectSpec {
+    pub const PROTOCOL: &'static str = "HTTP";
+
+    /// The default action: the same host, path and query over HTTPS.
+    pub fn default_action(&self) -> ListenerAction {
+        ListenerAction::Redirect {
+            protocol: Some("HTTPS".into()),
+            host: Some("#{host}".into()),
+            port: Some(self.redirect_port.clone()),
+            path: Some("/#{path}".into()),
+            query: Some("#{query}".into()),
+            status_code: self.status.clone(),
+        }
+    }
 }
 
 pub fn http_listener() -> HttpRedirectSpec {
@@ -438,6 +531,30 @@ mod tests {
         assert_eq!(https.default_status, "404");
         let http = http_listener();
         assert_eq!((http.port, http.status.as_str()), (80, "HTTP_301"));
+        assert_eq!(https.default_action(), not_found_action());
+        assert_eq!(
+            https.default_action(),
+            ListenerAction::FixedResponse {
+                status_code: "404".into(),
+                content_type: Some("text/plain".into()),
+                body: Some("Not found".into()),
+            }
+        );
+        match http.default_action() {
+            ListenerAction::Redirect {
+                protocol,
+                port,
+                host,
+                status_code,
+                ..
+            } => {
+                assert_eq!(protocol.as_deref(), Some("HTTPS"));
+                assert_eq!(port.as_deref(), Some("443"));
+                assert_eq!(host.as_deref(), Some("#{host}"));
+                assert_eq!(status_code, "HTTP_301");
+            }
+            other => panic!("not a redirect: {other:?}"),
+        }
     }
 
     #[test]

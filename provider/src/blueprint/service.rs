@@ -242,22 +242,79 @@ fn first_free(start: i32, taken: &BTreeSet<i32>) -> i32 {
     start
 }
 
+/// One target group of a `forward` action and its weight (0-999; 0 receives no traffic).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct WeightedTarget {
+    pub target_group_arn: String,
+    pub weight: i32,
+}
+
+impl WeightedTarget {
+    pub fn new(target_group_arn: &str, weight: i32) -> Self {
+        Self {
+            target_group_arn: target_group_arn.to_owned(),
+            weight,
+        }
+    }
+}
+
 /// The rule on the cluster's HTTPS listener; the priority comes from [`listener_rule_priority`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListenerRuleSpec {
     /// The `host-header` condition's values.
     pub host_headers: Vec<String>,
-    /// The `forward` action's target group.
-    pub target_group_arn: String,
+    /// The `forward` action's target groups: the service's group alone, except during a target
+    /// group swap (see [`rule_forward`]).
+    pub forward: Vec<WeightedTarget>,
     pub tags: BTreeMap<String, String>,
 }
 
-pub fn listener_rule(input: &ServiceInput, target_group_arn: &str) -> ListenerRuleSpec {
+impl ListenerRuleSpec {
+    /// Whether the rule sends all its traffic to `target_group_arn` and to no other group.
+    pub fn forwards_only_to(&self, target_group_arn: &str) -> bool {
+        matches!(self.forward.as_slice(), [only] if only.target_group_arn == target_group_arn && only.weight > 0)
+    }
+}
+
+pub fn listener_rule(input: &ServiceInput, forward: Vec<WeightedTarget>) -> ListenerRuleSpec {
     ListenerRuleSpec {
         host_headers: vec![input.domain_name.clone()],
-        target_group_arn: target_group_arn.to_owned(),
+        forward,
         tags: tags(input),
     }
+}
+
+/// The rule's `forward` targets while the service moves to `target` (pain point 12). `serving`
+/// are the groups that carry the service's traffic now (the rule's groups with a weight, or
+/// after a rollback the groups the service's tasks are registered in); `retiring` the service's
+/// earlier groups that still exist.
+///
+/// While a retiring group still serves, it keeps all the traffic and `target` joins with weight
+/// 0: attached to the load balancer (ECS accepts a target group only once it is) but without
+/// traffic until the new tasks are healthy in it. Otherwise `target` alone. Groups that are
+/// neither the service's current nor its retiring ones never appear.
+pub fn rule_forward(
+    target: &str,
+    retiring: &BTreeSet<String>,
+    serving: &[String],
+) -> Vec<WeightedTarget> {
+    let old: BTreeSet<&String> = serving
+        .iter()
+        .filter(|arn| arn.as_str() != target && retiring.contains(*arn))
+        .collect();
+    if old.is_empty() {
+        return vec![WeightedTarget::new(target, 1)];
+    }
+    old.into_iter()
+        .map(|arn| WeightedTarget::new(arn, 1))
+        .chain(std::iter::once(WeightedTarget::new(target, 0)))
+        .collect()
+}
+
+/// Whether the observed `forward` targets are the spec's: same groups and weights, in any order.
+pub fn same_forward(spec: &[WeightedTarget], observed: &[WeightedTarget]) -> bool {
+    let set = |f: &[WeightedTarget]| f.iter().cloned().collect::<BTreeSet<_>>();
+    set(spec) == set(observed)
 }
 
 /// Where a secret's value comes from, and what the execution role must be allowed to read.
@@ -651,6 +708,23 @@ pub struct ScalingSpec {
     pub policies: Vec<TargetTrackingSpec>,
 }
 
+/// The scalable target of the service `<cluster>/<name>` without bounds or policies: what
+/// reading and deleting it need.
+pub fn scaling_target(cluster: &str, name: &str) -> ScalingSpec {
+    ScalingSpec {
+        service_namespace: "ecs".into(),
+        resource_id: format!("service/{cluster}/{name}"),
+        scalable_dimension: "ecs:service:DesiredCount".into(),
+        min_capacity: 0,
+        max_capacity: 0,
+        policies: Vec::new(),
+    }
+}
+
+/// The predefined metrics of the CPU and memory policies.
+pub const CPU_METRIC: &str = "ECSServiceAverageCPUUtilization";
+pub const MEMORY_METRIC: &str = "ECSServiceAverageMemoryUtilization";
+
 pub fn scaling(input: &ServiceInput) -> ScalingSpec {
     let a = &input.autoscaling;
     let policy = |suffix: &str, metric: &str, target: i32| TargetTrackingSpec {
@@ -667,12 +741,8 @@ pub fn scaling(input: &ServiceInput) -> ScalingSpec {
         min_capacity: a.min_capacity,
         max_capacity: a.max_capacity,
         policies: vec![
-            policy("cpu", "ECSServiceAverageCPUUtilization", a.cpu_target),
-            policy(
-                "memory",
-                "ECSServiceAverageMemoryUtilization",
-                a.memory_target,
-            ),
+            policy("cpu", CPU_METRIC, a.cpu_target),
+            policy("memory", MEMORY_METRIC, a.memory_target),
         ],
     }
 }
@@ -696,15 +766,24 @@ pub fn alias_record(
     alb_zone_id: &str,
 ) -> Option<AliasRecordSpec> {
     let zone = input.zone_id.as_deref()?;
-    let name = input.domain_name.trim_end_matches('.');
     Some(AliasRecordSpec {
-        zone_id: zone.strip_prefix("/hostedzone/").unwrap_or(zone).to_owned(),
-        name: format!("{name}."),
+        zone_id: bare_zone_id(zone).to_owned(),
+        name: record_name(&input.domain_name),
         record_type: "A".into(),
         alias_dns_name: alb_dns_name.to_owned(),
         alias_zone_id: alb_zone_id.to_owned(),
         evaluate_target_health: true,
     })
+}
+
+/// A hosted zone ID without any `/hostedzone/` prefix.
+pub fn bare_zone_id(zone_id: &str) -> &str {
+    zone_id.strip_prefix("/hostedzone/").unwrap_or(zone_id)
+}
+
+/// The fully qualified record name of a domain, with the trailing dot.
+pub fn record_name(domain_name: &str) -> String {
+    format!("{}.", domain_name.trim_end_matches('.'))
 }
 
 /// Tags on every object: the user's tags plus the cluster and service ownership tags.
@@ -1064,9 +1143,67 @@ mod tests {
 
     #[test]
     fn listener_rule_forwards_the_domain_to_the_target_group() {
-        let rule = listener_rule(&input(), "arn:tg");
+        let rule = listener_rule(&input(), vec![WeightedTarget::new("arn:tg", 1)]);
         assert_eq!(rule.host_headers, vec!["api.example.com"]);
-        assert_eq!(rule.target_group_arn, "arn:tg");
+        assert!(rule.forwards_only_to("arn:tg"));
+        assert!(!rule.forwards_only_to("arn:other"));
+        let swapping = listener_rule(
+            &input(),
+            rule_forward("arn:new", &set(&["arn:old"]), &["arn:old".into()]),
+        );
+        assert!(!swapping.forwards_only_to("arn:new"));
+        assert!(!swapping.forwards_only_to("arn:old"));
+    }
+
+    fn set(items: &[&str]) -> BTreeSet<String> {
+        items.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn a_new_target_group_joins_without_traffic_while_the_old_one_serves() {
+        let retiring = set(&["arn:old"]);
+        assert_eq!(
+            rule_forward("arn:new", &retiring, &["arn:old".into()]),
+            vec![
+                WeightedTarget::new("arn:old", 1),
+                WeightedTarget::new("arn:new", 0)
+            ]
+        );
+        // Already switched (an earlier apply got that far), or nothing retiring: the new group alone.
+        assert_eq!(
+            rule_forward("arn:new", &retiring, &["arn:new".into()]),
+            vec![WeightedTarget::new("arn:new", 1)]
+        );
+        assert_eq!(
+            rule_forward("arn:new", &BTreeSet::new(), &["arn:old".into()]),
+            vec![WeightedTarget::new("arn:new", 1)]
+        );
+        // A group that is not the service's (set out of band) is never kept.
+        assert_eq!(
+            rule_forward(
+                "arn:new",
+                &retiring,
+                &["arn:foreign".into(), "arn:old".into()]
+            ),
+            vec![
+                WeightedTarget::new("arn:old", 1),
+                WeightedTarget::new("arn:new", 0)
+            ]
+        );
+        assert_eq!(
+            rule_forward("arn:new", &retiring, &[]),
+            vec![WeightedTarget::new("arn:new", 1)]
+        );
+    }
+
+    #[test]
+    fn forward_comparison_ignores_order_but_not_weights() {
+        let a = vec![WeightedTarget::new("x", 1), WeightedTarget::new("y", 0)];
+        let b = vec![WeightedTarget::new("y", 0), WeightedTarget::new("x", 1)];
+        assert!(same_forward(&a, &b));
+        let c = vec![WeightedTarget::new("y", 1), WeightedTarget::new("x", 1)];
+        assert!(!same_forward(&a, &c));
+        assert!(!same_forward(&a, &a[..1]));
     }
 
     #[test]

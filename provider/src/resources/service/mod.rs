@@ -81,7 +81,27 @@ impl Resource for ServiceResource {
             format!("/ecs/{}/{}", v[0], v[1])
         });
         plan_tags_all(&self.context, planned);
+        lifecycle::plan_previous_target_groups(input.prior, planned);
+        // Refresh found the ECS service gone while other objects it owns remain: the apply
+        // creates it again, with a new ARN.
+        if !input.prior.is_null()
+            && input.prior.get_attr("arn").is_some_and(Value::is_null)
+            && let Some(slot) = planned.get_attr_mut("arn")
+        {
+            *slot = Value::unknown();
+        }
         Diagnostics::new()
+    }
+
+    fn preflight<'a>(
+        &'a self,
+        ctx: CallContext,
+        input: &'a PlanInput<'a>,
+        planned: &'a Value,
+    ) -> BoxFuture<'a, Diagnostics> {
+        Box::pin(async move {
+            super::preflight::service(&self.context, &ctx, input.prior, planned).await
+        })
     }
 
     fn read<'a>(&'a self, _: CallContext, state: Value, _: Vec<u8>) -> BoxFuture<'a, ReadOutput> {

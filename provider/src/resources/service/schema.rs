@@ -22,6 +22,9 @@ pub const TASK_DEFINITION_INPUTS: &[&str] = &[
     "secrets",
 ];
 
+/// Attributes whose change needs a new target group (settings AWS cannot modify in place).
+pub const TARGET_GROUP_INPUTS: &[&str] = &["container_port"];
+
 pub static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
     Schema {
     version: 0,
@@ -53,7 +56,7 @@ target-tracking autoscaling."
         Attribute::required(
             "container_port",
             Type::Number,
-            "Port the container listens on (1-65535). The host port is assigned dynamically.",
+            "Port the container listens on (1-65535). The host port is assigned dynamically. A change is an in-place update without downtime: a new target group is created next to the old one (target group ports cannot change), the new tasks start in it, the host rule switches to it once they pass health checks (the apply waits for that even with `wait_for_steady_state = false`), and the old target group is then deleted.",
         ),
         Attribute::required(
             "domain_name",
@@ -183,7 +186,17 @@ target-tracking autoscaling."
             "ARN of the task definition revision the service runs.",
         )
         .changes_with(TASK_DEFINITION_INPUTS),
-        Attribute::computed("target_group_arn", Type::String, "ARN of the service's target group."),
+        Attribute::computed(
+            "target_group_arn",
+            Type::String,
+            "ARN of the service's target group. A new one comes with every `container_port` change.",
+        )
+        .changes_with(TARGET_GROUP_INPUTS),
+        Attribute::computed(
+            "previous_target_group_arns",
+            Type::list(Type::String),
+            "Earlier target groups of the service that still exist: set only while a move to a new target group (a `container_port` change) is unfinished because an apply failed or was interrupted. The next apply finishes the move and deletes them; destroy deletes them too. Otherwise null.",
+        ),
         Attribute::computed(
             "listener_rule_arn",
             Type::String,
