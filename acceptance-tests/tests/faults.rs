@@ -856,15 +856,18 @@ fn create_lost(t: &mut Trial, key: &str) {
         t.census(true);
     } else {
         let errors = t.last().map(errors_of).unwrap_or_default();
-        t.notes.push(format!(
-            "the first apply failed, the second must converge: {errors}"
-        ));
+        // A failed create taints the resource: the next apply would replace it. The retried
+        // call must be recognised and what it made adopted within the same apply.
+        t.expect(false, |_| {
+            format!("the apply losing the first {key} response failed: {errors}")
+        });
         t.census(false);
     }
     if code != 0 || t.plan("plan after the lost response") != 0 {
         if code == 0 {
-            t.notes
-                .push("the plan after the first apply was not empty: a second apply".into());
+            t.expect(false, |_| {
+                format!("the plan after the apply losing the first {key} response was not empty")
+            });
         }
         converge(t, "second apply");
     } else {

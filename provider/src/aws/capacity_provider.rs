@@ -112,7 +112,18 @@ pub async fn ensure(c: &Clients, spec: &CapacityProviderSpec) -> Result<String, 
         .set_tags(Some(tags))
         .send()
         .await
-        .map_err(|e| aws_error(step, e))?;
+        .map_err(|e| aws_error(step, e));
+    let out = match out {
+        Ok(out) => out,
+        // The SDK retried a create whose first answer was lost: the provider exists now.
+        Err(e) if e.code() == Some("ClientException") => {
+            return match describe(c, &spec.name).await? {
+                Some(existing) => Ok(existing.arn),
+                None => Err(e),
+            };
+        }
+        Err(e) => return Err(e),
+    };
     out.capacity_provider()
         .and_then(|cp| cp.capacity_provider_arn())
         .map(str::to_owned)

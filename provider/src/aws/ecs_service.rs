@@ -134,6 +134,7 @@ pub async fn create(
     let out = c
         .ecs
         .create_service()
+        .client_token(client_token())
         .cluster(&spec.cluster)
         .service_name(&spec.name)
         .task_definition(task_definition)
@@ -159,6 +160,17 @@ pub async fn create(
         .and_then(|s| s.service_arn())
         .map(str::to_owned)
         .ok_or_else(|| AwsError::new("create ECS service", "AWS returned no service"))
+}
+
+/// A token unique to one CreateService intent: the SDK sends the same request, token included,
+/// when it retries, so a create whose answer was lost is answered with the service it made
+/// instead of ECS's "creation of service was not idempotent".
+fn client_token() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    format!("ecsprod-{:x}-{:x}", nanos as u64, std::process::id())
 }
 
 fn load_balancer(spec: &EcsServiceSpec) -> LoadBalancer {

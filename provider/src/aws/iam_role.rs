@@ -189,13 +189,30 @@ pub async fn ensure_instance_profile(
         remove_role_from_profile(c, name, other.role_name()).await?;
     }
     if !profile.roles().iter().any(|r| r.role_name() == role) {
-        c.iam
+        let added = c
+            .iam
             .add_role_to_instance_profile()
             .instance_profile_name(name)
             .role_name(role)
             .send()
             .await
-            .map_err(|e| aws_error("add role to instance profile", e))?;
+            .map_err(|e| aws_error("add role to instance profile", e));
+        if let Err(e) = added {
+            // The SDK retried an add whose first answer was lost: the profile is full now, and
+            // that is fine when what fills it is this role.
+            let holds_role = e.code() == Some("LimitExceeded")
+                && c.iam
+                    .get_instance_profile()
+                    .instance_profile_name(name)
+                    .send()
+                    .await
+                    .ok()
+                    .and_then(|out| out.instance_profile().cloned())
+                    .is_some_and(|p| p.roles().iter().any(|r| r.role_name() == role));
+            if !holds_role {
+                return Err(e);
+            }
+        }
     }
     Ok(profile.arn().to_owned())
 }

@@ -244,12 +244,23 @@ pub async fn ensure(
                 )
                 .send()
                 .await
-                .map_err(|e| aws_error("create security group", e))?;
-            let id = out
-                .group_id()
-                .ok_or_else(|| AwsError::new("create security group", "AWS returned no group ID"))?
-                .to_owned();
-            (id, Vec::new())
+                .map_err(|e| aws_error("create security group", e));
+            match out {
+                Ok(out) => {
+                    let id = out
+                        .group_id()
+                        .ok_or_else(|| {
+                            AwsError::new("create security group", "AWS returned no group ID")
+                        })?
+                        .to_owned();
+                    (id, Vec::new())
+                }
+                // The SDK retried a create whose first answer was lost: the group exists.
+                Err(e) if e.code() == Some("InvalidGroup.Duplicate") => {
+                    find(c, vpc_id, &spec.name).await?.ok_or(e)?
+                }
+                Err(e) => return Err(e),
+            }
         }
     };
     let group_id_for_rules = if alb_group_id.is_empty() {

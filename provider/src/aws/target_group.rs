@@ -368,7 +368,33 @@ pub async fn put_rule(
         .set_tags(Some(tags(&spec.tags)))
         .send()
         .await
-        .map_err(|e| aws_error("create listener rule", e))?;
+        .map_err(|e| aws_error("create listener rule", e));
+    let out = match out {
+        Ok(out) => out,
+        // The SDK retried a create whose first answer was lost: the rule at that priority is
+        // this one when it forwards to the spec's groups.
+        Err(e) if e.code() == Some("PriorityInUse") => {
+            let ours = rules(c, listener_arn).await?.into_iter().find(|r| {
+                r.priority == Some(priority)
+                    && spec
+                        .forward
+                        .iter()
+                        .any(|t| r.target_group_arns.contains(&t.target_group_arn))
+            });
+            return match ours {
+                Some(rule) => {
+                    if rule.host_headers != spec.host_headers
+                        || !same_forward(&spec.forward, &rule.forward)
+                    {
+                        modify_rule(c, &rule.arn, spec).await?;
+                    }
+                    Ok(rule.arn)
+                }
+                None => Err(e),
+            };
+        }
+        Err(e) => return Err(e),
+    };
     out.rules()
         .first()
         .and_then(|r| r.rule_arn())
