@@ -36,7 +36,7 @@ answer as AWS does where moto differs (the case a retried create after a lost re
 
 Always, as in AWS: DeregisterScalableTarget deletes the target's scaling policies (moto keeps
 them); RemoveRoleFromInstanceProfile of a role the profile does not hold answers NoSuchEntity
-(moto answers 500).
+(moto answers 500); UpdateCapacityProvider changes managed draining (moto ignores it).
 
 Usage: emulator.py PORT
 """
@@ -64,6 +64,7 @@ from moto.moto_server.werkzeug_app import (  # noqa: E402
 )
 from werkzeug.serving import run_simple  # noqa: E402
 from moto.iam import access_control  # noqa: E402
+from moto.ecs import models as ecs_models  # noqa: E402
 
 # With IAM enforcement on (INITIAL_NO_AUTH_ACTION_COUNT), moto recomputes each request's SigV4
 # signature from the form fields it parsed and re-encoded, which differs from what the AWS SDKs
@@ -71,6 +72,20 @@ from moto.iam import access_control  # noqa: E402
 # with AuthFailure. Signature checking is therefore off; the access key must still belong to an
 # IAM user, and that user's policies still decide every action.
 access_control.IAMRequestBase.check_signature = lambda self: None
+
+
+def _update_capacity_provider(update):
+    """UpdateCapacityProvider also changes managed draining, as in AWS (moto ignores it)."""
+
+    def patched(self, asg_details):
+        update(self, asg_details)
+        if "managedDraining" in asg_details:
+            self.auto_scaling_group_provider["managedDraining"] = asg_details["managedDraining"]
+
+    return patched
+
+
+ecs_models.CapacityProvider.update = _update_capacity_provider(ecs_models.CapacityProvider.update)
 
 JSON_SERVICES = {
     "ecs", "logs", "ssm", "secretsmanager", "acm", "application-autoscaling", "kms",

@@ -84,6 +84,15 @@ impl Stack {
         self.work.run(&["show", "-json", "tfplan"]).success().json()
     }
 
+    /// `apply` of the unchanged configuration, then a plan without changes.
+    fn apply_repairs_the_drift(&self) {
+        self.work
+            .run(&["apply", "-auto-approve", "-input=false", "-no-color"])
+            .success();
+        let (code, out) = self.plan_code();
+        assert_eq!(code, 0, "drift not repaired:\n{out}");
+    }
+
     fn destroy_leaves_nothing(&self) {
         self.work
             .run(&["destroy", "-auto-approve", "-input=false", "-no-color"])
@@ -532,11 +541,7 @@ fn out_of_band_changes_show_on_their_attribute_and_apply_repairs_them() {
         "http_tokens=required,hop_limit=1"
     );
 
-    s.work
-        .run(&["apply", "-auto-approve", "-input=false", "-no-color"])
-        .success();
-    let (code, out) = s.plan_code();
-    assert_eq!(code, 0, "drift not repaired:\n{out}");
+    s.apply_repairs_the_drift();
     s.rt.block_on(async {
         let g = s
             .aws
@@ -892,6 +897,88 @@ fn plan_with_code(s: &Stack) -> (i32, serde_json::Value) {
     (run.code, plan)
 }
 
+/// IDs of what the apply made, found through the SDK.
+struct Made {
+    lb_arn: String,
+    alb_sg: String,
+    instance_sg: String,
+    template_id: String,
+    group_arn: String,
+}
+
+fn made(s: &Stack) -> Made {
+    let aws = &s.aws;
+    s.rt.block_on(async {
+        let lb = aws
+            .elbv2
+            .describe_load_balancers()
+            .names("acc-alb")
+            .send()
+            .await
+            .expect("lb");
+        let groups = aws
+            .ec2
+            .describe_security_groups()
+            .filters(
+                aws_sdk_ec2::types::Filter::builder()
+                    .name("vpc-id")
+                    .values(&s.seed.vpc_id)
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("security groups");
+        let id = |name: &str| {
+            groups
+                .security_groups()
+                .iter()
+                .find(|g| g.group_name() == Some(name))
+                .and_then(|g| g.group_id())
+                .expect("group")
+                .to_owned()
+        };
+        let template = aws
+            .ec2
+            .describe_launch_templates()
+            .launch_template_names("acc-instances")
+            .send()
+            .await
+            .expect("template");
+        let group = aws
+            .autoscaling
+            .describe_auto_scaling_groups()
+            .auto_scaling_group_names("acc-instances")
+            .send()
+            .await
+            .expect("group");
+        Made {
+            lb_arn: lb.load_balancers()[0]
+                .load_balancer_arn()
+                .expect("lb arn")
+                .to_owned(),
+            alb_sg: id("acc-alb"),
+            instance_sg: id("acc-instances"),
+            template_id: template.launch_templates()[0]
+                .launch_template_id()
+                .expect("template id")
+                .to_owned(),
+            group_arn: group.auto_scaling_groups()[0]
+                .auto_scaling_group_arn()
+                .expect("group arn")
+                .to_owned(),
+        }
+    })
+}
+
+/// The plan after changes made outside Terraform: an in-place update of the cluster.
+fn drift_plan(s: &Stack) -> serde_json::Value {
+    let (code, plan) = plan_with_code(s);
+    assert_eq!(code, 2, "the drift shows as a change");
+    let change = cluster_change(&plan).clone();
+    assert_eq!(change["actions"], json!(["update"]));
+    change
+}
+
 fn tag_pairs<'a>(
     tags: impl IntoIterator<Item = (Option<&'a str>, Option<&'a str>)>,
 ) -> std::collections::BTreeMap<String, String> {
@@ -936,41 +1023,12 @@ fn refresh_reads_rules_tags_and_capacity_provider_switches_in_batched_calls_and_
     }
 
     let aws = &s.aws;
-    let (alb_sg, instance_sg, lb_arn) = s.rt.block_on(async {
-        let groups = aws
-            .ec2
-            .describe_security_groups()
-            .filters(
-                aws_sdk_ec2::types::Filter::builder()
-                    .name("vpc-id")
-                    .values(&s.seed.vpc_id)
-                    .build(),
-            )
-            .send()
-            .await
-            .expect("security groups");
-        let id = |name: &str| {
-            groups
-                .security_groups()
-                .iter()
-                .find(|g| g.group_name() == Some(name))
-                .and_then(|g| g.group_id())
-                .expect("group")
-                .to_owned()
-        };
-        let lb = aws
-            .elbv2
-            .describe_load_balancers()
-            .names("acc-alb")
-            .send()
-            .await
-            .expect("lb");
-        let arn = lb.load_balancers()[0]
-            .load_balancer_arn()
-            .expect("arn")
-            .to_owned();
-        (id("acc-alb"), id("acc-instances"), arn)
-    });
+    let Made {
+        alb_sg,
+        instance_sg,
+        lb_arn,
+        ..
+    } = made(&s);
 
     s.rt.block_on(async {
         use aws_sdk_ec2::types::{IpPermission, IpRange};
@@ -1053,7 +1111,7 @@ fn refresh_reads_rules_tags_and_capacity_provider_switches_in_batched_calls_and_
             .send()
             .await
             .expect("tag load balancer");
-        // Managed scaling and termination protection switched off.
+        // Managed scaling, termination protection and draining switched off.
         aws.ecs
             .update_capacity_provider()
             .name("acc-capacity")
@@ -1067,17 +1125,15 @@ fn refresh_reads_rules_tags_and_capacity_provider_switches_in_batched_calls_and_
                     .managed_termination_protection(
                         aws_sdk_ecs::types::ManagedTerminationProtection::Disabled,
                     )
+                    .managed_draining(aws_sdk_ecs::types::ManagedDraining::Disabled)
                     .build(),
             )
             .send()
             .await
-            .expect("switch off managed scaling and termination protection");
+            .expect("switch off managed scaling, termination protection and draining");
     });
 
-    let (code, plan) = plan_with_code(&s);
-    assert_eq!(code, 2, "the drift shows as a change");
-    let change = cluster_change(&plan);
-    assert_eq!(change["actions"], json!(["update"]));
+    let change = drift_plan(&s);
     let (before, after) = (&change["before"], &change["after"]);
     assert_eq!(
         before["alb_security_group_ingress"],
@@ -1124,18 +1180,14 @@ fn refresh_reads_rules_tags_and_capacity_provider_switches_in_batched_calls_and_
     );
     assert_eq!(
         before["capacity_provider_settings"],
-        "managed_scaling=disabled,managed_termination_protection=disabled,managed_draining=enabled"
+        "managed_scaling=disabled,managed_termination_protection=disabled,managed_draining=disabled"
     );
     assert_eq!(
         after["capacity_provider_settings"],
         "managed_scaling=enabled,managed_termination_protection=enabled,managed_draining=enabled"
     );
 
-    s.work
-        .run(&["apply", "-auto-approve", "-input=false", "-no-color"])
-        .success();
-    let (code, out) = s.plan_code();
-    assert_eq!(code, 0, "drift not repaired:\n{out}");
+    s.apply_repairs_the_drift();
     s.rt.block_on(async {
         let groups = aws
             .ec2
@@ -1223,6 +1275,10 @@ fn refresh_reads_rules_tags_and_capacity_provider_switches_in_batched_calls_and_
                 .map(|p| p.as_str()),
             Some("ENABLED")
         );
+        assert_eq!(
+            provider.managed_draining().map(|p| p.as_str()),
+            Some("ENABLED")
+        );
     });
     s.destroy_leaves_nothing();
 }
@@ -1241,92 +1297,47 @@ fn refresh_reads_listeners_attributes_bindings_role_and_template_content_and_app
     let kms = aws_sdk_kms::Client::new(&sdk);
 
     // What the apply made, and what the changes below bring in from outside.
-    let (lb_arn, alb_sg, instance_sg, template_id, other_cert, other_sg, key_arn) =
-        s.rt.block_on(async {
-            let lb = aws
-                .elbv2
-                .describe_load_balancers()
-                .names("acc-alb")
-                .send()
-                .await
-                .expect("lb");
-            let lb_arn = lb.load_balancers()[0]
-                .load_balancer_arn()
-                .expect("arn")
-                .to_owned();
-            let groups = aws
-                .ec2
-                .describe_security_groups()
-                .filters(
-                    aws_sdk_ec2::types::Filter::builder()
-                        .name("vpc-id")
-                        .values(&s.seed.vpc_id)
-                        .build(),
-                )
-                .send()
-                .await
-                .expect("security groups");
-            let id = |name: &str| {
-                groups
-                    .security_groups()
-                    .iter()
-                    .find(|g| g.group_name() == Some(name))
-                    .and_then(|g| g.group_id())
-                    .expect("group")
-                    .to_owned()
-            };
-            let template = aws
-                .ec2
-                .describe_launch_templates()
-                .launch_template_names("acc-instances")
-                .send()
-                .await
-                .expect("template");
-            let template_id = template.launch_templates()[0]
-                .launch_template_id()
-                .expect("template id")
-                .to_owned();
-            let other_cert = acm
-                .request_certificate()
-                .domain_name("other.example.test")
-                .validation_method(aws_sdk_acm::types::ValidationMethod::Dns)
-                .send()
-                .await
-                .expect("another certificate")
-                .certificate_arn()
-                .expect("certificate ARN")
-                .to_owned();
-            let other_sg = aws
-                .ec2
-                .create_security_group()
-                .group_name("outsider")
-                .description("not the cluster's")
-                .vpc_id(&s.seed.vpc_id)
-                .send()
-                .await
-                .expect("another security group")
-                .group_id()
-                .expect("group id")
-                .to_owned();
-            let key_arn = kms
-                .create_key()
-                .send()
-                .await
-                .expect("KMS key")
-                .key_metadata()
-                .and_then(|k| k.arn())
-                .expect("key ARN")
-                .to_owned();
-            (
-                lb_arn,
-                id("acc-alb"),
-                id("acc-instances"),
-                template_id,
-                other_cert,
-                other_sg,
-                key_arn,
-            )
-        });
+    let Made {
+        lb_arn,
+        alb_sg,
+        instance_sg,
+        template_id,
+        ..
+    } = made(&s);
+    let (other_cert, other_sg, key_arn) = s.rt.block_on(async {
+        let other_cert = acm
+            .request_certificate()
+            .domain_name("other.example.test")
+            .validation_method(aws_sdk_acm::types::ValidationMethod::Dns)
+            .send()
+            .await
+            .expect("another certificate")
+            .certificate_arn()
+            .expect("certificate ARN")
+            .to_owned();
+        let other_sg = aws
+            .ec2
+            .create_security_group()
+            .group_name("outsider")
+            .description("not the cluster's")
+            .vpc_id(&s.seed.vpc_id)
+            .send()
+            .await
+            .expect("another security group")
+            .group_id()
+            .expect("group id")
+            .to_owned();
+        let key_arn = kms
+            .create_key()
+            .send()
+            .await
+            .expect("KMS key")
+            .key_metadata()
+            .and_then(|k| k.arn())
+            .expect("key ARN")
+            .to_owned();
+        (other_cert, other_sg, key_arn)
+    });
 
     s.rt.block_on(async {
         use aws_sdk_elasticloadbalancingv2::types::{
@@ -1605,10 +1616,7 @@ fn refresh_reads_listeners_attributes_bindings_role_and_template_content_and_app
             .expect("make it the default");
     });
 
-    let (code, plan) = plan_with_code(&s);
-    assert_eq!(code, 2, "the drift shows as a change");
-    let change = cluster_change(&plan);
-    assert_eq!(change["actions"], json!(["update"]));
+    let change = drift_plan(&s);
     let (before, after) = (&change["before"], &change["after"]);
     let changed = |attr: &str, was: serde_json::Value, will_be: serde_json::Value| {
         assert_eq!(before[attr], was, "{attr} before");
@@ -1621,12 +1629,14 @@ fn refresh_reads_listeners_attributes_bindings_role_and_template_content_and_app
             "security_groups": format!("alb_security_group_id, {other_sg}"),
             "http_listener": "HTTP:80 fixed-response 200 text/plain \"hello\"",
             "https_listener": "HTTPS:443 fixed-response 503 text/plain",
+            "other_listeners": "none",
         }),
         json!({
             "drop_invalid_header_fields": "true",
             "security_groups": "alb_security_group_id",
             "http_listener": "HTTP:80 redirect to HTTPS://#{host}:443/#{path}?#{query} HTTP_301",
             "https_listener": "HTTPS:443 fixed-response 404 text/plain \"Not found\"",
+            "other_listeners": "none",
         }),
     );
     changed(
@@ -1647,12 +1657,14 @@ fn refresh_reads_listeners_attributes_bindings_role_and_template_content_and_app
             "auto_scaling_group_scale_in_protection": "false",
             "cluster_capacity_providers": "acc-capacity",
             "cluster_default_strategy": "acc-capacity weight=2 base=1",
+            "capacity_provider_auto_scaling_group": "autoscaling_group_name",
         }),
         json!({
             "auto_scaling_group_launch_template": "launch_template_id version $Default",
             "auto_scaling_group_scale_in_protection": "true",
             "cluster_capacity_providers": "acc-capacity",
             "cluster_default_strategy": "acc-capacity weight=1 base=0",
+            "capacity_provider_auto_scaling_group": "autoscaling_group_name",
         }),
     );
     changed("min_size", json!(1), json!(2));
@@ -1688,12 +1700,14 @@ fn refresh_reads_listeners_attributes_bindings_role_and_template_content_and_app
             "network_interfaces": "device_index=0,associate_public_ip=true,security_groups=instance_security_group_id",
             "block_devices": "device=/dev/xvda,type=gp2,encrypted=true",
             "instance_profile": "outsider-profile",
+            "key_name": "none",
         }),
         json!({
             "user_data": user_data,
             "network_interfaces": "device_index=0,associate_public_ip=false,security_groups=instance_security_group_id",
             "block_devices": "device=/dev/xvda,type=gp3,encrypted=true",
             "instance_profile": "acc-ecs-instance",
+            "key_name": "none",
         }),
     );
     changed("root_volume_size", json!(50), json!(30));
@@ -1701,11 +1715,7 @@ fn refresh_reads_listeners_attributes_bindings_role_and_template_content_and_app
     // Nothing else drifted: the tags the new version gives instances are the blueprint's.
     assert_eq!(before["tags_all"], after["tags_all"]);
 
-    s.work
-        .run(&["apply", "-auto-approve", "-input=false", "-no-color"])
-        .success();
-    let (code, out) = s.plan_code();
-    assert_eq!(code, 0, "drift not repaired:\n{out}");
+    s.apply_repairs_the_drift();
 
     s.rt.block_on(async {
         // Listeners, attributes and groups of the load balancer.
@@ -1946,6 +1956,403 @@ fn refresh_reads_listeners_attributes_bindings_role_and_template_content_and_app
             .send()
             .await
             .expect("delete the other role");
+    });
+    s.destroy_leaves_nothing();
+}
+
+#[test]
+fn refresh_reads_names_egress_key_pairs_extra_listeners_and_the_providers_group_and_apply_repairs_them()
+ {
+    let s = stack();
+    s.apply(&config(&s.seed, ""));
+    let aws = &s.aws;
+    let Made {
+        lb_arn,
+        alb_sg,
+        instance_sg,
+        template_id,
+        group_arn,
+    } = made(&s);
+
+    let outsider_arn = s.rt.block_on(async {
+        use aws_sdk_ec2::types::{IpPermission, IpRange, Tag};
+        // Names: one group renamed, the other's Name removed, the template and the group
+        // renamed (the group would pass its Name on to new instances).
+        aws.ec2
+            .create_tags()
+            .resources(&alb_sg)
+            .resources(&template_id)
+            .tags(Tag::builder().key("Name").value("renamed").build())
+            .send()
+            .await
+            .expect("rename");
+        aws.ec2
+            .delete_tags()
+            .resources(&instance_sg)
+            .tags(Tag::builder().key("Name").build())
+            .send()
+            .await
+            .expect("remove a Name");
+        aws.autoscaling
+            .create_or_update_tags()
+            .tags(
+                aws_sdk_autoscaling::types::Tag::builder()
+                    .resource_id("acc-instances")
+                    .resource_type("auto-scaling-group")
+                    .key("Name")
+                    .value("rogue")
+                    .propagate_at_launch(true)
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("rename the group");
+
+        // Egress: the instances lose their way out, the load balancer gains SSH to the VPC.
+        aws.ec2
+            .revoke_security_group_egress()
+            .group_id(&instance_sg)
+            .ip_permissions(
+                IpPermission::builder()
+                    .ip_protocol("-1")
+                    .ip_ranges(IpRange::builder().cidr_ip("0.0.0.0/0").build())
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("revoke egress");
+        aws.ec2
+            .authorize_security_group_egress()
+            .group_id(&alb_sg)
+            .ip_permissions(
+                IpPermission::builder()
+                    .ip_protocol("tcp")
+                    .from_port(22)
+                    .to_port(22)
+                    .ip_ranges(IpRange::builder().cidr_ip("10.0.0.0/8").build())
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("add egress");
+
+        // A key pair in a new default template version.
+        aws.ec2
+            .create_key_pair()
+            .key_name("ops")
+            .send()
+            .await
+            .expect("key pair");
+        let current = aws
+            .ec2
+            .describe_launch_template_versions()
+            .launch_template_id(&template_id)
+            .versions("$Default")
+            .send()
+            .await
+            .expect("template version");
+        let image = current.launch_template_versions()[0]
+            .launch_template_data()
+            .and_then(|d| d.image_id())
+            .expect("image")
+            .to_owned();
+        let version = aws
+            .ec2
+            .create_launch_template_version()
+            .launch_template_id(&template_id)
+            .launch_template_data(
+                aws_sdk_ec2::types::RequestLaunchTemplateData::builder()
+                    .image_id(image)
+                    .key_name("ops")
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("new version")
+            .launch_template_version()
+            .and_then(|v| v.version_number())
+            .expect("version number");
+        aws.ec2
+            .modify_launch_template()
+            .launch_template_id(&template_id)
+            .default_version(version.to_string())
+            .send()
+            .await
+            .expect("make it the default");
+
+        // A plain HTTP listener on another port, forwarding nowhere but answering.
+        use aws_sdk_elasticloadbalancingv2::types::{
+            Action, ActionTypeEnum, FixedResponseActionConfig, ProtocolEnum,
+        };
+        aws.elbv2
+            .create_listener()
+            .load_balancer_arn(&lb_arn)
+            .protocol(ProtocolEnum::Http)
+            .port(8080)
+            .default_actions(
+                Action::builder()
+                    .r#type(ActionTypeEnum::FixedResponse)
+                    .fixed_response_config(
+                        FixedResponseActionConfig::builder()
+                            .status_code("200")
+                            .content_type("text/plain")
+                            .message_body("debug")
+                            .build(),
+                    )
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("extra listener");
+
+        // The capacity provider is recreated under its name for another Auto Scaling group.
+        aws.autoscaling
+            .create_auto_scaling_group()
+            .auto_scaling_group_name("outsider")
+            .min_size(0)
+            .max_size(1)
+            .launch_template(
+                aws_sdk_autoscaling::types::LaunchTemplateSpecification::builder()
+                    .launch_template_id(&template_id)
+                    .build(),
+            )
+            .vpc_zone_identifier(&s.seed.private_subnet_ids[0])
+            .send()
+            .await
+            .expect("another group");
+        let outsider_arn = aws
+            .autoscaling
+            .describe_auto_scaling_groups()
+            .auto_scaling_group_names("outsider")
+            .send()
+            .await
+            .expect("outsider")
+            .auto_scaling_groups()[0]
+            .auto_scaling_group_arn()
+            .expect("outsider arn")
+            .to_owned();
+        aws.ecs
+            .put_cluster_capacity_providers()
+            .cluster(NAME)
+            .set_capacity_providers(Some(Vec::new()))
+            .set_default_capacity_provider_strategy(Some(Vec::new()))
+            .send()
+            .await
+            .expect("detach");
+        aws.ecs
+            .delete_capacity_provider()
+            .capacity_provider("acc-capacity")
+            .send()
+            .await
+            .expect("delete the provider");
+        aws.ecs
+            .create_capacity_provider()
+            .name("acc-capacity")
+            .auto_scaling_group_provider(
+                aws_sdk_ecs::types::AutoScalingGroupProvider::builder()
+                    .auto_scaling_group_arn(&outsider_arn)
+                    .build()
+                    .expect("provider"),
+            )
+            .send()
+            .await
+            .expect("provider for the other group");
+        aws.ecs
+            .put_cluster_capacity_providers()
+            .cluster(NAME)
+            .capacity_providers("acc-capacity")
+            .default_capacity_provider_strategy(
+                aws_sdk_ecs::types::CapacityProviderStrategyItem::builder()
+                    .capacity_provider("acc-capacity")
+                    .weight(1)
+                    .base(0)
+                    .build()
+                    .expect("strategy item"),
+            )
+            .send()
+            .await
+            .expect("attach");
+        outsider_arn
+    });
+
+    let change = drift_plan(&s);
+    let (before, after) = (&change["before"], &change["after"]);
+    let changed = |attr: &str, was: serde_json::Value, will_be: serde_json::Value| {
+        assert_eq!(before[attr], was, "{attr} before");
+        assert_eq!(after[attr], will_be, "{attr} after");
+    };
+    changed(
+        "name_tags",
+        json!({
+            "alb_security_group": "renamed",
+            "instance_security_group": "none",
+            "launch_template": "renamed",
+            "auto_scaling_group": "rogue",
+        }),
+        json!({
+            "alb_security_group": "acc-alb",
+            "instance_security_group": "acc-instances",
+            "launch_template": "acc-instances",
+            "auto_scaling_group": "acc-ecs-instance",
+        }),
+    );
+    changed(
+        "alb_security_group_egress",
+        json!(["all to 0.0.0.0/0", "tcp 22 to 10.0.0.0/8"]),
+        json!(["all to 0.0.0.0/0"]),
+    );
+    changed(
+        "instance_security_group_egress",
+        json!([]),
+        json!(["all to 0.0.0.0/0"]),
+    );
+    let setting = |attr: &str, key: &str| (before[attr][key].clone(), after[attr][key].clone());
+    assert_eq!(
+        setting("launch_template_settings", "key_name"),
+        (json!("ops"), json!("none"))
+    );
+    assert_eq!(
+        setting("load_balancer_settings", "other_listeners"),
+        (
+            json!("HTTP:8080 fixed-response 200 text/plain \"debug\""),
+            json!("none")
+        )
+    );
+    assert_eq!(
+        setting("capacity_binding", "capacity_provider_auto_scaling_group"),
+        (json!(outsider_arn), json!("autoscaling_group_name"))
+    );
+
+    s.apply_repairs_the_drift();
+
+    s.rt.block_on(async {
+        let groups = aws
+            .ec2
+            .describe_security_groups()
+            .group_ids(&alb_sg)
+            .group_ids(&instance_sg)
+            .send()
+            .await
+            .expect("groups");
+        for g in groups.security_groups() {
+            let name = g
+                .tags()
+                .iter()
+                .find(|t| t.key() == Some("Name"))
+                .and_then(|t| t.value());
+            assert_eq!(name, g.group_name(), "Name tag of {:?}", g.group_id());
+            let egress: Vec<(Option<&str>, Vec<&str>)> = g
+                .ip_permissions_egress()
+                .iter()
+                .map(|p| {
+                    (
+                        p.ip_protocol(),
+                        p.ip_ranges().iter().filter_map(|r| r.cidr_ip()).collect(),
+                    )
+                })
+                .collect();
+            assert_eq!(
+                egress,
+                vec![(Some("-1"), vec!["0.0.0.0/0"])],
+                "{:?}",
+                g.group_id()
+            );
+        }
+        let template_tags = aws
+            .ec2
+            .describe_tags()
+            .filters(
+                aws_sdk_ec2::types::Filter::builder()
+                    .name("resource-id")
+                    .values(&template_id)
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("template tags");
+        let name = template_tags
+            .tags()
+            .iter()
+            .find(|t| t.key() == Some("Name"))
+            .and_then(|t| t.value());
+        assert_eq!(name, Some("acc-instances"));
+        let current = aws
+            .ec2
+            .describe_launch_template_versions()
+            .launch_template_id(&template_id)
+            .versions("$Default")
+            .send()
+            .await
+            .expect("template version");
+        let data = current.launch_template_versions()[0]
+            .launch_template_data()
+            .expect("data");
+        assert_eq!(data.key_name(), None, "the key pair is gone");
+        let group = aws
+            .autoscaling
+            .describe_auto_scaling_groups()
+            .auto_scaling_group_names("acc-instances")
+            .send()
+            .await
+            .expect("group");
+        let name = group.auto_scaling_groups()[0]
+            .tags()
+            .iter()
+            .find(|t| t.key() == Some("Name"))
+            .map(|t| (t.value(), t.propagate_at_launch()));
+        assert_eq!(name, Some((Some("acc-ecs-instance"), Some(true))));
+        let listeners = aws
+            .elbv2
+            .describe_listeners()
+            .load_balancer_arn(&lb_arn)
+            .send()
+            .await
+            .expect("listeners");
+        let mut ports: Vec<i32> = listeners
+            .listeners()
+            .iter()
+            .filter_map(|l| l.port())
+            .collect();
+        ports.sort();
+        assert_eq!(ports, vec![80, 443]);
+        let provider = aws
+            .ecs
+            .describe_capacity_providers()
+            .capacity_providers("acc-capacity")
+            .send()
+            .await
+            .expect("capacity provider");
+        let provider = provider
+            .capacity_providers()
+            .iter()
+            .find(|p| p.status().is_some_and(|s| s.as_str() == "ACTIVE"))
+            .expect("an active provider");
+        let asg = provider
+            .auto_scaling_group_provider()
+            .expect("ASG provider");
+        assert_eq!(asg.auto_scaling_group_arn(), group_arn);
+        assert_eq!(
+            asg.managed_termination_protection().map(|p| p.as_str()),
+            Some("ENABLED")
+        );
+        let cluster = aws
+            .ecs
+            .describe_clusters()
+            .clusters(NAME)
+            .send()
+            .await
+            .expect("cluster");
+        assert_eq!(
+            cluster.clusters()[0].capacity_providers(),
+            ["acc-capacity".to_owned()]
+        );
+        aws.autoscaling
+            .delete_auto_scaling_group()
+            .auto_scaling_group_name("outsider")
+            .force_delete(true)
+            .send()
+            .await
+            .expect("delete the other group");
     });
     s.destroy_leaves_nothing();
 }

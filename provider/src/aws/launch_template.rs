@@ -37,6 +37,8 @@ pub struct ObservedTemplate {
     pub block_devices: Vec<ObservedBlockDevice>,
     /// The instance profile, by name (the last part of its ARN when given by ARN).
     pub instance_profile: Option<String>,
+    /// The key pair given instances for SSH, if any.
+    pub key_name: Option<String>,
 }
 
 /// A network interface the template gives instances.
@@ -235,6 +237,7 @@ pub async fn describe(c: &Clients, id: &str) -> Result<Option<ObservedTemplate>,
             .filter_map(|t| Some((t.key()?.to_owned(), t.value()?.to_owned())))
             .collect(),
         user_data: data.and_then(|d| d.user_data()).map(decode_user_data),
+        key_name: data.and_then(|d| d.key_name()).map(str::to_owned),
         network_interfaces: data
             .map(|d| d.network_interfaces())
             .unwrap_or_default()

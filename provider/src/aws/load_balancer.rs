@@ -343,14 +343,15 @@ pub fn listener_matches(l: &ObservedListener, protocol: &str, action: &ListenerA
     l.protocol == protocol && l.default_actions.as_slice() == std::slice::from_ref(action)
 }
 
-/// Ensures the HTTPS listener (certificate, policy, 404 default) and returns its ARN.
+/// Ensures the HTTPS listener (certificate, policy, 404 default) and returns its ARN;
+/// `existing` are the load balancer's listeners.
 pub async fn ensure_https(
     c: &Clients,
     lb_arn: &str,
+    existing: &[ObservedListener],
     spec: &HttpsListenerSpec,
     tags_map: &BTreeMap<String, String>,
 ) -> Result<String, AwsError> {
-    let existing = listeners(c, lb_arn).await?;
     if let Some(l) = existing.iter().find(|l| l.port == spec.port) {
         if l.ssl_policy.as_deref() != Some(spec.ssl_policy.as_str())
             || l.certificate_arn.as_deref() != Some(spec.certificate_arn.as_str())
@@ -407,14 +408,15 @@ pub async fn modify_https(
     Ok(())
 }
 
-/// Ensures the port-80 listener that only redirects to HTTPS.
+/// Ensures the port-80 listener that only redirects to HTTPS; `existing` are the load
+/// balancer's listeners.
 pub async fn ensure_http_redirect(
     c: &Clients,
     lb_arn: &str,
+    existing: &[ObservedListener],
     spec: &HttpRedirectSpec,
     tags_map: &BTreeMap<String, String>,
 ) -> Result<String, AwsError> {
-    let existing = listeners(c, lb_arn).await?;
     let action = spec.default_action();
     if let Some(l) = existing.iter().find(|l| l.port == spec.port) {
         if !listener_matches(l, HttpRedirectSpec::PROTOCOL, &action) {
@@ -448,18 +450,21 @@ pub async fn ensure_http_redirect(
         .ok_or_else(|| AwsError::new("create HTTP redirect listener", "AWS returned no listener"))
 }
 
+/// Deletes a listener with its rules; one already gone is fine.
+pub async fn delete_listener(c: &Clients, arn: &str) -> Result<(), AwsError> {
+    match c.elbv2.delete_listener().listener_arn(arn).send().await {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            let err = aws_error("delete listener", e);
+            if not_found(&err) { Ok(()) } else { Err(err) }
+        }
+    }
+}
+
 /// Deletes the listeners and the load balancer (whose deletion protection must be off).
 pub async fn delete(c: &Clients, lb_arn: &str) -> Result<(), AwsError> {
     for l in listeners(c, lb_arn).await? {
-        match c.elbv2.delete_listener().listener_arn(&l.arn).send().await {
-            Ok(_) => {}
-            Err(e) => {
-                let err = aws_error("delete listener", e);
-                if !not_found(&err) {
-                    return Err(err);
-                }
-            }
-        }
+        delete_listener(c, &l.arn).await?;
     }
     match c
         .elbv2

@@ -10,25 +10,34 @@ use super::Clients;
 use super::retry::{AwsError, aws_error};
 use crate::blueprint::cluster::{Ingress, SecurityGroupSpec, Source};
 
-/// An ingress rule as observed, comparable with the blueprint once sources are resolved.
+/// A rule as observed, comparable with the blueprint once sources are resolved.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Rule {
     /// -1 for every port (protocol `all`).
     pub from_port: i32,
     pub to_port: i32,
-    /// A CIDR block, a security group ID or a prefix list ID.
+    /// A CIDR block, a security group ID or a prefix list ID: where traffic comes from
+    /// (ingress) or goes to (egress).
     pub source: String,
     /// `tcp`, `udp`, `icmp`, `icmpv6`, `all` or an IP protocol number.
     pub protocol: String,
 }
 
-/// A security group as observed: its ingress rules and its tags.
+/// A security group as observed: its rules and its tags.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ObservedSecurityGroup {
     pub id: String,
     pub name: String,
     pub rules: Vec<Rule>,
+    pub egress: Vec<Rule>,
     pub tags: BTreeMap<String, String>,
+}
+
+/// Which rules of a group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    Ingress,
+    Egress,
 }
 
 /// The protocol as rules compare it: AWS reports names for TCP, UDP and ICMP, and accepts
@@ -54,50 +63,16 @@ pub fn ec2_tags(tags: &BTreeMap<String, String>, name: Option<&str>) -> Vec<Tag>
         .collect()
 }
 
-/// The group ID and its ingress rules, if a group of that name exists in the VPC.
+/// The group of that name in the VPC, if it exists.
 pub async fn find(
     c: &Clients,
     vpc_id: &str,
     name: &str,
-) -> Result<Option<(String, Vec<Rule>)>, AwsError> {
-    let out = c
-        .ec2
-        .describe_security_groups()
-        .filters(Filter::builder().name("group-name").values(name).build())
-        .filters(Filter::builder().name("vpc-id").values(vpc_id).build())
-        .send()
-        .await
-        .map_err(|e| aws_error("describe security group", e))?;
-    Ok(out.security_groups().first().map(|g| {
-        (
-            g.group_id().unwrap_or_default().to_owned(),
-            rules(g.ip_permissions()),
-        )
-    }))
-}
-
-/// The rules of a group by ID; `None` when it is gone.
-pub async fn describe(c: &Clients, group_id: &str) -> Result<Option<Vec<Rule>>, AwsError> {
-    match c
-        .ec2
-        .describe_security_groups()
-        .group_ids(group_id)
-        .send()
-        .await
-    {
-        Ok(out) => Ok(out
-            .security_groups()
-            .first()
-            .map(|g| rules(g.ip_permissions()))),
-        Err(e) => {
-            let err = aws_error("describe security group", e);
-            if err.code() == Some("InvalidGroup.NotFound") {
-                Ok(None)
-            } else {
-                Err(err)
-            }
-        }
-    }
+) -> Result<Option<ObservedSecurityGroup>, AwsError> {
+    Ok(describe_by_names(c, vpc_id, &[name])
+        .await?
+        .into_iter()
+        .next())
 }
 
 fn rules(permissions: &[IpPermission]) -> Vec<Rule> {
@@ -166,9 +141,26 @@ pub async fn describe_by_names(
             id: g.group_id().unwrap_or_default().to_owned(),
             name: g.group_name().unwrap_or_default().to_owned(),
             rules: rules(g.ip_permissions()),
+            egress: rules(g.ip_permissions_egress()),
             tags: tag_map(g.tags()),
         })
         .collect())
+}
+
+/// The egress rules the blueprint asks for.
+pub fn desired_egress(spec: &SecurityGroupSpec) -> Vec<Rule> {
+    let mut out: Vec<Rule> = spec
+        .egress
+        .iter()
+        .map(|e| Rule {
+            from_port: -1,
+            to_port: -1,
+            source: e.cidr.clone(),
+            protocol: "all".into(),
+        })
+        .collect();
+    out.sort();
+    out
 }
 
 /// The rules the blueprint asks for, with the load balancer's group resolved.
@@ -218,8 +210,8 @@ fn permission(rule: &Ingress, alb_group_id: &str) -> IpPermission {
     .build()
 }
 
-/// Ensures the group exists in the VPC and allows at least the blueprint's ingress; extra rules
-/// someone added by hand are revoked. Returns the group ID.
+/// Ensures the group exists in the VPC with exactly the blueprint's ingress and egress: missing
+/// rules are added, rules someone added by hand are revoked. Returns the group ID.
 pub async fn ensure(
     c: &Clients,
     vpc_id: &str,
@@ -227,7 +219,7 @@ pub async fn ensure(
     alb_group_id: &str,
     tags: &BTreeMap<String, String>,
 ) -> Result<String, AwsError> {
-    let (group_id, existing) = match find(c, vpc_id, &spec.name).await? {
+    let found = match find(c, vpc_id, &spec.name).await? {
         Some(found) => found,
         None => {
             let out = c
@@ -253,7 +245,19 @@ pub async fn ensure(
                             AwsError::new("create security group", "AWS returned no group ID")
                         })?
                         .to_owned();
-                    (id, Vec::new())
+                    // AWS gives a new group one egress rule: everything to 0.0.0.0/0.
+                    ObservedSecurityGroup {
+                        id,
+                        name: spec.name.clone(),
+                        rules: Vec::new(),
+                        egress: vec![Rule {
+                            from_port: -1,
+                            to_port: -1,
+                            source: "0.0.0.0/0".into(),
+                            protocol: "all".into(),
+                        }],
+                        tags: BTreeMap::new(),
+                    }
                 }
                 // The SDK retried a create whose first answer was lost: the group exists.
                 Err(e) if e.code() == Some("InvalidGroup.Duplicate") => {
@@ -264,12 +268,15 @@ pub async fn ensure(
         }
     };
     let group_id_for_rules = if alb_group_id.is_empty() {
-        &group_id
+        &found.id
     } else {
         alb_group_id
     };
-    reconcile_rules(c, &group_id, spec, group_id_for_rules, &existing).await?;
-    Ok(group_id)
+    tokio::try_join!(
+        reconcile_rules(c, &found.id, spec, group_id_for_rules, &found.rules),
+        reconcile_egress(c, &found.id, spec, &found.egress),
+    )?;
+    Ok(found.id)
 }
 
 /// Adds missing rules and revokes unexpected ones.
@@ -316,14 +323,68 @@ pub async fn reconcile_rules(
     }
     let extra: Vec<&Rule> = existing.iter().filter(|r| !desired.contains(r)).collect();
     if !extra.is_empty() {
-        revoke_rules(c, group_id, &extra).await?;
+        revoke_rules(c, group_id, Direction::Ingress, &extra).await?;
+    }
+    Ok(())
+}
+
+/// Adds missing egress rules and revokes unexpected ones.
+pub async fn reconcile_egress(
+    c: &Clients,
+    group_id: &str,
+    spec: &SecurityGroupSpec,
+    existing: &[Rule],
+) -> Result<(), AwsError> {
+    let desired = desired_egress(spec);
+    let missing: Vec<IpPermission> = spec
+        .egress
+        .iter()
+        .filter(|e| {
+            !existing
+                .iter()
+                .any(|r| r.protocol == "all" && r.source == e.cidr)
+        })
+        .map(|e| {
+            IpPermission::builder()
+                .ip_protocol("-1")
+                .ip_ranges(
+                    IpRange::builder()
+                        .cidr_ip(&e.cidr)
+                        .description(&e.description)
+                        .build(),
+                )
+                .build()
+        })
+        .collect();
+    if !missing.is_empty()
+        && let Err(e) = c
+            .ec2
+            .authorize_security_group_egress()
+            .group_id(group_id)
+            .set_ip_permissions(Some(missing))
+            .send()
+            .await
+    {
+        let err = aws_error("allow security group egress", e);
+        if err.code() != Some("InvalidPermission.Duplicate") {
+            return Err(err);
+        }
+    }
+    let extra: Vec<&Rule> = existing.iter().filter(|r| !desired.contains(r)).collect();
+    if !extra.is_empty() {
+        revoke_rules(c, group_id, Direction::Egress, &extra).await?;
     }
     Ok(())
 }
 
 /// Revokes rules by their security group rule IDs (matching by content is unreliable when
 /// descriptions differ).
-async fn revoke_rules(c: &Clients, group_id: &str, extra: &[&Rule]) -> Result<(), AwsError> {
+async fn revoke_rules(
+    c: &Clients,
+    group_id: &str,
+    direction: Direction,
+    extra: &[&Rule],
+) -> Result<(), AwsError> {
     let out = c
         .ec2
         .describe_security_group_rules()
@@ -334,7 +395,7 @@ async fn revoke_rules(c: &Clients, group_id: &str, extra: &[&Rule]) -> Result<()
     let ids: Vec<String> = out
         .security_group_rules()
         .iter()
-        .filter(|r| r.is_egress() == Some(false))
+        .filter(|r| r.is_egress() == Some(direction == Direction::Egress))
         .filter(|r| {
             let source = r
                 .cidr_ipv4()
@@ -360,14 +421,26 @@ async fn revoke_rules(c: &Clients, group_id: &str, extra: &[&Rule]) -> Result<()
     if ids.is_empty() {
         return Ok(());
     }
-    c.ec2
-        .revoke_security_group_ingress()
-        .group_id(group_id)
-        .set_security_group_rule_ids(Some(ids))
-        .send()
-        .await
-        .map_err(|e| aws_error("revoke security group ingress", e))?;
-    Ok(())
+    match direction {
+        Direction::Ingress => c
+            .ec2
+            .revoke_security_group_ingress()
+            .group_id(group_id)
+            .set_security_group_rule_ids(Some(ids))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| aws_error("revoke security group ingress", e)),
+        Direction::Egress => c
+            .ec2
+            .revoke_security_group_egress()
+            .group_id(group_id)
+            .set_security_group_rule_ids(Some(ids))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| aws_error("revoke security group egress", e)),
+    }
 }
 
 /// Deletes the group; `Ok(false)` while network interfaces still use it.
@@ -409,6 +482,7 @@ mod tests {
             name: "prod-alb".into(),
             description: "d".into(),
             ingress: crate::blueprint::cluster::alb_ingress(),
+            egress: crate::blueprint::cluster::open_egress(),
         }
     }
 

@@ -109,6 +109,25 @@ pub struct SecurityGroupSpec {
     pub name: String,
     pub description: String,
     pub ingress: Vec<Ingress>,
+    /// IPv4 blocks the group may send anything to.
+    pub egress: Vec<Egress>,
+}
+
+/// An egress rule: every protocol and port to a CIDR block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Egress {
+    pub cidr: String,
+    pub description: String,
+}
+
+/// Both groups send anywhere, AWS's default for a new group: instances pull images and reach
+/// ECS, SSM and CloudWatch through the NAT gateway; the load balancer reaches its targets on
+/// their dynamic ports and the health checks follow.
+pub fn open_egress() -> Vec<Egress> {
+    vec![Egress {
+        cidr: "0.0.0.0/0".into(),
+        description: "Anywhere".into(),
+    }]
 }
 
 /// The load balancer's ingress (TCP): HTTP (only to redirect) and HTTPS from anywhere, nothing
@@ -137,6 +156,7 @@ pub fn alb_security_group(input: &ClusterInput) -> SecurityGroupSpec {
         name: names(&input.name).alb_security_group,
         description: format!("Load balancer of ECS cluster {}", input.name),
         ingress: alb_ingress(),
+        egress: open_egress(),
     }
 }
 
@@ -158,6 +178,7 @@ pub fn instance_security_group(input: &ClusterInput) -> SecurityGroupSpec {
         name: names(&input.name).instance_security_group,
         description: format!("Container instances of ECS cluster {}", input.name),
         ingress: instance_ingress(),
+        egress: open_egress(),
     }
 }
 

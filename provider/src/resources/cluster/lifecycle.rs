@@ -368,10 +368,19 @@ async fn run(
         if lb.security_group_ids != own_group {
             load_balancer::set_security_groups(c, &lb.arn, own_group).await?;
         }
-        let https = load_balancer::ensure_https(c, &lb.arn, &https_spec, &tags).await?;
+        let existing = load_balancer::listeners(c, &lb.arn).await?;
+        let https = load_balancer::ensure_https(c, &lb.arn, &existing, &https_spec, &tags).await?;
         progress.record(|ids| ids.https_listener_arn = Some(https));
-        let http = load_balancer::ensure_http_redirect(c, &lb.arn, &http_spec, &tags).await?;
+        let http =
+            load_balancer::ensure_http_redirect(c, &lb.arn, &existing, &http_spec, &tags).await?;
         progress.record(|ids| ids.http_listener_arn = Some(http));
+        // The load balancer serves HTTPS on 443 and redirects on 80, nothing else.
+        for other in existing
+            .iter()
+            .filter(|l| l.port != https_spec.port && l.port != http_spec.port)
+        {
+            load_balancer::delete_listener(c, &other.arn).await?;
+        }
         Ok(())
     };
     engine::phase(vec![
@@ -395,6 +404,9 @@ async fn run(
     let cp_spec = bp::capacity_provider(input, &asg_arn);
     let cp = async {
         let arn = match capacity_provider::describe(c, &cp_spec.name).await? {
+            Some(found) if found.auto_scaling_group_arn != cp_spec.auto_scaling_group_arn => {
+                rebind_capacity_provider(c, call, budget, &names.cluster, &cp_spec).await?
+            }
             Some(found) => {
                 if found.target_capacity != cp_spec.target_capacity
                     || !found.managed_scaling
@@ -489,6 +501,62 @@ async fn run(
         aws_tags::iam_role(c, &role, &role_tags).await
     }));
     engine::phase(steps).await
+}
+
+/// AWS cannot move a capacity provider to another Auto Scaling group, so one bound to another
+/// group (the group or the provider was replaced outside Terraform) is detached from the cluster,
+/// deleted and created again. ECS refuses the detach while tasks run on it and the delete while
+/// a service's strategy names it.
+async fn rebind_capacity_provider(
+    c: &Clients,
+    call: &CallContext,
+    budget: Budget,
+    cluster: &str,
+    spec: &bp::CapacityProviderSpec,
+) -> Result<String, AwsError> {
+    let attached = ecs_cluster::describe(c, cluster)
+        .await?
+        .is_some_and(|cl| cl.capacity_providers.contains(&spec.name));
+    if attached {
+        let busy = |e: &AwsError| e.code() == Some("UpdateInProgressException");
+        retry_while(&call.cancel, budget.remaining(), busy, || {
+            ecs_cluster::set_capacity_provider(c, cluster, None)
+        })
+        .await
+        .map_err(|e| {
+            if e.code() == Some("ResourceInUseException") {
+                AwsError::new(
+                    "recreate the capacity provider",
+                    format!(
+                        "capacity provider {} is bound to another Auto Scaling group and AWS cannot move it, so it must be detached from cluster {cluster}, deleted and created again, but tasks still run on it ({}). Destroy the services on cluster {cluster}, apply, then create them again.",
+                        spec.name, e.message
+                    ),
+                )
+            } else {
+                e
+            }
+        })?;
+    }
+    if let Err(e) = capacity_provider::delete(c, &spec.name).await {
+        // Keep the cluster's capacity while the provider cannot be replaced.
+        ecs_cluster::set_capacity_provider(c, cluster, Some(&spec.name)).await?;
+        return Err(AwsError::new(
+            "recreate the capacity provider",
+            format!(
+                "capacity provider {} is bound to another Auto Scaling group and AWS cannot move it, so it must be deleted and created again, but AWS refused to delete it ({}). ECS keeps a capacity provider while a service's capacity provider strategy names it: destroy the services on cluster {cluster}, apply, then create them again.",
+                spec.name, e.message
+            ),
+        ));
+    }
+    wait_until(
+        call,
+        budget,
+        "update",
+        &format!("capacity provider {} to be deleted", spec.name),
+        || async { Ok(capacity_provider::describe(c, &spec.name).await?.is_none()) },
+    )
+    .await?;
+    capacity_provider::ensure(c, spec).await
 }
 
 /// ECS refuses capacity provider changes while a previous one is still being applied.
@@ -592,6 +660,8 @@ struct Observed {
     lb_attributes: BTreeMap<String, String>,
     https: Option<load_balancer::ObservedListener>,
     http: Option<load_balancer::ObservedListener>,
+    /// Listeners on any other port.
+    other_listeners: Vec<load_balancer::ObservedListener>,
     /// Tags of the load balancer and its listeners, by ARN.
     lb_tags: BTreeMap<String, aws_tags::Tags>,
     /// The instance role's managed policies (ARNs) and inline policies (names), when the role
@@ -682,17 +752,24 @@ async fn observe(
             }
         },
     )?;
-    let (lb_attributes, https, http, lb_tags) = match lb_details {
+    let (lb_attributes, https, http, other_listeners, lb_tags) = match lb_details {
         Some((attributes, listeners, tags)) => {
+            let http_port = bp::http_listener().port;
             let on_port = |port: i32| listeners.iter().find(|l| l.port == port).cloned();
+            let others = listeners
+                .iter()
+                .filter(|l| l.port != bp::HTTPS_PORT && l.port != http_port)
+                .cloned()
+                .collect();
             (
                 Some(attributes),
                 on_port(bp::HTTPS_PORT),
-                on_port(bp::http_listener().port),
+                on_port(http_port),
+                others,
                 tags,
             )
         }
-        None => (None, None, None, BTreeMap::new()),
+        None => (None, None, None, Vec::new(), BTreeMap::new()),
     };
     let deletion_protection = lb_attributes
         .as_ref()
@@ -712,6 +789,7 @@ async fn observe(
         lb_attributes: lb_attributes.unwrap_or_default(),
         https,
         http,
+        other_listeners,
         lb_tags,
         role_policies,
         role_inline_policies,
@@ -868,6 +946,41 @@ fn ingress(
     }
 }
 
+/// An observed group's egress rules as its egress attribute shows them.
+fn egress(group: Option<&security_group::ObservedSecurityGroup>) -> Value {
+    match group {
+        Some(g) => super::schema::egress_value(
+            g.egress
+                .iter()
+                .map(|r| (r.protocol.clone(), r.from_port, r.to_port, r.source.clone())),
+        ),
+        None => Value::Null,
+    }
+}
+
+/// The `Name` tags of the security groups, the launch template and the Auto Scaling group as
+/// `name_tags` shows them; `None` when none of them exists.
+fn name_tags(o: &Observed) -> Option<aws_tags::Tags> {
+    if o.alb_group.is_none()
+        && o.instance_group.is_none()
+        && o.template_tags.is_none()
+        && o.group.is_none()
+    {
+        return None;
+    }
+    let name = |tags: Option<&aws_tags::Tags>| {
+        tags.and_then(|t| t.get("Name"))
+            .cloned()
+            .unwrap_or_else(|| schema::NONE.to_owned())
+    };
+    Some(schema::name_tags(
+        name(o.alb_group.as_ref().map(|g| &g.tags)),
+        name(o.instance_group.as_ref().map(|g| &g.tags)),
+        name(o.template_tags.as_ref()),
+        name(o.group.as_ref().map(|g| &g.tags)),
+    ))
+}
+
 /// An ID as the settings attributes show it: `placeholder` when it is the cluster's own object.
 fn own_or_id(id: &str, own: Option<&str>, placeholder: &str) -> String {
     if Some(id) == own {
@@ -895,13 +1008,19 @@ fn load_balancer_settings(o: &Observed, alb_group_id: Option<&str>) -> Option<aw
         ),
         listener(o.http.as_ref()),
         listener(o.https.as_ref()),
+        schema::other_listeners_text(
+            o.other_listeners
+                .iter()
+                .map(|l| (l.port, listener(Some(l))))
+                .collect(),
+        ),
     ))
 }
 
 /// The group's template binding and the cluster's capacity providers as `capacity_binding`
 /// shows them.
 fn capacity_binding(o: &Observed) -> Option<aws_tags::Tags> {
-    if o.group.is_none() && o.cluster.is_none() {
+    if o.group.is_none() && o.cluster.is_none() && o.capacity_provider.is_none() {
         return None;
     }
     let own_template = o.template.as_ref().map(|t| t.id.as_str());
@@ -925,8 +1044,20 @@ fn capacity_binding(o: &Observed) -> Option<aws_tags::Tags> {
         ),
         None => (schema::NONE.to_owned(), schema::NONE.to_owned()),
     };
+    let provider_group = match &o.capacity_provider {
+        Some(cp) => own_or_id(
+            &cp.auto_scaling_group_arn,
+            o.group.as_ref().map(|g| g.arn.as_str()),
+            schema::AUTO_SCALING_GROUP_SOURCE,
+        ),
+        None => schema::NONE.to_owned(),
+    };
     Some(schema::capacity_binding(
-        template, protection, providers, strategy,
+        template,
+        protection,
+        providers,
+        strategy,
+        provider_group,
     ))
 }
 
@@ -1003,6 +1134,9 @@ fn template_settings(
         t.instance_profile
             .clone()
             .unwrap_or_else(|| schema::NONE.to_owned()),
+        t.key_name
+            .clone()
+            .unwrap_or_else(|| schema::NONE.to_owned()),
     )
 }
 
@@ -1021,6 +1155,7 @@ fn expected_template_settings(spec: &bp::LaunchTemplateSpec) -> aws_tags::Tags {
             Some(spec.root_volume_encrypted),
         ),
         spec.instance_profile_name.clone(),
+        schema::NONE.to_owned(),
     )
 }
 
@@ -1066,6 +1201,17 @@ fn apply_observed(state: &mut Value, o: &Observed) {
         "instance_security_group_ingress",
         ingress(o.instance_group.as_ref(), alb_group_id.as_deref()),
     );
+    set(
+        state,
+        "alb_security_group_egress",
+        egress(o.alb_group.as_ref()),
+    );
+    set(
+        state,
+        "instance_security_group_egress",
+        egress(o.instance_group.as_ref()),
+    );
+    set(state, "name_tags", map_or_null(name_tags(o)));
     set(
         state,
         "load_balancer_settings",
@@ -1335,6 +1481,7 @@ pub async fn import(ctx: &Context, schema_defaults: Value, name: String) -> Impo
 async fn wait_until<F, Fut>(
     call: &CallContext,
     budget: Budget,
+    operation: &str,
     what: &str,
     mut done: F,
 ) -> Result<(), AwsError>
@@ -1352,7 +1499,7 @@ where
             return Err(AwsError::new(
                 format!("wait for {what}"),
                 format!(
-                    "still not done after {} s; the delete timeout was reached (raise timeouts.delete to wait longer)",
+                    "still not done after {} s; the {operation} timeout was reached (raise timeouts.{operation} to wait longer)",
                     start.elapsed().as_secs()
                 ),
             ));
@@ -1418,6 +1565,7 @@ async fn delete_all(
     wait_until(
         call,
         budget,
+        "delete",
         "the Auto Scaling group to be deleted",
         || async {
             Ok(auto_scaling_group::describe(c, &names.auto_scaling_group)
@@ -1440,21 +1588,29 @@ async fn delete_all(
             load_balancer::set_deletion_protection(c, &lb.arn, false).await?;
         }
         load_balancer::delete(c, &lb.arn).await?;
-        wait_until(call, budget, "the load balancer to be deleted", || async {
-            Ok(load_balancer::describe(c, &names.load_balancer)
-                .await?
-                .is_none())
-        })
+        wait_until(
+            call,
+            budget,
+            "delete",
+            "the load balancer to be deleted",
+            || async {
+                Ok(load_balancer::describe(c, &names.load_balancer)
+                    .await?
+                    .is_none())
+            },
+        )
         .await?;
     }
     // 4. Security groups, once no network interface uses them (instances first: it references
     //    the load balancer's group).
     if let Some(vpc) = fields::string(prior, "vpc_id").known() {
         for group in [&names.instance_security_group, &names.alb_security_group] {
-            if let Some((id, _)) = security_group::find(c, vpc, group).await? {
+            if let Some(found) = security_group::find(c, vpc, group).await? {
+                let id = found.id;
                 wait_until(
                     call,
                     budget,
+                    "delete",
                     &format!("security group {group} to be free of network interfaces"),
                     || security_group::delete(c, &id),
                 )
@@ -1467,6 +1623,7 @@ async fn delete_all(
         wait_until(
             call,
             budget,
+            "delete",
             "the container instances to leave the cluster",
             || async { Ok(ecs_cluster::container_instance_count(c, &names.cluster).await? == 0) },
         )
@@ -1648,6 +1805,12 @@ mod tests {
                     source: (*s).into(),
                 })
                 .collect(),
+            egress: vec![security_group::Rule {
+                protocol: "all".into(),
+                from_port: -1,
+                to_port: -1,
+                source: "0.0.0.0/0".into(),
+            }],
             tags: BTreeMap::new(),
         }
     }
@@ -1681,6 +1844,66 @@ mod tests {
                 "tcp 32768-65535 from alb_security_group_id"
             )])
         );
+    }
+
+    #[test]
+    fn open_egress_reads_as_planned_and_any_other_egress_differently() {
+        let planned = schema::planned_egress(&bp::open_egress());
+        let g = group("sg-1", &[]);
+        assert_eq!(egress(Some(&g)), planned);
+        let mut extra = g.clone();
+        extra.egress.push(security_group::Rule {
+            protocol: "tcp".into(),
+            from_port: 22,
+            to_port: 22,
+            source: "10.0.0.0/8".into(),
+        });
+        assert_eq!(
+            egress(Some(&extra)),
+            Value::List(vec![
+                Value::string("all to 0.0.0.0/0"),
+                Value::string("tcp 22 to 10.0.0.0/8"),
+            ])
+        );
+        let mut none = g;
+        none.egress.clear();
+        assert_eq!(egress(Some(&none)), Value::List(Vec::new()));
+        assert_eq!(egress(None), Value::Null);
+    }
+
+    #[test]
+    fn name_tags_read_as_planned_and_a_changed_or_missing_name_differently() {
+        let names = bp::names("prod");
+        let named = |id: &str, name: &str| {
+            let mut g = group(id, &[]);
+            g.tags.insert("Name".into(), name.into());
+            g
+        };
+        let mut o = Observed {
+            alb_group: Some(named("sg-1", &names.alb_security_group)),
+            instance_group: Some(named("sg-2", &names.instance_security_group)),
+            template_tags: Some(BTreeMap::from([(
+                "Name".to_owned(),
+                names.launch_template.clone(),
+            )])),
+            ..observed_binding()
+        };
+        if let Some(g) = &mut o.group {
+            g.tags.insert("Name".into(), bp::instance_name("prod"));
+        }
+        let want = schema::planned_name_tags("prod");
+        assert_eq!(name_tags(&o), Some(want.clone()));
+        if let Some(g) = &mut o.alb_group {
+            g.tags.insert("Name".into(), "renamed".into());
+        }
+        if let Some(g) = &mut o.group {
+            g.tags.remove("Name");
+        }
+        let seen = name_tags(&o).expect("names");
+        assert_eq!(seen["alb_security_group"], "renamed");
+        assert_eq!(seen["auto_scaling_group"], "none");
+        assert_eq!(seen["launch_template"], want["launch_template"]);
+        assert_eq!(name_tags(&Observed::default()), None);
     }
 
     #[test]
@@ -1749,6 +1972,7 @@ mod tests {
                 encrypted: Some(spec.root_volume_encrypted),
             }],
             instance_profile: Some(spec.instance_profile_name.clone()),
+            key_name: None,
         }
     }
 
@@ -1819,6 +2043,7 @@ mod tests {
                 Box::new(|t| t.instance_profile = Some("admin".into())),
             ),
             ("instance_profile", Box::new(|t| t.instance_profile = None)),
+            ("key_name", Box::new(|t| t.key_name = Some("ops".into()))),
         ];
         let want = template_settings(&observed_template(&spec), Some("sg-1"));
         for (key, change) in changes {
@@ -1898,6 +2123,7 @@ mod tests {
                     "https_listener".to_owned(),
                     "HTTPS:443 fixed-response 404 text/plain \"Not found\"".to_owned()
                 ),
+                ("other_listeners".to_owned(), "none".to_owned()),
             ]))
         );
     }
@@ -1962,6 +2188,13 @@ mod tests {
             ),
             ("http_listener", Box::new(|o| o.http = None)),
             (
+                "other_listeners",
+                Box::new(|o| {
+                    o.other_listeners
+                        .push(listener("HTTP", 8080, bp::not_found_action()));
+                }),
+            ),
+            (
                 "https_listener",
                 Box::new(|o| {
                     o.https = Some(listener(
@@ -2023,6 +2256,15 @@ mod tests {
                 default_strategy_items: vec![(names.capacity_provider.clone(), 1, 0)],
                 tags: BTreeMap::new(),
             }),
+            capacity_provider: Some(capacity_provider::ObservedCapacityProvider {
+                arn: "arn:cp".into(),
+                auto_scaling_group_arn: "arn:asg".into(),
+                target_capacity: 80,
+                managed_scaling: true,
+                managed_termination_protection: true,
+                managed_draining: true,
+                tags: BTreeMap::new(),
+            }),
             ..Observed::default()
         }
     }
@@ -2048,6 +2290,13 @@ mod tests {
             Box::new(move |o: &mut Observed| {
                 if let Some(g) = &mut o.group {
                     f(g)
+                }
+            }) as Box<dyn Fn(&mut Observed)>
+        };
+        let provider = |f: fn(&mut capacity_provider::ObservedCapacityProvider)| {
+            Box::new(move |o: &mut Observed| {
+                if let Some(p) = &mut o.capacity_provider {
+                    f(p)
                 }
             }) as Box<dyn Fn(&mut Observed)>
         };
@@ -2102,6 +2351,14 @@ mod tests {
             (
                 "auto_scaling_group_launch_template",
                 Box::new(|o| o.group = None),
+            ),
+            (
+                "capacity_provider_auto_scaling_group",
+                provider(|p| p.auto_scaling_group_arn = "arn:asg-replaced".into()),
+            ),
+            (
+                "capacity_provider_auto_scaling_group",
+                Box::new(|o| o.capacity_provider = None),
             ),
         ];
         for (key, change) in changes {

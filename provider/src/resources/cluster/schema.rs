@@ -47,11 +47,70 @@ pub fn ingress_rule_text(rule: &IngressRule) -> String {
 
 /// Rules as an ingress attribute value, ordered by port, then source, then protocol.
 pub fn ingress_value(rules: impl IntoIterator<Item = IngressRule>) -> Value {
+    rules_value(rules, ingress_rule_text)
+}
+
+/// One egress rule as the `*_security_group_egress` attributes show it, e.g. `all to 0.0.0.0/0`
+/// or `tcp 443 to pl-123`.
+pub fn egress_rule_text(rule: &IngressRule) -> String {
+    let text = ingress_rule_text(rule);
+    match text.rsplit_once(" from ") {
+        Some((what, to)) => format!("{what} to {to}"),
+        None => text,
+    }
+}
+
+/// Rules as an egress attribute value, ordered like `ingress_value`.
+pub fn egress_value(rules: impl IntoIterator<Item = IngressRule>) -> Value {
+    rules_value(rules, egress_rule_text)
+}
+
+fn rules_value(
+    rules: impl IntoIterator<Item = IngressRule>,
+    text: fn(&IngressRule) -> String,
+) -> Value {
     let mut rules: Vec<IngressRule> = rules.into_iter().collect();
     rules.sort_by(|a, b| (a.1, a.2, &a.3, &a.0).cmp(&(b.1, b.2, &b.3, &b.0)));
-    let mut texts: Vec<String> = rules.iter().map(ingress_rule_text).collect();
+    let mut texts: Vec<String> = rules.iter().map(text).collect();
     texts.dedup();
     Value::List(texts.into_iter().map(Value::string).collect())
+}
+
+/// The blueprint's egress as an egress attribute value.
+pub fn planned_egress(egress: &[bp::Egress]) -> Value {
+    egress_value(
+        egress
+            .iter()
+            .map(|e| ("all".to_owned(), -1, -1, e.cidr.clone())),
+    )
+}
+
+/// The `Name` tags of the objects that carry one, as `name_tags` shows them.
+pub fn name_tags(
+    alb_security_group: String,
+    instance_security_group: String,
+    launch_template: String,
+    auto_scaling_group: String,
+) -> BTreeMap<String, String> {
+    BTreeMap::from([
+        ("alb_security_group".to_owned(), alb_security_group),
+        (
+            "instance_security_group".to_owned(),
+            instance_security_group,
+        ),
+        ("launch_template".to_owned(), launch_template),
+        ("auto_scaling_group".to_owned(), auto_scaling_group),
+    ])
+}
+
+pub fn planned_name_tags(cluster: &str) -> BTreeMap<String, String> {
+    let names = bp::names(cluster);
+    name_tags(
+        names.alb_security_group,
+        names.instance_security_group,
+        names.launch_template,
+        bp::instance_name(cluster),
+    )
 }
 
 /// The blueprint's rules as an ingress attribute value (all TCP).
@@ -94,6 +153,7 @@ pub const NONE: &str = "none";
 /// How the settings attributes name the IDs the plan cannot know yet.
 pub const INSTANCE_GROUP_SOURCE: &str = "instance_security_group_id";
 pub const LAUNCH_TEMPLATE_SOURCE: &str = "launch_template_id";
+pub const AUTO_SCALING_GROUP_SOURCE: &str = "autoscaling_group_name";
 
 fn joined_or_none(items: impl IntoIterator<Item = String>) -> String {
     let items: Vec<String> = items.into_iter().collect();
@@ -186,6 +246,7 @@ pub fn load_balancer_settings(
     security_groups: String,
     http_listener: String,
     https_listener: String,
+    other_listeners: String,
 ) -> BTreeMap<String, String> {
     BTreeMap::from([
         (
@@ -195,6 +256,7 @@ pub fn load_balancer_settings(
         ("security_groups".to_owned(), security_groups),
         ("http_listener".to_owned(), http_listener),
         ("https_listener".to_owned(), https_listener),
+        ("other_listeners".to_owned(), other_listeners),
     ])
 }
 
@@ -215,7 +277,19 @@ pub fn planned_load_balancer_settings() -> BTreeMap<String, String> {
             bp::HTTPS_PORT,
             &[bp::not_found_action()],
         ),
+        NONE.to_owned(),
     )
+}
+
+/// Listeners on other ports as `load_balancer_settings` shows them, by port.
+pub fn other_listeners_text(mut listeners: Vec<(i32, String)>) -> String {
+    listeners.sort();
+    let texts: Vec<String> = listeners.into_iter().map(|(_, t)| t).collect();
+    if texts.is_empty() {
+        NONE.to_owned()
+    } else {
+        texts.join("; ")
+    }
 }
 
 /// The Auto Scaling group's template binding as `capacity_binding` shows it.
@@ -244,8 +318,13 @@ pub fn capacity_binding(
     scale_in_protection: String,
     capacity_providers: String,
     default_strategy: String,
+    provider_group: String,
 ) -> BTreeMap<String, String> {
     BTreeMap::from([
+        (
+            "capacity_provider_auto_scaling_group".to_owned(),
+            provider_group,
+        ),
         (
             "auto_scaling_group_launch_template".to_owned(),
             launch_template,
@@ -266,6 +345,7 @@ pub fn planned_capacity_binding(cluster: &str) -> BTreeMap<String, String> {
         "true".to_owned(),
         cp.clone(),
         strategy_text(&[(cp, bp::STRATEGY_WEIGHT, bp::STRATEGY_BASE)]),
+        AUTO_SCALING_GROUP_SOURCE.to_owned(),
     )
 }
 
@@ -363,8 +443,10 @@ pub fn launch_template_settings(
     network_interfaces: String,
     block_devices: String,
     instance_profile: String,
+    key_name: String,
 ) -> BTreeMap<String, String> {
     BTreeMap::from([
+        ("key_name".to_owned(), key_name),
         ("user_data".to_owned(), user_data),
         ("network_interfaces".to_owned(), network_interfaces),
         ("block_devices".to_owned(), block_devices),
@@ -378,6 +460,7 @@ pub fn planned_launch_template_settings(cluster: &str) -> BTreeMap<String, Strin
         interface_text(Some(0), Some(false), INSTANCE_GROUP_SOURCE.to_owned()),
         block_device_text(bp::ROOT_DEVICE_NAME, Some(bp::ROOT_VOLUME_TYPE), Some(true)),
         bp::names(cluster).instance_profile,
+        NONE.to_owned(),
     )
 }
 
@@ -396,6 +479,20 @@ pub fn fixed_settings(cluster: Option<&str>) -> Vec<(&'static str, Value)> {
         (
             "instance_security_group_ingress",
             planned_ingress(&bp::instance_ingress()),
+        ),
+        (
+            "alb_security_group_egress",
+            planned_egress(&bp::open_egress()),
+        ),
+        (
+            "instance_security_group_egress",
+            planned_egress(&bp::open_egress()),
+        ),
+        (
+            "name_tags",
+            cluster.map_or_else(Value::unknown, |name| {
+                crate::resources::fields::string_map_value(&planned_name_tags(name))
+            }),
         ),
         (
             "capacity_provider_settings",
@@ -625,6 +722,24 @@ to HTTPS; unknown hosts get a 404). Services attach to it with `ecsprod_service`
             "The ingress rules of the instances' security group: always only `tcp 32768-65535 from alb_security_group_id` (the dynamic container ports, from the load balancer's group; no CIDR ingress). A rule added or removed outside Terraform shows here and is reverted by the next apply.",
         ),
         Attribute::computed(
+            "alb_security_group_egress",
+            Type::list(Type::String),
+            "The egress rules of the load balancer's security group, one `protocol ports to destination` entry per rule: always only `all to 0.0.0.0/0` (AWS's default for a new group; the load balancer reaches its targets on their dynamic ports). A rule added or removed outside Terraform shows here and is reverted by the next apply.",
+        ),
+        Attribute::computed(
+            "instance_security_group_egress",
+            Type::list(Type::String),
+            "The egress rules of the instances' security group: always only `all to 0.0.0.0/0` (the instances pull images and reach ECS, SSM and CloudWatch through the NAT gateway). A rule added or removed outside Terraform shows here and is reverted by the next apply.",
+        ),
+        Attribute::computed(
+            "name_tags",
+            Type::map(Type::String),
+            "The `Name` tag of each object that carries one, as AWS reports it: \
+`alb_security_group` = `<name>-alb`, `instance_security_group` = `<name>-instances`, \
+`launch_template` = `<name>-instances` and `auto_scaling_group` = `<name>-ecs-instance` (the group gives it to every instance it launches). \
+`none` stands for a tag that is missing. A `Name` changed or removed outside Terraform shows here and is put back by the next apply; a `Name` in `tags` applies to the other objects.",
+        ),
+        Attribute::computed(
             "capacity_provider_settings",
             Type::String,
             "The capacity provider's managed features: always `managed_scaling=enabled,managed_termination_protection=enabled,managed_draining=enabled` (the scaling target is `target_capacity`). A change made outside Terraform shows here and is reverted by the next apply.",
@@ -641,7 +756,8 @@ to HTTPS; unknown hosts get a 404). Services attach to it with `ecsprod_service`
 `drop_invalid_header_fields` = `true` (requests with malformed header fields are dropped, not forwarded), \
 `security_groups` = `alb_security_group_id` (the load balancer's own group only), \
 `http_listener` = `HTTP:80 redirect to HTTPS://#{host}:443/#{path}?#{query} HTTP_301` (port 80 only redirects to HTTPS) and \
-`https_listener` = `HTTPS:443 fixed-response 404 text/plain \"Not found\"` (hosts no service claims get a 404). \
+`https_listener` = `HTTPS:443 fixed-response 404 text/plain \"Not found\"` (hosts no service claims get a 404) and \
+`other_listeners` = `none` (no listener on any other port; one added outside Terraform is listed here as `PROTOCOL:port` and its default actions, separated by `; `, and deleted by the next apply). \
 `none` stands for a listener that is missing. \
 The HTTPS listener's certificate and policy show on `certificate_arn` and `ssl_policy`, deletion protection on `deletion_protection`. \
 A change made outside Terraform (a listener's action or protocol changed, a listener deleted, a security group added, the attribute switched off) shows here and is reverted by the next apply.",
@@ -653,7 +769,9 @@ A change made outside Terraform (a listener's action or protocol changed, a list
 `auto_scaling_group_launch_template` = `launch_template_id version $Default` (the Auto Scaling group launches the template's default version, which every change of the instances' settings moves forward), \
 `auto_scaling_group_scale_in_protection` = `true` (new instances are protected from scale-in, which managed termination protection requires), \
 `cluster_capacity_providers` = `<name>-capacity` and \
-`cluster_default_strategy` = `<name>-capacity weight=1 base=0` (the ECS cluster's only capacity provider and its default strategy). \
+`cluster_default_strategy` = `<name>-capacity weight=1 base=0` (the ECS cluster's only capacity provider and its default strategy) and \
+`capacity_provider_auto_scaling_group` = `autoscaling_group_name` (the capacity provider scales the cluster's own Auto Scaling group; another group shows by its ARN). \
+AWS cannot move a capacity provider to another group: the next apply detaches it from the cluster, deletes it and creates it again, which ECS refuses while a service's capacity provider strategy still uses it. \
 `none` stands for a missing object or binding. \
 The group's sizes and subnets show on `min_size`, `max_size` and `private_subnet_ids`, Container Insights on `container_insights`. \
 A change made outside Terraform shows here and is reverted by the next apply.",
@@ -675,7 +793,8 @@ A policy attached or added, a trust policy changed or the profile's role swapped
 `user_data` (the script that joins each instance to the cluster, with Spot instance draining on), \
 `network_interfaces` = `device_index=0,associate_public_ip=false,security_groups=instance_security_group_id` (no public IP, the instances' group only), \
 `block_devices` = `device=/dev/xvda,type=gp3,encrypted=true` (one encrypted gp3 root volume; its size and key show on `root_volume_size` and `ebs_kms_key_id`) and \
-`instance_profile` = `<name>-ecs-instance`. \
+`instance_profile` = `<name>-ecs-instance` and \
+`key_name` = `none` (no SSH key pair: use Session Manager). \
 The AMI and metadata settings show on `ami_id` and `instance_metadata_options`. \
 A new default version made outside Terraform shows here and is superseded by a new default version with the blueprint's settings on the next apply.",
         ),
