@@ -1,7 +1,7 @@
 # terraform-provider-ecsprod
 #
-#   make demo   set up, build, lay out the local provider mirror, then init, validate and plan
-#               examples/complete with real Terraform
+#   make demo   set up, build, lay out the local provider mirror, start and seed the local AWS
+#               emulator, then apply examples/complete with real Terraform and print its outputs
 #   make test   every test: unit, property, docs freshness, the acceptance tests that drive real
 #               Terraform against the local AWS emulator, and a codec fuzzing smoke run
 #

@@ -3,11 +3,14 @@
 # certificate, hosted zone, secrets), then have real Terraform install the provider from the
 # local mirror and apply examples/complete (one cluster, an API service and a web service through
 # examples/modules/web-service) against the emulator.
+#
+# ECSPROD_DEMO_PORT (default 45660) is the emulator's port, ECSPROD_DEMO_DIR (default dist/demo)
+# where the configuration, its state and the emulator's log go.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-terraform="$root/tools/terraform"
+terraform="${ECSPROD_TERRAFORM:-$root/tools/terraform}"
 python="$root/tools/.venv/bin/python"
-work="$root/dist/demo"
+work="${ECSPROD_DEMO_DIR:-$root/dist/demo}"
 port="${ECSPROD_DEMO_PORT:-45660}"
 endpoint="http://127.0.0.1:$port"
 
@@ -22,15 +25,20 @@ cp -r "$root/examples/." "$work/"
 echo "== starting the AWS emulator on $endpoint"
 nohup "$python" "$root/tools/emulator.py" "$port" > "$work/emulator.log" 2>&1 &
 echo $! > "$work/emulator.pid"
-for _ in $(seq 1 100); do
+for _ in $(seq 1 300); do
   curl -sf "$endpoint/_ecsprod/health" > /dev/null 2>&1 && break
   sleep 0.1
 done
+if ! curl -sf "$endpoint/_ecsprod/health" > /dev/null 2>&1; then
+  echo "the emulator did not answer on $endpoint within 30 s; its log: $work/emulator.log" >&2
+  exit 1
+fi
 
 echo "== seeding a VPC, subnets, an ACM certificate, a hosted zone and two secrets"
 "$python" "$root/tools/seed.py" "$endpoint" > "$work/complete/demo.auto.tfvars.json"
 
-export TF_CLI_CONFIG_FILE="$root/dist/terraformrc"
+rc="${ECSPROD_MIRROR_RC:-$root/dist/terraformrc}"
+export TF_CLI_CONFIG_FILE="$rc"
 export TF_IN_AUTOMATION=1
 export CHECKPOINT_DISABLE=1
 export AWS_ENDPOINT_URL="$endpoint"
@@ -51,7 +59,7 @@ cat <<MSG
 The stack runs against the local emulator ($endpoint), state in $work/complete; the URLs above are
 the services' host names on the shared HTTPS load balancer.
 To destroy it:   cd $work/complete && AWS_ENDPOINT_URL=$endpoint AWS_REGION=ap-south-1 \\
-                   AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x TF_CLI_CONFIG_FILE=$root/dist/terraformrc \\
+                   AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x TF_CLI_CONFIG_FILE=$rc \\
                    $terraform destroy -auto-approve
 To stop the emulator:   kill \$(cat $work/emulator.pid)
 MSG

@@ -1,5 +1,6 @@
 """Seeds the local emulator with what a user brings to ecsprod (a VPC with two public and two
-private subnets in two Availability Zones, an ACM certificate, a hosted zone, an SSM SecureString
+private subnets in two Availability Zones, routed through an internet gateway and a NAT gateway,
+an ACM certificate, a hosted zone, an SSM SecureString
 and a Secrets Manager secret) and prints them as Terraform variables (JSON) for
 examples/complete.
 
@@ -35,6 +36,21 @@ def main() -> None:
             VpcId=vpc_id, CidrBlock=f"10.42.{i}.0/24", AvailabilityZone=f"{REGION}{az}"
         )["Subnet"]["SubnetId"]
         subnets[kind].append(subnet)
+    # Public subnets route to the internet gateway; private ones only through a NAT gateway in
+    # the first public subnet (the load balancer is internet-facing, the instances are not).
+    public_table = ec2.create_route_table(VpcId=vpc_id)["RouteTable"]["RouteTableId"]
+    ec2.create_route(RouteTableId=public_table, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
+    allocation = ec2.allocate_address(Domain="vpc")["AllocationId"]
+    nat = ec2.create_nat_gateway(SubnetId=subnets["public"][0], AllocationId=allocation)
+    private_table = ec2.create_route_table(VpcId=vpc_id)["RouteTable"]["RouteTableId"]
+    ec2.create_route(
+        RouteTableId=private_table,
+        DestinationCidrBlock="0.0.0.0/0",
+        NatGatewayId=nat["NatGateway"]["NatGatewayId"],
+    )
+    for kind, table in [("public", public_table), ("private", private_table)]:
+        for subnet in subnets[kind]:
+            ec2.associate_route_table(RouteTableId=table, SubnetId=subnet)
     domain = "demo.ecsprod.test"
     cert = client("acm").request_certificate(
         DomainName=f"*.{domain}", SubjectAlternativeNames=[domain], ValidationMethod="DNS"

@@ -12,13 +12,16 @@ pub struct Aws {
 
 impl Aws {
     pub async fn new(emulator: &Emulator) -> Self {
-        let config = emulator.sdk_config().await;
+        Self::from_config(&emulator.sdk_config().await)
+    }
+
+    pub fn from_config(config: &aws_config::SdkConfig) -> Self {
         Self {
-            ec2: aws_sdk_ec2::Client::new(&config),
-            ecs: aws_sdk_ecs::Client::new(&config),
-            iam: aws_sdk_iam::Client::new(&config),
-            autoscaling: aws_sdk_autoscaling::Client::new(&config),
-            elbv2: aws_sdk_elasticloadbalancingv2::Client::new(&config),
+            ec2: aws_sdk_ec2::Client::new(config),
+            ecs: aws_sdk_ecs::Client::new(config),
+            iam: aws_sdk_iam::Client::new(config),
+            autoscaling: aws_sdk_autoscaling::Client::new(config),
+            elbv2: aws_sdk_elasticloadbalancingv2::Client::new(config),
         }
     }
 

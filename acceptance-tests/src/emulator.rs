@@ -23,7 +23,7 @@ pub struct Emulator {
     pub url: String,
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
@@ -137,19 +137,24 @@ impl Emulator {
 
     /// An SDK configuration pointing at the emulator.
     pub async fn sdk_config(&self) -> aws_config::SdkConfig {
-        aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .region(aws_config::Region::new(REGION))
-            .endpoint_url(&self.url)
-            .credentials_provider(aws_sdk_ec2::config::Credentials::new(
-                "AKIAIOSFODNN7EXAMPLE",
-                "acceptance-test-secret",
-                None,
-                None,
-                "acceptance-tests",
-            ))
-            .load()
-            .await
+        sdk_config(&self.url).await
     }
+}
+
+/// SDK settings for an emulator at `url` (one this harness started or another).
+pub async fn sdk_config(url: &str) -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new(REGION))
+        .endpoint_url(url)
+        .credentials_provider(aws_sdk_ec2::config::Credentials::new(
+            "AKIAIOSFODNN7EXAMPLE",
+            "acceptance-test-secret",
+            None,
+            None,
+            "acceptance-tests",
+        ))
+        .load()
+        .await
 }
 
 impl Drop for Emulator {

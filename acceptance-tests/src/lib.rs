@@ -24,7 +24,8 @@ pub fn repo_root() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(".."))
 }
 
-fn setting(var: &str, default: &str) -> PathBuf {
+/// A path from the environment, or `default` under the repository.
+pub fn setting(var: &str, default: &str) -> PathBuf {
     std::env::var_os(var)
         .map(PathBuf::from)
         .unwrap_or_else(|| repo_root().join(default))
