@@ -41,6 +41,8 @@ mirror: build
 	tools/mirror.sh $(BINARY)
 
 ACC_ENV := ECSPROD_TERRAFORM=$(TERRAFORM) ECSPROD_MIRROR_RC=$(CURDIR)/dist/terraformrc
+# Acceptance tests run at once by `make testacc` (1 against an endpoint the tests share).
+ACC_THREADS ?= 2
 
 ## test: everything (unit, property, docs freshness and acceptance tests in one run)
 test: setup mirror
@@ -53,7 +55,7 @@ unit:
 
 ## testacc: acceptance tests through real Terraform and the local AWS emulator
 testacc: setup mirror
-	$(ACC_ENV) cargo test -p acceptance-tests -- --test-threads 2
+	$(ACC_ENV) cargo test -p acceptance-tests -- --test-threads $(ACC_THREADS)
 
 ## fuzz: a bounded run of the value decoder fuzz targets
 fuzz:

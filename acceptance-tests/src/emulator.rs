@@ -3,9 +3,18 @@
 //! two Availability Zones, an ACM certificate, a hosted zone, an SSM SecureString and a Secrets
 //! Manager secret.
 //!
-//! With `ECSPROD_TEST_ENDPOINT` set (LocalStack Pro, or real AWS with `ECSPROD_TEST_REAL_AWS=1`)
-//! no emulator is started and the tests run against that endpoint; the call counters and the
-//! fault layer are then unavailable.
+//! Elsewhere, no emulator is started:
+//! - `ECSPROD_TEST_ENDPOINT=URL`: every call goes to that endpoint (LocalStack Pro on :4566, or a
+//!   `tools/emulator.py` started by hand). The call counters, recorded requests and fault layer
+//!   are there only when the endpoint serves `tools/emulator.py`'s control API; a test that
+//!   needs them fails saying so.
+//! - `ECSPROD_TEST_REAL_AWS=1`: real AWS, with the credentials and region of the environment
+//!   (`AWS_PROFILE`, `AWS_ACCESS_KEY_ID`..., `AWS_REGION`).
+//!
+//! `ECSPROD_TEST_SEED=FILE` (a JSON object with the fields of [`Seed`]) replaces the seeding with
+//! what the file names: on real AWS it must, since a certificate the tests can use has to be
+//! issued for a domain the account controls. Tests on a shared endpoint use the same object
+//! names, so run them one at a time there (`-- --test-threads 1`).
 
 use std::collections::BTreeMap;
 use std::io::{Read as _, Write as _};
@@ -19,8 +28,10 @@ pub const REGION: &str = "ap-south-1";
 
 pub struct Emulator {
     child: Option<Child>,
-    /// Base URL of the AWS endpoint.
+    /// Base URL of the AWS endpoint; empty for real AWS.
     pub url: String,
+    /// Whether the endpoint serves `tools/emulator.py`'s control API.
+    control: bool,
 }
 
 pub fn free_port() -> u16 {
@@ -63,8 +74,21 @@ impl Emulator {
     /// Starts a private emulator with extra environment for moto (for example
     /// `INITIAL_NO_AUTH_ACTION_COUNT`), or uses `ECSPROD_TEST_ENDPOINT`.
     pub fn start_with_env(env: &[(&str, &str)]) -> Self {
+        let elsewhere = std::env::var("ECSPROD_TEST_REAL_AWS").as_deref() == Ok("1")
+            || std::env::var_os("ECSPROD_TEST_ENDPOINT").is_some();
+        assert!(
+            env.is_empty() || !elsewhere,
+            "this test needs an emulator started with {env:?}: unset ECSPROD_TEST_ENDPOINT and ECSPROD_TEST_REAL_AWS to run it"
+        );
+        if std::env::var("ECSPROD_TEST_REAL_AWS").as_deref() == Ok("1") {
+            return Self {
+                child: None,
+                url: String::new(),
+                control: false,
+            };
+        }
         if let Ok(url) = std::env::var("ECSPROD_TEST_ENDPOINT") {
-            return Self { child: None, url };
+            return Self::external(&url);
         }
         let python = repo_root().join("tools/.venv/bin/python");
         assert!(
@@ -86,6 +110,7 @@ impl Emulator {
         let emulator = Self {
             child: Some(child),
             url,
+            control: true,
         };
         let start = Instant::now();
         loop {
@@ -101,20 +126,52 @@ impl Emulator {
         emulator
     }
 
+    /// An endpoint started elsewhere; its control API is used when it serves one.
+    pub fn external(url: &str) -> Self {
+        let url = url.trim_end_matches('/').to_owned();
+        let control = matches!(http(&url, "GET", "/_ecsprod/health", ""), Ok((200, _)));
+        Self {
+            child: None,
+            url,
+            control,
+        }
+    }
+
+    /// Whether the calls go to an emulator this harness started for the test alone.
     pub fn is_local(&self) -> bool {
         self.child.is_some()
     }
 
+    /// Real AWS rather than an emulator.
+    pub fn is_real_aws(&self) -> bool {
+        self.url.is_empty()
+    }
+
+    /// The endpoint, for a test that counts calls, reads requests or injects faults.
+    fn control_url(&self, what: &str) -> &str {
+        assert!(
+            self.control,
+            "this test {what} through the control API of tools/emulator.py, which {} does not serve: run it against the local emulator (without ECSPROD_TEST_ENDPOINT and ECSPROD_TEST_REAL_AWS)",
+            if self.url.is_empty() {
+                "real AWS"
+            } else {
+                self.url.as_str()
+            }
+        );
+        &self.url
+    }
+
     /// API calls per `service.Action` since the last reset.
     pub fn calls(&self) -> BTreeMap<String, u64> {
-        let (_, body) = http(&self.url, "GET", "/_ecsprod/calls", "").expect("read call counts");
+        let url = self.control_url("counts API calls");
+        let (_, body) = http(url, "GET", "/_ecsprod/calls", "").expect("read call counts");
         serde_json::from_str(&body).expect("call counts JSON")
     }
 
     /// Bodies of the recorded requests of one action.
     pub fn requests(&self, action: &str) -> Vec<String> {
         let (_, body) = http(
-            &self.url,
+            self.control_url("reads the requests AWS received"),
             "GET",
             &format!("/_ecsprod/requests?action={action}"),
             "",
@@ -125,18 +182,27 @@ impl Emulator {
 
     /// Replaces the fault rules (see tools/emulator.py).
     pub fn set_faults(&self, rules: serde_json::Value) {
+        let url = self.control_url("injects faults");
         let (status, body) =
-            http(&self.url, "POST", "/_ecsprod/faults", &rules.to_string()).expect("set faults");
+            http(url, "POST", "/_ecsprod/faults", &rules.to_string()).expect("set faults");
         assert_eq!(status, 200, "{body}");
     }
 
     /// Clears counters, recorded requests and faults.
     pub fn reset_counters(&self) {
-        http(&self.url, "POST", "/_ecsprod/reset", "").expect("reset counters");
+        let url = self.control_url("counts API calls");
+        http(url, "POST", "/_ecsprod/reset", "").expect("reset counters");
     }
 
     /// An SDK configuration pointing at the emulator.
     pub async fn sdk_config(&self) -> aws_config::SdkConfig {
+        if self.is_real_aws() {
+            let region = std::env::var("AWS_REGION").unwrap_or_else(|_| REGION.to_owned());
+            return aws_config::defaults(aws_config::BehaviorVersion::latest())
+                .region(aws_config::Region::new(region))
+                .load()
+                .await;
+        }
         sdk_config(&self.url).await
     }
 }
@@ -167,7 +233,7 @@ impl Drop for Emulator {
 }
 
 /// What a user brings: the network, a certificate, a zone and two secrets.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Seed {
     pub vpc_id: String,
     pub public_subnet_ids: Vec<String>,
@@ -184,7 +250,26 @@ pub struct Seed {
     pub secret_value: String,
 }
 
+/// A seed from a JSON file with the fields of [`Seed`].
+pub fn seed_from_file(path: &std::path::Path) -> Seed {
+    let text = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("seed file {}: {e}", path.display()));
+    serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("seed file {} is not a seed object: {e}", path.display()))
+}
+
+/// The seed `ECSPROD_TEST_SEED` names, or a new one made in the emulator. Names are unique to
+/// each seed, so that several can live on one endpoint.
 pub async fn seed(config: &aws_config::SdkConfig) -> Seed {
+    if let Some(path) = std::env::var_os("ECSPROD_TEST_SEED") {
+        return seed_from_file(std::path::Path::new(&path));
+    }
+    static SEEDS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let unique = format!(
+        "{}-{}",
+        std::process::id(),
+        SEEDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    );
     let ec2 = aws_sdk_ec2::Client::new(config);
     let vpc = ec2
         .create_vpc()
@@ -320,7 +405,7 @@ pub async fn seed(config: &aws_config::SdkConfig) -> Seed {
     let zone = route53
         .create_hosted_zone()
         .name(&domain)
-        .caller_reference(format!("ecsprod-{}", std::process::id()))
+        .caller_reference(format!("ecsprod-{unique}"))
         .send()
         .await
         .expect("create hosted zone");
@@ -337,23 +422,26 @@ pub async fn seed(config: &aws_config::SdkConfig) -> Seed {
         .expect("create KMS key");
     let key_metadata = key.key_metadata().expect("key metadata");
     let kms_key_arn = key_metadata.arn().expect("key ARN").to_owned();
-    let parameter_value = format!("postgres://app:p4ss-{}@db/app", std::process::id());
+    let parameter_value = format!("postgres://app:p4ss-{unique}@db/app");
+    let parameter_name = format!("/ecsprod-test/{unique}/database-url");
     let ssm = aws_sdk_ssm::Client::new(config);
     ssm.put_parameter()
-        .name("/ecsprod-test/database-url")
+        .name(&parameter_name)
         .value(&parameter_value)
         .key_id(key_metadata.key_id())
         .r#type(aws_sdk_ssm::types::ParameterType::SecureString)
         .send()
         .await
         .expect("put parameter");
-    let parameter_arn =
-        format!("arn:aws:ssm:{REGION}:123456789012:parameter/ecsprod-test/database-url");
-    let secret_value = format!("token-{}-s3cr3t", std::process::id());
+    // The key's ARN names the partition, region and account the parameter lives in too.
+    let key_arn_parts: Vec<&str> = kms_key_arn.splitn(6, ':').collect();
+    let (partition, region, account) = (key_arn_parts[1], key_arn_parts[3], key_arn_parts[4]);
+    let parameter_arn = format!("arn:{partition}:ssm:{region}:{account}:parameter{parameter_name}");
+    let secret_value = format!("token-{unique}-s3cr3t");
     let secrets = aws_sdk_secretsmanager::Client::new(config);
     let secret_arn = secrets
         .create_secret()
-        .name("ecsprod-test/api-token")
+        .name(format!("ecsprod-test/{unique}/api-token"))
         .secret_string(&secret_value)
         .send()
         .await

@@ -239,9 +239,45 @@ pub fn line_of(text: &str, needle: &str) -> Option<u64> {
 
 pub mod emulator;
 
+/// `resource "ecsprod_cluster" "main"` named `name` in the seed's network, without deletion
+/// protection; `extra` holds more arguments, one per line.
+pub fn cluster_resource(seed: &emulator::Seed, name: &str, extra: &str) -> String {
+    format!(
+        r#"resource "ecsprod_cluster" "main" {{
+  name                = "{name}"
+  vpc_id              = "{vpc}"
+  public_subnet_ids   = ["{pub0}", "{pub1}"]
+  private_subnet_ids  = ["{priv0}", "{priv1}"]
+  certificate_arn     = "{cert}"
+  deletion_protection = false
+{extra}}}
+"#,
+        vpc = seed.vpc_id,
+        pub0 = seed.public_subnet_ids[0],
+        pub1 = seed.public_subnet_ids[1],
+        priv0 = seed.private_subnet_ids[0],
+        priv1 = seed.private_subnet_ids[1],
+        cert = seed.certificate_arn,
+    )
+}
+
 impl Workdir {
     /// Points every AWS call at the emulator instead of the canary.
+    /// On real AWS, Terraform gets the credentials and region of the test's environment.
     pub fn use_emulator(&mut self, emulator: &emulator::Emulator) {
+        if emulator.is_real_aws() {
+            for var in [
+                "AWS_ENDPOINT_URL",
+                "AWS_ACCESS_KEY_ID",
+                "AWS_SECRET_ACCESS_KEY",
+            ] {
+                self.env.remove(var);
+            }
+            if std::env::var_os("AWS_REGION").is_some() {
+                self.env.remove("AWS_REGION");
+            }
+            return;
+        }
         self.set_env("AWS_ENDPOINT_URL", &emulator.url);
         self.set_env("AWS_REGION", emulator::REGION);
         self.set_env("AWS_EC2_METADATA_DISABLED", "true");

@@ -3,7 +3,7 @@
 
 use acceptance_tests::aws_check::Aws;
 use acceptance_tests::emulator::{Emulator, Seed, seed};
-use acceptance_tests::{REQUIRED_PROVIDERS, Workdir, runtime};
+use acceptance_tests::{REQUIRED_PROVIDERS, Workdir, cluster_resource, runtime};
 use serde_json::json;
 
 struct Stack {
@@ -23,22 +23,12 @@ provider "ecsprod" {{
   default_tags = {{ Environment = "test" }}
 }}
 
-resource "ecsprod_cluster" "main" {{
-  name                = "{NAME}"
-  vpc_id              = "{vpc}"
-  public_subnet_ids   = ["{pub0}", "{pub1}"]
-  private_subnet_ids  = ["{priv0}", "{priv1}"]
-  certificate_arn     = "{cert}"
-  deletion_protection = false
-  tags                = {{ Team = "platform" }}
-{extra}}}
-"#,
-        vpc = seed.vpc_id,
-        pub0 = seed.public_subnet_ids[0],
-        pub1 = seed.public_subnet_ids[1],
-        priv0 = seed.private_subnet_ids[0],
-        priv1 = seed.private_subnet_ids[1],
-        cert = seed.certificate_arn,
+{cluster}"#,
+        cluster = cluster_resource(
+            seed,
+            NAME,
+            &format!("  tags                = {{ Team = \"platform\" }}\n{extra}")
+        ),
     )
 }
 

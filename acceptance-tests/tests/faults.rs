@@ -26,7 +26,8 @@ use std::time::{Duration, Instant};
 use acceptance_tests::aws_check::{self, Aws, service_leftovers};
 use acceptance_tests::emulator::{Emulator, Seed, seed};
 use acceptance_tests::{
-    REQUIRED_PROVIDERS, Run, Workdir, child_processes, kill_process, repo_root, runtime,
+    REQUIRED_PROVIDERS, Run, Workdir, child_processes, cluster_resource, kill_process, repo_root,
+    runtime,
 };
 use serde_json::{Value, json};
 
@@ -60,23 +61,12 @@ const CHANGED: Shape = Shape {
 fn config(seed: &Seed, shape: Shape) -> String {
     let mut hcl = format!(
         r#"{REQUIRED_PROVIDERS}
-resource "ecsprod_cluster" "main" {{
-  name                = "{CLUSTER}"
-  vpc_id              = "{vpc}"
-  public_subnet_ids   = ["{pub0}", "{pub1}"]
-  private_subnet_ids  = ["{priv0}", "{priv1}"]
-  certificate_arn     = "{cert}"
-  max_size            = {max_size}
-  deletion_protection = false
-}}
-"#,
-        vpc = seed.vpc_id,
-        pub0 = seed.public_subnet_ids[0],
-        pub1 = seed.public_subnet_ids[1],
-        priv0 = seed.private_subnet_ids[0],
-        priv1 = seed.private_subnet_ids[1],
-        cert = seed.certificate_arn,
-        max_size = shape.max_size,
+{cluster}"#,
+        cluster = cluster_resource(
+            seed,
+            CLUSTER,
+            &format!("  max_size            = {}\n", shape.max_size)
+        ),
     );
     for name in SERVICES {
         hcl.push_str(&format!(
@@ -646,12 +636,15 @@ fn workers() -> usize {
         .unwrap_or(2)
 }
 
-fn fault_layer_available() -> bool {
-    if std::env::var_os("ECSPROD_TEST_ENDPOINT").is_some() {
-        println!("fault campaign skipped: ECSPROD_TEST_ENDPOINT has no fault layer");
-        return false;
+/// The campaign starts its own strict emulators, several at once: it cannot run against an
+/// endpoint started elsewhere.
+fn require_own_emulators() {
+    for var in ["ECSPROD_TEST_ENDPOINT", "ECSPROD_TEST_REAL_AWS"] {
+        assert!(
+            std::env::var_os(var).is_none(),
+            "the fault campaign injects faults into emulators it starts itself (strict mode, one per worker); unset {var} to run it"
+        );
     }
-    true
 }
 
 /// Runs the trials, at most `workers()` at once, each worker with its own emulator. With
@@ -1025,9 +1018,7 @@ fn trials_for(keys: &[String], flow: fn(&mut Trial, &str)) -> Vec<(String, Flow)
 #[test]
 fn storm_of_throttling_on_30_percent_of_all_calls_still_applies_plans_empty_and_destroys_everything()
  {
-    if !fault_layer_available() {
-        return;
-    }
+    require_own_emulators();
     let started = Instant::now();
     let trials: Vec<(String, Flow)> = (1..=2)
         .map(|i| {
@@ -1041,9 +1032,7 @@ fn storm_of_throttling_on_30_percent_of_all_calls_still_applies_plans_empty_and_
 
 #[test]
 fn create_hard_failure_at_each_step_fails_the_apply_naming_the_step_and_the_next_apply_converges() {
-    if !fault_layer_available() {
-        return;
-    }
+    require_own_emulators();
     let started = Instant::now();
     let keys = baseline().create.clone();
     let outcomes = campaign("create-hard", trials_for(&keys, create_hard));
@@ -1052,9 +1041,7 @@ fn create_hard_failure_at_each_step_fails_the_apply_naming_the_step_and_the_next
 
 #[test]
 fn create_lost_response_at_each_step_converges_without_duplicates() {
-    if !fault_layer_available() {
-        return;
-    }
+    require_own_emulators();
     let started = Instant::now();
     let keys = baseline().create.clone();
     let outcomes = campaign("create-lost", trials_for(&keys, create_lost));
@@ -1063,9 +1050,7 @@ fn create_lost_response_at_each_step_converges_without_duplicates() {
 
 #[test]
 fn kill_of_the_provider_mid_apply_is_followed_by_an_apply_that_adopts_what_exists() {
-    if !fault_layer_available() {
-        return;
-    }
+    require_own_emulators();
     let started = Instant::now();
     let points: [(&str, bool); 12] = [
         ("iam.CreateRole", false),
@@ -1101,9 +1086,7 @@ fn kill_of_the_provider_mid_apply_is_followed_by_an_apply_that_adopts_what_exist
 
 #[test]
 fn update_hard_failure_at_each_step_fails_the_apply_naming_the_step_and_the_next_apply_converges() {
-    if !fault_layer_available() {
-        return;
-    }
+    require_own_emulators();
     let started = Instant::now();
     let keys = baseline().update.clone();
     let outcomes = campaign("update-hard", trials_for(&keys, update_hard));
@@ -1112,9 +1095,7 @@ fn update_hard_failure_at_each_step_fails_the_apply_naming_the_step_and_the_next
 
 #[test]
 fn destroy_failure_at_each_step_is_finished_by_a_repeated_destroy() {
-    if !fault_layer_available() {
-        return;
-    }
+    require_own_emulators();
     let started = Instant::now();
     let keys = baseline().destroy.clone();
     let outcomes = campaign("destroy-hard", trials_for(&keys, destroy_hard));

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use acceptance_tests::aws_check::{Aws, service_leftovers};
 use acceptance_tests::emulator::{Emulator, seed};
-use acceptance_tests::{REQUIRED_PROVIDERS, Workdir, runtime};
+use acceptance_tests::{REQUIRED_PROVIDERS, Workdir, cluster_resource, runtime};
 use serde_json::json;
 
 const CLUSTER: &str = "stop";
@@ -24,15 +24,7 @@ fn ctrl_c_during_a_deployment_wait_stops_the_provider_at_once_and_keeps_the_serv
         "main.tf",
         &format!(
             r#"{REQUIRED_PROVIDERS}
-resource "ecsprod_cluster" "main" {{
-  name                = "{CLUSTER}"
-  vpc_id              = "{vpc}"
-  public_subnet_ids   = ["{pub0}", "{pub1}"]
-  private_subnet_ids  = ["{priv0}", "{priv1}"]
-  certificate_arn     = "{cert}"
-  deletion_protection = false
-}}
-
+{cluster}
 resource "ecsprod_service" "api" {{
   cluster        = ecsprod_cluster.main.id
   name           = "api"
@@ -41,12 +33,7 @@ resource "ecsprod_service" "api" {{
   domain_name    = "api.{domain}"
 }}
 "#,
-            vpc = seed.vpc_id,
-            pub0 = seed.public_subnet_ids[0],
-            pub1 = seed.public_subnet_ids[1],
-            priv0 = seed.private_subnet_ids[0],
-            priv1 = seed.private_subnet_ids[1],
-            cert = seed.certificate_arn,
+            cluster = cluster_resource(&seed, CLUSTER, ""),
             domain = seed.domain,
         ),
     );

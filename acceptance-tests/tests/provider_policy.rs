@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use acceptance_tests::aws_check::{Aws, service_leftovers};
 use acceptance_tests::emulator::{Emulator, REGION, Seed, seed};
-use acceptance_tests::{REQUIRED_PROVIDERS, Workdir, repo_root, runtime};
+use acceptance_tests::{REQUIRED_PROVIDERS, Workdir, cluster_resource, repo_root, runtime};
 use serde_json::{Value, json};
 
 /// Permissions AWS checks without the provider calling an action of that name: passing its
@@ -263,15 +263,7 @@ async fn user_with_policy(
 fn stack(seed: &Seed, image: &str) -> String {
     format!(
         r#"{REQUIRED_PROVIDERS}
-resource "ecsprod_cluster" "main" {{
-  name                = "lp"
-  vpc_id              = "{vpc}"
-  public_subnet_ids   = ["{pub0}", "{pub1}"]
-  private_subnet_ids  = ["{priv0}", "{priv1}"]
-  certificate_arn     = "{cert}"
-  deletion_protection = false
-}}
-
+{cluster}
 resource "ecsprod_service" "api" {{
   cluster        = ecsprod_cluster.main.id
   name           = "api"
@@ -294,12 +286,7 @@ resource "ecsprod_service" "web" {{
   zone_id        = "{zone}"
 }}
 "#,
-        vpc = seed.vpc_id,
-        pub0 = seed.public_subnet_ids[0],
-        pub1 = seed.public_subnet_ids[1],
-        priv0 = seed.private_subnet_ids[0],
-        priv1 = seed.private_subnet_ids[1],
-        cert = seed.certificate_arn,
+        cluster = cluster_resource(seed, "lp", ""),
         domain = seed.domain,
         zone = seed.zone_id,
         param = seed.parameter_arn,

@@ -3,7 +3,7 @@
 
 use acceptance_tests::aws_check::{Aws, service_leftovers};
 use acceptance_tests::emulator::{Emulator, Seed, seed};
-use acceptance_tests::{REQUIRED_PROVIDERS, Workdir, repo_root, runtime};
+use acceptance_tests::{REQUIRED_PROVIDERS, Workdir, cluster_resource, repo_root, runtime};
 use serde_json::{Value, json};
 
 const CLUSTER: &str = "svc";
@@ -15,15 +15,7 @@ fn config(seed: &Seed, api_image: &str) -> String {
 fn config_with_port(seed: &Seed, api_image: &str, port: u16) -> String {
     format!(
         r#"{REQUIRED_PROVIDERS}
-resource "ecsprod_cluster" "main" {{
-  name                = "{CLUSTER}"
-  vpc_id              = "{vpc}"
-  public_subnet_ids   = ["{pub0}", "{pub1}"]
-  private_subnet_ids  = ["{priv0}", "{priv1}"]
-  certificate_arn     = "{cert}"
-  deletion_protection = false
-}}
-
+{cluster}
 resource "ecsprod_service" "api" {{
   cluster        = ecsprod_cluster.main.id
   name           = "api"
@@ -49,12 +41,7 @@ module "web" {{
   zone_id     = "{zone}"
 }}
 "#,
-        vpc = seed.vpc_id,
-        pub0 = seed.public_subnet_ids[0],
-        pub1 = seed.public_subnet_ids[1],
-        priv0 = seed.private_subnet_ids[0],
-        priv1 = seed.private_subnet_ids[1],
-        cert = seed.certificate_arn,
+        cluster = cluster_resource(seed, CLUSTER, ""),
         domain = seed.domain,
         zone = seed.zone_id,
         param = seed.parameter_arn,
