@@ -8,7 +8,7 @@ use aws_sdk_ecs::types::{
 };
 
 use super::Clients;
-use super::retry::{AwsError, aws_error};
+use super::retry::{AwsError, adopt_after_retried_create, aws_error};
 use crate::blueprint::cluster::CapacityProviderSpec;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -113,21 +113,16 @@ pub async fn ensure(c: &Clients, spec: &CapacityProviderSpec) -> Result<String, 
         .send()
         .await
         .map_err(|e| aws_error(step, e));
-    let out = match out {
-        Ok(out) => out,
-        // The SDK retried a create whose first answer was lost: the provider exists now.
-        Err(e) if e.code() == Some("ClientException") => {
-            return match describe(c, &spec.name).await? {
-                Some(existing) => Ok(existing.arn),
-                None => Err(e),
-            };
-        }
-        Err(e) => return Err(e),
-    };
-    out.capacity_provider()
-        .and_then(|cp| cp.capacity_provider_arn())
-        .map(str::to_owned)
-        .ok_or_else(|| AwsError::new(step, "AWS returned no capacity provider ARN"))
+    let created = out.and_then(|out| {
+        out.capacity_provider()
+            .and_then(|cp| cp.capacity_provider_arn())
+            .map(str::to_owned)
+            .ok_or_else(|| AwsError::new(step, "AWS returned no capacity provider ARN"))
+    });
+    adopt_after_retried_create(created, "ClientException", || async {
+        Ok(describe(c, &spec.name).await?.map(|existing| existing.arn))
+    })
+    .await
 }
 
 fn tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {

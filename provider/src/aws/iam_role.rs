@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use super::Clients;
-use super::retry::{AwsError, aws_error};
+use super::retry::{AwsError, adopt_after_retried_create, aws_error};
 
 /// The IAM path of every role and instance profile the provider creates, so the provider's own
 /// policy can be limited to them (`arn:aws:iam::*:role/ecsprod/*`, see
@@ -197,22 +197,22 @@ pub async fn ensure_instance_profile(
             .send()
             .await
             .map_err(|e| aws_error("add role to instance profile", e));
-        if let Err(e) = added {
-            // The SDK retried an add whose first answer was lost: the profile is full now, and
-            // that is fine when what fills it is this role.
-            let holds_role = e.code() == Some("LimitExceeded")
-                && c.iam
-                    .get_instance_profile()
-                    .instance_profile_name(name)
-                    .send()
-                    .await
-                    .ok()
-                    .and_then(|out| out.instance_profile().cloned())
-                    .is_some_and(|p| p.roles().iter().any(|r| r.role_name() == role));
-            if !holds_role {
-                return Err(e);
-            }
-        }
+        // A profile holds one role: after a retried add it is full, which is fine when what
+        // fills it is this role.
+        adopt_after_retried_create(added.map(|_| ()), "LimitExceeded", || async {
+            let profile = c
+                .iam
+                .get_instance_profile()
+                .instance_profile_name(name)
+                .send()
+                .await
+                .map_err(|e| aws_error("read instance profile", e))?;
+            let holds_role = profile
+                .instance_profile()
+                .is_some_and(|p| p.roles().iter().any(|r| r.role_name() == role));
+            Ok(holds_role.then_some(()))
+        })
+        .await?;
     }
     Ok(profile.arn().to_owned())
 }

@@ -111,9 +111,57 @@ where
     }
 }
 
+/// The result of a create the SDK may have sent twice: when the first attempt's answer was lost,
+/// the retry meets what that attempt made and AWS answers it with `code` (an "already exists"
+/// error). Then `find` looks for what was made, and that is the result; otherwise the error
+/// stands.
+pub async fn adopt_after_retried_create<T, Fut>(
+    created: Result<T, AwsError>,
+    code: &str,
+    find: impl FnOnce() -> Fut,
+) -> Result<T, AwsError>
+where
+    Fut: Future<Output = Result<Option<T>, AwsError>>,
+{
+    match created {
+        Err(e) if e.code() == Some(code) => find().await?.ok_or(e),
+        other => other,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn exists(code: &str) -> AwsError {
+        AwsError {
+            step: "create".into(),
+            code: Some(code.into()),
+            message: format!("{code}: already exists"),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_retried_create_adopts_what_exists_only_on_its_error_code() {
+        let found = |v: Option<i32>| move || async move { Ok(v) };
+        assert_eq!(
+            adopt_after_retried_create(Err(exists("Duplicate")), "Duplicate", found(Some(7))).await,
+            Ok(7)
+        );
+        assert_eq!(
+            adopt_after_retried_create(Err(exists("Duplicate")), "Duplicate", found(None)).await,
+            Err(exists("Duplicate")),
+            "nothing found: the create's error stands"
+        );
+        assert_eq!(
+            adopt_after_retried_create(Err(exists("Other")), "Duplicate", found(Some(7))).await,
+            Err(exists("Other"))
+        );
+        assert_eq!(
+            adopt_after_retried_create(Ok(1), "Duplicate", found(Some(7))).await,
+            Ok(1)
+        );
+    }
 
     #[test]
     fn backoff_grows_and_is_capped() {

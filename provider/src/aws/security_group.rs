@@ -7,7 +7,7 @@ use aws_sdk_ec2::types::{
 };
 
 use super::Clients;
-use super::retry::{AwsError, aws_error};
+use super::retry::{AwsError, adopt_after_retried_create, aws_error};
 use crate::blueprint::cluster::{Ingress, SecurityGroupSpec, Source};
 
 /// A rule as observed, comparable with the blueprint once sources are resolved.
@@ -237,34 +237,28 @@ pub async fn ensure(
                 .send()
                 .await
                 .map_err(|e| aws_error("create security group", e));
-            match out {
-                Ok(out) => {
-                    let id = out
-                        .group_id()
-                        .ok_or_else(|| {
-                            AwsError::new("create security group", "AWS returned no group ID")
-                        })?
-                        .to_owned();
-                    // AWS gives a new group one egress rule: everything to 0.0.0.0/0.
-                    ObservedSecurityGroup {
-                        id,
-                        name: spec.name.clone(),
-                        rules: Vec::new(),
-                        egress: vec![Rule {
-                            from_port: -1,
-                            to_port: -1,
-                            source: "0.0.0.0/0".into(),
-                            protocol: "all".into(),
-                        }],
-                        tags: BTreeMap::new(),
-                    }
-                }
-                // The SDK retried a create whose first answer was lost: the group exists.
-                Err(e) if e.code() == Some("InvalidGroup.Duplicate") => {
-                    find(c, vpc_id, &spec.name).await?.ok_or(e)?
-                }
-                Err(e) => return Err(e),
-            }
+            let created = out.and_then(|out| {
+                let id = out.group_id().ok_or_else(|| {
+                    AwsError::new("create security group", "AWS returned no group ID")
+                })?;
+                // AWS gives a new group one egress rule: everything to 0.0.0.0/0.
+                Ok(ObservedSecurityGroup {
+                    id: id.to_owned(),
+                    name: spec.name.clone(),
+                    rules: Vec::new(),
+                    egress: vec![Rule {
+                        from_port: -1,
+                        to_port: -1,
+                        source: "0.0.0.0/0".into(),
+                        protocol: "all".into(),
+                    }],
+                    tags: BTreeMap::new(),
+                })
+            });
+            adopt_after_retried_create(created, "InvalidGroup.Duplicate", || {
+                find(c, vpc_id, &spec.name)
+            })
+            .await?
         }
     };
     let group_id_for_rules = if alb_group_id.is_empty() {

@@ -9,7 +9,7 @@ use aws_sdk_elasticloadbalancingv2::types::{
 };
 
 use super::Clients;
-use super::retry::{AwsError, aws_error};
+use super::retry::{AwsError, adopt_after_retried_create, aws_error};
 use crate::blueprint::service::{ListenerRuleSpec, TargetGroupSpec, WeightedTarget, same_forward};
 
 fn tags(t: &BTreeMap<String, String>) -> Vec<Tag> {
@@ -369,37 +369,32 @@ pub async fn put_rule(
         .send()
         .await
         .map_err(|e| aws_error("create listener rule", e));
-    let out = match out {
-        Ok(out) => out,
-        // The SDK retried a create whose first answer was lost: the rule at that priority is
-        // this one when it forwards to the spec's groups.
-        Err(e) if e.code() == Some("PriorityInUse") => {
-            let ours = rules(c, listener_arn).await?.into_iter().find(|r| {
-                r.priority == Some(priority)
-                    && spec
-                        .forward
-                        .iter()
-                        .any(|t| r.target_group_arns.contains(&t.target_group_arn))
-            });
-            return match ours {
-                Some(rule) => {
-                    if rule.host_headers != spec.host_headers
-                        || !same_forward(&spec.forward, &rule.forward)
-                    {
-                        modify_rule(c, &rule.arn, spec).await?;
-                    }
-                    Ok(rule.arn)
-                }
-                None => Err(e),
-            };
+    let created = out.and_then(|out| {
+        out.rules()
+            .first()
+            .and_then(|r| r.rule_arn())
+            .map(str::to_owned)
+            .ok_or_else(|| AwsError::new("create listener rule", "AWS returned no rule"))
+    });
+    // After a retried create, the rule at that priority is this one when it forwards to the
+    // spec's groups.
+    adopt_after_retried_create(created, "PriorityInUse", || async {
+        let ours = rules(c, listener_arn).await?.into_iter().find(|r| {
+            r.priority == Some(priority)
+                && spec
+                    .forward
+                    .iter()
+                    .any(|t| r.target_group_arns.contains(&t.target_group_arn))
+        });
+        if let Some(rule) = &ours
+            && (rule.host_headers != spec.host_headers
+                || !same_forward(&spec.forward, &rule.forward))
+        {
+            modify_rule(c, &rule.arn, spec).await?;
         }
-        Err(e) => return Err(e),
-    };
-    out.rules()
-        .first()
-        .and_then(|r| r.rule_arn())
-        .map(str::to_owned)
-        .ok_or_else(|| AwsError::new("create listener rule", "AWS returned no rule"))
+        Ok(ours.map(|rule| rule.arn))
+    })
+    .await
 }
 
 /// Sets the rule's host condition and forward targets.
