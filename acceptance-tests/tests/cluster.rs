@@ -2346,3 +2346,43 @@ fn refresh_reads_names_egress_key_pairs_extra_listeners_and_the_providers_group_
     });
     s.destroy_leaves_nothing();
 }
+
+#[test]
+fn an_in_place_change_of_the_group_sizes_writes_only_the_auto_scaling_group_and_reads_each_object_once() {
+    let s = stack();
+    if !s.emulator.is_local() {
+        return;
+    }
+    s.apply(&config(&s.seed, ""));
+    s.work
+        .write("main.tf", &config(&s.seed, "  max_size        = 12\n"));
+    s.emulator.reset_counters();
+    s.work
+        .run(&["apply", "-auto-approve", "-input=false", "-no-color"])
+        .success();
+    let calls = s.emulator.calls();
+    let writes: std::collections::BTreeMap<&String, &u64> = calls
+        .iter()
+        .filter(|(action, _)| {
+            let name = action.split_once('.').map_or(action.as_str(), |(_, a)| a);
+            !["Describe", "List", "Get"]
+                .iter()
+                .any(|read| name.starts_with(read))
+        })
+        .collect();
+    eprintln!("update: {} calls {calls:#?}", calls.values().sum::<u64>());
+    assert_eq!(
+        writes.keys().map(|k| k.as_str()).collect::<Vec<_>>(),
+        ["autoscaling.UpdateAutoScalingGroup"],
+        "{writes:#?}"
+    );
+    // The refresh reads each kind of object once; the apply at most once more (tags and the
+    // cluster's capacity providers come with what it already read).
+    assert!(
+        calls.values().all(|n| *n <= 2),
+        "an action called more than twice: {calls:#?}"
+    );
+    let (code, out) = s.plan_code();
+    assert_eq!(code, 0, "{out}");
+    s.destroy_leaves_nothing();
+}

@@ -65,17 +65,21 @@ pub async fn describe_role(c: &Clients, name: &str) -> Result<Option<ObservedRol
     }
 }
 
-/// Ensures the role exists with this trust policy and exactly these managed policies; returns
-/// its ARN. An existing role of that name is adopted.
+/// Ensures the role exists with exactly this trust policy, these managed policies and these
+/// inline policies (name → document). An existing role of that name is adopted and brought in
+/// line, writing only what differs (missing policies attached, others detached, inline ones
+/// deleted or replaced, the trust policy replaced), and returned as it was found; a new one is
+/// returned as `None` with its ARN.
 pub async fn ensure_role(
     c: &Clients,
     name: &str,
     trust_policy: &str,
     managed_policies: &[String],
+    inline: &[(String, String)],
     tags: &BTreeMap<String, String>,
-) -> Result<String, AwsError> {
-    let arn = match role_arn(c, name).await? {
-        Some(arn) => arn,
+) -> Result<(String, Option<ObservedRole>), AwsError> {
+    let existing = match describe_role(c, name).await? {
+        Some(role) => Some(role),
         None => {
             let created = c
                 .iam
@@ -85,36 +89,120 @@ pub async fn ensure_role(
                 .assume_role_policy_document(trust_policy)
                 .set_tags(Some(iam_tags(tags)?))
                 .send()
-                .await;
+                .await
+                .map_err(|e| aws_error("create IAM role", e));
             match created {
-                Ok(out) => out
-                    .role()
-                    .map(|r| r.arn().to_owned())
-                    .ok_or_else(|| AwsError::new("create IAM role", "AWS returned no role"))?,
-                Err(e) => {
-                    let err = aws_error("create IAM role", e);
-                    // Created by a concurrent or interrupted attempt: adopt it.
-                    if err.code() != Some("EntityAlreadyExists") {
-                        return Err(err);
-                    }
-                    role_arn(c, name).await?.ok_or_else(|| {
-                        AwsError::new("create IAM role", "role vanished after creation")
-                    })?
+                Ok(out) => {
+                    let arn = out
+                        .role()
+                        .map(|r| r.arn().to_owned())
+                        .ok_or_else(|| AwsError::new("create IAM role", "AWS returned no role"))?;
+                    attach_policies(c, name, managed_policies).await?;
+                    put_inline_policies(c, name, inline).await?;
+                    return Ok((arn, None));
                 }
+                // Created by a concurrent or interrupted attempt: adopt it.
+                Err(e) if e.code() == Some("EntityAlreadyExists") => describe_role(c, name).await?,
+                Err(e) => return Err(e),
             }
         }
     };
-    let attached = attached_policies(c, name).await?;
-    for policy in managed_policies.iter().filter(|p| !attached.contains(p)) {
+    let role =
+        existing.ok_or_else(|| AwsError::new("create IAM role", "role vanished after creation"))?;
+    let (attached, found_inline) =
+        tokio::try_join!(attached_policies(c, name), inline_policies(c, name))?;
+    let missing: Vec<String> = managed_policies
+        .iter()
+        .filter(|p| !attached.contains(p))
+        .cloned()
+        .collect();
+    attach_policies(c, name, &missing).await?;
+    for policy in attached.iter().filter(|p| !managed_policies.contains(p)) {
+        c.iam
+            .detach_role_policy()
+            .role_name(name)
+            .policy_arn(policy)
+            .send()
+            .await
+            .map_err(|e| aws_error("detach IAM role policy", e))?;
+    }
+    // Inline policies: new ones and changed ones are put, others deleted.
+    let mut to_put: Vec<(String, String)> = inline
+        .iter()
+        .filter(|(n, _)| !found_inline.contains(n))
+        .cloned()
+        .collect();
+    for policy in found_inline {
+        match inline.iter().find(|(n, _)| *n == policy) {
+            Some((_, document)) => {
+                let current = c
+                    .iam
+                    .get_role_policy()
+                    .role_name(name)
+                    .policy_name(&policy)
+                    .send()
+                    .await
+                    .map_err(|e| aws_error("read inline role policy", e))?;
+                if normalized_policy(&decode_policy_document(current.policy_document()))
+                    != normalized_policy(document)
+                {
+                    to_put.push((policy, document.clone()));
+                }
+            }
+            None => {
+                c.iam
+                    .delete_role_policy()
+                    .role_name(name)
+                    .policy_name(&policy)
+                    .send()
+                    .await
+                    .map_err(|e| aws_error("remove inline role policy", e))?;
+            }
+        }
+    }
+    put_inline_policies(c, name, &to_put).await?;
+    let trusted = role.trust_policy.as_deref().map(normalized_policy);
+    if trusted.as_deref() != Some(normalized_policy(trust_policy).as_str()) {
+        c.iam
+            .update_assume_role_policy()
+            .role_name(name)
+            .policy_document(trust_policy)
+            .send()
+            .await
+            .map_err(|e| aws_error("update role trust policy", e))?;
+    }
+    Ok((role.arn.clone(), Some(role)))
+}
+
+async fn put_inline_policies(
+    c: &Clients,
+    role: &str,
+    policies: &[(String, String)],
+) -> Result<(), AwsError> {
+    for (policy, document) in policies {
+        c.iam
+            .put_role_policy()
+            .role_name(role)
+            .policy_name(policy)
+            .policy_document(document)
+            .send()
+            .await
+            .map_err(|e| aws_error("put inline role policy", e))?;
+    }
+    Ok(())
+}
+
+async fn attach_policies(c: &Clients, role: &str, policies: &[String]) -> Result<(), AwsError> {
+    for policy in policies {
         c.iam
             .attach_role_policy()
-            .role_name(name)
+            .role_name(role)
             .policy_arn(policy)
             .send()
             .await
             .map_err(|e| aws_error("attach policy to IAM role", e))?;
     }
-    Ok(arn)
+    Ok(())
 }
 
 pub async fn attached_policies(c: &Clients, role: &str) -> Result<Vec<String>, AwsError> {
@@ -339,59 +427,6 @@ async fn remove_role_from_profile(c: &Clients, profile: &str, role: &str) -> Res
     }
 }
 
-/// Makes the role's trust policy equivalent to `trust_policy`, updating it only when it is not.
-pub async fn ensure_trust_policy(
-    c: &Clients,
-    role: &str,
-    trust_policy: &str,
-) -> Result<(), AwsError> {
-    let current = describe_role(c, role)
-        .await?
-        .and_then(|r| r.trust_policy)
-        .map(|d| normalized_policy(&d));
-    if current.as_deref() == Some(normalized_policy(trust_policy).as_str()) {
-        return Ok(());
-    }
-    c.iam
-        .update_assume_role_policy()
-        .role_name(role)
-        .policy_document(trust_policy)
-        .send()
-        .await
-        .map_err(|e| aws_error("update role trust policy", e))?;
-    Ok(())
-}
-
-/// Leaves the role with no managed policy but `managed_policies` and no inline policy: others
-/// are detached or deleted. (Missing ones are attached by `ensure_role`.)
-pub async fn remove_other_policies(
-    c: &Clients,
-    role: &str,
-    managed_policies: &[String],
-) -> Result<(), AwsError> {
-    let (attached, inline) =
-        tokio::try_join!(attached_policies(c, role), inline_policies(c, role))?;
-    for policy in attached.iter().filter(|p| !managed_policies.contains(p)) {
-        c.iam
-            .detach_role_policy()
-            .role_name(role)
-            .policy_arn(policy)
-            .send()
-            .await
-            .map_err(|e| aws_error("detach IAM role policy", e))?;
-    }
-    for policy in inline {
-        c.iam
-            .delete_role_policy()
-            .role_name(role)
-            .policy_name(policy)
-            .send()
-            .await
-            .map_err(|e| aws_error("remove inline role policy", e))?;
-    }
-    Ok(())
-}
-
 /// Removes the instance profile and the role (detaching its policies first); missing pieces are
 /// skipped.
 pub async fn delete(c: &Clients, profile: &str, role: &str) -> Result<(), AwsError> {
@@ -454,44 +489,7 @@ pub async fn ensure_task_role(
     inline: &[(String, String)],
     tags: &BTreeMap<String, String>,
 ) -> Result<String, AwsError> {
-    let arn = ensure_role(c, name, trust_policy, managed_policies, tags).await?;
-    c.iam
-        .update_assume_role_policy()
-        .role_name(name)
-        .policy_document(trust_policy)
-        .send()
-        .await
-        .map_err(|e| aws_error("update role trust policy", e))?;
-    let existing = c
-        .iam
-        .list_role_policies()
-        .role_name(name)
-        .send()
-        .await
-        .map_err(|e| aws_error("list inline role policies", e))?;
-    for stale in existing
-        .policy_names()
-        .iter()
-        .filter(|p| !inline.iter().any(|(n, _)| n == *p))
-    {
-        c.iam
-            .delete_role_policy()
-            .role_name(name)
-            .policy_name(stale)
-            .send()
-            .await
-            .map_err(|e| aws_error("remove inline role policy", e))?;
-    }
-    for (policy, document) in inline {
-        c.iam
-            .put_role_policy()
-            .role_name(name)
-            .policy_name(policy)
-            .policy_document(document)
-            .send()
-            .await
-            .map_err(|e| aws_error("put inline role policy", e))?;
-    }
+    let (arn, _) = ensure_role(c, name, trust_policy, managed_policies, inline, tags).await?;
     Ok(arn)
 }
 

@@ -153,21 +153,34 @@ pub async fn set_security_groups(
     Ok(())
 }
 
+/// Brings the blueprint's attributes in line, in one call that changes only what differs from
+/// `current` (the load balancer's attributes as read); none when nothing does.
 pub async fn set_attributes(
     c: &Clients,
     arn: &str,
     spec: &LoadBalancerSpec,
+    current: &BTreeMap<String, String>,
 ) -> Result<(), AwsError> {
-    set_deletion_protection(c, arn, spec.deletion_protection).await?;
+    let changes: Vec<LoadBalancerAttribute> = [
+        (DELETION_PROTECTION, spec.deletion_protection),
+        (DROP_INVALID_HEADER_FIELDS, spec.drop_invalid_header_fields),
+    ]
+    .into_iter()
+    .filter(|(key, on)| attribute_on(current, key) != *on)
+    .map(|(key, on)| {
+        LoadBalancerAttribute::builder()
+            .key(key)
+            .value(on.to_string())
+            .build()
+    })
+    .collect();
+    if changes.is_empty() {
+        return Ok(());
+    }
     c.elbv2
         .modify_load_balancer_attributes()
         .load_balancer_arn(arn)
-        .attributes(
-            LoadBalancerAttribute::builder()
-                .key(DROP_INVALID_HEADER_FIELDS)
-                .value(spec.drop_invalid_header_fields.to_string())
-                .build(),
-        )
+        .set_attributes(Some(changes))
         .send()
         .await
         .map_err(|e| aws_error("set load balancer attributes", e))?;

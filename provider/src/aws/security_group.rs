@@ -211,15 +211,17 @@ fn permission(rule: &Ingress, alb_group_id: &str) -> IpPermission {
 }
 
 /// Ensures the group exists in the VPC with exactly the blueprint's ingress and egress: missing
-/// rules are added, rules someone added by hand are revoked. Returns the group ID.
+/// rules are added, rules someone added by hand are revoked. `existing` is the group as just
+/// described (`None`: there was none). Returns the group ID.
 pub async fn ensure(
     c: &Clients,
     vpc_id: &str,
     spec: &SecurityGroupSpec,
     alb_group_id: &str,
     tags: &BTreeMap<String, String>,
+    existing: Option<ObservedSecurityGroup>,
 ) -> Result<String, AwsError> {
-    let found = match find(c, vpc_id, &spec.name).await? {
+    let found = match existing {
         Some(found) => found,
         None => {
             let out = c

@@ -23,21 +23,34 @@ pub fn diff(desired: &Tags, observed: &Tags) -> (Tags, Vec<String>) {
     (set, remove)
 }
 
-/// ECS clusters and capacity providers, by ARN.
-pub async fn ecs(c: &Clients, arn: &str, desired: &Tags) -> Result<(), AwsError> {
-    let out = c
-        .ecs
-        .list_tags_for_resource()
-        .resource_arn(arn)
-        .send()
-        .await
-        .map_err(|e| aws_error("read ECS tags", e))?;
-    let observed: Tags = out
-        .tags()
-        .iter()
-        .filter_map(|t| Some((t.key()?.to_owned(), t.value()?.to_owned())))
-        .collect();
-    let (set, remove) = diff(desired, &observed);
+/// ECS clusters and capacity providers, by ARN; `observed` are the tags as just described, when
+/// known (else they are read).
+pub async fn ecs(
+    c: &Clients,
+    arn: &str,
+    desired: &Tags,
+    observed: Option<&Tags>,
+) -> Result<(), AwsError> {
+    let read;
+    let observed = match observed {
+        Some(o) => o,
+        None => {
+            let out = c
+                .ecs
+                .list_tags_for_resource()
+                .resource_arn(arn)
+                .send()
+                .await
+                .map_err(|e| aws_error("read ECS tags", e))?;
+            read = out
+                .tags()
+                .iter()
+                .filter_map(|t| Some((t.key()?.to_owned(), t.value()?.to_owned())))
+                .collect::<Tags>();
+            &read
+        }
+    };
+    let (set, remove) = diff(desired, observed);
     if !set.is_empty() {
         c.ecs
             .tag_resource()
@@ -63,98 +76,99 @@ pub async fn ecs(c: &Clients, arn: &str, desired: &Tags) -> Result<(), AwsError>
     Ok(())
 }
 
-/// EC2 objects (security groups, launch templates), by ID.
-pub async fn ec2(c: &Clients, id: &str, desired: &Tags) -> Result<(), AwsError> {
+/// EC2 objects (security groups, launch templates), each with its desired tags: one read for
+/// all, writes only where tags differ.
+pub async fn ec2(c: &Clients, objects: &[(String, Tags)]) -> Result<(), AwsError> {
+    if objects.is_empty() {
+        return Ok(());
+    }
     let out = c
         .ec2
         .describe_tags()
         .filters(
             aws_sdk_ec2::types::Filter::builder()
                 .name("resource-id")
-                .values(id)
+                .set_values(Some(objects.iter().map(|(id, _)| id.clone()).collect()))
                 .build(),
         )
         .send()
         .await
         .map_err(|e| aws_error("read EC2 tags", e))?;
-    let observed: Tags = out
-        .tags()
-        .iter()
-        .filter_map(|t| Some((t.key()?.to_owned(), t.value()?.to_owned())))
-        .collect();
-    let (set, remove) = diff(desired, &observed);
-    if !set.is_empty() {
-        c.ec2
-            .create_tags()
-            .resources(id)
-            .set_tags(Some(
-                set.iter()
-                    .map(|(k, v)| aws_sdk_ec2::types::Tag::builder().key(k).value(v).build())
-                    .collect(),
-            ))
-            .send()
-            .await
-            .map_err(|e| aws_error("tag EC2 object", e))?;
+    let mut observed: BTreeMap<&str, Tags> = BTreeMap::new();
+    for t in out.tags() {
+        if let (Some(id), Some(k), Some(v)) = (t.resource_id(), t.key(), t.value()) {
+            observed
+                .entry(id)
+                .or_default()
+                .insert(k.to_owned(), v.to_owned());
+        }
     }
-    if !remove.is_empty() {
-        c.ec2
-            .delete_tags()
-            .resources(id)
-            .set_tags(Some(
-                remove
-                    .iter()
-                    .map(|k| aws_sdk_ec2::types::Tag::builder().key(k).build())
-                    .collect(),
-            ))
-            .send()
-            .await
-            .map_err(|e| aws_error("untag EC2 object", e))?;
+    for (id, desired) in objects {
+        let (set, remove) = diff(desired, observed.get(id.as_str()).unwrap_or(&Tags::new()));
+        if !set.is_empty() {
+            c.ec2
+                .create_tags()
+                .resources(id)
+                .set_tags(Some(
+                    set.iter()
+                        .map(|(k, v)| aws_sdk_ec2::types::Tag::builder().key(k).value(v).build())
+                        .collect(),
+                ))
+                .send()
+                .await
+                .map_err(|e| aws_error("tag EC2 object", e))?;
+        }
+        if !remove.is_empty() {
+            c.ec2
+                .delete_tags()
+                .resources(id)
+                .set_tags(Some(
+                    remove
+                        .iter()
+                        .map(|k| aws_sdk_ec2::types::Tag::builder().key(k).build())
+                        .collect(),
+                ))
+                .send()
+                .await
+                .map_err(|e| aws_error("untag EC2 object", e))?;
+        }
     }
     Ok(())
 }
 
-/// Load balancers and listeners, by ARN.
-pub async fn elbv2(c: &Clients, arn: &str, desired: &Tags) -> Result<(), AwsError> {
-    let out = c
-        .elbv2
-        .describe_tags()
-        .resource_arns(arn)
-        .send()
-        .await
-        .map_err(|e| aws_error("read load balancer tags", e))?;
-    let observed: Tags = out
-        .tag_descriptions()
-        .iter()
-        .flat_map(|d| d.tags())
-        .filter_map(|t| Some((t.key()?.to_owned(), t.value()?.to_owned())))
-        .collect();
-    let (set, remove) = diff(desired, &observed);
-    if !set.is_empty() {
-        c.elbv2
-            .add_tags()
-            .resource_arns(arn)
-            .set_tags(Some(
-                set.iter()
-                    .map(|(k, v)| {
-                        aws_sdk_elasticloadbalancingv2::types::Tag::builder()
-                            .key(k)
-                            .value(v)
-                            .build()
-                    })
-                    .collect(),
-            ))
-            .send()
-            .await
-            .map_err(|e| aws_error("tag load balancer", e))?;
-    }
-    if !remove.is_empty() {
-        c.elbv2
-            .remove_tags()
-            .resource_arns(arn)
-            .set_tag_keys(Some(remove))
-            .send()
-            .await
-            .map_err(|e| aws_error("untag load balancer", e))?;
+/// Load balancers and listeners, all with the same desired tags: one read for all (up to 20),
+/// writes only where tags differ.
+pub async fn elbv2(c: &Clients, arns: &[String], desired: &Tags) -> Result<(), AwsError> {
+    let observed = read_elbv2(c, arns).await?;
+    for (arn, tags) in &observed {
+        let (set, remove) = diff(desired, tags);
+        if !set.is_empty() {
+            c.elbv2
+                .add_tags()
+                .resource_arns(arn)
+                .set_tags(Some(
+                    set.iter()
+                        .map(|(k, v)| {
+                            aws_sdk_elasticloadbalancingv2::types::Tag::builder()
+                                .key(k)
+                                .value(v)
+                                .build()
+                        })
+                        .collect(),
+                ))
+                .send()
+                .await
+                .map_err(|e| aws_error("tag load balancer", e))?;
+        }
+        if !remove.is_empty() {
+            c.elbv2
+                .remove_tags()
+                .resource_arns(arn)
+                .set_tag_keys(Some(remove))
+                .send()
+                .await
+                .map_err(|e| aws_error("untag load balancer", e))?;
+        }
     }
     Ok(())
 }
@@ -197,23 +211,36 @@ pub async fn read_elbv2(c: &Clients, arns: &[String]) -> Result<BTreeMap<String,
     Ok(out)
 }
 
-/// Auto Scaling groups, by name; tags propagate to instances launched afterwards.
-pub async fn autoscaling(c: &Clients, group: &str, desired: &Tags) -> Result<(), AwsError> {
+/// Auto Scaling groups, by name, `observed` as for [`ecs`]; tags propagate to instances
+/// launched afterwards.
+pub async fn autoscaling(
+    c: &Clients,
+    group: &str,
+    desired: &Tags,
+    observed: Option<&Tags>,
+) -> Result<(), AwsError> {
     use aws_sdk_autoscaling::types::Tag;
-    let out = c
-        .autoscaling
-        .describe_auto_scaling_groups()
-        .auto_scaling_group_names(group)
-        .send()
-        .await
-        .map_err(|e| aws_error("read Auto Scaling group tags", e))?;
-    let observed: Tags = out
-        .auto_scaling_groups()
-        .iter()
-        .flat_map(|g| g.tags())
-        .filter_map(|t| Some((t.key()?.to_owned(), t.value()?.to_owned())))
-        .collect();
-    let (set, remove) = diff(desired, &observed);
+    let read;
+    let observed = match observed {
+        Some(o) => o,
+        None => {
+            let out = c
+                .autoscaling
+                .describe_auto_scaling_groups()
+                .auto_scaling_group_names(group)
+                .send()
+                .await
+                .map_err(|e| aws_error("read Auto Scaling group tags", e))?;
+            read = out
+                .auto_scaling_groups()
+                .iter()
+                .flat_map(|g| g.tags())
+                .filter_map(|t| Some((t.key()?.to_owned(), t.value()?.to_owned())))
+                .collect::<Tags>();
+            &read
+        }
+    };
+    let (set, remove) = diff(desired, observed);
     let tag = |k: &str, v: Option<&str>| {
         Tag::builder()
             .resource_id(group)
@@ -242,21 +269,33 @@ pub async fn autoscaling(c: &Clients, group: &str, desired: &Tags) -> Result<(),
     Ok(())
 }
 
-/// IAM roles, by name.
-pub async fn iam_role(c: &Clients, role: &str, desired: &Tags) -> Result<(), AwsError> {
-    let out = c
-        .iam
-        .list_role_tags()
-        .role_name(role)
-        .send()
-        .await
-        .map_err(|e| aws_error("read IAM role tags", e))?;
-    let observed: Tags = out
-        .tags()
-        .iter()
-        .map(|t| (t.key().to_owned(), t.value().to_owned()))
-        .collect();
-    let (set, remove) = diff(desired, &observed);
+/// IAM roles, by name; `observed` as for [`ecs`].
+pub async fn iam_role(
+    c: &Clients,
+    role: &str,
+    desired: &Tags,
+    observed: Option<&Tags>,
+) -> Result<(), AwsError> {
+    let read;
+    let observed = match observed {
+        Some(o) => o,
+        None => {
+            let out = c
+                .iam
+                .list_role_tags()
+                .role_name(role)
+                .send()
+                .await
+                .map_err(|e| aws_error("read IAM role tags", e))?;
+            read = out
+                .tags()
+                .iter()
+                .map(|t| (t.key().to_owned(), t.value().to_owned()))
+                .collect::<Tags>();
+            &read
+        }
+    };
+    let (set, remove) = diff(desired, observed);
     if !set.is_empty() {
         let tags = set
             .iter()

@@ -269,10 +269,17 @@ async fn run(
 ) -> Result<(), Vec<AwsError>> {
     let names = bp::names(&input.name);
     let tags = bp::tags(input);
+    let seen = std::sync::Mutex::new(Seen::default());
+    let note = |f: &dyn Fn(&mut Seen)| {
+        if let Ok(mut s) = seen.lock() {
+            f(&mut s);
+        }
+    };
 
     // Phase 1: the cluster, IAM, both security groups and the AMI, concurrently.
     let cluster_step = async {
         let existing = ecs_cluster::describe(c, &names.cluster).await?;
+        note(&|s| s.cluster = existing.clone());
         let arn = match existing {
             Some(found) => {
                 if found.container_insights != input.container_insights {
@@ -293,24 +300,44 @@ async fn run(
     let iam_step = async {
         let trust = bp::instance_role_trust_policy();
         let policies = bp::instance_role_policies(&c.partition);
-        let role = iam_role::ensure_role(c, &names.instance_role, &trust, &policies, &tags).await?;
+        let (role, found) =
+            iam_role::ensure_role(c, &names.instance_role, &trust, &policies, &[], &tags).await?;
+        note(&|s| s.role_tags = found.as_ref().map(|r| r.tags.clone()));
         progress.record(|ids| ids.instance_role_arn = Some(role));
-        // An adopted or changed role: exactly the blueprint's policies and trust.
-        tokio::try_join!(
-            iam_role::remove_other_policies(c, &names.instance_role, &policies),
-            iam_role::ensure_trust_policy(c, &names.instance_role, &trust),
-        )?;
         iam_role::ensure_instance_profile(c, &names.instance_profile, &names.instance_role).await?;
         progress.record(|ids| ids.instance_profile = Some(names.instance_profile.clone()));
         Ok(())
     };
     let groups_step = async {
         let alb_spec = bp::alb_security_group(input);
-        let alb = security_group::ensure(c, &input.vpc_id, &alb_spec, "", &tags).await?;
-        progress.record(|ids| ids.alb_security_group_id = Some(alb.clone()));
         let instance_spec = bp::instance_security_group(input);
-        let instances =
-            security_group::ensure(c, &input.vpc_id, &instance_spec, &alb, &tags).await?;
+        // Both groups in one read.
+        let found = security_group::describe_by_names(
+            c,
+            &input.vpc_id,
+            &[&alb_spec.name, &instance_spec.name],
+        )
+        .await?;
+        let named = |n: &str| found.iter().find(|g| g.name == n).cloned();
+        let alb = security_group::ensure(
+            c,
+            &input.vpc_id,
+            &alb_spec,
+            "",
+            &tags,
+            named(&alb_spec.name),
+        )
+        .await?;
+        progress.record(|ids| ids.alb_security_group_id = Some(alb.clone()));
+        let instances = security_group::ensure(
+            c,
+            &input.vpc_id,
+            &instance_spec,
+            &alb,
+            &tags,
+            named(&instance_spec.name),
+        )
+        .await?;
         progress.record(|ids| ids.instance_security_group_id = Some(instances));
         Ok(())
     };
@@ -363,12 +390,15 @@ async fn run(
             ids.alb_dns_name = Some(lb.dns_name.clone());
             ids.alb_zone_id = Some(lb.zone_id.clone());
         });
-        load_balancer::set_attributes(c, &lb.arn, &lb_spec).await?;
+        let (current, existing) = tokio::try_join!(
+            load_balancer::attributes(c, &lb.arn),
+            load_balancer::listeners(c, &lb.arn),
+        )?;
+        load_balancer::set_attributes(c, &lb.arn, &lb_spec, &current).await?;
         let own_group = std::slice::from_ref(&lb_spec.security_group_id);
         if lb.security_group_ids != own_group {
             load_balancer::set_security_groups(c, &lb.arn, own_group).await?;
         }
-        let existing = load_balancer::listeners(c, &lb.arn).await?;
         let https = load_balancer::ensure_https(c, &lb.arn, &existing, &https_spec, &tags).await?;
         progress.record(|ids| ids.https_listener_arn = Some(https));
         let http =
@@ -392,7 +422,7 @@ async fn run(
     // Phase 3: the Auto Scaling group.
     let template_id = progress.snapshot().launch_template_id.unwrap_or_default();
     let asg_spec = bp::auto_scaling_group(input, &template_id);
-    let asg_arn = group_step(c, call, budget, &asg_spec)
+    let (asg_arn, group_tags) = group_step(c, call, budget, &asg_spec)
         .await
         .map_err(|e| vec![e])?;
     progress.record(|ids| {
@@ -405,6 +435,8 @@ async fn run(
     let cp = async {
         let arn = match capacity_provider::describe(c, &cp_spec.name).await? {
             Some(found) if found.auto_scaling_group_arn != cp_spec.auto_scaling_group_arn => {
+                // Detached from the cluster now: what phase 1 saw of the cluster is stale.
+                note(&|s| s.cluster = None);
                 rebind_capacity_provider(c, call, budget, &names.cluster, &cp_spec).await?
             }
             Some(found) => {
@@ -419,6 +451,7 @@ async fn run(
                     })
                     .await?;
                 }
+                note(&|s| s.provider_tags = Some(found.tags.clone()));
                 found.arn
             }
             None => capacity_provider::ensure(c, &cp_spec).await?,
@@ -427,7 +460,11 @@ async fn run(
             ids.capacity_provider_name = Some(cp_spec.name.clone());
             ids.capacity_provider_arn = Some(arn);
         });
-        let cluster = ecs_cluster::describe(c, &names.cluster).await?;
+        let known = seen.lock().ok().and_then(|s| s.cluster.clone());
+        let cluster = match known {
+            Some(cl) => Some(cl),
+            None => ecs_cluster::describe(c, &names.cluster).await?,
+        };
         let attached = cluster.is_some_and(|cl| {
             cl.capacity_providers == vec![cp_spec.name.clone()]
                 && cl.default_strategy_items
@@ -451,54 +488,59 @@ async fn run(
         t.insert("Name".into(), name.to_owned());
         t
     };
+    // Tags the steps above saw are not read again.
+    let seen = seen.into_inner().unwrap_or_default();
     let mut steps: Vec<StepFuture<'_>> = Vec::new();
     if let Some(arn) = ids.arn.clone() {
         let t = tags.clone();
-        steps.push(Box::pin(async move { aws_tags::ecs(c, &arn, &t).await }));
+        let observed = seen.cluster.map(|cl| cl.tags);
+        steps.push(Box::pin(async move {
+            aws_tags::ecs(c, &arn, &t, observed.as_ref()).await
+        }));
     }
     if let Some(arn) = ids.capacity_provider_arn.clone() {
         let t = tags.clone();
-        steps.push(Box::pin(async move { aws_tags::ecs(c, &arn, &t).await }));
+        let observed = seen.provider_tags;
+        steps.push(Box::pin(async move {
+            aws_tags::ecs(c, &arn, &t, observed.as_ref()).await
+        }));
     }
-    let group_tags = asg_spec.tags.clone();
+    let desired_group_tags = asg_spec.tags.clone();
     let group_name = asg_spec.name.clone();
     steps.push(Box::pin(async move {
-        aws_tags::autoscaling(c, &group_name, &group_tags).await
+        aws_tags::autoscaling(c, &group_name, &desired_group_tags, group_tags.as_ref()).await
     }));
-    for (id, name) in [
-        (
-            ids.launch_template_id.clone(),
-            names.launch_template.clone(),
-        ),
-        (
-            ids.alb_security_group_id.clone(),
-            names.alb_security_group.clone(),
-        ),
+    // The template and both groups in one read, the load balancer and its listeners in one.
+    let ec2_objects: Vec<(String, aws_tags::Tags)> = [
+        (ids.launch_template_id.clone(), &names.launch_template),
+        (ids.alb_security_group_id.clone(), &names.alb_security_group),
         (
             ids.instance_security_group_id.clone(),
-            names.instance_security_group.clone(),
+            &names.instance_security_group,
         ),
-    ] {
-        if let Some(id) = id {
-            let t = named(&name);
-            steps.push(Box::pin(async move { aws_tags::ec2(c, &id, &t).await }));
-        }
-    }
-    for arn in [
+    ]
+    .into_iter()
+    .filter_map(|(id, name)| Some((id?, named(name))))
+    .collect();
+    steps.push(Box::pin(
+        async move { aws_tags::ec2(c, &ec2_objects).await },
+    ));
+    let lb_objects: Vec<String> = [
         ids.alb_arn.clone(),
         ids.https_listener_arn.clone(),
         ids.http_listener_arn.clone(),
     ]
     .into_iter()
     .flatten()
-    {
-        let t = tags.clone();
-        steps.push(Box::pin(async move { aws_tags::elbv2(c, &arn, &t).await }));
-    }
+    .collect();
+    let lb_tags = tags.clone();
+    steps.push(Box::pin(async move {
+        aws_tags::elbv2(c, &lb_objects, &lb_tags).await
+    }));
     let role = names.instance_role.clone();
     let role_tags = tags.clone();
     steps.push(Box::pin(async move {
-        aws_tags::iam_role(c, &role, &role_tags).await
+        aws_tags::iam_role(c, &role, &role_tags, seen.role_tags.as_ref()).await
     }));
     engine::phase(steps).await
 }
@@ -559,6 +601,14 @@ async fn rebind_capacity_provider(
     capacity_provider::ensure(c, spec).await
 }
 
+/// What the steps of one apply found of existing objects, for the steps after them.
+#[derive(Debug, Default)]
+struct Seen {
+    cluster: Option<ecs_cluster::ObservedCluster>,
+    role_tags: Option<aws_tags::Tags>,
+    provider_tags: Option<aws_tags::Tags>,
+}
+
 /// ECS refuses capacity provider changes while a previous one is still being applied.
 fn update_in_progress(e: &AwsError) -> bool {
     matches!(
@@ -581,12 +631,13 @@ fn template_drifted(o: &launch_template::ObservedTemplate, spec: &bp::LaunchTemp
         || template_settings(o, Some(&spec.security_group_id)) != expected_template_settings(spec)
 }
 
+/// Creates or updates the group; returns its ARN and, for a group that existed, its tags.
 async fn group_step(
     c: &Clients,
     call: &CallContext,
     budget: Budget,
     spec: &bp::AutoScalingGroupSpec,
-) -> Result<String, AwsError> {
+) -> Result<(String, Option<aws_tags::Tags>), AwsError> {
     match auto_scaling_group::describe(c, &spec.name).await? {
         Some(found) if !found.deleting => {
             let mut found_subnets = found.subnet_ids.clone();
@@ -610,16 +661,17 @@ async fn group_step(
             {
                 auto_scaling_group::update(c, spec).await?;
             }
-            Ok(found.arn)
+            Ok((found.arn, Some(found.tags)))
         }
         _ => {
-            retry_while(
+            let arn = retry_while(
                 &call.cancel,
                 budget.remaining(),
                 profile_not_yet_visible,
                 || auto_scaling_group::ensure(c, spec),
             )
-            .await
+            .await?;
+            Ok((arn, None))
         }
     }
 }
