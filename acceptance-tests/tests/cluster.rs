@@ -2348,7 +2348,8 @@ fn refresh_reads_names_egress_key_pairs_extra_listeners_and_the_providers_group_
 }
 
 #[test]
-fn an_in_place_change_of_the_group_sizes_writes_only_the_auto_scaling_group_and_reads_each_object_once() {
+fn an_in_place_change_of_the_group_sizes_writes_only_the_auto_scaling_group_and_reads_each_object_once()
+ {
     let s = stack();
     if !s.emulator.is_local() {
         return;

@@ -10,7 +10,7 @@ use super::retry::{AwsError, adopt_after_retried_create, aws_error};
 /// docs/provider-iam-policy.json). Objects found by name on another path are adopted as they are.
 pub const PATH: &str = "/ecsprod/";
 
-fn iam_tags(tags: &BTreeMap<String, String>) -> Result<Vec<aws_sdk_iam::types::Tag>, AwsError> {
+pub fn iam_tags(tags: &BTreeMap<String, String>) -> Result<Vec<aws_sdk_iam::types::Tag>, AwsError> {
     tags.iter()
         .map(|(k, v)| {
             aws_sdk_iam::types::Tag::builder()

@@ -2,6 +2,7 @@
 //! `aws:` belong to AWS and are never touched.
 
 use std::collections::BTreeMap;
+use std::future::Future;
 
 use super::Clients;
 use super::retry::{AwsError, aws_error};
@@ -23,6 +24,58 @@ pub fn diff(desired: &Tags, observed: &Tags) -> (Tags, Vec<String>) {
     (set, remove)
 }
 
+/// Sets what `observed` lacks of `desired` and removes what it has beyond it, with the object's
+/// own calls; no call when they agree.
+async fn write_diff<S, SF, R, RF>(
+    desired: &Tags,
+    observed: &Tags,
+    set: S,
+    remove: R,
+) -> Result<(), AwsError>
+where
+    S: FnOnce(Tags) -> SF,
+    SF: Future<Output = Result<(), AwsError>>,
+    R: FnOnce(Vec<String>) -> RF,
+    RF: Future<Output = Result<(), AwsError>>,
+{
+    let (to_set, to_remove) = diff(desired, observed);
+    if !to_set.is_empty() {
+        set(to_set).await?;
+    }
+    if !to_remove.is_empty() {
+        remove(to_remove).await?;
+    }
+    Ok(())
+}
+
+/// [`write_diff`] against `observed`, or against the tags `read` returns when they are not known.
+async fn converge<G, GF, S, SF, R, RF>(
+    desired: &Tags,
+    observed: Option<&Tags>,
+    read: G,
+    set: S,
+    remove: R,
+) -> Result<(), AwsError>
+where
+    G: FnOnce() -> GF,
+    GF: Future<Output = Result<Tags, AwsError>>,
+    S: FnOnce(Tags) -> SF,
+    SF: Future<Output = Result<(), AwsError>>,
+    R: FnOnce(Vec<String>) -> RF,
+    RF: Future<Output = Result<(), AwsError>>,
+{
+    match observed {
+        Some(o) => write_diff(desired, o, set, remove).await,
+        None => write_diff(desired, &read().await?, set, remove).await,
+    }
+}
+
+fn pairs<'a>(tags: impl IntoIterator<Item = (Option<&'a str>, Option<&'a str>)>) -> Tags {
+    tags.into_iter()
+        .filter_map(|(k, v)| Some((k?.to_owned(), v?.to_owned())))
+        .collect()
+}
+
 /// ECS clusters and capacity providers, by ARN; `observed` are the tags as just described, when
 /// known (else they are read).
 pub async fn ecs(
@@ -31,10 +84,11 @@ pub async fn ecs(
     desired: &Tags,
     observed: Option<&Tags>,
 ) -> Result<(), AwsError> {
-    let read;
-    let observed = match observed {
-        Some(o) => o,
-        None => {
+    use aws_sdk_ecs::types::Tag;
+    converge(
+        desired,
+        observed,
+        || async {
             let out = c
                 .ecs
                 .list_tags_for_resource()
@@ -42,38 +96,34 @@ pub async fn ecs(
                 .send()
                 .await
                 .map_err(|e| aws_error("read ECS tags", e))?;
-            read = out
-                .tags()
-                .iter()
-                .filter_map(|t| Some((t.key()?.to_owned(), t.value()?.to_owned())))
-                .collect::<Tags>();
-            &read
-        }
-    };
-    let (set, remove) = diff(desired, observed);
-    if !set.is_empty() {
-        c.ecs
-            .tag_resource()
-            .resource_arn(arn)
-            .set_tags(Some(
-                set.iter()
-                    .map(|(k, v)| aws_sdk_ecs::types::Tag::builder().key(k).value(v).build())
-                    .collect(),
-            ))
-            .send()
-            .await
-            .map_err(|e| aws_error("tag ECS object", e))?;
-    }
-    if !remove.is_empty() {
-        c.ecs
-            .untag_resource()
-            .resource_arn(arn)
-            .set_tag_keys(Some(remove))
-            .send()
-            .await
-            .map_err(|e| aws_error("untag ECS object", e))?;
-    }
-    Ok(())
+            Ok(pairs(out.tags().iter().map(|t| (t.key(), t.value()))))
+        },
+        |set| async move {
+            c.ecs
+                .tag_resource()
+                .resource_arn(arn)
+                .set_tags(Some(
+                    set.iter()
+                        .map(|(k, v)| Tag::builder().key(k).value(v).build())
+                        .collect(),
+                ))
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| aws_error("tag ECS object", e))
+        },
+        |remove| async move {
+            c.ecs
+                .untag_resource()
+                .resource_arn(arn)
+                .set_tag_keys(Some(remove))
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| aws_error("untag ECS object", e))
+        },
+    )
+    .await
 }
 
 /// EC2 objects (security groups, launch templates), each with its desired tags: one read for
@@ -104,34 +154,43 @@ pub async fn ec2(c: &Clients, objects: &[(String, Tags)]) -> Result<(), AwsError
         }
     }
     for (id, desired) in objects {
-        let (set, remove) = diff(desired, observed.get(id.as_str()).unwrap_or(&Tags::new()));
-        if !set.is_empty() {
-            c.ec2
-                .create_tags()
-                .resources(id)
-                .set_tags(Some(
-                    set.iter()
-                        .map(|(k, v)| aws_sdk_ec2::types::Tag::builder().key(k).value(v).build())
-                        .collect(),
-                ))
-                .send()
-                .await
-                .map_err(|e| aws_error("tag EC2 object", e))?;
-        }
-        if !remove.is_empty() {
-            c.ec2
-                .delete_tags()
-                .resources(id)
-                .set_tags(Some(
-                    remove
-                        .iter()
-                        .map(|k| aws_sdk_ec2::types::Tag::builder().key(k).build())
-                        .collect(),
-                ))
-                .send()
-                .await
-                .map_err(|e| aws_error("untag EC2 object", e))?;
-        }
+        let found = observed.get(id.as_str()).cloned().unwrap_or_default();
+        write_diff(
+            desired,
+            &found,
+            |set| async move {
+                c.ec2
+                    .create_tags()
+                    .resources(id)
+                    .set_tags(Some(
+                        set.iter()
+                            .map(|(k, v)| {
+                                aws_sdk_ec2::types::Tag::builder().key(k).value(v).build()
+                            })
+                            .collect(),
+                    ))
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| aws_error("tag EC2 object", e))
+            },
+            |remove| async move {
+                c.ec2
+                    .delete_tags()
+                    .resources(id)
+                    .set_tags(Some(
+                        remove
+                            .iter()
+                            .map(|k| aws_sdk_ec2::types::Tag::builder().key(k).build())
+                            .collect(),
+                    ))
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| aws_error("untag EC2 object", e))
+            },
+        )
+        .await?;
     }
     Ok(())
 }
@@ -141,34 +200,40 @@ pub async fn ec2(c: &Clients, objects: &[(String, Tags)]) -> Result<(), AwsError
 pub async fn elbv2(c: &Clients, arns: &[String], desired: &Tags) -> Result<(), AwsError> {
     let observed = read_elbv2(c, arns).await?;
     for (arn, tags) in &observed {
-        let (set, remove) = diff(desired, tags);
-        if !set.is_empty() {
-            c.elbv2
-                .add_tags()
-                .resource_arns(arn)
-                .set_tags(Some(
-                    set.iter()
-                        .map(|(k, v)| {
-                            aws_sdk_elasticloadbalancingv2::types::Tag::builder()
-                                .key(k)
-                                .value(v)
-                                .build()
-                        })
-                        .collect(),
-                ))
-                .send()
-                .await
-                .map_err(|e| aws_error("tag load balancer", e))?;
-        }
-        if !remove.is_empty() {
-            c.elbv2
-                .remove_tags()
-                .resource_arns(arn)
-                .set_tag_keys(Some(remove))
-                .send()
-                .await
-                .map_err(|e| aws_error("untag load balancer", e))?;
-        }
+        write_diff(
+            desired,
+            tags,
+            |set| async move {
+                c.elbv2
+                    .add_tags()
+                    .resource_arns(arn)
+                    .set_tags(Some(
+                        set.iter()
+                            .map(|(k, v)| {
+                                aws_sdk_elasticloadbalancingv2::types::Tag::builder()
+                                    .key(k)
+                                    .value(v)
+                                    .build()
+                            })
+                            .collect(),
+                    ))
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| aws_error("tag load balancer", e))
+            },
+            |remove| async move {
+                c.elbv2
+                    .remove_tags()
+                    .resource_arns(arn)
+                    .set_tag_keys(Some(remove))
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| aws_error("untag load balancer", e))
+            },
+        )
+        .await?;
     }
     Ok(())
 }
@@ -199,12 +264,10 @@ pub async fn read_elbv2(c: &Clients, arns: &[String]) -> Result<BTreeMap<String,
         };
         for d in described.tag_descriptions() {
             if let Some(arn) = d.resource_arn() {
-                let tags: Tags = d
-                    .tags()
-                    .iter()
-                    .filter_map(|t| Some((t.key()?.to_owned(), t.value()?.to_owned())))
-                    .collect();
-                out.insert(arn.to_owned(), tags);
+                out.insert(
+                    arn.to_owned(),
+                    pairs(d.tags().iter().map(|t| (t.key(), t.value()))),
+                );
             }
         }
     }
@@ -220,27 +283,6 @@ pub async fn autoscaling(
     observed: Option<&Tags>,
 ) -> Result<(), AwsError> {
     use aws_sdk_autoscaling::types::Tag;
-    let read;
-    let observed = match observed {
-        Some(o) => o,
-        None => {
-            let out = c
-                .autoscaling
-                .describe_auto_scaling_groups()
-                .auto_scaling_group_names(group)
-                .send()
-                .await
-                .map_err(|e| aws_error("read Auto Scaling group tags", e))?;
-            read = out
-                .auto_scaling_groups()
-                .iter()
-                .flat_map(|g| g.tags())
-                .filter_map(|t| Some((t.key()?.to_owned(), t.value()?.to_owned())))
-                .collect::<Tags>();
-            &read
-        }
-    };
-    let (set, remove) = diff(desired, observed);
     let tag = |k: &str, v: Option<&str>| {
         Tag::builder()
             .resource_id(group)
@@ -250,23 +292,44 @@ pub async fn autoscaling(
             .propagate_at_launch(true)
             .build()
     };
-    if !set.is_empty() {
-        c.autoscaling
-            .create_or_update_tags()
-            .set_tags(Some(set.iter().map(|(k, v)| tag(k, Some(v))).collect()))
-            .send()
-            .await
-            .map_err(|e| aws_error("tag Auto Scaling group", e))?;
-    }
-    if !remove.is_empty() {
-        c.autoscaling
-            .delete_tags()
-            .set_tags(Some(remove.iter().map(|k| tag(k, None)).collect()))
-            .send()
-            .await
-            .map_err(|e| aws_error("untag Auto Scaling group", e))?;
-    }
-    Ok(())
+    converge(
+        desired,
+        observed,
+        || async {
+            let out = c
+                .autoscaling
+                .describe_auto_scaling_groups()
+                .auto_scaling_group_names(group)
+                .send()
+                .await
+                .map_err(|e| aws_error("read Auto Scaling group tags", e))?;
+            Ok(pairs(
+                out.auto_scaling_groups()
+                    .iter()
+                    .flat_map(|g| g.tags())
+                    .map(|t| (t.key(), t.value())),
+            ))
+        },
+        |set| async move {
+            c.autoscaling
+                .create_or_update_tags()
+                .set_tags(Some(set.iter().map(|(k, v)| tag(k, Some(v))).collect()))
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| aws_error("tag Auto Scaling group", e))
+        },
+        |remove| async move {
+            c.autoscaling
+                .delete_tags()
+                .set_tags(Some(remove.iter().map(|k| tag(k, None)).collect()))
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| aws_error("untag Auto Scaling group", e))
+        },
+    )
+    .await
 }
 
 /// IAM roles, by name; `observed` as for [`ecs`].
@@ -276,10 +339,10 @@ pub async fn iam_role(
     desired: &Tags,
     observed: Option<&Tags>,
 ) -> Result<(), AwsError> {
-    let read;
-    let observed = match observed {
-        Some(o) => o,
-        None => {
+    converge(
+        desired,
+        observed,
+        || async {
             let out = c
                 .iam
                 .list_role_tags()
@@ -287,44 +350,32 @@ pub async fn iam_role(
                 .send()
                 .await
                 .map_err(|e| aws_error("read IAM role tags", e))?;
-            read = out
-                .tags()
-                .iter()
-                .map(|t| (t.key().to_owned(), t.value().to_owned()))
-                .collect::<Tags>();
-            &read
-        }
-    };
-    let (set, remove) = diff(desired, observed);
-    if !set.is_empty() {
-        let tags = set
-            .iter()
-            .map(|(k, v)| {
-                aws_sdk_iam::types::Tag::builder()
-                    .key(k)
-                    .value(v)
-                    .build()
-                    .map_err(|e| AwsError::new("tag IAM role", e.to_string()))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        c.iam
-            .tag_role()
-            .role_name(role)
-            .set_tags(Some(tags))
-            .send()
-            .await
-            .map_err(|e| aws_error("tag IAM role", e))?;
-    }
-    if !remove.is_empty() {
-        c.iam
-            .untag_role()
-            .role_name(role)
-            .set_tag_keys(Some(remove))
-            .send()
-            .await
-            .map_err(|e| aws_error("untag IAM role", e))?;
-    }
-    Ok(())
+            Ok(pairs(
+                out.tags().iter().map(|t| (Some(t.key()), Some(t.value()))),
+            ))
+        },
+        |set| async move {
+            c.iam
+                .tag_role()
+                .role_name(role)
+                .set_tags(Some(super::iam_role::iam_tags(&set)?))
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| aws_error("tag IAM role", e))
+        },
+        |remove| async move {
+            c.iam
+                .untag_role()
+                .role_name(role)
+                .set_tag_keys(Some(remove))
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| aws_error("untag IAM role", e))
+        },
+    )
+    .await
 }
 
 #[cfg(test)]
