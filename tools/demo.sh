@@ -18,6 +18,10 @@ if [ -f "$work/emulator.pid" ] && kill -0 "$(cat "$work/emulator.pid")" 2>/dev/n
   kill "$(cat "$work/emulator.pid")" || true
   sleep 1
 fi
+if [ -d "$work" ] && [ -n "$(ls -A "$work")" ] && [ ! -d "$work/complete" ]; then
+  echo "$work is not empty and holds no earlier demo: choose another ECSPROD_DEMO_DIR" >&2
+  exit 1
+fi
 rm -rf "$work"
 mkdir -p "$work"
 cp -r "$root/examples/." "$work/"
@@ -48,7 +52,7 @@ export AWS_SECRET_ACCESS_KEY=demo-secret
 export AWS_EC2_METADATA_DISABLED=true
 cd "$work/complete"
 
-echo "== terraform init (provider from $root/dist/mirror)"
+echo "== terraform init (the provider from the mirror that $rc names)"
 "$terraform" init -input=false -no-color
 echo "== terraform apply"
 "$terraform" apply -auto-approve -input=false -no-color

@@ -258,12 +258,17 @@ pub fn seed_from_file(path: &std::path::Path) -> Seed {
         .unwrap_or_else(|e| panic!("seed file {} is not a seed object: {e}", path.display()))
 }
 
-/// The seed `ECSPROD_TEST_SEED` names, or a new one made in the emulator. Names are unique to
-/// each seed, so that several can live on one endpoint.
+/// The seed `ECSPROD_TEST_SEED` names, or else a new one.
 pub async fn seed(config: &aws_config::SdkConfig) -> Seed {
-    if let Some(path) = std::env::var_os("ECSPROD_TEST_SEED") {
-        return seed_from_file(std::path::Path::new(&path));
+    match std::env::var_os("ECSPROD_TEST_SEED") {
+        Some(path) => seed_from_file(std::path::Path::new(&path)),
+        None => new_seed(config).await,
     }
+}
+
+/// A new seed made in the emulator. Names are unique to each seed, so that several can live on
+/// one endpoint.
+pub async fn new_seed(config: &aws_config::SdkConfig) -> Seed {
     static SEEDS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
     let unique = format!(
         "{}-{}",

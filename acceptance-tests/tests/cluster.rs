@@ -987,30 +987,28 @@ fn refresh_reads_rules_tags_and_capacity_provider_switches_in_batched_calls_and_
     // its listeners' tags in one call, both listeners in one call, every load balancer attribute
     // in one call (the emulator counts calls; another endpoint does not). The role's policies
     // and the instance profile take three calls of their own: IAM reports them nowhere else.
-    if s.emulator.is_local() {
-        let calls = refresh_calls(&s);
-        let total: u64 = calls.values().sum();
-        eprintln!("refresh: {total} calls {calls:#?}");
-        assert!(
-            calls.values().all(|n| *n == 1),
-            "an action called more than once: {calls:#?}"
-        );
-        assert_eq!(calls.get("ec2.DescribeSecurityGroups"), Some(&1));
-        assert_eq!(calls.get("elasticloadbalancing.DescribeTags"), Some(&1));
-        assert_eq!(
-            calls.get("elasticloadbalancing.DescribeListeners"),
-            Some(&1)
-        );
-        for iam in [
-            "iam.GetRole",
-            "iam.ListAttachedRolePolicies",
-            "iam.ListRolePolicies",
-            "iam.GetInstanceProfile",
-        ] {
-            assert_eq!(calls.get(iam), Some(&1), "{iam}: {calls:#?}");
-        }
-        assert!(total <= 14, "{total} calls: {calls:#?}");
+    let calls = refresh_calls(&s);
+    let total: u64 = calls.values().sum();
+    eprintln!("refresh: {total} calls {calls:#?}");
+    assert!(
+        calls.values().all(|n| *n == 1),
+        "an action called more than once: {calls:#?}"
+    );
+    assert_eq!(calls.get("ec2.DescribeSecurityGroups"), Some(&1));
+    assert_eq!(calls.get("elasticloadbalancing.DescribeTags"), Some(&1));
+    assert_eq!(
+        calls.get("elasticloadbalancing.DescribeListeners"),
+        Some(&1)
+    );
+    for iam in [
+        "iam.GetRole",
+        "iam.ListAttachedRolePolicies",
+        "iam.ListRolePolicies",
+        "iam.GetInstanceProfile",
+    ] {
+        assert_eq!(calls.get(iam), Some(&1), "{iam}: {calls:#?}");
     }
+    assert!(total <= 14, "{total} calls: {calls:#?}");
 
     let aws = &s.aws;
     let Made {
@@ -2213,6 +2211,29 @@ fn refresh_reads_names_egress_key_pairs_extra_listeners_and_the_providers_group_
         (json!(outsider_arn), json!("autoscaling_group_name"))
     );
 
+    // While tasks run on it, ECS refuses to detach the provider: the apply says what to do.
+    s.emulator.set_faults(json!([{
+        "service": "ecs", "action": "PutClusterCapacityProviders", "mode": "fail",
+        "code": "ResourceInUseException", "status": 400
+    }]));
+    let refused = s
+        .work
+        .run(&["apply", "-auto-approve", "-input=false", "-no-color"]);
+    assert_eq!(refused.code, 1, "{}", refused.stdout);
+    let message = refused
+        .stderr
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    for expected in [
+        "capacity provider acc-capacity is bound to another Auto Scaling group",
+        "tasks still run on it",
+        "Destroy the services on cluster acc, apply, then create them again.",
+    ] {
+        assert!(message.contains(expected), "{expected:?} not in: {message}");
+    }
+    s.emulator.set_faults(json!([]));
+
     s.apply_repairs_the_drift();
 
     s.rt.block_on(async {
@@ -2351,9 +2372,6 @@ fn refresh_reads_names_egress_key_pairs_extra_listeners_and_the_providers_group_
 fn an_in_place_change_of_the_group_sizes_writes_only_the_auto_scaling_group_and_reads_each_object_once()
  {
     let s = stack();
-    if !s.emulator.is_local() {
-        return;
-    }
     s.apply(&config(&s.seed, ""));
     s.work
         .write("main.tf", &config(&s.seed, "  max_size        = 12\n"));

@@ -59,7 +59,7 @@ fn all_strings(v: &Value, out: &mut Vec<String>) {
 }
 
 #[test]
-fn cluster_and_two_services_apply_then_plans_stay_empty_an_image_change_rolls_in_place_and_destroy_leaves_nothing()
+fn cluster_and_two_services_apply_then_plans_stay_empty_an_image_change_writes_only_a_revision_and_the_service_and_destroy_leaves_nothing()
  {
     let emulator = Emulator::start();
     let rt = runtime();
@@ -398,8 +398,32 @@ fn cluster_and_two_services_apply_then_plans_stay_empty_an_image_change_rolls_in
     assert_eq!(change["change"]["actions"], json!(["update"]));
     let plan_json = shown.to_string();
     assert!(!plan_json.contains(&seed.parameter_value) && !plan_json.contains(&seed.secret_value));
+    emulator.reset_counters();
     w.run(&["apply", "-input=false", "-no-color", "tfplan"])
         .success();
+    // Only the revisions and the service change (the new revision registered, the one it
+    // replaces retired): roles, policies, target group, rule, record and scaling are read and
+    // left as they are.
+    let writes: Vec<String> = emulator
+        .calls()
+        .into_keys()
+        .filter(|action| {
+            let name = action.split_once('.').map_or(action.as_str(), |(_, a)| a);
+            !["Describe", "List", "Get"]
+                .iter()
+                .any(|read| name.starts_with(read))
+        })
+        .collect();
+    eprintln!("image change writes: {writes:?}");
+    assert_eq!(
+        writes,
+        [
+            "ecs.DeregisterTaskDefinition",
+            "ecs.RegisterTaskDefinition",
+            "ecs.UpdateService"
+        ],
+        "writes of an image change"
+    );
     let after = rt.block_on(async {
         ecs.describe_services()
             .cluster(CLUSTER)

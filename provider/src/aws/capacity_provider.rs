@@ -20,6 +20,9 @@ pub struct ObservedCapacityProvider {
     pub managed_termination_protection: bool,
     pub managed_draining: bool,
     pub tags: BTreeMap<String, String>,
+    /// The state of its last update or delete (`DELETE_IN_PROGRESS`, `DELETE_FAILED`...).
+    pub update_status: Option<String>,
+    pub update_status_reason: Option<String>,
 }
 
 fn scaling(spec: &CapacityProviderSpec) -> ManagedScaling {
@@ -83,6 +86,8 @@ pub async fn describe(
         managed_draining: asg
             .and_then(|a| a.managed_draining())
             .is_some_and(|d| *d == ManagedDraining::Enabled),
+        update_status: cp.update_status().map(|s| s.as_str().to_owned()),
+        update_status_reason: cp.update_status_reason().map(str::to_owned),
         tags: cp
             .tags()
             .iter()

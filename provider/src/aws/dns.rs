@@ -66,6 +66,24 @@ async fn submit(c: &Clients, zone_id: &str, change: Change, step: &str) -> Resul
     Ok(())
 }
 
+/// Whether two alias target DNS names are the same target: Route53 answers them fully
+/// qualified, in lower case, and may add `dualstack.` to a load balancer's name.
+pub fn same_alias_target(a: &str, b: &str) -> bool {
+    let norm = |n: &str| {
+        let n = n.trim_end_matches('.').to_ascii_lowercase();
+        n.strip_prefix("dualstack.").map(str::to_owned).unwrap_or(n)
+    };
+    norm(a) == norm(b)
+}
+
+/// Creates the alias record, or corrects one that points elsewhere; no change when it is right.
+pub async fn ensure(c: &Clients, spec: &AliasRecordSpec) -> Result<(), AwsError> {
+    match describe(c, &spec.zone_id, &spec.name).await? {
+        Some(target) if same_alias_target(&target, &spec.alias_dns_name) => Ok(()),
+        _ => upsert(c, spec).await,
+    }
+}
+
 /// Creates or corrects the alias record (UPSERT is idempotent).
 pub async fn upsert(c: &Clients, spec: &AliasRecordSpec) -> Result<(), AwsError> {
     submit(
@@ -139,4 +157,19 @@ pub async fn find_alias_zone(c: &Clients, name: &str) -> Result<Option<String>, 
         }
     }
     Ok(None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn alias_targets_compare_without_case_final_dot_or_dualstack() {
+        assert!(same_alias_target(
+            "dualstack.prod-alb-1.ap-south-1.elb.amazonaws.com.",
+            "prod-alb-1.ap-south-1.elb.amazonaws.com"
+        ));
+        assert!(same_alias_target("Prod-ALB.example.", "prod-alb.example"));
+        assert!(!same_alias_target("other-alb.example.", "prod-alb.example"));
+    }
 }

@@ -65,16 +65,26 @@ pub async fn describe_role(c: &Clients, name: &str) -> Result<Option<ObservedRol
     }
 }
 
-/// Ensures the role exists with exactly this trust policy, these managed policies and these
-/// inline policies (name → document). An existing role of that name is adopted and brought in
-/// line, writing only what differs (missing policies attached, others detached, inline ones
-/// deleted or replaced, the trust policy replaced), and returned as it was found; a new one is
-/// returned as `None` with its ARN.
+/// What becomes of managed policies attached to a role besides the ones it must have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OtherPolicies {
+    /// The role is the provider's alone: they are detached.
+    Detach,
+    /// Users may attach their own (an application's task role): they stay.
+    Keep,
+}
+
+/// Ensures the role exists with exactly this trust policy and these inline policies (name →
+/// document), and these managed policies (others as `others` says). An existing role of that
+/// name is adopted and brought in line, writing only what differs (missing policies attached,
+/// inline ones deleted or replaced, the trust policy replaced), and returned as it was found; a
+/// new one is returned as `None` with its ARN.
 pub async fn ensure_role(
     c: &Clients,
     name: &str,
     trust_policy: &str,
     managed_policies: &[String],
+    others: OtherPolicies,
     inline: &[(String, String)],
     tags: &BTreeMap<String, String>,
 ) -> Result<(String, Option<ObservedRole>), AwsError> {
@@ -117,7 +127,10 @@ pub async fn ensure_role(
         .cloned()
         .collect();
     attach_policies(c, name, &missing).await?;
-    for policy in attached.iter().filter(|p| !managed_policies.contains(p)) {
+    for policy in attached
+        .iter()
+        .filter(|p| others == OtherPolicies::Detach && !managed_policies.contains(p))
+    {
         c.iam
             .detach_role_policy()
             .role_name(name)
@@ -479,8 +492,8 @@ pub async fn delete(c: &Clients, profile: &str, role: &str) -> Result<(), AwsErr
     )
 }
 
-/// Ensures a role with this trust policy, exactly these managed policies and exactly these
-/// inline policies (name → document); returns its ARN.
+/// Ensures a role with this trust policy, at least these managed policies (users may attach
+/// more) and exactly these inline policies (name → document); returns its ARN.
 pub async fn ensure_task_role(
     c: &Clients,
     name: &str,
@@ -489,7 +502,16 @@ pub async fn ensure_task_role(
     inline: &[(String, String)],
     tags: &BTreeMap<String, String>,
 ) -> Result<String, AwsError> {
-    let (arn, _) = ensure_role(c, name, trust_policy, managed_policies, inline, tags).await?;
+    let (arn, _) = ensure_role(
+        c,
+        name,
+        trust_policy,
+        managed_policies,
+        OtherPolicies::Keep,
+        inline,
+        tags,
+    )
+    .await?;
     Ok(arn)
 }
 

@@ -11,6 +11,16 @@ use super::retry::{AwsError, aws_error};
 use crate::blueprint::service::ScalingSpec;
 
 pub async fn ensure(c: &Clients, spec: &ScalingSpec) -> Result<(), AwsError> {
+    if let Some(found) = observe(c, spec).await?
+        && found.min_capacity == spec.min_capacity
+        && found.max_capacity == spec.max_capacity
+        && spec
+            .policies
+            .iter()
+            .all(|p| found.target(&p.predefined_metric) == Some(p.target_value))
+    {
+        return Ok(());
+    }
     c.appautoscaling
         .register_scalable_target()
         .service_namespace(ServiceNamespace::from(spec.service_namespace.as_str()))

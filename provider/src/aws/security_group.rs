@@ -147,18 +147,19 @@ pub async fn describe_by_names(
         .collect())
 }
 
+/// An egress rule as observed: every protocol and port to its block.
+fn egress_rule(cidr: &str) -> Rule {
+    Rule {
+        from_port: -1,
+        to_port: -1,
+        source: cidr.to_owned(),
+        protocol: "all".into(),
+    }
+}
+
 /// The egress rules the blueprint asks for.
 pub fn desired_egress(spec: &SecurityGroupSpec) -> Vec<Rule> {
-    let mut out: Vec<Rule> = spec
-        .egress
-        .iter()
-        .map(|e| Rule {
-            from_port: -1,
-            to_port: -1,
-            source: e.cidr.clone(),
-            protocol: "all".into(),
-        })
-        .collect();
+    let mut out: Vec<Rule> = spec.egress.iter().map(|e| egress_rule(&e.cidr)).collect();
     out.sort();
     out
 }
@@ -248,12 +249,7 @@ pub async fn ensure(
                     id: id.to_owned(),
                     name: spec.name.clone(),
                     rules: Vec::new(),
-                    egress: vec![Rule {
-                        from_port: -1,
-                        to_port: -1,
-                        source: "0.0.0.0/0".into(),
-                        protocol: "all".into(),
-                    }],
+                    egress: vec![egress_rule("0.0.0.0/0")],
                     tags: BTreeMap::new(),
                 })
             });
@@ -335,11 +331,7 @@ pub async fn reconcile_egress(
     let missing: Vec<IpPermission> = spec
         .egress
         .iter()
-        .filter(|e| {
-            !existing
-                .iter()
-                .any(|r| r.protocol == "all" && r.source == e.cidr)
-        })
+        .filter(|e| !existing.contains(&egress_rule(&e.cidr)))
         .map(|e| {
             IpPermission::builder()
                 .ip_protocol("-1")

@@ -199,10 +199,12 @@ pub async fn ec2(c: &Clients, objects: &[(String, Tags)]) -> Result<(), AwsError
 /// writes only where tags differ.
 pub async fn elbv2(c: &Clients, arns: &[String], desired: &Tags) -> Result<(), AwsError> {
     let observed = read_elbv2(c, arns).await?;
-    for (arn, tags) in &observed {
+    for arn in arns {
+        // One that was not read is written in full: a missing object fails there, by name.
+        let found = observed.get(arn).cloned().unwrap_or_default();
         write_diff(
             desired,
-            tags,
+            &found,
             |set| async move {
                 c.elbv2
                     .add_tags()

@@ -25,6 +25,15 @@ pub struct ObservedTargetGroup {
     pub matcher: String,
 }
 
+/// `Ok(None)` for a target group that does not exist.
+fn gone<T>(err: AwsError) -> Result<Option<T>, AwsError> {
+    if err.code() == Some("TargetGroupNotFound") {
+        Ok(None)
+    } else {
+        Err(err)
+    }
+}
+
 pub async fn describe(c: &Clients, name: &str) -> Result<Option<ObservedTargetGroup>, AwsError> {
     match c.elbv2.describe_target_groups().names(name).send().await {
         Ok(out) => Ok(out.target_groups().first().map(|tg| ObservedTargetGroup {
@@ -36,14 +45,28 @@ pub async fn describe(c: &Clients, name: &str) -> Result<Option<ObservedTargetGr
                 .unwrap_or_default()
                 .to_owned(),
         })),
-        Err(e) => {
-            let err = aws_error("describe target group", e);
-            if err.code() == Some("TargetGroupNotFound") {
-                Ok(None)
-            } else {
-                Err(err)
-            }
-        }
+        Err(e) => gone(aws_error("describe target group", e)),
+    }
+}
+
+/// The group's deregistration delay in seconds; `None` when the group is gone.
+pub async fn deregistration_delay(c: &Clients, arn: &str) -> Result<Option<i32>, AwsError> {
+    match c
+        .elbv2
+        .describe_target_group_attributes()
+        .target_group_arn(arn)
+        .send()
+        .await
+    {
+        Ok(out) => Ok(Some(
+            out.attributes()
+                .iter()
+                .find(|a| a.key() == Some("deregistration_delay.timeout_seconds"))
+                .and_then(|a| a.value())
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(300),
+        )),
+        Err(e) => gone(aws_error("describe target group attributes", e)),
     }
 }
 
@@ -52,13 +75,6 @@ pub async fn describe_arn(
     c: &Clients,
     arn: &str,
 ) -> Result<Option<(ObservedTargetGroup, i32)>, AwsError> {
-    fn not_found<T>(err: AwsError) -> Result<Option<T>, AwsError> {
-        if err.code() == Some("TargetGroupNotFound") {
-            Ok(None)
-        } else {
-            Err(err)
-        }
-    }
     let group = async {
         match c
             .elbv2
@@ -76,36 +92,17 @@ pub async fn describe_arn(
                     .unwrap_or_default()
                     .to_owned(),
             })),
-            Err(e) => not_found(aws_error("describe target group", e)),
+            Err(e) => gone(aws_error("describe target group", e)),
         }
     };
-    let delay = async {
-        match c
-            .elbv2
-            .describe_target_group_attributes()
-            .target_group_arn(arn)
-            .send()
-            .await
-        {
-            Ok(out) => Ok(Some(
-                out.attributes()
-                    .iter()
-                    .find(|a| a.key() == Some("deregistration_delay.timeout_seconds"))
-                    .and_then(|a| a.value())
-                    .and_then(|v| v.parse().ok())
-                    .unwrap_or(300),
-            )),
-            Err(e) => not_found(aws_error("describe target group attributes", e)),
-        }
-    };
-    let (group, delay) = tokio::try_join!(group, delay)?;
+    let (group, delay) = tokio::try_join!(group, deregistration_delay(c, arn))?;
     Ok(group.zip(delay))
 }
 
 /// Creates the target group (or adopts the one of that name) with the health check and
 /// deregistration delay of the spec, and returns its ARN.
 pub async fn ensure(c: &Clients, spec: &TargetGroupSpec) -> Result<String, AwsError> {
-    let arn = match describe(c, &spec.name).await? {
+    let (arn, delay) = match describe(c, &spec.name).await? {
         Some(found) => {
             if found.health_check_path != spec.health_check_path
                 || found.matcher != spec.health_check_matcher
@@ -123,7 +120,8 @@ pub async fn ensure(c: &Clients, spec: &TargetGroupSpec) -> Result<String, AwsEr
                     .await
                     .map_err(|e| aws_error("update target group health check", e))?;
             }
-            found.arn
+            let delay = deregistration_delay(c, &found.arn).await?;
+            (found.arn, delay)
         }
         None => {
             let out = c
@@ -149,15 +147,20 @@ pub async fn ensure(c: &Clients, spec: &TargetGroupSpec) -> Result<String, AwsEr
                 .send()
                 .await
                 .map_err(|e| aws_error("create target group", e))?;
-            out.target_groups()
+            let arn = out
+                .target_groups()
                 .first()
                 .and_then(|tg| tg.target_group_arn())
                 .map(str::to_owned)
                 .ok_or_else(|| {
                     AwsError::new("create target group", "AWS returned no target group")
-                })?
+                })?;
+            (arn, None)
         }
     };
+    if delay == Some(spec.deregistration_delay) {
+        return Ok(arn);
+    }
     c.elbv2
         .modify_target_group_attributes()
         .target_group_arn(&arn)

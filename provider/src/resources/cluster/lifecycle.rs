@@ -26,17 +26,19 @@ use crate::resources::fields::{self, Field};
 
 use super::{TYPE_NAME, schema};
 
-/// The time an operation has left, from the resource's `timeouts`.
+/// The time an operation (`create`, `update` or `delete`, as `timeouts` names them) has left.
 #[derive(Debug, Clone, Copy)]
 struct Budget {
     until: Instant,
+    operation: &'static str,
 }
 
 impl Budget {
-    fn new(limit: Duration) -> Self {
+    fn new(operation: &'static str, limit: Duration) -> Self {
         let now = Instant::now();
         Self {
             until: now.checked_add(limit).unwrap_or(now),
+            operation,
         }
     }
 
@@ -234,7 +236,7 @@ pub async fn reconcile(
     }
     let progress = Progress::new(start);
     let operation = if prior.is_null() { "create" } else { "update" };
-    let budget = Budget::new(super::config::timeout(planned, operation));
+    let budget = Budget::new(operation, super::config::timeout(planned, operation));
     let result = run(clients, call, budget, &mut input, &progress).await;
     let ids = progress.snapshot();
     let new_state = state_from(planned, &ids);
@@ -300,8 +302,16 @@ async fn run(
     let iam_step = async {
         let trust = bp::instance_role_trust_policy();
         let policies = bp::instance_role_policies(&c.partition);
-        let (role, found) =
-            iam_role::ensure_role(c, &names.instance_role, &trust, &policies, &[], &tags).await?;
+        let (role, found) = iam_role::ensure_role(
+            c,
+            &names.instance_role,
+            &trust,
+            &policies,
+            iam_role::OtherPolicies::Detach,
+            &[],
+            &tags,
+        )
+        .await?;
         note(&|s| s.role_tags = found.as_ref().map(|r| r.tags.clone()));
         progress.record(|ids| ids.instance_role_arn = Some(role));
         iam_role::ensure_instance_profile(c, &names.instance_profile, &names.instance_role).await?;
@@ -405,10 +415,7 @@ async fn run(
             load_balancer::ensure_http_redirect(c, &lb.arn, &existing, &http_spec, &tags).await?;
         progress.record(|ids| ids.http_listener_arn = Some(http));
         // The load balancer serves HTTPS on 443 and redirects on 80, nothing else.
-        for other in existing
-            .iter()
-            .filter(|l| l.port != https_spec.port && l.port != http_spec.port)
-        {
+        for other in existing.iter().filter(|l| !own_listener(l)) {
             load_balancer::delete_listener(c, &other.arn).await?;
         }
         Ok(())
@@ -579,26 +586,62 @@ async fn rebind_capacity_provider(
             }
         })?;
     }
-    if let Err(e) = capacity_provider::delete(c, &spec.name).await {
+    // ECS deletes in the background: a refused delete ends as DELETE_FAILED on a provider that
+    // stays active.
+    let failed_delete = std::sync::Mutex::new(None::<String>);
+    let refused = match capacity_provider::delete(c, &spec.name).await {
+        Ok(()) => {
+            wait_until(
+                call,
+                budget,
+                &format!("capacity provider {} to be deleted", spec.name),
+                || async {
+                    match capacity_provider::describe(c, &spec.name).await? {
+                        None => Ok(true),
+                        Some(cp) if cp.update_status.as_deref() == Some("DELETE_FAILED") => {
+                            if let Ok(mut reason) = failed_delete.lock() {
+                                *reason = Some(cp.update_status_reason.unwrap_or_default());
+                            }
+                            Ok(true)
+                        }
+                        Some(_) => Ok(false),
+                    }
+                },
+            )
+            .await?;
+            failed_delete.into_inner().unwrap_or_default()
+        }
+        Err(e) => Some(e.message),
+    };
+    if let Some(reason) = refused {
         // Keep the cluster's capacity while the provider cannot be replaced.
-        ecs_cluster::set_capacity_provider(c, cluster, Some(&spec.name)).await?;
+        let restored = ecs_cluster::set_capacity_provider(c, cluster, Some(&spec.name)).await;
         return Err(AwsError::new(
             "recreate the capacity provider",
             format!(
-                "capacity provider {} is bound to another Auto Scaling group and AWS cannot move it, so it must be deleted and created again, but AWS refused to delete it ({}). ECS keeps a capacity provider while a service's capacity provider strategy names it: destroy the services on cluster {cluster}, apply, then create them again.",
-                spec.name, e.message
+                "capacity provider {} is bound to another Auto Scaling group and AWS cannot move it, so it must be deleted and created again, but AWS refused to delete it ({reason}). ECS keeps a capacity provider while a service's capacity provider strategy names it: destroy the services on cluster {cluster}, apply, then create them again.{}",
+                spec.name,
+                match restored {
+                    Ok(()) => String::new(),
+                    Err(e) => format!(" Attaching it to the cluster again failed too: {e}."),
+                }
             ),
         ));
     }
-    wait_until(
-        call,
-        budget,
-        "update",
-        &format!("capacity provider {} to be deleted", spec.name),
-        || async { Ok(capacity_provider::describe(c, &spec.name).await?.is_none()) },
-    )
-    .await?;
-    capacity_provider::ensure(c, spec).await
+    capacity_provider::ensure(c, spec).await.map_err(|e| {
+        AwsError::new(
+            "recreate the capacity provider",
+            format!(
+                "capacity provider {} was deleted to bind it to the cluster's Auto Scaling group, and creating it again failed ({}); AWS can keep a deleted provider's name for a while. Cluster {cluster} has no capacity provider until an apply succeeds: apply again.",
+                spec.name, e.message
+            ),
+        )
+    })
+}
+
+/// Whether a listener is on one of the cluster's ports (HTTPS 443, the HTTP redirect on 80).
+fn own_listener(l: &load_balancer::ObservedListener) -> bool {
+    l.port == bp::HTTPS_PORT || l.port == bp::http_listener().port
 }
 
 /// What the steps of one apply found of existing objects, for the steps after them.
@@ -793,8 +836,15 @@ async fn observe(
                     let (attributes, (listeners, tags)) =
                         tokio::try_join!(load_balancer::attributes(c, &l.arn), async {
                             let listeners = load_balancer::listeners(c, &l.arn).await?;
+                            // Listeners on other ports are not the cluster's: their tags are not
+                            // its tags.
                             let mut arns = vec![l.arn.clone()];
-                            arns.extend(listeners.iter().map(|x| x.arn.clone()));
+                            arns.extend(
+                                listeners
+                                    .iter()
+                                    .filter(|x| own_listener(x))
+                                    .map(|x| x.arn.clone()),
+                            );
                             let tags = aws_tags::read_elbv2(c, &arns).await?;
                             Ok::<_, AwsError>((listeners, tags))
                         })?;
@@ -806,17 +856,16 @@ async fn observe(
     )?;
     let (lb_attributes, https, http, other_listeners, lb_tags) = match lb_details {
         Some((attributes, listeners, tags)) => {
-            let http_port = bp::http_listener().port;
             let on_port = |port: i32| listeners.iter().find(|l| l.port == port).cloned();
             let others = listeners
                 .iter()
-                .filter(|l| l.port != bp::HTTPS_PORT && l.port != http_port)
+                .filter(|l| !own_listener(l))
                 .cloned()
                 .collect();
             (
                 Some(attributes),
                 on_port(bp::HTTPS_PORT),
-                on_port(http_port),
+                on_port(bp::http_listener().port),
                 others,
                 tags,
             )
@@ -1533,7 +1582,6 @@ pub async fn import(ctx: &Context, schema_defaults: Value, name: String) -> Impo
 async fn wait_until<F, Fut>(
     call: &CallContext,
     budget: Budget,
-    operation: &str,
     what: &str,
     mut done: F,
 ) -> Result<(), AwsError>
@@ -1552,7 +1600,8 @@ where
                 format!("wait for {what}"),
                 format!(
                     "still not done after {} s; the {operation} timeout was reached (raise timeouts.{operation} to wait longer)",
-                    start.elapsed().as_secs()
+                    start.elapsed().as_secs(),
+                    operation = budget.operation,
                 ),
             ));
         }
@@ -1587,7 +1636,7 @@ pub async fn delete(ctx: &Context, call: &CallContext, prior: &Value) -> ApplyOu
             diagnostics: Diagnostics::new(),
         };
     };
-    let budget = Budget::new(super::config::timeout(prior, "delete"));
+    let budget = Budget::new("delete", super::config::timeout(prior, "delete"));
     match delete_all(clients, call, budget, &name, prior).await {
         Ok(()) => ApplyOutput {
             new_state: Value::Null,
@@ -1617,7 +1666,6 @@ async fn delete_all(
     wait_until(
         call,
         budget,
-        "delete",
         "the Auto Scaling group to be deleted",
         || async {
             Ok(auto_scaling_group::describe(c, &names.auto_scaling_group)
@@ -1640,17 +1688,11 @@ async fn delete_all(
             load_balancer::set_deletion_protection(c, &lb.arn, false).await?;
         }
         load_balancer::delete(c, &lb.arn).await?;
-        wait_until(
-            call,
-            budget,
-            "delete",
-            "the load balancer to be deleted",
-            || async {
-                Ok(load_balancer::describe(c, &names.load_balancer)
-                    .await?
-                    .is_none())
-            },
-        )
+        wait_until(call, budget, "the load balancer to be deleted", || async {
+            Ok(load_balancer::describe(c, &names.load_balancer)
+                .await?
+                .is_none())
+        })
         .await?;
     }
     // 4. Security groups, once no network interface uses them (instances first: it references
@@ -1662,7 +1704,6 @@ async fn delete_all(
                 wait_until(
                     call,
                     budget,
-                    "delete",
                     &format!("security group {group} to be free of network interfaces"),
                     || security_group::delete(c, &id),
                 )
@@ -1675,7 +1716,6 @@ async fn delete_all(
         wait_until(
             call,
             budget,
-            "delete",
             "the container instances to leave the cluster",
             || async { Ok(ecs_cluster::container_instance_count(c, &names.cluster).await? == 0) },
         )
@@ -2316,6 +2356,8 @@ mod tests {
                 managed_termination_protection: true,
                 managed_draining: true,
                 tags: BTreeMap::new(),
+                update_status: None,
+                update_status_reason: None,
             }),
             ..Observed::default()
         }

@@ -755,8 +755,8 @@ to HTTPS; unknown hosts get a 404). Services attach to it with `ecsprod_service`
             "Fixed settings of the load balancer and its listeners, as AWS reports them: \
 `drop_invalid_header_fields` = `true` (requests with malformed header fields are dropped, not forwarded), \
 `security_groups` = `alb_security_group_id` (the load balancer's own group only), \
-`http_listener` = `HTTP:80 redirect to HTTPS://#{host}:443/#{path}?#{query} HTTP_301` (port 80 only redirects to HTTPS) and \
-`https_listener` = `HTTPS:443 fixed-response 404 text/plain \"Not found\"` (hosts no service claims get a 404) and \
+`http_listener` = `HTTP:80 redirect to HTTPS://#{host}:443/#{path}?#{query} HTTP_301` (port 80 only redirects to HTTPS), \
+`https_listener` = `HTTPS:443 fixed-response 404 text/plain \"Not found\"` (hosts no service claims get a 404), \
 `other_listeners` = `none` (no listener on any other port; one added outside Terraform is listed here as `PROTOCOL:port` and its default actions, separated by `; `, and deleted by the next apply). \
 `none` stands for a listener that is missing. \
 The HTTPS listener's certificate and policy show on `certificate_arn` and `ssl_policy`, deletion protection on `deletion_protection`. \
@@ -768,7 +768,7 @@ A change made outside Terraform (a listener's action or protocol changed, a list
             "How the instances' capacity is bound together, as AWS reports it: \
 `auto_scaling_group_launch_template` = `launch_template_id version $Default` (the Auto Scaling group launches the template's default version, which every change of the instances' settings moves forward), \
 `auto_scaling_group_scale_in_protection` = `true` (new instances are protected from scale-in, which managed termination protection requires), \
-`cluster_capacity_providers` = `<name>-capacity` and \
+`cluster_capacity_providers` = `<name>-capacity`, \
 `cluster_default_strategy` = `<name>-capacity weight=1 base=0` (the ECS cluster's only capacity provider and its default strategy) and \
 `capacity_provider_auto_scaling_group` = `autoscaling_group_name` (the capacity provider scales the cluster's own Auto Scaling group; another group shows by its ARN). \
 AWS cannot move a capacity provider to another group: the next apply detaches it from the cluster, deletes it and creates it again, which ECS refuses while a service's capacity provider strategy still uses it. \
@@ -792,7 +792,7 @@ A policy attached or added, a trust policy changed or the profile's role swapped
             "The default version of the instances' launch template, as AWS reports it: \
 `user_data` (the script that joins each instance to the cluster, with Spot instance draining on), \
 `network_interfaces` = `device_index=0,associate_public_ip=false,security_groups=instance_security_group_id` (no public IP, the instances' group only), \
-`block_devices` = `device=/dev/xvda,type=gp3,encrypted=true` (one encrypted gp3 root volume; its size and key show on `root_volume_size` and `ebs_kms_key_id`) and \
+`block_devices` = `device=/dev/xvda,type=gp3,encrypted=true` (one encrypted gp3 root volume; its size and key show on `root_volume_size` and `ebs_kms_key_id`), \
 `instance_profile` = `<name>-ecs-instance` and \
 `key_name` = `none` (no SSH key pair: use Session Manager). \
 The AMI and metadata settings show on `ami_id` and `instance_metadata_options`. \

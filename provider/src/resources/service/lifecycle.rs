@@ -520,7 +520,7 @@ async fn run(
     let autoscale = async { scaling::ensure(c, &scaling_spec).await };
     let record = async {
         match &alias {
-            Some(spec) => dns::upsert(c, spec).await,
+            Some(spec) => dns::ensure(c, spec).await,
             None => Ok(()),
         }
     };
