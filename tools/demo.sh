@@ -14,16 +14,20 @@ work="${ECSPROD_DEMO_DIR:-$root/dist/demo}"
 port="${ECSPROD_DEMO_PORT:-45660}"
 endpoint="http://127.0.0.1:$port"
 
+# The directory is the demo's own (marked by it) or new: it is wiped, and the emulator of an
+# earlier demo there is stopped.
+marker="$work/.ecsprod-demo"
+if [ -d "$work" ] && [ -n "$(ls -A "$work")" ] && [ ! -f "$marker" ]; then
+  echo "$work is not empty and holds no earlier demo: choose another ECSPROD_DEMO_DIR" >&2
+  exit 1
+fi
 if [ -f "$work/emulator.pid" ] && kill -0 "$(cat "$work/emulator.pid")" 2>/dev/null; then
   kill "$(cat "$work/emulator.pid")" || true
   sleep 1
 fi
-if [ -d "$work" ] && [ -n "$(ls -A "$work")" ] && [ ! -d "$work/complete" ]; then
-  echo "$work is not empty and holds no earlier demo: choose another ECSPROD_DEMO_DIR" >&2
-  exit 1
-fi
 rm -rf "$work"
 mkdir -p "$work"
+touch "$marker"
 cp -r "$root/examples/." "$work/"
 
 echo "== starting the AWS emulator on $endpoint"

@@ -985,7 +985,7 @@ fn refresh_reads_rules_tags_and_capacity_provider_switches_in_batched_calls_and_
 
     // Refresh reads every kind of object once: both groups in one call, the load balancer's and
     // its listeners' tags in one call, both listeners in one call, every load balancer attribute
-    // in one call (the emulator counts calls; another endpoint does not). The role's policies
+    // in one call (as the emulator's control API counts them). The role's policies
     // and the instance profile take three calls of their own: IAM reports them nowhere else.
     let calls = refresh_calls(&s);
     let total: u64 = calls.values().sum();
@@ -2211,27 +2211,50 @@ fn refresh_reads_names_egress_key_pairs_extra_listeners_and_the_providers_group_
         (json!(outsider_arn), json!("autoscaling_group_name"))
     );
 
+    // The error of an apply while ECS refuses `action`, on one line.
+    let refused_apply = |action: &str| {
+        s.emulator.set_faults(json!([{
+            "service": "ecs", "action": action, "mode": "fail",
+            "code": "ResourceInUseException", "status": 400
+        }]));
+        let refused = s
+            .work
+            .run(&["apply", "-auto-approve", "-input=false", "-no-color"]);
+        assert_eq!(refused.code, 1, "{}", refused.stdout);
+        refused
+            .stderr
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
     // While tasks run on it, ECS refuses to detach the provider: the apply says what to do.
-    s.emulator.set_faults(json!([{
-        "service": "ecs", "action": "PutClusterCapacityProviders", "mode": "fail",
-        "code": "ResourceInUseException", "status": 400
-    }]));
-    let refused = s
-        .work
-        .run(&["apply", "-auto-approve", "-input=false", "-no-color"]);
-    assert_eq!(refused.code, 1, "{}", refused.stdout);
-    let message = refused
-        .stderr
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
+    let message = refused_apply("PutClusterCapacityProviders");
     for expected in [
         "capacity provider acc-capacity is bound to another Auto Scaling group",
-        "tasks still run on it",
+        "it is still in use by tasks or services",
         "Destroy the services on cluster acc, apply, then create them again.",
     ] {
         assert!(message.contains(expected), "{expected:?} not in: {message}");
     }
+    // When ECS refuses the delete, the provider goes back on the cluster.
+    let message = refused_apply("DeleteCapacityProvider");
+    assert!(
+        message.contains("AWS refused to delete it")
+            && message.contains("destroy the services on cluster acc"),
+        "{message}"
+    );
+    let attached = s.rt.block_on(async {
+        aws.ecs
+            .describe_clusters()
+            .clusters(NAME)
+            .send()
+            .await
+            .expect("cluster")
+            .clusters()[0]
+            .capacity_providers()
+            .to_vec()
+    });
+    assert_eq!(attached, ["acc-capacity".to_owned()], "attached again");
     s.emulator.set_faults(json!([]));
 
     s.apply_repairs_the_drift();

@@ -79,7 +79,13 @@ pub fn same_alias_target(a: &str, b: &str) -> bool {
 /// Creates the alias record, or corrects one that points elsewhere; no change when it is right.
 pub async fn ensure(c: &Clients, spec: &AliasRecordSpec) -> Result<(), AwsError> {
     match describe(c, &spec.zone_id, &spec.name).await? {
-        Some(target) if same_alias_target(&target, &spec.alias_dns_name) => Ok(()),
+        Some(target)
+            if same_alias_target(target.dns_name(), &spec.alias_dns_name)
+                && target.hosted_zone_id() == spec.alias_zone_id
+                && target.evaluate_target_health() == spec.evaluate_target_health =>
+        {
+            Ok(())
+        }
         _ => upsert(c, spec).await,
     }
 }
@@ -95,8 +101,36 @@ pub async fn upsert(c: &Clients, spec: &AliasRecordSpec) -> Result<(), AwsError>
     .await
 }
 
-/// The alias target's DNS name, if the record exists (not when its zone is gone either).
-pub async fn describe(c: &Clients, zone_id: &str, name: &str) -> Result<Option<String>, AwsError> {
+/// A record name as Route53 compares it: lower case, `*` and other characters it escapes as
+/// `\NNN` (octal) decoded.
+fn record_name(name: &str) -> String {
+    let mut out = String::new();
+    let mut chars = name.chars().peekable();
+    while let Some(ch) = chars.next() {
+        if ch == '\\' {
+            let digits: String = chars.clone().take(3).collect();
+            if digits.len() == 3
+                && digits.chars().all(|d| d.is_digit(8))
+                && let Ok(code) = u8::from_str_radix(&digits, 8)
+            {
+                out.push(char::from(code));
+                for _ in 0..3 {
+                    chars.next();
+                }
+                continue;
+            }
+        }
+        out.push(ch);
+    }
+    out.to_ascii_lowercase()
+}
+
+/// The record's alias target, if the record exists (not when its zone is gone either).
+pub async fn describe(
+    c: &Clients,
+    zone_id: &str,
+    name: &str,
+) -> Result<Option<AliasTarget>, AwsError> {
     check_identifiers("read alias record", zone_id, name)?;
     let out = match c
         .route53
@@ -121,9 +155,9 @@ pub async fn describe(c: &Clients, zone_id: &str, name: &str) -> Result<Option<S
     Ok(out
         .resource_record_sets()
         .iter()
-        .find(|r| r.name() == name && *r.r#type() == RrType::A)
+        .find(|r| record_name(r.name()) == record_name(name) && *r.r#type() == RrType::A)
         .and_then(|r| r.alias_target())
-        .map(|a| a.dns_name().to_owned()))
+        .cloned())
 }
 
 pub async fn delete(c: &Clients, spec: &AliasRecordSpec) -> Result<(), AwsError> {
@@ -171,5 +205,12 @@ mod tests {
         ));
         assert!(same_alias_target("Prod-ALB.example.", "prod-alb.example"));
         assert!(!same_alias_target("other-alb.example.", "prod-alb.example"));
+    }
+
+    #[test]
+    fn record_names_compare_as_route53_escapes_them() {
+        assert_eq!(record_name("\\052.Example.TEST."), "*.example.test.");
+        assert_eq!(record_name("api.example.test."), "api.example.test.");
+        assert_eq!(record_name("a\\0b.test."), "a\\0b.test.");
     }
 }

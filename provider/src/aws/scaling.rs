@@ -11,14 +11,7 @@ use super::retry::{AwsError, aws_error};
 use crate::blueprint::service::ScalingSpec;
 
 pub async fn ensure(c: &Clients, spec: &ScalingSpec) -> Result<(), AwsError> {
-    if let Some(found) = observe(c, spec).await?
-        && found.min_capacity == spec.min_capacity
-        && found.max_capacity == spec.max_capacity
-        && spec
-            .policies
-            .iter()
-            .all(|p| found.target(&p.predefined_metric) == Some(p.target_value))
-    {
+    if in_line(c, spec).await? {
         return Ok(());
     }
     c.appautoscaling
@@ -58,6 +51,37 @@ pub async fn ensure(c: &Clients, spec: &ScalingSpec) -> Result<(), AwsError> {
             .map_err(|e| aws_error(step, e))?;
     }
     Ok(())
+}
+
+/// Whether the target is registered with the spec's bounds and every policy of the spec exists
+/// by name with its metric, target value and cooldowns.
+async fn in_line(c: &Clients, spec: &ScalingSpec) -> Result<bool, AwsError> {
+    let (bounds, policies) = tokio::try_join!(describe(c, spec), async {
+        c.appautoscaling
+            .describe_scaling_policies()
+            .service_namespace(ServiceNamespace::from(spec.service_namespace.as_str()))
+            .resource_id(&spec.resource_id)
+            .send()
+            .await
+            .map_err(|e| aws_error("describe autoscaling policies", e))
+    })?;
+    if bounds != Some((spec.min_capacity, spec.max_capacity)) {
+        return Ok(false);
+    }
+    Ok(spec.policies.iter().all(|want| {
+        policies.scaling_policies().iter().any(|p| {
+            p.policy_name() == want.policy_name
+                && p.target_tracking_scaling_policy_configuration()
+                    .is_some_and(|t| {
+                        t.target_value() == want.target_value
+                            && t.scale_in_cooldown() == Some(want.scale_in_cooldown)
+                            && t.scale_out_cooldown() == Some(want.scale_out_cooldown)
+                            && t.predefined_metric_specification().is_some_and(|m| {
+                                m.predefined_metric_type().as_str() == want.predefined_metric
+                            })
+                    })
+        })
+    }))
 }
 
 /// (min, max) of the scalable target, if registered.

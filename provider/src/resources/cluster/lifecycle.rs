@@ -566,8 +566,8 @@ async fn rebind_capacity_provider(
     let attached = ecs_cluster::describe(c, cluster)
         .await?
         .is_some_and(|cl| cl.capacity_providers.contains(&spec.name));
+    let busy = |e: &AwsError| e.code() == Some("UpdateInProgressException");
     if attached {
-        let busy = |e: &AwsError| e.code() == Some("UpdateInProgressException");
         retry_while(&call.cancel, budget.remaining(), busy, || {
             ecs_cluster::set_capacity_provider(c, cluster, None)
         })
@@ -577,7 +577,7 @@ async fn rebind_capacity_provider(
                 AwsError::new(
                     "recreate the capacity provider",
                     format!(
-                        "capacity provider {} is bound to another Auto Scaling group and AWS cannot move it, so it must be detached from cluster {cluster}, deleted and created again, but tasks still run on it ({}). Destroy the services on cluster {cluster}, apply, then create them again.",
+                        "capacity provider {} is bound to another Auto Scaling group and AWS cannot move it, so it must be detached from cluster {cluster}, deleted and created again, but it is still in use by tasks or services ({}). Destroy the services on cluster {cluster}, apply, then create them again.",
                         spec.name, e.message
                     ),
                 )
@@ -589,7 +589,12 @@ async fn rebind_capacity_provider(
     // ECS deletes in the background: a refused delete ends as DELETE_FAILED on a provider that
     // stays active.
     let failed_delete = std::sync::Mutex::new(None::<String>);
-    let refused = match capacity_provider::delete(c, &spec.name).await {
+    // The detach may still be settling: ECS answers UpdateInProgressException until it is.
+    let deleted = retry_while(&call.cancel, budget.remaining(), busy, || {
+        capacity_provider::delete(c, &spec.name)
+    })
+    .await;
+    let refused = match deleted {
         Ok(()) => {
             wait_until(
                 call,
@@ -615,11 +620,23 @@ async fn rebind_capacity_provider(
     };
     if let Some(reason) = refused {
         // Keep the cluster's capacity while the provider cannot be replaced.
-        let restored = ecs_cluster::set_capacity_provider(c, cluster, Some(&spec.name)).await;
+        let restored = if attached {
+            retry_while(&call.cancel, budget.remaining(), update_in_progress, || {
+                ecs_cluster::set_capacity_provider(c, cluster, Some(&spec.name))
+            })
+            .await
+        } else {
+            Ok(())
+        };
+        let reason = if reason.is_empty() {
+            String::new()
+        } else {
+            format!(" ({reason})")
+        };
         return Err(AwsError::new(
             "recreate the capacity provider",
             format!(
-                "capacity provider {} is bound to another Auto Scaling group and AWS cannot move it, so it must be deleted and created again, but AWS refused to delete it ({reason}). ECS keeps a capacity provider while a service's capacity provider strategy names it: destroy the services on cluster {cluster}, apply, then create them again.{}",
+                "capacity provider {} is bound to another Auto Scaling group and AWS cannot move it, so it must be deleted and created again, but AWS refused to delete it{reason}. ECS keeps a capacity provider while a service's capacity provider strategy names it: destroy the services on cluster {cluster}, apply, then create them again.{}",
                 spec.name,
                 match restored {
                     Ok(()) => String::new(),
