@@ -2,8 +2,8 @@
 //! target-tracking policies.
 
 use aws_sdk_applicationautoscaling::types::{
-    MetricType, PolicyType, PredefinedMetricSpecification, ScalableDimension, ServiceNamespace,
-    TargetTrackingScalingPolicyConfiguration,
+    MetricType, PolicyType, PredefinedMetricSpecification, ScalableDimension, ScalingPolicy,
+    ServiceNamespace, TargetTrackingScalingPolicyConfiguration,
 };
 
 use super::Clients;
@@ -56,20 +56,12 @@ pub async fn ensure(c: &Clients, spec: &ScalingSpec) -> Result<(), AwsError> {
 /// Whether the target is registered with the spec's bounds and every policy of the spec exists
 /// by name with its metric, target value and cooldowns.
 async fn in_line(c: &Clients, spec: &ScalingSpec) -> Result<bool, AwsError> {
-    let (bounds, policies) = tokio::try_join!(describe(c, spec), async {
-        c.appautoscaling
-            .describe_scaling_policies()
-            .service_namespace(ServiceNamespace::from(spec.service_namespace.as_str()))
-            .resource_id(&spec.resource_id)
-            .send()
-            .await
-            .map_err(|e| aws_error("describe autoscaling policies", e))
-    })?;
+    let (bounds, policies) = tokio::try_join!(describe(c, spec), policies(c, spec))?;
     if bounds != Some((spec.min_capacity, spec.max_capacity)) {
         return Ok(false);
     }
     Ok(spec.policies.iter().all(|want| {
-        policies.scaling_policies().iter().any(|p| {
+        policies.iter().any(|p| {
             p.policy_name() == want.policy_name
                 && p.target_tracking_scaling_policy_configuration()
                     .is_some_and(|t| {
@@ -82,6 +74,19 @@ async fn in_line(c: &Clients, spec: &ScalingSpec) -> Result<bool, AwsError> {
                     })
         })
     }))
+}
+
+/// The scaling policies of the target.
+async fn policies(c: &Clients, spec: &ScalingSpec) -> Result<Vec<ScalingPolicy>, AwsError> {
+    Ok(c.appautoscaling
+        .describe_scaling_policies()
+        .service_namespace(ServiceNamespace::from(spec.service_namespace.as_str()))
+        .resource_id(&spec.resource_id)
+        .send()
+        .await
+        .map_err(|e| aws_error("describe autoscaling policies", e))?
+        .scaling_policies()
+        .to_vec())
 }
 
 /// (min, max) of the scalable target, if registered.
@@ -105,16 +110,8 @@ pub async fn policy_targets(
     c: &Clients,
     spec: &ScalingSpec,
 ) -> Result<Vec<(String, f64)>, AwsError> {
-    let out = c
-        .appautoscaling
-        .describe_scaling_policies()
-        .service_namespace(ServiceNamespace::from(spec.service_namespace.as_str()))
-        .resource_id(&spec.resource_id)
-        .send()
-        .await
-        .map_err(|e| aws_error("describe autoscaling policies", e))?;
-    Ok(out
-        .scaling_policies()
+    Ok(policies(c, spec)
+        .await?
         .iter()
         .filter_map(|p| p.target_tracking_scaling_policy_configuration())
         .filter_map(|c| {
@@ -161,15 +158,7 @@ pub async fn observe(c: &Clients, spec: &ScalingSpec) -> Result<Option<ObservedS
 /// Removes the policies, then the target. AWS removes a target's policies with it, but some
 /// implementations (the emulator) keep them, so they are deleted first by name.
 pub async fn delete(c: &Clients, spec: &ScalingSpec) -> Result<(), AwsError> {
-    let policies = c
-        .appautoscaling
-        .describe_scaling_policies()
-        .service_namespace(ServiceNamespace::from(spec.service_namespace.as_str()))
-        .resource_id(&spec.resource_id)
-        .send()
-        .await
-        .map_err(|e| aws_error("describe autoscaling policies", e))?;
-    for p in policies.scaling_policies() {
+    for p in policies(c, spec).await? {
         match c
             .appautoscaling
             .delete_scaling_policy()
