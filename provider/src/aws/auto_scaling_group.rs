@@ -1,5 +1,6 @@
 //! The instances' Auto Scaling group: mixed instances (On-Demand base, Spot above it), scale-in
-//! protection for ECS managed termination protection. Desired capacity is set only at creation.
+//! protection for ECS managed termination protection. Desired capacity is set only at creation:
+//! ECS managed scaling owns it afterwards. Deleted with its instances, and waited for.
 
 use aws_sdk_autoscaling::types::{
     InstancesDistribution, LaunchTemplate, LaunchTemplateOverrides, LaunchTemplateSpecification,
@@ -7,11 +8,14 @@ use aws_sdk_autoscaling::types::{
 };
 
 use super::Clients;
+use super::launch_template::profile_not_yet_visible;
 use super::retry::{AwsError, aws_error};
+use super::unit::{BoxFuture, Change, Changes, Env, Lookup, TagRef, TagTarget, Tags, Unit};
 use crate::blueprint::cluster::{AutoScalingGroupSpec, LAUNCH_TEMPLATE_VERSION};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ObservedGroup {
+    pub name: String,
     pub arn: String,
     pub min_size: i32,
     pub max_size: i32,
@@ -57,21 +61,43 @@ fn policy(spec: &AutoScalingGroupSpec) -> MixedInstancesPolicy {
         .build()
 }
 
-pub async fn describe(c: &Clients, name: &str) -> Result<Option<ObservedGroup>, AwsError> {
+/// The groups of these names, in one call.
+pub async fn describe_many(
+    c: &Clients,
+    names: &[String],
+) -> Result<Vec<Option<ObservedGroup>>, AwsError> {
     let out = c
         .autoscaling
         .describe_auto_scaling_groups()
-        .auto_scaling_group_names(name)
+        .set_auto_scaling_group_names(Some(names.to_vec()))
         .send()
         .await
         .map_err(|e| aws_error("describe Auto Scaling group", e))?;
-    let Some(g) = out.auto_scaling_groups().first() else {
-        return Ok(None);
-    };
+    Ok(names
+        .iter()
+        .map(|name| {
+            out.auto_scaling_groups()
+                .iter()
+                .find(|g| g.auto_scaling_group_name() == Some(name.as_str()))
+                .map(observed)
+        })
+        .collect())
+}
+
+pub async fn describe(c: &Clients, name: &str) -> Result<Option<ObservedGroup>, AwsError> {
+    Ok(describe_many(c, &[name.to_owned()])
+        .await?
+        .into_iter()
+        .next()
+        .flatten())
+}
+
+fn observed(g: &aws_sdk_autoscaling::types::AutoScalingGroup) -> ObservedGroup {
     let mixed = g.mixed_instances_policy();
     let distribution = mixed.and_then(|m| m.instances_distribution());
     let template = mixed.and_then(|m| m.launch_template());
-    Ok(Some(ObservedGroup {
+    ObservedGroup {
+        name: g.auto_scaling_group_name().unwrap_or_default().to_owned(),
         arn: g.auto_scaling_group_arn().unwrap_or_default().to_owned(),
         min_size: g.min_size().unwrap_or(0),
         max_size: g.max_size().unwrap_or(0),
@@ -117,16 +143,11 @@ pub async fn describe(c: &Clients, name: &str) -> Result<Option<ObservedGroup>, 
             .iter()
             .filter_map(|t| Some((t.key()?.to_owned(), t.value()?.to_owned())))
             .collect(),
-    }))
+    }
 }
 
-/// Creates the group (or adopts the one with this name) and returns its ARN.
-pub async fn ensure(c: &Clients, spec: &AutoScalingGroupSpec) -> Result<String, AwsError> {
-    if let Some(existing) = describe(c, &spec.name).await?
-        && !existing.deleting
-    {
-        return Ok(existing.arn);
-    }
+/// Creates the group (or adopts the one a retried create made) and returns it.
+async fn create(c: &Clients, spec: &AutoScalingGroupSpec) -> Result<ObservedGroup, AwsError> {
     let tags = spec
         .tags
         .iter()
@@ -159,20 +180,17 @@ pub async fn ensure(c: &Clients, spec: &AutoScalingGroupSpec) -> Result<String, 
             return Err(err);
         }
     }
-    describe(c, &spec.name)
-        .await?
-        .map(|g| g.arn)
-        .ok_or_else(|| {
-            AwsError::new(
-                "create Auto Scaling group",
-                "the new group cannot be read back",
-            )
-        })
+    describe(c, &spec.name).await?.ok_or_else(|| {
+        AwsError::new(
+            "create Auto Scaling group",
+            "the new group cannot be read back",
+        )
+    })
 }
 
 /// Applies sizes, subnets and the mixed instances policy. The desired capacity is left to ECS
 /// managed scaling.
-pub async fn update(c: &Clients, spec: &AutoScalingGroupSpec) -> Result<(), AwsError> {
+async fn update(c: &Clients, spec: &AutoScalingGroupSpec) -> Result<(), AwsError> {
     c.autoscaling
         .update_auto_scaling_group()
         .auto_scaling_group_name(&spec.name)
@@ -188,7 +206,7 @@ pub async fn update(c: &Clients, spec: &AutoScalingGroupSpec) -> Result<(), AwsE
 }
 
 /// Deletes the group with its instances, scale-in protection notwithstanding.
-pub async fn delete(c: &Clients, name: &str) -> Result<(), AwsError> {
+async fn delete(c: &Clients, name: &str) -> Result<(), AwsError> {
     match c
         .autoscaling
         .delete_auto_scaling_group()
@@ -208,5 +226,129 @@ pub async fn delete(c: &Clients, name: &str) -> Result<(), AwsError> {
                 Err(err)
             }
         }
+    }
+}
+
+fn sorted(items: &[String]) -> Vec<String> {
+    let mut v = items.to_vec();
+    v.sort();
+    v
+}
+
+pub struct AutoScalingGroup;
+
+impl Lookup for AutoScalingGroup {
+    const KIND: &'static str = "Auto Scaling group";
+    type Key = String;
+    type Observed = ObservedGroup;
+
+    fn read<'a>(
+        env: &'a Env,
+        keys: &'a [String],
+    ) -> BoxFuture<'a, Result<Vec<Option<ObservedGroup>>, AwsError>> {
+        Box::pin(describe_many(env.c(), keys))
+    }
+}
+
+impl Unit for AutoScalingGroup {
+    type Desired = AutoScalingGroupSpec;
+
+    fn diff(desired: &AutoScalingGroupSpec, observed: &ObservedGroup) -> Vec<Change> {
+        let d = desired;
+        let o = observed;
+        Changes::new()
+            // A group being deleted cannot be used: it is waited for and made again.
+            .check_replace("deleting", o.deleting)
+            .check("min_size", o.min_size != d.min_size)
+            .check("max_size", o.max_size != d.max_size)
+            .check("subnets", sorted(&o.subnet_ids) != sorted(&d.subnet_ids))
+            .check("instance_types", o.instance_types != d.instance_types)
+            .check(
+                "on_demand_base_capacity",
+                o.on_demand_base_capacity != d.on_demand_base_capacity,
+            )
+            .check(
+                "on_demand_percentage_above_base",
+                o.on_demand_percentage_above_base != d.on_demand_percentage_above_base,
+            )
+            .check(
+                "spot_allocation_strategy",
+                o.spot_allocation_strategy != d.spot_allocation_strategy,
+            )
+            .check(
+                "scale_in_protection",
+                o.protected_from_scale_in != d.new_instances_protected_from_scale_in,
+            )
+            .check(
+                "launch_template",
+                o.launch_template_id.as_deref() != Some(d.launch_template_id.as_str())
+                    || o.launch_template_version
+                        .as_deref()
+                        .unwrap_or(LAUNCH_TEMPLATE_VERSION)
+                        != LAUNCH_TEMPLATE_VERSION,
+            )
+            .done()
+    }
+
+    fn create<'a>(
+        env: &'a Env,
+        _: &'a String,
+        desired: &'a AutoScalingGroupSpec,
+    ) -> BoxFuture<'a, Result<ObservedGroup, AwsError>> {
+        Box::pin(async move {
+            env.budget
+                .retry_while(profile_not_yet_visible, || create(env.c(), desired))
+                .await
+        })
+    }
+
+    fn update<'a>(
+        env: &'a Env,
+        desired: &'a AutoScalingGroupSpec,
+        observed: &'a ObservedGroup,
+        _: &'a [Change],
+    ) -> BoxFuture<'a, Result<ObservedGroup, AwsError>> {
+        Box::pin(async move {
+            update(env.c(), desired).await?;
+            let d = desired;
+            Ok(ObservedGroup {
+                min_size: d.min_size,
+                max_size: d.max_size,
+                subnet_ids: d.subnet_ids.clone(),
+                instance_types: d.instance_types.clone(),
+                on_demand_base_capacity: d.on_demand_base_capacity,
+                on_demand_percentage_above_base: d.on_demand_percentage_above_base,
+                spot_allocation_strategy: d.spot_allocation_strategy.clone(),
+                protected_from_scale_in: d.new_instances_protected_from_scale_in,
+                launch_template_id: Some(d.launch_template_id.clone()),
+                launch_template_version: Some(LAUNCH_TEMPLATE_VERSION.to_owned()),
+                ..observed.clone()
+            })
+        })
+    }
+
+    fn delete<'a>(
+        env: &'a Env,
+        observed: &'a ObservedGroup,
+    ) -> BoxFuture<'a, Result<(), AwsError>> {
+        Box::pin(async move {
+            delete(env.c(), &observed.name).await?;
+            env.budget
+                .wait_until("the Auto Scaling group to be deleted", || async {
+                    Ok(describe(env.c(), &observed.name).await?.is_none())
+                })
+                .await
+        })
+    }
+
+    fn desired_tags(desired: &AutoScalingGroupSpec) -> Option<Tags> {
+        Some(desired.tags.clone())
+    }
+
+    fn tags(observed: &ObservedGroup) -> Option<TagRef> {
+        Some(TagRef {
+            target: TagTarget::AutoScalingGroup(observed.name.clone()),
+            known: Some(observed.tags.clone()),
+        })
     }
 }

@@ -1,4 +1,6 @@
-//! The ECS capacity provider bound to the Auto Scaling group.
+//! The ECS capacity provider bound to the Auto Scaling group. Its settings change in place;
+//! AWS cannot bind it to another group, so one bound elsewhere is detached from the cluster,
+//! deleted, created again and attached again.
 
 use std::collections::BTreeMap;
 
@@ -8,11 +10,15 @@ use aws_sdk_ecs::types::{
 };
 
 use super::Clients;
+use super::cluster_capacity::{attach, settling, update_in_progress};
+use super::ecs_cluster;
 use super::retry::{AwsError, adopt_after_retried_create, aws_error};
+use super::unit::{BoxFuture, Change, Changes, Env, Lookup, TagRef, TagTarget, Tags, Unit, names};
 use crate::blueprint::cluster::CapacityProviderSpec;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ObservedCapacityProvider {
+    pub name: String,
     pub arn: String,
     pub auto_scaling_group_arn: String,
     pub target_capacity: i32,
@@ -48,30 +54,50 @@ fn draining(on: bool) -> ManagedDraining {
     }
 }
 
-/// The capacity provider, if it exists and is active (describe first: deleting a missing one is
-/// not reliably reported).
-pub async fn describe(
+/// The active capacity providers of these names, in one call.
+pub async fn describe_many(
     c: &Clients,
-    name: &str,
-) -> Result<Option<ObservedCapacityProvider>, AwsError> {
+    names: &[String],
+) -> Result<Vec<Option<ObservedCapacityProvider>>, AwsError> {
     let out = c
         .ecs
         .describe_capacity_providers()
-        .capacity_providers(name)
+        .set_capacity_providers(Some(names.to_vec()))
         .include(CapacityProviderField::Tags)
         .send()
         .await
         .map_err(|e| aws_error("describe capacity provider", e))?;
-    let Some(cp) = out
-        .capacity_providers()
+    Ok(names
         .iter()
-        .find(|cp| cp.name() == Some(name) && cp.status().is_some_and(|s| s.as_str() == "ACTIVE"))
-    else {
-        return Ok(None);
-    };
+        .map(|name| {
+            out.capacity_providers()
+                .iter()
+                .find(|cp| {
+                    cp.name() == Some(name.as_str())
+                        && cp.status().is_some_and(|s| s.as_str() == "ACTIVE")
+                })
+                .map(observed)
+        })
+        .collect())
+}
+
+/// The capacity provider, if it exists and is active.
+pub async fn describe(
+    c: &Clients,
+    name: &str,
+) -> Result<Option<ObservedCapacityProvider>, AwsError> {
+    Ok(describe_many(c, &[name.to_owned()])
+        .await?
+        .into_iter()
+        .next()
+        .flatten())
+}
+
+fn observed(cp: &aws_sdk_ecs::types::CapacityProvider) -> ObservedCapacityProvider {
     let asg = cp.auto_scaling_group_provider();
     let scaling = asg.and_then(|a| a.managed_scaling());
-    Ok(Some(ObservedCapacityProvider {
+    ObservedCapacityProvider {
+        name: cp.name().unwrap_or_default().to_owned(),
         arn: cp.capacity_provider_arn().unwrap_or_default().to_owned(),
         auto_scaling_group_arn: asg
             .map(|a| a.auto_scaling_group_arn().to_owned())
@@ -93,14 +119,12 @@ pub async fn describe(
             .iter()
             .filter_map(|t| Some((t.key()?.to_owned(), t.value()?.to_owned())))
             .collect(),
-    }))
+    }
 }
 
-pub async fn ensure(c: &Clients, spec: &CapacityProviderSpec) -> Result<String, AwsError> {
+/// Creates the provider (adopting one a retried create made); returns its ARN.
+async fn create(c: &Clients, spec: &CapacityProviderSpec) -> Result<String, AwsError> {
     let step = "create capacity provider";
-    if let Some(existing) = describe(c, &spec.name).await? {
-        return Ok(existing.arn);
-    }
     let provider = AutoScalingGroupProvider::builder()
         .auto_scaling_group_arn(&spec.auto_scaling_group_arn)
         .managed_scaling(scaling(spec))
@@ -136,7 +160,7 @@ fn tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
         .collect()
 }
 
-pub async fn update(c: &Clients, spec: &CapacityProviderSpec) -> Result<(), AwsError> {
+async fn update(c: &Clients, spec: &CapacityProviderSpec) -> Result<(), AwsError> {
     c.ecs
         .update_capacity_provider()
         .name(&spec.name)
@@ -153,11 +177,8 @@ pub async fn update(c: &Clients, spec: &CapacityProviderSpec) -> Result<(), AwsE
     Ok(())
 }
 
-/// Deletes the capacity provider if it exists. It must already be detached from the cluster.
-pub async fn delete(c: &Clients, name: &str) -> Result<(), AwsError> {
-    if describe(c, name).await?.is_none() {
-        return Ok(());
-    }
+/// Deletes the capacity provider. It must already be detached from the cluster.
+async fn delete(c: &Clients, name: &str) -> Result<(), AwsError> {
     c.ecs
         .delete_capacity_provider()
         .capacity_provider(name)
@@ -165,4 +186,222 @@ pub async fn delete(c: &Clients, name: &str) -> Result<(), AwsError> {
         .await
         .map_err(|e| aws_error("delete capacity provider", e))?;
     Ok(())
+}
+
+/// The message of a rebind AWS refused.
+fn rebind_refused(spec: &CapacityProviderSpec, why: &str) -> AwsError {
+    AwsError::new(
+        "recreate the capacity provider",
+        format!(
+            "capacity provider {} is bound to another Auto Scaling group and AWS cannot move it, so it must be {why}. ECS keeps a capacity provider while a service's capacity provider strategy names it: destroy the services on cluster {cluster}, apply, then create them again.",
+            spec.name,
+            cluster = spec.cluster,
+        ),
+    )
+}
+
+/// Binds the provider to the cluster's group: AWS cannot move one, so it is detached from the
+/// cluster, deleted, created again and attached again. ECS refuses the detach while tasks run
+/// on it and the delete while a service's strategy names it; then the provider stays attached
+/// and the error says what to do.
+async fn rebind(env: &Env, spec: &CapacityProviderSpec) -> Result<String, AwsError> {
+    let c = env.c();
+    let cluster = spec.cluster.as_str();
+    let attached = ecs_cluster::describe(c, cluster)
+        .await?
+        .is_some_and(|cl| cl.capacity_providers.contains(&spec.name));
+    if attached {
+        attach(env, cluster, None, settling).await.map_err(|e| {
+            if e.code() == Some("ResourceInUseException") {
+                AwsError::new(
+                    "recreate the capacity provider",
+                    format!(
+                        "capacity provider {} is bound to another Auto Scaling group and AWS cannot move it, so it must be detached from cluster {cluster}, deleted and created again, but it is still in use by tasks or services ({}). Destroy the services on cluster {cluster}, apply, then create them again.",
+                        spec.name, e.message
+                    ),
+                )
+            } else {
+                e
+            }
+        })?;
+    }
+    // ECS deletes in the background: a refused delete ends as DELETE_FAILED on a provider that
+    // stays active. The detach may still be settling: ECS answers UpdateInProgressException.
+    let deleted = env
+        .budget
+        .retry_while(settling, || delete(c, &spec.name))
+        .await;
+    let failed_delete = std::sync::Mutex::new(None::<String>);
+    let refused = match deleted {
+        Ok(()) => {
+            env.budget
+                .wait_until(
+                    &format!("capacity provider {} to be deleted", spec.name),
+                    || async {
+                        match describe(c, &spec.name).await? {
+                            None => Ok(true),
+                            Some(cp) if cp.update_status.as_deref() == Some("DELETE_FAILED") => {
+                                if let Ok(mut reason) = failed_delete.lock() {
+                                    *reason = Some(cp.update_status_reason.unwrap_or_default());
+                                }
+                                Ok(true)
+                            }
+                            Some(_) => Ok(false),
+                        }
+                    },
+                )
+                .await?;
+            failed_delete.into_inner().unwrap_or_default()
+        }
+        Err(e) => Some(e.message),
+    };
+    if let Some(reason) = refused {
+        // Keep the cluster's capacity while the provider cannot be replaced.
+        let restored = if attached {
+            attach(env, cluster, Some(&spec.name), update_in_progress).await
+        } else {
+            Ok(())
+        };
+        let reason = if reason.is_empty() {
+            String::new()
+        } else {
+            format!(" ({reason})")
+        };
+        let mut err = rebind_refused(
+            spec,
+            &format!("deleted and created again, but AWS refused to delete it{reason}"),
+        );
+        if let Err(e) = restored {
+            err.message.push_str(&format!(
+                " Attaching it to the cluster again failed too: {e}."
+            ));
+        }
+        return Err(err);
+    }
+    let arn = create(c, spec).await.map_err(|e| {
+        AwsError::new(
+            "recreate the capacity provider",
+            format!(
+                "capacity provider {} was deleted to bind it to the cluster's Auto Scaling group, and creating it again failed ({}); AWS can keep a deleted provider's name for a while. Cluster {cluster} has no capacity provider until an apply succeeds: apply again.",
+                spec.name, e.message
+            ),
+        )
+    })?;
+    if attached {
+        attach(env, cluster, Some(&spec.name), update_in_progress).await?;
+    }
+    Ok(arn)
+}
+
+/// The provider as written from `spec`.
+fn as_written(spec: &CapacityProviderSpec, arn: String, tags: Tags) -> ObservedCapacityProvider {
+    ObservedCapacityProvider {
+        name: spec.name.clone(),
+        arn,
+        auto_scaling_group_arn: spec.auto_scaling_group_arn.clone(),
+        target_capacity: spec.target_capacity,
+        managed_scaling: true,
+        managed_termination_protection: spec.managed_termination_protection,
+        managed_draining: spec.managed_draining,
+        tags,
+        update_status: None,
+        update_status_reason: None,
+    }
+}
+
+pub struct CapacityProvider;
+
+impl Lookup for CapacityProvider {
+    const KIND: &'static str = "capacity provider";
+    type Key = String;
+    type Observed = ObservedCapacityProvider;
+
+    fn read<'a>(
+        env: &'a Env,
+        keys: &'a [String],
+    ) -> BoxFuture<'a, Result<Vec<Option<ObservedCapacityProvider>>, AwsError>> {
+        Box::pin(describe_many(env.c(), keys))
+    }
+}
+
+impl Unit for CapacityProvider {
+    type Desired = CapacityProviderSpec;
+
+    fn diff(desired: &CapacityProviderSpec, observed: &ObservedCapacityProvider) -> Vec<Change> {
+        Changes::new()
+            // Handled by `update`, which also detaches and attaches it.
+            .check(
+                "auto_scaling_group",
+                observed.auto_scaling_group_arn != desired.auto_scaling_group_arn,
+            )
+            .check(
+                "target_capacity",
+                observed.target_capacity != desired.target_capacity,
+            )
+            .check("managed_scaling", !observed.managed_scaling)
+            .check(
+                "managed_termination_protection",
+                observed.managed_termination_protection != desired.managed_termination_protection,
+            )
+            .check(
+                "managed_draining",
+                observed.managed_draining != desired.managed_draining,
+            )
+            .done()
+    }
+
+    fn create<'a>(
+        env: &'a Env,
+        _: &'a String,
+        desired: &'a CapacityProviderSpec,
+    ) -> BoxFuture<'a, Result<ObservedCapacityProvider, AwsError>> {
+        Box::pin(async move {
+            let arn = create(env.c(), desired).await?;
+            Ok(as_written(desired, arn, desired.tags.clone()))
+        })
+    }
+
+    fn update<'a>(
+        env: &'a Env,
+        desired: &'a CapacityProviderSpec,
+        observed: &'a ObservedCapacityProvider,
+        changes: &'a [Change],
+    ) -> BoxFuture<'a, Result<ObservedCapacityProvider, AwsError>> {
+        Box::pin(async move {
+            if names(changes, "auto_scaling_group") {
+                let arn = rebind(env, desired).await?;
+                return Ok(as_written(desired, arn, desired.tags.clone()));
+            }
+            env.budget
+                .retry_while(update_in_progress, || update(env.c(), desired))
+                .await?;
+            Ok(as_written(
+                desired,
+                observed.arn.clone(),
+                observed.tags.clone(),
+            ))
+        })
+    }
+
+    fn delete<'a>(
+        env: &'a Env,
+        observed: &'a ObservedCapacityProvider,
+    ) -> BoxFuture<'a, Result<(), AwsError>> {
+        Box::pin(async move {
+            env.budget
+                .retry_while(settling, || delete(env.c(), &observed.name))
+                .await
+        })
+    }
+
+    fn desired_tags(desired: &CapacityProviderSpec) -> Option<Tags> {
+        Some(desired.tags.clone())
+    }
+
+    fn tags(observed: &ObservedCapacityProvider) -> Option<TagRef> {
+        Some(TagRef {
+            target: TagTarget::Ecs(observed.arn.clone()),
+            known: Some(observed.tags.clone()),
+        })
+    }
 }

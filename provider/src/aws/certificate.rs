@@ -83,35 +83,3 @@ pub async fn listener_certificates(
     }
     Ok(certificates)
 }
-
-/// Whether a certificate name covers `host`: the same name, or a wildcard standing for exactly
-/// one leftmost label (`*.example.com` covers `api.example.com`, not `example.com` nor
-/// `a.b.example.com`). Case and a trailing dot do not matter.
-pub fn name_covers(name: &str, host: &str) -> bool {
-    let name = name.trim_end_matches('.').to_ascii_lowercase();
-    let host = host.trim_end_matches('.').to_ascii_lowercase();
-    if name == host {
-        return true;
-    }
-    match (name.strip_prefix("*."), host.split_once('.')) {
-        (Some(parent), Some((label, rest))) => !label.is_empty() && rest == parent,
-        _ => false,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn exact_names_and_one_label_wildcards_cover_a_host() {
-        assert!(name_covers("api.example.com", "api.example.com"));
-        assert!(name_covers("API.Example.com.", "api.example.com"));
-        assert!(name_covers("*.example.com", "api.example.com"));
-        assert!(!name_covers("*.example.com", "example.com"));
-        assert!(!name_covers("*.example.com", "a.b.example.com"));
-        assert!(!name_covers("*.example.com", "api.example.org"));
-        assert!(!name_covers("example.com", "api.example.com"));
-        assert!(!name_covers("*.example.com", ".example.com"));
-    }
-}

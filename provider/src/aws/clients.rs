@@ -9,8 +9,7 @@ use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region};
 
-use crate::resources::fields::Field;
-use crate::resources::provider_config::ProviderConfig;
+use std::collections::BTreeMap;
 
 /// Attempts per AWS call when the provider block does not say (throttling and transient errors
 /// are retried with exponential backoff and jitter).
@@ -35,16 +34,32 @@ pub struct Clients {
     pub acm: aws_sdk_acm::Client,
 }
 
+/// A role every call is made as.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AssumeRole {
+    pub role_arn: String,
+    pub session_name: Option<String>,
+    pub external_id: Option<String>,
+}
+
+/// What the clients are built from, beyond the standard AWS environment.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ClientConfig {
+    pub region: Option<String>,
+    pub profile: Option<String>,
+    pub assume_role: Option<AssumeRole>,
+    /// Endpoint URL by service (`ec2`, `ecs`, `elbv2`...).
+    pub endpoints: BTreeMap<String, String>,
+    /// Retries of a failed call; `None`: `AWS_MAX_ATTEMPTS`, else the provider's default.
+    pub max_retries: Option<i64>,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error(
         "no AWS region: set `region` in the provider block, or AWS_REGION, or a region in your AWS profile"
     )]
     NoRegion,
-    #[error(
-        "the provider configuration is not known yet ({0}); it must be known before resources can be read or changed"
-    )]
-    Unknown(&'static str),
 }
 
 /// The partition of a region: `aws`, `aws-cn` or `aws-us-gov`.
@@ -59,17 +74,13 @@ pub fn partition_of(region: &str) -> &'static str {
 }
 
 impl Clients {
-    pub async fn new(config: &ProviderConfig) -> Result<Self, ConfigError> {
+    pub async fn new(config: &ClientConfig) -> Result<Self, ConfigError> {
         let mut loader = aws_config::defaults(BehaviorVersion::latest());
-        match &config.region {
-            Field::Known(region) => loader = loader.region(Region::new(region.clone())),
-            Field::Unknown => return Err(ConfigError::Unknown("region")),
-            Field::Null => {}
+        if let Some(region) = &config.region {
+            loader = loader.region(Region::new(region.clone()));
         }
-        match &config.profile {
-            Field::Known(profile) => loader = loader.profile_name(profile),
-            Field::Unknown => return Err(ConfigError::Unknown("profile")),
-            Field::Null => {}
+        if let Some(profile) = &config.profile {
+            loader = loader.profile_name(profile);
         }
         // `max_retries` wins; without it, AWS_MAX_ATTEMPTS from the environment; else the
         // provider's default, higher than the SDK's 3 because the provider's calls are idempotent.
@@ -83,7 +94,7 @@ impl Clients {
         }
         let base = loader.load().await;
         let sdk = match &config.assume_role {
-            Field::Known(role) => {
+            Some(role) => {
                 let mut provider = aws_config::sts::AssumeRoleProvider::builder(&role.role_arn)
                     .session_name(
                         role.session_name
@@ -101,8 +112,7 @@ impl Clients {
                     )
                     .build()
             }
-            Field::Unknown => return Err(ConfigError::Unknown("assume_role")),
-            Field::Null => base,
+            None => base,
         };
         let region = sdk
             .region()

@@ -1,4 +1,6 @@
-//! Route53 alias records pointing service host names at the shared load balancer.
+//! Route53 alias records pointing service host names at the shared load balancer: found by
+//! zone and name (on import, by name in the zones that could hold it), written with UPSERT,
+//! replaced when the name or zone changes, deleted with the exact record AWS holds.
 
 use aws_sdk_route53::types::{
     AliasTarget, Change, ChangeAction, ChangeBatch, ResourceRecordSet, RrType,
@@ -6,6 +8,7 @@ use aws_sdk_route53::types::{
 
 use super::Clients;
 use super::retry::{AwsError, aws_error};
+use super::unit::{BoxFuture, Change as UnitChange, Changes, Env, Lookup, Unit};
 use crate::blueprint::service::AliasRecordSpec;
 
 /// Route53 puts the zone ID (and, for reads, the record name) in the request URI; the SDK
@@ -76,22 +79,8 @@ pub fn same_alias_target(a: &str, b: &str) -> bool {
     norm(a) == norm(b)
 }
 
-/// Creates the alias record, or corrects one that points elsewhere; no change when it is right.
-pub async fn ensure(c: &Clients, spec: &AliasRecordSpec) -> Result<(), AwsError> {
-    match describe(c, &spec.zone_id, &spec.name).await? {
-        Some(target)
-            if same_alias_target(target.dns_name(), &spec.alias_dns_name)
-                && target.hosted_zone_id() == spec.alias_zone_id
-                && target.evaluate_target_health() == spec.evaluate_target_health =>
-        {
-            Ok(())
-        }
-        _ => upsert(c, spec).await,
-    }
-}
-
 /// Creates or corrects the alias record (UPSERT is idempotent).
-pub async fn upsert(c: &Clients, spec: &AliasRecordSpec) -> Result<(), AwsError> {
+async fn upsert(c: &Clients, spec: &AliasRecordSpec) -> Result<(), AwsError> {
     submit(
         c,
         &spec.zone_id,
@@ -160,19 +149,6 @@ pub async fn describe(
         .cloned())
 }
 
-pub async fn delete(c: &Clients, spec: &AliasRecordSpec) -> Result<(), AwsError> {
-    if describe(c, &spec.zone_id, &spec.name).await?.is_none() {
-        return Ok(());
-    }
-    submit(
-        c,
-        &spec.zone_id,
-        change(ChangeAction::Delete, spec)?,
-        "delete alias record",
-    )
-    .await
-}
-
 /// The hosted zone (ID without prefix) holding an alias A record for `name` (with trailing dot).
 pub async fn find_alias_zone(c: &Clients, name: &str) -> Result<Option<String>, AwsError> {
     let zones = c
@@ -191,6 +167,159 @@ pub async fn find_alias_zone(c: &Clients, name: &str) -> Result<Option<String>, 
         }
     }
     Ok(None)
+}
+
+/// Where an alias record is found: its zone (`None`: any zone whose name the record's ends
+/// with) and its fully qualified name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AliasKey {
+    pub zone_id: Option<String>,
+    pub name: String,
+}
+
+/// An alias record as Route53 holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObservedAlias {
+    pub zone_id: String,
+    pub name: String,
+    pub dns_name: String,
+    pub hosted_zone_id: String,
+    pub evaluate_target_health: bool,
+}
+
+impl ObservedAlias {
+    fn as_spec(&self) -> AliasRecordSpec {
+        AliasRecordSpec {
+            zone_id: self.zone_id.clone(),
+            name: self.name.clone(),
+            record_type: "A".into(),
+            alias_dns_name: self.dns_name.clone(),
+            alias_zone_id: self.hosted_zone_id.clone(),
+            evaluate_target_health: self.evaluate_target_health,
+        }
+    }
+}
+
+async fn find(c: &Clients, key: &AliasKey) -> Result<Option<ObservedAlias>, AwsError> {
+    let zone = match &key.zone_id {
+        Some(z) => Some(z.clone()),
+        None => find_alias_zone(c, &key.name).await?,
+    };
+    let Some(zone) = zone else {
+        return Ok(None);
+    };
+    Ok(describe(c, &zone, &key.name).await?.map(|t| ObservedAlias {
+        zone_id: zone.clone(),
+        name: key.name.clone(),
+        dns_name: t.dns_name().to_owned(),
+        hosted_zone_id: t.hosted_zone_id().to_owned(),
+        evaluate_target_health: t.evaluate_target_health(),
+    }))
+}
+
+fn as_written(spec: &AliasRecordSpec) -> ObservedAlias {
+    ObservedAlias {
+        zone_id: spec.zone_id.clone(),
+        name: spec.name.clone(),
+        dns_name: spec.alias_dns_name.clone(),
+        hosted_zone_id: spec.alias_zone_id.clone(),
+        evaluate_target_health: spec.evaluate_target_health,
+    }
+}
+
+pub struct AliasRecord;
+
+impl Lookup for AliasRecord {
+    const KIND: &'static str = "alias record";
+    type Key = AliasKey;
+    type Observed = ObservedAlias;
+
+    fn read<'a>(
+        env: &'a Env,
+        keys: &'a [AliasKey],
+    ) -> BoxFuture<'a, Result<Vec<Option<ObservedAlias>>, AwsError>> {
+        Box::pin(futures_util::future::try_join_all(
+            keys.iter().map(|k| find(env.c(), k)),
+        ))
+    }
+}
+
+impl Unit for AliasRecord {
+    type Desired = AliasRecordSpec;
+
+    fn diff(desired: &AliasRecordSpec, observed: &ObservedAlias) -> Vec<UnitChange> {
+        Changes::new()
+            .check_replace(
+                "name",
+                record_name(&observed.name) != record_name(&desired.name)
+                    || observed.zone_id != desired.zone_id,
+            )
+            .check(
+                "target",
+                !same_alias_target(&observed.dns_name, &desired.alias_dns_name)
+                    || observed.hosted_zone_id != desired.alias_zone_id
+                    || observed.evaluate_target_health != desired.evaluate_target_health,
+            )
+            .done()
+    }
+
+    fn create<'a>(
+        env: &'a Env,
+        _: &'a AliasKey,
+        desired: &'a AliasRecordSpec,
+    ) -> BoxFuture<'a, Result<ObservedAlias, AwsError>> {
+        Box::pin(async move {
+            upsert(env.c(), desired).await?;
+            Ok(as_written(desired))
+        })
+    }
+
+    fn update<'a>(
+        env: &'a Env,
+        desired: &'a AliasRecordSpec,
+        _: &'a ObservedAlias,
+        _: &'a [UnitChange],
+    ) -> BoxFuture<'a, Result<ObservedAlias, AwsError>> {
+        Box::pin(async move {
+            upsert(env.c(), desired).await?;
+            Ok(as_written(desired))
+        })
+    }
+
+    /// Deletes the record as AWS holds it (Route53 deletes only an exact match).
+    fn delete<'a>(
+        env: &'a Env,
+        observed: &'a ObservedAlias,
+    ) -> BoxFuture<'a, Result<(), AwsError>> {
+        Box::pin(async move {
+            let spec = observed.as_spec();
+            match submit(
+                env.c(),
+                &spec.zone_id,
+                change(ChangeAction::Delete, &spec)?,
+                "delete alias record",
+            )
+            .await
+            {
+                Err(e) if e.code() == Some("InvalidChangeBatch") => {
+                    // Already gone (or changed since it was read): gone is fine.
+                    match find(
+                        env.c(),
+                        &AliasKey {
+                            zone_id: Some(spec.zone_id.clone()),
+                            name: spec.name.clone(),
+                        },
+                    )
+                    .await?
+                    {
+                        None => Ok(()),
+                        Some(_) => Err(e),
+                    }
+                }
+                other => other,
+            }
+        })
+    }
 }
 
 #[cfg(test)]

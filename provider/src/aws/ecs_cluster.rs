@@ -1,5 +1,6 @@
-//! ECS clusters: create (idempotent in ECS), describe, settings, default capacity provider
-//! strategy, delete.
+//! The ECS cluster: found by name, created (idempotent in ECS), Container Insights changed in
+//! place, deleted once its container instances have left. Its capacity providers are another
+//! unit ([`super::cluster_capacity`]) reading the same DescribeClusters.
 
 use std::collections::BTreeMap;
 
@@ -9,7 +10,8 @@ use aws_sdk_ecs::types::{
 
 use super::Clients;
 use super::retry::{AwsError, aws_error};
-use crate::blueprint::cluster::{STRATEGY_BASE, STRATEGY_WEIGHT};
+use super::unit::{BoxFuture, Change, Changes, Env, Lookup, TagRef, TagTarget, Tags, Unit};
+use crate::blueprint::cluster::{EcsClusterSpec, STRATEGY_BASE, STRATEGY_WEIGHT};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ObservedCluster {
@@ -35,25 +37,8 @@ fn insights(enabled: bool) -> ClusterSetting {
         .build()
 }
 
-/// The cluster if it exists and is active.
-pub async fn describe(c: &Clients, name: &str) -> Result<Option<ObservedCluster>, AwsError> {
-    let out = c
-        .ecs
-        .describe_clusters()
-        .clusters(name)
-        .include(ClusterField::Settings)
-        .include(ClusterField::Tags)
-        .send()
-        .await
-        .map_err(|e| aws_error("describe ECS cluster", e))?;
-    let Some(cluster) = out
-        .clusters()
-        .iter()
-        .find(|c| c.status() == Some("ACTIVE") && c.cluster_name() == Some(name))
-    else {
-        return Ok(None);
-    };
-    Ok(Some(ObservedCluster {
+fn observed(cluster: &aws_sdk_ecs::types::Cluster) -> ObservedCluster {
+    ObservedCluster {
         arn: cluster.cluster_arn().unwrap_or_default().to_owned(),
         container_insights: cluster.settings().iter().any(|s| {
             s.name() == Some(&ClusterSettingName::ContainerInsights)
@@ -75,7 +60,60 @@ pub async fn describe(c: &Clients, name: &str) -> Result<Option<ObservedCluster>
             .iter()
             .filter_map(|t| Some((t.key()?.to_owned(), t.value()?.to_owned())))
             .collect(),
-    }))
+    }
+}
+
+/// The active clusters of these names, in one call.
+pub async fn describe_many(
+    c: &Clients,
+    names: &[String],
+) -> Result<Vec<Option<ObservedCluster>>, AwsError> {
+    if names.is_empty() {
+        return Ok(Vec::new());
+    }
+    let out = c
+        .ecs
+        .describe_clusters()
+        .set_clusters(Some(names.to_vec()))
+        .include(ClusterField::Settings)
+        .include(ClusterField::Tags)
+        .send()
+        .await
+        .map_err(|e| aws_error("describe ECS cluster", e))?;
+    Ok(names
+        .iter()
+        .map(|name| {
+            out.clusters()
+                .iter()
+                .find(|c| c.status() == Some("ACTIVE") && c.cluster_name() == Some(name.as_str()))
+                .map(observed)
+        })
+        .collect())
+}
+
+/// The cluster if it exists and is active.
+pub async fn describe(c: &Clients, name: &str) -> Result<Option<ObservedCluster>, AwsError> {
+    Ok(describe_many(c, &[name.to_owned()])
+        .await?
+        .into_iter()
+        .next()
+        .flatten())
+}
+
+/// The key under which one operation shares a cluster's description.
+pub fn shared_key(name: &str) -> String {
+    format!("ecs-cluster:{name}")
+}
+
+/// The cluster, described once per operation for every unit that reads it.
+pub async fn describe_shared(env: &Env, name: &str) -> Result<Option<ObservedCluster>, AwsError> {
+    let c = env.clients.clone();
+    let owned = name.to_owned();
+    env.shared(
+        shared_key(name),
+        || async move { describe(&c, &owned).await },
+    )
+    .await
 }
 
 /// Creates the cluster, or returns the existing one (CreateCluster is idempotent by name).
@@ -158,6 +196,7 @@ pub async fn container_instance_count(c: &Clients, cluster: &str) -> Result<usiz
     Ok(out.container_instance_arns().len())
 }
 
+/// Deletes the cluster (a missing one is fine).
 pub async fn delete(c: &Clients, name: &str) -> Result<(), AwsError> {
     match c.ecs.delete_cluster().cluster(name).send().await {
         Ok(_) => Ok(()),
@@ -169,5 +208,107 @@ pub async fn delete(c: &Clients, name: &str) -> Result<(), AwsError> {
                 Err(err)
             }
         }
+    }
+}
+
+/// The ECS cluster, by name.
+pub struct EcsCluster;
+
+impl Lookup for EcsCluster {
+    const KIND: &'static str = "ECS cluster";
+    type Key = String;
+    type Observed = ObservedCluster;
+
+    fn read<'a>(
+        env: &'a Env,
+        keys: &'a [String],
+    ) -> BoxFuture<'a, Result<Vec<Option<ObservedCluster>>, AwsError>> {
+        Box::pin(async move {
+            match keys {
+                [one] => Ok(vec![describe_shared(env, one).await?]),
+                many => describe_many(env.c(), many).await,
+            }
+        })
+    }
+}
+
+impl Unit for EcsCluster {
+    type Desired = EcsClusterSpec;
+
+    fn diff(desired: &EcsClusterSpec, observed: &ObservedCluster) -> Vec<Change> {
+        Changes::new()
+            .check(
+                "container_insights",
+                desired.container_insights != observed.container_insights,
+            )
+            .done()
+    }
+
+    fn create<'a>(
+        env: &'a Env,
+        _: &'a String,
+        desired: &'a EcsClusterSpec,
+    ) -> BoxFuture<'a, Result<ObservedCluster, AwsError>> {
+        Box::pin(async move {
+            let arn = create(
+                env.c(),
+                &desired.name,
+                desired.container_insights,
+                &desired.tags,
+            )
+            .await?;
+            env.forget(&shared_key(&desired.name));
+            Ok(ObservedCluster {
+                arn,
+                container_insights: desired.container_insights,
+                capacity_providers: Vec::new(),
+                default_strategy: Vec::new(),
+                default_strategy_items: Vec::new(),
+                tags: desired.tags.clone(),
+            })
+        })
+    }
+
+    fn update<'a>(
+        env: &'a Env,
+        desired: &'a EcsClusterSpec,
+        observed: &'a ObservedCluster,
+        _: &'a [Change],
+    ) -> BoxFuture<'a, Result<ObservedCluster, AwsError>> {
+        Box::pin(async move {
+            set_container_insights(env.c(), &desired.name, desired.container_insights).await?;
+            env.forget(&shared_key(&desired.name));
+            Ok(ObservedCluster {
+                container_insights: desired.container_insights,
+                ..observed.clone()
+            })
+        })
+    }
+
+    /// Once its container instances have left (the Auto Scaling group is gone before it).
+    fn delete<'a>(
+        env: &'a Env,
+        observed: &'a ObservedCluster,
+    ) -> BoxFuture<'a, Result<(), AwsError>> {
+        Box::pin(async move {
+            let name = observed.arn.rsplit('/').next().unwrap_or_default();
+            env.budget
+                .wait_until("the container instances to leave the cluster", || async {
+                    Ok(container_instance_count(env.c(), name).await? == 0)
+                })
+                .await?;
+            delete(env.c(), name).await
+        })
+    }
+
+    fn desired_tags(desired: &EcsClusterSpec) -> Option<Tags> {
+        Some(desired.tags.clone())
+    }
+
+    fn tags(observed: &ObservedCluster) -> Option<TagRef> {
+        Some(TagRef {
+            target: TagTarget::Ecs(observed.arn.clone()),
+            known: Some(observed.tags.clone()),
+        })
     }
 }

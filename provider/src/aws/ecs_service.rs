@@ -1,5 +1,7 @@
 //! ECS services: created only after their listener rule exists, updated with a rolling
-//! deployment, deleted with force and waited for until inactive.
+//! deployment (forced only for a new revision or target group), settings written only when they
+//! differ, deleted with force and waited for until inactive. The deployment waits are in
+//! [`super::deployment`].
 
 use aws_sdk_ecs::types::{
     CapacityProviderStrategyItem, DeploymentCircuitBreaker, DeploymentConfiguration, LoadBalancer,
@@ -7,11 +9,16 @@ use aws_sdk_ecs::types::{
 };
 
 use super::Clients;
+use super::deployment::{cut_over, wait_for_steady_state};
 use super::retry::{AwsError, aws_error};
+use super::task_definition::iam_not_yet_visible;
+use super::unit::{BoxFuture, Change, Changes, Env, Lookup, TagRef, TagTarget, Tags, Unit, names};
 use crate::blueprint::service::EcsServiceSpec;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ObservedService {
+    pub cluster: String,
+    pub name: String,
     pub arn: String,
     pub status: String,
     pub task_definition: String,
@@ -23,6 +30,83 @@ pub struct ObservedService {
     /// Deployments: (id, status, rollout state, failed tasks).
     pub deployments: Vec<(String, String, String, i32)>,
     pub events: Vec<String>,
+    /// Settings as AWS reports them; `None` where it does not.
+    pub settings: Option<ServiceSettings>,
+    pub tags: Tags,
+}
+
+/// The deployment settings of a service, as the API reports them and as the blueprint sets them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceSettings {
+    /// (provider, weight, base).
+    pub capacity_provider_strategy: Vec<(String, i32, i32)>,
+    /// (minimum healthy %, maximum %, circuit breaker enabled, rollback).
+    pub deployment: (i32, i32, bool, bool),
+    /// (type, field).
+    pub placement: Vec<(String, String)>,
+    pub propagate_tags: String,
+    pub ecs_managed_tags: bool,
+}
+
+impl ServiceSettings {
+    pub fn of(spec: &EcsServiceSpec) -> Self {
+        let d = &spec.deployment;
+        Self {
+            capacity_provider_strategy: spec
+                .capacity_provider_strategy
+                .iter()
+                .map(|i| (i.capacity_provider.clone(), i.weight, i.base))
+                .collect(),
+            deployment: (
+                d.minimum_healthy_percent,
+                d.maximum_percent,
+                d.circuit_breaker_enable,
+                d.circuit_breaker_rollback,
+            ),
+            placement: spec
+                .placement_strategies
+                .iter()
+                .map(|p| (p.kind.clone(), p.field.clone()))
+                .collect(),
+            propagate_tags: spec.propagate_tags.clone(),
+            ecs_managed_tags: spec.enable_ecs_managed_tags,
+        }
+    }
+}
+
+fn settings(s: &aws_sdk_ecs::types::Service) -> Option<ServiceSettings> {
+    let d = s.deployment_configuration()?;
+    let breaker = d.deployment_circuit_breaker();
+    Some(ServiceSettings {
+        capacity_provider_strategy: s
+            .capacity_provider_strategy()
+            .iter()
+            .map(|i| (i.capacity_provider().to_owned(), i.weight(), i.base()))
+            .collect(),
+        deployment: (
+            d.minimum_healthy_percent().unwrap_or(100),
+            d.maximum_percent().unwrap_or(200),
+            breaker.is_some_and(|b| b.enable()),
+            breaker.is_some_and(|b| b.rollback()),
+        ),
+        placement: s
+            .placement_strategy()
+            .iter()
+            .map(|p| {
+                (
+                    p.r#type()
+                        .map(|t| t.as_str().to_owned())
+                        .unwrap_or_default(),
+                    p.field().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect(),
+        propagate_tags: s
+            .propagate_tags()
+            .map(|p| p.as_str().to_owned())
+            .unwrap_or_default(),
+        ecs_managed_tags: s.enable_ecs_managed_tags(),
+    })
 }
 
 pub async fn describe(
@@ -35,6 +119,7 @@ pub async fn describe(
         .describe_services()
         .cluster(cluster)
         .services(name)
+        .include(aws_sdk_ecs::types::ServiceField::Tags)
         .send()
         .await
     {
@@ -53,6 +138,8 @@ pub async fn describe(
         .iter()
         .find(|s| s.service_name() == Some(name))
         .map(|s| ObservedService {
+            cluster: cluster.to_owned(),
+            name: name.to_owned(),
             arn: s.service_arn().unwrap_or_default().to_owned(),
             status: s.status().unwrap_or_default().to_owned(),
             task_definition: s.task_definition().unwrap_or_default().to_owned(),
@@ -83,6 +170,12 @@ pub async fn describe(
                 .iter()
                 .take(5)
                 .filter_map(|e| e.message().map(str::to_owned))
+                .collect(),
+            settings: settings(s),
+            tags: s
+                .tags()
+                .iter()
+                .filter_map(|t| Some((t.key()?.to_owned(), t.value()?.to_owned())))
                 .collect(),
         }))
 }
@@ -126,11 +219,8 @@ fn placement(spec: &EcsServiceSpec) -> Vec<PlacementStrategy> {
         .collect()
 }
 
-pub async fn create(
-    c: &Clients,
-    spec: &EcsServiceSpec,
-    task_definition: &str,
-) -> Result<String, AwsError> {
+async fn create(c: &Clients, spec: &EcsServiceSpec) -> Result<String, AwsError> {
+    let task_definition = spec.task_definition_arn.as_str();
     let out = c
         .ecs
         .create_service()
@@ -186,13 +276,13 @@ fn load_balancer(spec: &EcsServiceSpec) -> LoadBalancer {
 /// change and running tasks stay. With `move_load_balancer`, the service's load balancer entry
 /// becomes the spec's (another target group): ECS then rolls new tasks into that group and
 /// stops the old ones once the new ones are healthy.
-pub async fn update(
+async fn update(
     c: &Clients,
     spec: &EcsServiceSpec,
-    task_definition: &str,
     new_revision: bool,
     move_load_balancer: bool,
 ) -> Result<(), AwsError> {
+    let task_definition = spec.task_definition_arn.as_str();
     let load_balancers = move_load_balancer.then(|| vec![load_balancer(spec)]);
     c.ecs
         .update_service()
@@ -214,13 +304,12 @@ pub async fn update(
 }
 
 /// Scales to zero and deletes with force; the caller waits until the service is inactive.
-pub async fn delete(c: &Clients, cluster: &str, name: &str) -> Result<(), AwsError> {
-    let Some(found) = describe(c, cluster, name).await? else {
-        return Ok(());
-    };
-    if found.status == "INACTIVE" {
-        return Ok(());
-    }
+async fn delete(
+    c: &Clients,
+    cluster: &str,
+    name: &str,
+    found: &ObservedService,
+) -> Result<(), AwsError> {
     if found.desired_count > 0 {
         c.ecs
             .update_service()
@@ -240,4 +329,146 @@ pub async fn delete(c: &Clients, cluster: &str, name: &str) -> Result<(), AwsErr
         .await
         .map_err(|e| aws_error("delete ECS service", e))?;
     Ok(())
+}
+
+/// The target group load balancer entry ECS accepts only once a rule attaches the group to the
+/// load balancer; until that is visible, and while new roles propagate, these errors mean "not
+/// yet".
+fn no_load_balancer_yet(e: &AwsError) -> bool {
+    e.message
+        .contains("does not have an associated load balancer")
+        || iam_not_yet_visible(e)
+}
+
+/// Where a service is found: its cluster and name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceKey {
+    pub cluster: String,
+    pub name: String,
+}
+
+pub struct EcsService;
+
+impl Lookup for EcsService {
+    const KIND: &'static str = "ECS service";
+    type Key = ServiceKey;
+    type Observed = ObservedService;
+
+    /// An inactive service counts as none.
+    fn read<'a>(
+        env: &'a Env,
+        keys: &'a [ServiceKey],
+    ) -> BoxFuture<'a, Result<Vec<Option<ObservedService>>, AwsError>> {
+        Box::pin(futures_util::future::try_join_all(keys.iter().map(
+            |k| async move {
+                Ok(describe(env.c(), &k.cluster, &k.name)
+                    .await?
+                    .filter(|s| s.status != "INACTIVE"))
+            },
+        )))
+    }
+}
+
+impl Unit for EcsService {
+    type Desired = EcsServiceSpec;
+
+    fn diff(desired: &EcsServiceSpec, observed: &ObservedService) -> Vec<Change> {
+        Changes::new()
+            .check(
+                "task_definition",
+                observed.task_definition != desired.task_definition_arn,
+            )
+            .check(
+                "load_balancer",
+                observed.target_group_arns != [desired.load_balancer.target_group_arn.clone()],
+            )
+            .check(
+                "settings",
+                observed
+                    .settings
+                    .as_ref()
+                    .is_some_and(|s| *s != ServiceSettings::of(desired))
+                    || observed
+                        .health_check_grace_period
+                        .is_some_and(|g| g != desired.health_check_grace_period),
+            )
+            .check("traffic", desired.cutover.is_some())
+            .done()
+    }
+
+    fn create<'a>(
+        env: &'a Env,
+        key: &'a ServiceKey,
+        desired: &'a EcsServiceSpec,
+    ) -> BoxFuture<'a, Result<ObservedService, AwsError>> {
+        Box::pin(async move {
+            env.budget
+                .retry_while(no_load_balancer_yet, || create(env.c(), desired))
+                .await?;
+            if desired.wait_for_steady_state {
+                wait_for_steady_state(env, desired).await?;
+            }
+            describe(env.c(), &key.cluster, &key.name)
+                .await?
+                .ok_or_else(|| {
+                    AwsError::new("create ECS service", "the new service cannot be read back")
+                })
+        })
+    }
+
+    fn update<'a>(
+        env: &'a Env,
+        desired: &'a EcsServiceSpec,
+        _: &'a ObservedService,
+        changes: &'a [Change],
+    ) -> BoxFuture<'a, Result<ObservedService, AwsError>> {
+        Box::pin(async move {
+            let new_revision = names(changes, "task_definition");
+            let move_load_balancer = names(changes, "load_balancer");
+            if new_revision || move_load_balancer || names(changes, "settings") {
+                env.budget
+                    .retry_while(no_load_balancer_yet, || {
+                        update(env.c(), desired, new_revision, move_load_balancer)
+                    })
+                    .await?;
+            }
+            if let Some(cutover) = &desired.cutover {
+                cut_over(env, desired, cutover).await?;
+            } else if desired.wait_for_steady_state && (new_revision || move_load_balancer) {
+                wait_for_steady_state(env, desired).await?;
+            }
+            describe(env.c(), &desired.cluster, &desired.name)
+                .await?
+                .ok_or_else(|| AwsError::new("update ECS service", "the service disappeared"))
+        })
+    }
+
+    /// Scaled to zero, deleted with force, waited for until inactive.
+    fn delete<'a>(
+        env: &'a Env,
+        observed: &'a ObservedService,
+    ) -> BoxFuture<'a, Result<(), AwsError>> {
+        Box::pin(async move {
+            let (cluster, name) = (observed.cluster.as_str(), observed.name.as_str());
+            delete(env.c(), cluster, name, observed).await?;
+            env.budget
+                .wait_until("the ECS service to become inactive", || async {
+                    Ok(describe(env.c(), cluster, name)
+                        .await?
+                        .is_none_or(|s| s.status == "INACTIVE"))
+                })
+                .await
+        })
+    }
+
+    fn desired_tags(desired: &EcsServiceSpec) -> Option<Tags> {
+        Some(desired.tags.clone())
+    }
+
+    fn tags(observed: &ObservedService) -> Option<TagRef> {
+        Some(TagRef {
+            target: TagTarget::Ecs(observed.arn.clone()),
+            known: Some(observed.tags.clone()),
+        })
+    }
 }

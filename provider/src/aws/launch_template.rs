@@ -1,5 +1,5 @@
-//! The instances' launch template. Settings change through new versions; the ASG follows the
-//! template's default version.
+//! The instances' launch template. Found by name (its default version, in one call); settings
+//! change through a new default version, which the Auto Scaling group follows.
 
 use aws_sdk_ec2::types::{
     LaunchTemplateBlockDeviceMappingRequest, LaunchTemplateEbsBlockDeviceRequest,
@@ -14,12 +14,14 @@ use base64::Engine as _;
 use super::Clients;
 use super::retry::{AwsError, aws_error};
 use super::security_group::ec2_tags;
+use super::unit::{BoxFuture, Change, Changes, Env, Lookup, TagRef, TagTarget, Tags, Unit};
 use crate::blueprint::cluster::LaunchTemplateSpec;
 
 /// What the default version of the template says, for drift detection.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ObservedTemplate {
     pub id: String,
+    pub name: String,
     pub default_version: i64,
     pub image_id: String,
     pub http_tokens_required: bool,
@@ -130,64 +132,18 @@ fn data(spec: &LaunchTemplateSpec) -> RequestLaunchTemplateData {
         .build()
 }
 
-/// The template's ID by name, if it exists.
-pub async fn find(c: &Clients, name: &str) -> Result<Option<String>, AwsError> {
-    match c
-        .ec2
-        .describe_launch_templates()
-        .launch_template_names(name)
-        .send()
-        .await
-    {
-        Ok(out) => Ok(out
-            .launch_templates()
-            .first()
-            .and_then(|t| t.launch_template_id().map(str::to_owned))),
-        Err(e) => {
-            let err = aws_error("describe launch template", e);
-            if err
-                .code()
-                .is_some_and(|c| c.starts_with("InvalidLaunchTemplateName.NotFound"))
-            {
-                Ok(None)
-            } else {
-                Err(err)
-            }
-        }
-    }
+fn not_found(err: &AwsError) -> bool {
+    err.code().is_some_and(|c| {
+        c.starts_with("InvalidLaunchTemplateId") || c.starts_with("InvalidLaunchTemplateName")
+    })
 }
 
-/// The template's own tags (not those it gives instances). Read through DescribeTags, which
-/// reports tags as they are now for every kind of EC2 object.
-pub async fn tags(
-    c: &Clients,
-    id: &str,
-) -> Result<std::collections::BTreeMap<String, String>, AwsError> {
-    let out = c
-        .ec2
-        .describe_tags()
-        .filters(
-            aws_sdk_ec2::types::Filter::builder()
-                .name("resource-id")
-                .values(id)
-                .build(),
-        )
-        .send()
-        .await
-        .map_err(|e| aws_error("read launch template tags", e))?;
-    Ok(out
-        .tags()
-        .iter()
-        .filter_map(|t| Some((t.key()?.to_owned(), t.value()?.to_owned())))
-        .collect())
-}
-
-/// The default version's settings; `None` when the template is gone.
-pub async fn describe(c: &Clients, id: &str) -> Result<Option<ObservedTemplate>, AwsError> {
+/// The template's default version, by the template's name; `None` when there is no template.
+pub async fn describe(c: &Clients, name: &str) -> Result<Option<ObservedTemplate>, AwsError> {
     let out = match c
         .ec2
         .describe_launch_template_versions()
-        .launch_template_id(id)
+        .launch_template_name(name)
         .versions("$Default")
         .send()
         .await
@@ -195,13 +151,7 @@ pub async fn describe(c: &Clients, id: &str) -> Result<Option<ObservedTemplate>,
         Ok(out) => out,
         Err(e) => {
             let err = aws_error("describe launch template", e);
-            if err
-                .code()
-                .is_some_and(|c| c.starts_with("InvalidLaunchTemplateId"))
-            {
-                return Ok(None);
-            }
-            return Err(err);
+            return if not_found(&err) { Ok(None) } else { Err(err) };
         }
     };
     let Some(version) = out.launch_template_versions().first() else {
@@ -213,7 +163,8 @@ pub async fn describe(c: &Clients, id: &str) -> Result<Option<ObservedTemplate>,
         .and_then(|d| d.block_device_mappings().first())
         .and_then(|m| m.ebs());
     Ok(Some(ObservedTemplate {
-        id: id.to_owned(),
+        id: version.launch_template_id().unwrap_or_default().to_owned(),
+        name: name.to_owned(),
         default_version: version.version_number().unwrap_or(1),
         image_id: data
             .and_then(|d| d.image_id())
@@ -277,10 +228,7 @@ pub async fn describe(c: &Clients, id: &str) -> Result<Option<ObservedTemplate>,
 }
 
 /// Creates the template (adopting one of the same name) and returns its ID.
-pub async fn ensure(c: &Clients, spec: &LaunchTemplateSpec) -> Result<String, AwsError> {
-    if let Some(id) = find(c, &spec.name).await? {
-        return Ok(id);
-    }
+async fn create(c: &Clients, spec: &LaunchTemplateSpec) -> Result<String, AwsError> {
     let created = c
         .ec2
         .create_launch_template()
@@ -289,7 +237,7 @@ pub async fn ensure(c: &Clients, spec: &LaunchTemplateSpec) -> Result<String, Aw
         .tag_specifications(
             TagSpecification::builder()
                 .resource_type(ResourceType::LaunchTemplate)
-                .set_tags(Some(ec2_tags(&spec.tags, Some(&spec.name))))
+                .set_tags(Some(ec2_tags(&spec.template_tags, None)))
                 .build(),
         )
         .send()
@@ -303,8 +251,9 @@ pub async fn ensure(c: &Clients, spec: &LaunchTemplateSpec) -> Result<String, Aw
         Err(e) => {
             let err = aws_error("create launch template", e);
             if err.code() == Some("InvalidLaunchTemplateName.AlreadyExistsException") {
-                find(c, &spec.name)
+                describe(c, &spec.name)
                     .await?
+                    .map(|t| t.id)
                     .ok_or_else(|| AwsError::new("create launch template", "template vanished"))
             } else {
                 Err(err)
@@ -343,7 +292,7 @@ pub async fn new_default_version(
     Ok(version)
 }
 
-pub async fn delete(c: &Clients, id: &str) -> Result<(), AwsError> {
+async fn delete(c: &Clients, id: &str) -> Result<(), AwsError> {
     match c
         .ec2
         .delete_launch_template()
@@ -354,15 +303,161 @@ pub async fn delete(c: &Clients, id: &str) -> Result<(), AwsError> {
         Ok(_) => Ok(()),
         Err(e) => {
             let err = aws_error("delete launch template", e);
-            if err
-                .code()
-                .is_some_and(|c| c.starts_with("InvalidLaunchTemplateId"))
-            {
-                Ok(())
-            } else {
-                Err(err)
-            }
+            if not_found(&err) { Ok(()) } else { Err(err) }
         }
+    }
+}
+
+/// Errors worth retrying while a new instance profile propagates through IAM.
+pub fn profile_not_yet_visible(e: &AwsError) -> bool {
+    let m = e.message.to_ascii_lowercase();
+    (m.contains("instance profile") || m.contains("iaminstanceprofile"))
+        && (m.contains("invalid") || m.contains("not found") || m.contains("does not exist"))
+}
+
+/// The template a version made from `spec` would be.
+fn as_written(spec: &LaunchTemplateSpec, id: &str, version: i64) -> ObservedTemplate {
+    ObservedTemplate {
+        id: id.to_owned(),
+        name: spec.name.clone(),
+        default_version: version,
+        image_id: spec.image_id.clone(),
+        http_tokens_required: spec.http_tokens_required,
+        hop_limit: spec.http_put_response_hop_limit,
+        root_volume_size: spec.root_volume_size,
+        root_volume_encrypted: spec.root_volume_encrypted,
+        kms_key_id: spec.kms_key_id.clone(),
+        instance_tags: spec.tags.clone(),
+        user_data: Some(spec.user_data.clone()),
+        network_interfaces: vec![ObservedInterface {
+            device_index: Some(0),
+            associate_public_ip: Some(spec.associate_public_ip),
+            security_groups: vec![spec.security_group_id.clone()],
+        }],
+        security_groups: Vec::new(),
+        block_devices: vec![ObservedBlockDevice {
+            device_name: spec.root_device_name.clone(),
+            volume_type: Some(spec.root_volume_type.clone()),
+            encrypted: Some(spec.root_volume_encrypted),
+        }],
+        instance_profile: Some(spec.instance_profile_name.clone()),
+        key_name: None,
+    }
+}
+
+pub struct LaunchTemplate;
+
+impl Lookup for LaunchTemplate {
+    const KIND: &'static str = "launch template";
+    type Key = String;
+    type Observed = ObservedTemplate;
+
+    fn read<'a>(
+        env: &'a Env,
+        keys: &'a [String],
+    ) -> BoxFuture<'a, Result<Vec<Option<ObservedTemplate>>, AwsError>> {
+        Box::pin(futures_util::future::try_join_all(
+            keys.iter().map(|k| describe(env.c(), k)),
+        ))
+    }
+}
+
+impl Unit for LaunchTemplate {
+    type Desired = LaunchTemplateSpec;
+
+    /// Every setting of the default version; any difference is a new default version.
+    fn diff(desired: &LaunchTemplateSpec, observed: &ObservedTemplate) -> Vec<Change> {
+        let want = as_written(desired, &observed.id, observed.default_version);
+        Changes::new()
+            .check("image_id", observed.image_id != want.image_id)
+            .check(
+                "metadata_options",
+                (observed.http_tokens_required, observed.hop_limit)
+                    != (want.http_tokens_required, want.hop_limit),
+            )
+            .check(
+                "root_volume",
+                (
+                    observed.root_volume_size,
+                    observed.root_volume_encrypted,
+                    &observed.kms_key_id,
+                ) != (
+                    want.root_volume_size,
+                    want.root_volume_encrypted,
+                    &want.kms_key_id,
+                ),
+            )
+            .check(
+                "instance_tags",
+                observed.instance_tags != want.instance_tags,
+            )
+            .check("user_data", observed.user_data != want.user_data)
+            .check(
+                "network_interfaces",
+                observed.network_interfaces != want.network_interfaces
+                    || !observed.security_groups.is_empty(),
+            )
+            .check(
+                "block_devices",
+                observed.block_devices != want.block_devices,
+            )
+            .check(
+                "instance_profile",
+                observed.instance_profile != want.instance_profile,
+            )
+            .check("key_name", observed.key_name.is_some())
+            .done()
+    }
+
+    fn create<'a>(
+        env: &'a Env,
+        _: &'a String,
+        desired: &'a LaunchTemplateSpec,
+    ) -> BoxFuture<'a, Result<ObservedTemplate, AwsError>> {
+        Box::pin(async move {
+            let id = env
+                .budget
+                .retry_while(profile_not_yet_visible, || create(env.c(), desired))
+                .await?;
+            Ok(as_written(desired, &id, 1))
+        })
+    }
+
+    fn update<'a>(
+        env: &'a Env,
+        desired: &'a LaunchTemplateSpec,
+        observed: &'a ObservedTemplate,
+        _: &'a [Change],
+    ) -> BoxFuture<'a, Result<ObservedTemplate, AwsError>> {
+        Box::pin(async move {
+            let version = env
+                .budget
+                .retry_while(profile_not_yet_visible, || {
+                    new_default_version(env.c(), &observed.id, desired)
+                })
+                .await?;
+            Ok(as_written(desired, &observed.id, version))
+        })
+    }
+
+    fn delete<'a>(
+        env: &'a Env,
+        observed: &'a ObservedTemplate,
+    ) -> BoxFuture<'a, Result<(), AwsError>> {
+        Box::pin(delete(env.c(), &observed.id))
+    }
+
+    fn desired_tags(desired: &LaunchTemplateSpec) -> Option<Tags> {
+        Some(desired.template_tags.clone())
+    }
+
+    /// The template's own tags, read with the other EC2 objects' (its version does not carry
+    /// them).
+    fn tags(observed: &ObservedTemplate) -> Option<TagRef> {
+        Some(TagRef {
+            target: TagTarget::Ec2(observed.id.clone()),
+            known: None,
+        })
     }
 }
 
@@ -392,5 +487,66 @@ mod tests {
             Some("prod-ecs-instance".into())
         );
         assert_eq!(profile_name(None, None), None);
+    }
+
+    #[test]
+    fn a_version_made_from_the_blueprint_has_no_changes_and_any_other_setting_is_one() {
+        use crate::blueprint::cluster as bp;
+        let input = bp::ClusterInput {
+            name: "prod".into(),
+            vpc_id: "vpc-1".into(),
+            public_subnet_ids: Vec::new(),
+            private_subnet_ids: Vec::new(),
+            certificate_arn: String::new(),
+            ssl_policy: String::new(),
+            instance_types: Vec::new(),
+            min_size: 0,
+            max_size: 0,
+            on_demand_base_capacity: 0,
+            on_demand_percentage_above_base: 0,
+            spot_allocation_strategy: String::new(),
+            target_capacity: 0,
+            ami_id: "ami-1".into(),
+            root_volume_size: 30,
+            ebs_kms_key_id: None,
+            container_insights: true,
+            deletion_protection: true,
+            tags: std::collections::BTreeMap::new(),
+        };
+        let spec = bp::launch_template(&input, "prod-ecs-instance", "sg-1");
+        let made = as_written(&spec, "lt-1", 1);
+        assert_eq!(LaunchTemplate::diff(&spec, &made), Vec::new());
+        type Edit = fn(&mut ObservedTemplate);
+        let changes: Vec<(&str, Edit)> = vec![
+            ("image_id", |t| t.image_id = "ami-2".into()),
+            ("metadata_options", |t| t.http_tokens_required = false),
+            ("metadata_options", |t| t.hop_limit = 2),
+            ("root_volume", |t| t.root_volume_size = 8),
+            ("root_volume", |t| t.kms_key_id = Some("key".into())),
+            ("instance_tags", |t| {
+                t.instance_tags.insert("x".into(), "y".into());
+            }),
+            ("user_data", |t| t.user_data = None),
+            ("network_interfaces", |t| {
+                t.network_interfaces[0].associate_public_ip = Some(true)
+            }),
+            ("network_interfaces", |t| {
+                t.security_groups.push("sg-open".into())
+            }),
+            ("block_devices", |t| {
+                t.block_devices[0].encrypted = Some(false)
+            }),
+            ("instance_profile", |t| t.instance_profile = None),
+            ("key_name", |t| t.key_name = Some("ops".into())),
+        ];
+        for (setting, change) in changes {
+            let mut t = made.clone();
+            change(&mut t);
+            let found: Vec<&str> = LaunchTemplate::diff(&spec, &t)
+                .iter()
+                .map(|c| c.setting)
+                .collect();
+            assert_eq!(found, [setting], "{t:?}");
+        }
     }
 }

@@ -1,18 +1,18 @@
-//! The shared Application Load Balancer and its two listeners.
+//! The shared Application Load Balancer: found by name, created in the public subnets behind
+//! its security group, kept to the blueprint's subnets, group and attributes (each written
+//! only when it differs), deleted with its listeners once deletion protection is off.
 
 use std::collections::BTreeMap;
 
 use aws_sdk_elasticloadbalancingv2::types::{
-    Action, ActionTypeEnum, Certificate, FixedResponseActionConfig, ForwardActionConfig,
-    IpAddressType, LoadBalancerAttribute, LoadBalancerSchemeEnum, LoadBalancerTypeEnum,
-    ProtocolEnum, RedirectActionConfig, RedirectActionStatusCodeEnum, Tag, TargetGroupTuple,
+    IpAddressType, LoadBalancerAttribute, LoadBalancerSchemeEnum, LoadBalancerTypeEnum, Tag,
 };
 
 use super::Clients;
+use super::listener::{delete_listener, listeners};
 use super::retry::{AwsError, aws_error};
-use crate::blueprint::cluster::{
-    HttpRedirectSpec, HttpsListenerSpec, ListenerAction, LoadBalancerSpec,
-};
+use super::unit::{BoxFuture, Change, Changes, Env, Lookup, TagRef, TagTarget, Tags, Unit, names};
+use crate::blueprint::cluster::LoadBalancerSpec;
 
 /// The load balancer attribute that drops requests with invalid header fields.
 pub const DROP_INVALID_HEADER_FIELDS: &str = "routing.http.drop_invalid_header_fields.enabled";
@@ -21,38 +21,32 @@ pub const DELETION_PROTECTION: &str = "deletion_protection.enabled";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ObservedLoadBalancer {
+    pub name: String,
     pub arn: String,
     pub dns_name: String,
     pub zone_id: String,
     pub vpc_id: String,
     pub subnet_ids: Vec<String>,
     pub security_group_ids: Vec<String>,
+    /// Its attributes, by key (read with it by the unit; empty where only described).
+    pub attributes: BTreeMap<String, String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ObservedListener {
-    pub arn: String,
-    pub port: i32,
-    pub protocol: String,
-    pub ssl_policy: Option<String>,
-    pub certificate_arn: Option<String>,
-    /// The default actions, in their order.
-    pub default_actions: Vec<ListenerAction>,
+impl ObservedLoadBalancer {
+    /// Whether a boolean attribute is on (absent counts as off).
+    pub fn attribute_on(&self, key: &str) -> bool {
+        self.attributes.get(key).is_some_and(|v| v == "true")
+    }
 }
 
-fn tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
-    tags.iter()
-        .map(|(k, v)| Tag::builder().key(k).value(v).build())
-        .collect()
-}
-
-fn not_found(err: &AwsError) -> bool {
+pub fn not_found(err: &AwsError) -> bool {
     matches!(
         err.code(),
         Some("LoadBalancerNotFound") | Some("ListenerNotFound")
     )
 }
 
+/// The load balancer of that name, without its attributes.
 pub async fn describe(c: &Clients, name: &str) -> Result<Option<ObservedLoadBalancer>, AwsError> {
     let out = match c.elbv2.describe_load_balancers().names(name).send().await {
         Ok(out) => out,
@@ -62,6 +56,7 @@ pub async fn describe(c: &Clients, name: &str) -> Result<Option<ObservedLoadBala
         }
     };
     Ok(out.load_balancers().first().map(|lb| ObservedLoadBalancer {
+        name: name.to_owned(),
         arn: lb.load_balancer_arn().unwrap_or_default().to_owned(),
         dns_name: lb.dns_name().unwrap_or_default().to_owned(),
         zone_id: lb.canonical_hosted_zone_id().unwrap_or_default().to_owned(),
@@ -72,44 +67,12 @@ pub async fn describe(c: &Clients, name: &str) -> Result<Option<ObservedLoadBala
             .filter_map(|az| az.subnet_id().map(str::to_owned))
             .collect(),
         security_group_ids: lb.security_groups().to_vec(),
+        attributes: BTreeMap::new(),
     }))
 }
 
-/// Creates the load balancer (adopting one of the same name; AWS would return it, the emulator
-/// would not).
-pub async fn ensure(
-    c: &Clients,
-    spec: &LoadBalancerSpec,
-) -> Result<ObservedLoadBalancer, AwsError> {
-    if let Some(existing) = describe(c, &spec.name).await? {
-        return Ok(existing);
-    }
-    c.elbv2
-        .create_load_balancer()
-        .name(&spec.name)
-        .set_subnets(Some(spec.subnet_ids.clone()))
-        .security_groups(&spec.security_group_id)
-        .scheme(if spec.internet_facing {
-            LoadBalancerSchemeEnum::InternetFacing
-        } else {
-            LoadBalancerSchemeEnum::Internal
-        })
-        .r#type(LoadBalancerTypeEnum::Application)
-        .ip_address_type(IpAddressType::Ipv4)
-        .set_tags(Some(tags(&spec.tags)))
-        .send()
-        .await
-        .map_err(|e| aws_error("create load balancer", e))?;
-    describe(c, &spec.name).await?.ok_or_else(|| {
-        AwsError::new(
-            "create load balancer",
-            "the new load balancer cannot be read back",
-        )
-    })
-}
-
 /// The load balancer's attributes, by key.
-pub async fn attributes(c: &Clients, arn: &str) -> Result<BTreeMap<String, String>, AwsError> {
+async fn attributes(c: &Clients, arn: &str) -> Result<BTreeMap<String, String>, AwsError> {
     let out = c
         .elbv2
         .describe_load_balancer_attributes()
@@ -124,472 +87,228 @@ pub async fn attributes(c: &Clients, arn: &str) -> Result<BTreeMap<String, Strin
         .collect())
 }
 
-/// Whether a boolean attribute is on (absent counts as off).
-pub fn attribute_on(attributes: &BTreeMap<String, String>, key: &str) -> bool {
-    attributes.get(key).is_some_and(|v| v == "true")
+/// The load balancer with its attributes.
+async fn read(c: &Clients, name: &str) -> Result<Option<ObservedLoadBalancer>, AwsError> {
+    match describe(c, name).await? {
+        Some(lb) => Ok(Some(ObservedLoadBalancer {
+            attributes: attributes(c, &lb.arn).await?,
+            ..lb
+        })),
+        None => Ok(None),
+    }
 }
 
-/// The deletion protection attribute.
-pub async fn deletion_protection(c: &Clients, arn: &str) -> Result<bool, AwsError> {
-    Ok(attribute_on(
-        &attributes(c, arn).await?,
-        DELETION_PROTECTION,
-    ))
-}
-
-/// Makes `groups` the load balancer's only security groups.
-pub async fn set_security_groups(
-    c: &Clients,
-    arn: &str,
-    groups: &[String],
-) -> Result<(), AwsError> {
-    c.elbv2
-        .set_security_groups()
-        .load_balancer_arn(arn)
-        .set_security_groups(Some(groups.to_vec()))
-        .send()
-        .await
-        .map_err(|e| aws_error("set load balancer security groups", e))?;
-    Ok(())
-}
-
-/// Brings the blueprint's attributes in line, in one call that changes only what differs from
-/// `current` (the load balancer's attributes as read); none when nothing does.
-pub async fn set_attributes(
-    c: &Clients,
-    arn: &str,
-    spec: &LoadBalancerSpec,
-    current: &BTreeMap<String, String>,
-) -> Result<(), AwsError> {
-    let changes: Vec<LoadBalancerAttribute> = [
+/// The attributes the blueprint sets.
+fn wanted_attributes(spec: &LoadBalancerSpec) -> [(&'static str, bool); 2] {
+    [
         (DELETION_PROTECTION, spec.deletion_protection),
         (DROP_INVALID_HEADER_FIELDS, spec.drop_invalid_header_fields),
     ]
-    .into_iter()
-    .filter(|(key, on)| attribute_on(current, key) != *on)
-    .map(|(key, on)| {
-        LoadBalancerAttribute::builder()
-            .key(key)
-            .value(on.to_string())
-            .build()
-    })
-    .collect();
+}
+
+/// Sets the attributes that differ, in one call; none when nothing does.
+async fn set_attributes(c: &Clients, arn: &str, changes: &[(&str, bool)]) -> Result<(), AwsError> {
     if changes.is_empty() {
         return Ok(());
     }
     c.elbv2
         .modify_load_balancer_attributes()
         .load_balancer_arn(arn)
-        .set_attributes(Some(changes))
+        .set_attributes(Some(
+            changes
+                .iter()
+                .map(|(key, on)| {
+                    LoadBalancerAttribute::builder()
+                        .key(*key)
+                        .value(on.to_string())
+                        .build()
+                })
+                .collect(),
+        ))
         .send()
         .await
         .map_err(|e| aws_error("set load balancer attributes", e))?;
     Ok(())
 }
 
-pub async fn set_deletion_protection(c: &Clients, arn: &str, on: bool) -> Result<(), AwsError> {
-    c.elbv2
-        .modify_load_balancer_attributes()
-        .load_balancer_arn(arn)
-        .attributes(
-            LoadBalancerAttribute::builder()
-                .key(DELETION_PROTECTION)
-                .value(on.to_string())
-                .build(),
-        )
-        .send()
-        .await
-        .map_err(|e| aws_error("set load balancer deletion protection", e))?;
-    Ok(())
+fn sorted(items: &[String]) -> Vec<String> {
+    let mut v = items.to_vec();
+    v.sort();
+    v
 }
 
-pub async fn listeners(c: &Clients, lb_arn: &str) -> Result<Vec<ObservedListener>, AwsError> {
-    let out = match c
-        .elbv2
-        .describe_listeners()
-        .load_balancer_arn(lb_arn)
-        .send()
-        .await
-    {
-        Ok(out) => out,
-        Err(e) => {
-            let err = aws_error("describe listeners", e);
-            return if not_found(&err) {
-                Ok(Vec::new())
-            } else {
-                Err(err)
-            };
-        }
-    };
-    Ok(out
-        .listeners()
-        .iter()
-        .map(|l| ObservedListener {
-            arn: l.listener_arn().unwrap_or_default().to_owned(),
-            port: l.port().unwrap_or(0),
-            protocol: l
-                .protocol()
-                .map(|p| p.as_str().to_owned())
-                .unwrap_or_default(),
-            ssl_policy: l.ssl_policy().map(str::to_owned),
-            certificate_arn: l
-                .certificates()
-                .first()
-                .and_then(|c| c.certificate_arn())
-                .map(str::to_owned),
-            default_actions: l.default_actions().iter().map(action_from_sdk).collect(),
+/// Creates the load balancer (adopting one of the same name: AWS would return it, the emulator
+/// would not).
+async fn create(c: &Clients, spec: &LoadBalancerSpec) -> Result<ObservedLoadBalancer, AwsError> {
+    c.elbv2
+        .create_load_balancer()
+        .name(&spec.name)
+        .set_subnets(Some(spec.subnet_ids.clone()))
+        .security_groups(&spec.security_group_id)
+        .scheme(if spec.internet_facing {
+            LoadBalancerSchemeEnum::InternetFacing
+        } else {
+            LoadBalancerSchemeEnum::Internal
         })
-        .collect())
-}
-
-/// A listener action as AWS reports it.
-pub fn action_from_sdk(a: &Action) -> ListenerAction {
-    let owned = |s: Option<&str>| s.map(str::to_owned);
-    match a.r#type() {
-        Some(ActionTypeEnum::FixedResponse) => {
-            let f = a.fixed_response_config();
-            ListenerAction::FixedResponse {
-                status_code: f
-                    .and_then(|f| f.status_code())
-                    .unwrap_or_default()
-                    .to_owned(),
-                content_type: owned(f.and_then(|f| f.content_type())),
-                body: owned(f.and_then(|f| f.message_body())),
-            }
-        }
-        Some(ActionTypeEnum::Redirect) => {
-            let r = a.redirect_config();
-            ListenerAction::Redirect {
-                protocol: owned(r.and_then(|r| r.protocol())),
-                host: owned(r.and_then(|r| r.host())),
-                port: owned(r.and_then(|r| r.port())),
-                path: owned(r.and_then(|r| r.path())),
-                query: owned(r.and_then(|r| r.query())),
-                status_code: r
-                    .and_then(|r| r.status_code())
-                    .map(|s| s.as_str().to_owned())
-                    .unwrap_or_default(),
-            }
-        }
-        Some(ActionTypeEnum::Forward) => {
-            let mut target_groups: Vec<String> = a
-                .forward_config()
-                .map(|f| {
-                    f.target_groups()
-                        .iter()
-                        .filter_map(|t| t.target_group_arn().map(str::to_owned))
-                        .collect()
-                })
-                .unwrap_or_default();
-            if let Some(arn) = a.target_group_arn()
-                && !target_groups.iter().any(|t| t == arn)
-            {
-                target_groups.push(arn.to_owned());
-            }
-            ListenerAction::Forward { target_groups }
-        }
-        other => ListenerAction::Other {
-            kind: other.map(|t| t.as_str().to_owned()).unwrap_or_default(),
-        },
-    }
-}
-
-/// The request form of a listener action.
-pub fn action_to_sdk(action: &ListenerAction) -> Action {
-    match action {
-        ListenerAction::FixedResponse {
-            status_code,
-            content_type,
-            body,
-        } => Action::builder()
-            .r#type(ActionTypeEnum::FixedResponse)
-            .fixed_response_config(
-                FixedResponseActionConfig::builder()
-                    .status_code(status_code)
-                    .set_content_type(content_type.clone())
-                    .set_message_body(body.clone())
-                    .build(),
-            )
-            .build(),
-        ListenerAction::Redirect {
-            protocol,
-            host,
-            port,
-            path,
-            query,
-            status_code,
-        } => Action::builder()
-            .r#type(ActionTypeEnum::Redirect)
-            .redirect_config(
-                RedirectActionConfig::builder()
-                    .set_protocol(protocol.clone())
-                    .set_host(host.clone())
-                    .set_port(port.clone())
-                    .set_path(path.clone())
-                    .set_query(query.clone())
-                    .status_code(RedirectActionStatusCodeEnum::from(status_code.as_str()))
-                    .build(),
-            )
-            .build(),
-        ListenerAction::Forward { target_groups } => Action::builder()
-            .r#type(ActionTypeEnum::Forward)
-            .forward_config(
-                ForwardActionConfig::builder()
-                    .set_target_groups(Some(
-                        target_groups
-                            .iter()
-                            .map(|t| TargetGroupTuple::builder().target_group_arn(t).build())
-                            .collect(),
-                    ))
-                    .build(),
-            )
-            .build(),
-        ListenerAction::Other { kind } => Action::builder()
-            .r#type(ActionTypeEnum::from(kind.as_str()))
-            .build(),
-    }
-}
-
-/// Whether a listener is what the blueprint wants: this protocol and exactly this default
-/// action.
-pub fn listener_matches(l: &ObservedListener, protocol: &str, action: &ListenerAction) -> bool {
-    l.protocol == protocol && l.default_actions.as_slice() == std::slice::from_ref(action)
-}
-
-/// Ensures the HTTPS listener (certificate, policy, 404 default) and returns its ARN;
-/// `existing` are the load balancer's listeners.
-pub async fn ensure_https(
-    c: &Clients,
-    lb_arn: &str,
-    existing: &[ObservedListener],
-    spec: &HttpsListenerSpec,
-    tags_map: &BTreeMap<String, String>,
-) -> Result<String, AwsError> {
-    if let Some(l) = existing.iter().find(|l| l.port == spec.port) {
-        if l.ssl_policy.as_deref() != Some(spec.ssl_policy.as_str())
-            || l.certificate_arn.as_deref() != Some(spec.certificate_arn.as_str())
-            || !listener_matches(l, HttpsListenerSpec::PROTOCOL, &spec.default_action())
-        {
-            modify_https(c, &l.arn, spec).await?;
-        }
-        return Ok(l.arn.clone());
-    }
-    let out = c
-        .elbv2
-        .create_listener()
-        .load_balancer_arn(lb_arn)
-        .protocol(ProtocolEnum::Https)
-        .port(spec.port)
-        .ssl_policy(&spec.ssl_policy)
-        .certificates(
-            Certificate::builder()
-                .certificate_arn(&spec.certificate_arn)
-                .build(),
-        )
-        .default_actions(action_to_sdk(&spec.default_action()))
-        .set_tags(Some(tags(tags_map)))
+        .r#type(LoadBalancerTypeEnum::Application)
+        .ip_address_type(IpAddressType::Ipv4)
+        .set_tags(Some(
+            spec.tags
+                .iter()
+                .map(|(k, v)| Tag::builder().key(k).value(v).build())
+                .collect(),
+        ))
         .send()
         .await
-        .map_err(|e| aws_error("create HTTPS listener", e))?;
-    out.listeners()
-        .first()
-        .and_then(|l| l.listener_arn())
-        .map(str::to_owned)
-        .ok_or_else(|| AwsError::new("create HTTPS listener", "AWS returned no listener"))
-}
-
-pub async fn modify_https(
-    c: &Clients,
-    arn: &str,
-    spec: &HttpsListenerSpec,
-) -> Result<(), AwsError> {
-    c.elbv2
-        .modify_listener()
-        .listener_arn(arn)
-        .protocol(ProtocolEnum::Https)
-        .port(spec.port)
-        .ssl_policy(&spec.ssl_policy)
-        .certificates(
-            Certificate::builder()
-                .certificate_arn(&spec.certificate_arn)
-                .build(),
+        .map_err(|e| aws_error("create load balancer", e))?;
+    read(c, &spec.name).await?.ok_or_else(|| {
+        AwsError::new(
+            "create load balancer",
+            "the new load balancer cannot be read back",
         )
-        .default_actions(action_to_sdk(&spec.default_action()))
-        .send()
-        .await
-        .map_err(|e| aws_error("update HTTPS listener", e))?;
-    Ok(())
+    })
 }
 
-/// Ensures the port-80 listener that only redirects to HTTPS; `existing` are the load
-/// balancer's listeners.
-pub async fn ensure_http_redirect(
-    c: &Clients,
-    lb_arn: &str,
-    existing: &[ObservedListener],
-    spec: &HttpRedirectSpec,
-    tags_map: &BTreeMap<String, String>,
-) -> Result<String, AwsError> {
-    let action = spec.default_action();
-    if let Some(l) = existing.iter().find(|l| l.port == spec.port) {
-        if !listener_matches(l, HttpRedirectSpec::PROTOCOL, &action) {
-            c.elbv2
-                .modify_listener()
-                .listener_arn(&l.arn)
-                .protocol(ProtocolEnum::Http)
-                .port(spec.port)
-                .default_actions(action_to_sdk(&action))
+pub struct LoadBalancer;
+
+impl Lookup for LoadBalancer {
+    const KIND: &'static str = "load balancer";
+    type Key = String;
+    type Observed = ObservedLoadBalancer;
+
+    fn read<'a>(
+        env: &'a Env,
+        keys: &'a [String],
+    ) -> BoxFuture<'a, Result<Vec<Option<ObservedLoadBalancer>>, AwsError>> {
+        Box::pin(futures_util::future::try_join_all(
+            keys.iter().map(|k| read(env.c(), k)),
+        ))
+    }
+}
+
+impl Unit for LoadBalancer {
+    type Desired = LoadBalancerSpec;
+
+    fn diff(desired: &LoadBalancerSpec, observed: &ObservedLoadBalancer) -> Vec<Change> {
+        Changes::new()
+            .check(
+                "subnets",
+                sorted(&observed.subnet_ids) != sorted(&desired.subnet_ids),
+            )
+            .check(
+                "security_groups",
+                observed.security_group_ids != [desired.security_group_id.clone()],
+            )
+            .check(
+                "attributes",
+                wanted_attributes(desired)
+                    .iter()
+                    .any(|(key, on)| observed.attribute_on(key) != *on),
+            )
+            .done()
+    }
+
+    fn create<'a>(
+        env: &'a Env,
+        _: &'a String,
+        desired: &'a LoadBalancerSpec,
+    ) -> BoxFuture<'a, Result<ObservedLoadBalancer, AwsError>> {
+        Box::pin(async move {
+            let created = create(env.c(), desired).await?;
+            Self::update(env, desired, &created, &Self::diff(desired, &created)).await
+        })
+    }
+
+    fn update<'a>(
+        env: &'a Env,
+        desired: &'a LoadBalancerSpec,
+        observed: &'a ObservedLoadBalancer,
+        changes: &'a [Change],
+    ) -> BoxFuture<'a, Result<ObservedLoadBalancer, AwsError>> {
+        Box::pin(async move {
+            let c = env.c();
+            let arn = observed.arn.as_str();
+            if names(changes, "subnets") {
+                c.elbv2
+                    .set_subnets()
+                    .load_balancer_arn(arn)
+                    .set_subnets(Some(desired.subnet_ids.clone()))
+                    .send()
+                    .await
+                    .map_err(|e| aws_error("set load balancer subnets", e))?;
+            }
+            if names(changes, "security_groups") {
+                c.elbv2
+                    .set_security_groups()
+                    .load_balancer_arn(arn)
+                    .security_groups(&desired.security_group_id)
+                    .send()
+                    .await
+                    .map_err(|e| aws_error("set load balancer security groups", e))?;
+            }
+            let attribute_changes: Vec<(&str, bool)> = wanted_attributes(desired)
+                .into_iter()
+                .filter(|(key, on)| observed.attribute_on(key) != *on)
+                .collect();
+            set_attributes(c, arn, &attribute_changes).await?;
+            let mut attributes = observed.attributes.clone();
+            for (key, on) in attribute_changes {
+                attributes.insert(key.to_owned(), on.to_string());
+            }
+            Ok(ObservedLoadBalancer {
+                subnet_ids: desired.subnet_ids.clone(),
+                security_group_ids: vec![desired.security_group_id.clone()],
+                attributes,
+                ..observed.clone()
+            })
+        })
+    }
+
+    /// Deletion protection off (the state says it is), listeners, then the load balancer; waits
+    /// until it is gone.
+    fn delete<'a>(
+        env: &'a Env,
+        observed: &'a ObservedLoadBalancer,
+    ) -> BoxFuture<'a, Result<(), AwsError>> {
+        Box::pin(async move {
+            let c = env.c();
+            if observed.attribute_on(DELETION_PROTECTION) {
+                set_attributes(c, &observed.arn, &[(DELETION_PROTECTION, false)]).await?;
+            }
+            for l in listeners(c, &observed.arn).await? {
+                delete_listener(c, &l.arn).await?;
+            }
+            match c
+                .elbv2
+                .delete_load_balancer()
+                .load_balancer_arn(&observed.arn)
                 .send()
                 .await
-                .map_err(|e| aws_error("update HTTP redirect listener", e))?;
-        }
-        return Ok(l.arn.clone());
-    }
-    let out = c
-        .elbv2
-        .create_listener()
-        .load_balancer_arn(lb_arn)
-        .protocol(ProtocolEnum::Http)
-        .port(spec.port)
-        .default_actions(action_to_sdk(&action))
-        .set_tags(Some(tags(tags_map)))
-        .send()
-        .await
-        .map_err(|e| aws_error("create HTTP redirect listener", e))?;
-    out.listeners()
-        .first()
-        .and_then(|l| l.listener_arn())
-        .map(str::to_owned)
-        .ok_or_else(|| AwsError::new("create HTTP redirect listener", "AWS returned no listener"))
-}
-
-/// Deletes a listener with its rules; one already gone is fine.
-pub async fn delete_listener(c: &Clients, arn: &str) -> Result<(), AwsError> {
-    match c.elbv2.delete_listener().listener_arn(arn).send().await {
-        Ok(_) => Ok(()),
-        Err(e) => {
-            let err = aws_error("delete listener", e);
-            if not_found(&err) { Ok(()) } else { Err(err) }
-        }
-    }
-}
-
-/// Deletes the listeners and the load balancer (whose deletion protection must be off).
-pub async fn delete(c: &Clients, lb_arn: &str) -> Result<(), AwsError> {
-    for l in listeners(c, lb_arn).await? {
-        delete_listener(c, &l.arn).await?;
-    }
-    match c
-        .elbv2
-        .delete_load_balancer()
-        .load_balancer_arn(lb_arn)
-        .send()
-        .await
-    {
-        Ok(_) => Ok(()),
-        Err(e) => {
-            let err = aws_error("delete load balancer", e);
-            if not_found(&err) { Ok(()) } else { Err(err) }
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::blueprint::cluster::{http_listener, https_listener};
-
-    fn https_spec() -> HttpsListenerSpec {
-        https_listener(&crate::blueprint::cluster::ClusterInput {
-            name: "prod".into(),
-            vpc_id: "vpc-1".into(),
-            public_subnet_ids: Vec::new(),
-            private_subnet_ids: Vec::new(),
-            certificate_arn: "arn:cert".into(),
-            ssl_policy: "policy".into(),
-            instance_types: Vec::new(),
-            min_size: 0,
-            max_size: 0,
-            on_demand_base_capacity: 0,
-            on_demand_percentage_above_base: 0,
-            spot_allocation_strategy: String::new(),
-            target_capacity: 0,
-            ami_id: String::new(),
-            root_volume_size: 30,
-            ebs_kms_key_id: None,
-            container_insights: true,
-            deletion_protection: true,
-            tags: BTreeMap::new(),
+            {
+                Ok(_) => {}
+                Err(e) => {
+                    let err = aws_error("delete load balancer", e);
+                    if !not_found(&err) {
+                        return Err(err);
+                    }
+                }
+            }
+            env.budget
+                .wait_until("the load balancer to be deleted", || async {
+                    Ok(describe(c, &observed.name).await?.is_none())
+                })
+                .await
         })
     }
 
-    #[test]
-    fn blueprint_actions_read_back_as_themselves() {
-        for action in [
-            https_spec().default_action(),
-            http_listener().default_action(),
-            ListenerAction::Forward {
-                target_groups: vec!["arn:tg".into()],
-            },
-        ] {
-            assert_eq!(action_from_sdk(&action_to_sdk(&action)), action);
-        }
+    fn desired_tags(desired: &LoadBalancerSpec) -> Option<Tags> {
+        Some(desired.tags.clone())
     }
 
-    #[test]
-    fn a_listener_matches_only_with_its_protocol_and_its_one_default_action() {
-        let want = http_listener().default_action();
-        let listener = |protocol: &str, actions: Vec<ListenerAction>| ObservedListener {
-            arn: "arn:l".into(),
-            port: 80,
-            protocol: protocol.into(),
-            ssl_policy: None,
-            certificate_arn: None,
-            default_actions: actions,
-        };
-        assert!(listener_matches(
-            &listener("HTTP", vec![want.clone()]),
-            "HTTP",
-            &want
-        ));
-        assert!(!listener_matches(
-            &listener("HTTPS", vec![want.clone()]),
-            "HTTP",
-            &want
-        ));
-        assert!(!listener_matches(
-            &listener("HTTP", vec![https_spec().default_action()]),
-            "HTTP",
-            &want
-        ));
-        assert!(!listener_matches(
-            &listener("HTTP", vec![want.clone(), want.clone()]),
-            "HTTP",
-            &want
-        ));
-        assert!(!listener_matches(&listener("HTTP", vec![]), "HTTP", &want));
-    }
-
-    #[test]
-    fn a_forward_to_one_target_group_reads_the_same_either_way_aws_reports_it() {
-        let a = Action::builder()
-            .r#type(ActionTypeEnum::Forward)
-            .target_group_arn("arn:tg")
-            .forward_config(
-                ForwardActionConfig::builder()
-                    .target_groups(
-                        TargetGroupTuple::builder()
-                            .target_group_arn("arn:tg")
-                            .build(),
-                    )
-                    .build(),
-            )
-            .build();
-        assert_eq!(
-            action_from_sdk(&a),
-            ListenerAction::Forward {
-                target_groups: vec!["arn:tg".into()]
-            }
-        );
+    fn tags(observed: &ObservedLoadBalancer) -> Option<TagRef> {
+        Some(TagRef {
+            target: TagTarget::Elbv2(observed.arn.clone()),
+            known: None,
+        })
     }
 }

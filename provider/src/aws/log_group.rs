@@ -1,12 +1,21 @@
-//! CloudWatch log groups of services.
-
-use std::collections::BTreeMap;
+//! CloudWatch log groups of services: found by name, created with their retention, retention
+//! changed in place, deleted with the service.
 
 use super::Clients;
 use super::retry::{AwsError, aws_error};
+use super::unit::{BoxFuture, Change, Changes, Env, Lookup, TagRef, TagTarget, Tags, Unit};
+use crate::blueprint::service::LogGroupSpec;
 
-/// The retention of the group, if it exists (`Some(None)`: exists, never expires).
-pub async fn describe(c: &Clients, name: &str) -> Result<Option<Option<i32>>, AwsError> {
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObservedLogGroup {
+    pub name: String,
+    /// Without the `:*` DescribeLogGroups appends; empty for a group just created.
+    pub arn: String,
+    /// `None`: its events never expire.
+    pub retention_days: Option<i32>,
+}
+
+async fn describe(c: &Clients, name: &str) -> Result<Option<ObservedLogGroup>, AwsError> {
     let out = c
         .logs
         .describe_log_groups()
@@ -18,56 +27,135 @@ pub async fn describe(c: &Clients, name: &str) -> Result<Option<Option<i32>>, Aw
         .log_groups()
         .iter()
         .find(|g| g.log_group_name() == Some(name))
-        .map(|g| g.retention_in_days()))
+        .map(|g| ObservedLogGroup {
+            name: name.to_owned(),
+            arn: g
+                .log_group_arn()
+                .map(str::to_owned)
+                .or_else(|| g.arn().map(|a| a.trim_end_matches(":*").to_owned()))
+                .unwrap_or_default(),
+            retention_days: g.retention_in_days(),
+        }))
 }
 
-pub async fn ensure(
-    c: &Clients,
-    name: &str,
-    retention_days: i32,
-    tags: &BTreeMap<String, String>,
-) -> Result<(), AwsError> {
-    let existing = describe(c, name).await?;
-    if existing.is_none() {
-        match c
-            .logs
-            .create_log_group()
-            .log_group_name(name)
-            .set_tags(Some(tags.clone().into_iter().collect()))
-            .send()
-            .await
-        {
-            Ok(_) => {}
-            Err(e) => {
+async fn set_retention(c: &Clients, spec: &LogGroupSpec) -> Result<(), AwsError> {
+    c.logs
+        .put_retention_policy()
+        .log_group_name(&spec.name)
+        .retention_in_days(spec.retention_days)
+        .send()
+        .await
+        .map_err(|e| aws_error("set log retention", e))?;
+    Ok(())
+}
+
+pub struct LogGroup;
+
+impl Lookup for LogGroup {
+    const KIND: &'static str = "log group";
+    type Key = String;
+    type Observed = ObservedLogGroup;
+
+    fn read<'a>(
+        env: &'a Env,
+        keys: &'a [String],
+    ) -> BoxFuture<'a, Result<Vec<Option<ObservedLogGroup>>, AwsError>> {
+        Box::pin(futures_util::future::try_join_all(
+            keys.iter().map(|k| describe(env.c(), k)),
+        ))
+    }
+}
+
+impl Unit for LogGroup {
+    type Desired = LogGroupSpec;
+
+    fn diff(desired: &LogGroupSpec, observed: &ObservedLogGroup) -> Vec<Change> {
+        Changes::new()
+            .check(
+                "retention",
+                observed.retention_days != Some(desired.retention_days),
+            )
+            .done()
+    }
+
+    fn create<'a>(
+        env: &'a Env,
+        _: &'a String,
+        desired: &'a LogGroupSpec,
+    ) -> BoxFuture<'a, Result<ObservedLogGroup, AwsError>> {
+        Box::pin(async move {
+            let c = env.c();
+            if let Err(e) = c
+                .logs
+                .create_log_group()
+                .log_group_name(&desired.name)
+                .set_tags(Some(desired.tags.clone().into_iter().collect()))
+                .send()
+                .await
+            {
                 let err = aws_error("create log group", e);
                 if err.code() != Some("ResourceAlreadyExistsException") {
                     return Err(err);
                 }
             }
-        }
+            set_retention(c, desired).await?;
+            Ok(ObservedLogGroup {
+                name: desired.name.clone(),
+                arn: String::new(),
+                retention_days: Some(desired.retention_days),
+            })
+        })
     }
-    if existing.flatten() != Some(retention_days) {
-        c.logs
-            .put_retention_policy()
-            .log_group_name(name)
-            .retention_in_days(retention_days)
-            .send()
-            .await
-            .map_err(|e| aws_error("set log retention", e))?;
-    }
-    Ok(())
-}
 
-pub async fn delete(c: &Clients, name: &str) -> Result<(), AwsError> {
-    match c.logs.delete_log_group().log_group_name(name).send().await {
-        Ok(_) => Ok(()),
-        Err(e) => {
-            let err = aws_error("delete log group", e);
-            if err.code() == Some("ResourceNotFoundException") {
-                Ok(())
-            } else {
-                Err(err)
+    fn update<'a>(
+        env: &'a Env,
+        desired: &'a LogGroupSpec,
+        observed: &'a ObservedLogGroup,
+        _: &'a [Change],
+    ) -> BoxFuture<'a, Result<ObservedLogGroup, AwsError>> {
+        Box::pin(async move {
+            set_retention(env.c(), desired).await?;
+            Ok(ObservedLogGroup {
+                retention_days: Some(desired.retention_days),
+                ..observed.clone()
+            })
+        })
+    }
+
+    fn delete<'a>(
+        env: &'a Env,
+        observed: &'a ObservedLogGroup,
+    ) -> BoxFuture<'a, Result<(), AwsError>> {
+        Box::pin(async move {
+            match env
+                .c()
+                .logs
+                .delete_log_group()
+                .log_group_name(&observed.name)
+                .send()
+                .await
+            {
+                Ok(_) => Ok(()),
+                Err(e) => {
+                    let err = aws_error("delete log group", e);
+                    if err.code() == Some("ResourceNotFoundException") {
+                        Ok(())
+                    } else {
+                        Err(err)
+                    }
+                }
             }
-        }
+        })
+    }
+
+    fn desired_tags(desired: &LogGroupSpec) -> Option<Tags> {
+        Some(desired.tags.clone())
+    }
+
+    fn tags(observed: &ObservedLogGroup) -> Option<TagRef> {
+        (!observed.arn.is_empty()).then(|| TagRef {
+            target: TagTarget::LogGroup(observed.arn.clone()),
+            known: None,
+        })
     }
 }

@@ -1,17 +1,27 @@
-//! AWS access: one client per service, built once per provider process from the provider
-//! block and the standard AWS environment, and one module per object kind (find or adopt by
-//! name, create, read, update, delete). Retries of eventual consistency live in `retry`.
+//! AWS access, the only layer that talks to the SDK: one client per service, built once per
+//! provider process from a plain client configuration, and one unit per object kind (see
+//! [`unit`]): how an object is found by its key, read, compared, created, updated and deleted.
+//! Waits and retries of eventual consistency go through the operation's [`budget`].
 
 pub mod ami;
 pub mod auto_scaling_group;
+pub mod budget;
 pub mod capacity_provider;
 pub mod certificate;
+pub mod checks;
 pub mod clients;
+pub mod cluster_capacity;
+pub mod cluster_facts;
+pub mod deployment;
 pub mod dns;
 pub mod ecs_cluster;
 pub mod ecs_service;
 pub mod iam_role;
+pub mod instance_profile;
 pub mod launch_template;
+pub mod listener;
+pub mod listener_action;
+pub mod listener_rule;
 pub mod load_balancer;
 pub mod log_group;
 pub mod network;
@@ -20,8 +30,11 @@ pub mod retry;
 pub mod scaling;
 pub mod secret_keys;
 pub mod security_group;
+pub mod security_group_rules;
+mod tag_writes;
 pub mod tags;
 pub mod target_group;
 pub mod task_definition;
+pub mod unit;
 
-pub use clients::Clients;
+pub use clients::{AssumeRole, ClientConfig, Clients};

@@ -1,5 +1,5 @@
 //! Application Auto Scaling of a service's task count: the scalable target and its two
-//! target-tracking policies.
+//! target-tracking policies, read together, written together, deleted policies first.
 
 use aws_sdk_applicationautoscaling::types::{
     MetricType, PolicyType, PredefinedMetricSpecification, ScalableDimension, ScalingPolicy,
@@ -8,12 +8,11 @@ use aws_sdk_applicationautoscaling::types::{
 
 use super::Clients;
 use super::retry::{AwsError, aws_error};
-use crate::blueprint::service::ScalingSpec;
+use super::unit::{BoxFuture, Change, Changes, Env, Lookup, Unit};
+use crate::blueprint::service::{ScalingSpec, TargetTrackingSpec};
 
-pub async fn ensure(c: &Clients, spec: &ScalingSpec) -> Result<(), AwsError> {
-    if in_line(c, spec).await? {
-        return Ok(());
-    }
+/// Registers the target with the spec's bounds and puts each policy.
+async fn put(c: &Clients, spec: &ScalingSpec) -> Result<(), AwsError> {
     c.appautoscaling
         .register_scalable_target()
         .service_namespace(ServiceNamespace::from(spec.service_namespace.as_str()))
@@ -53,29 +52,6 @@ pub async fn ensure(c: &Clients, spec: &ScalingSpec) -> Result<(), AwsError> {
     Ok(())
 }
 
-/// Whether the target is registered with the spec's bounds and every policy of the spec exists
-/// by name with its metric, target value and cooldowns.
-async fn in_line(c: &Clients, spec: &ScalingSpec) -> Result<bool, AwsError> {
-    let (bounds, policies) = tokio::try_join!(describe(c, spec), policies(c, spec))?;
-    if bounds != Some((spec.min_capacity, spec.max_capacity)) {
-        return Ok(false);
-    }
-    Ok(spec.policies.iter().all(|want| {
-        policies.iter().any(|p| {
-            p.policy_name() == want.policy_name
-                && p.target_tracking_scaling_policy_configuration()
-                    .is_some_and(|t| {
-                        t.target_value() == want.target_value
-                            && t.scale_in_cooldown() == Some(want.scale_in_cooldown)
-                            && t.scale_out_cooldown() == Some(want.scale_out_cooldown)
-                            && t.predefined_metric_specification().is_some_and(|m| {
-                                m.predefined_metric_type().as_str() == want.predefined_metric
-                            })
-                    })
-        })
-    }))
-}
-
 /// The scaling policies of the target.
 async fn policies(c: &Clients, spec: &ScalingSpec) -> Result<Vec<ScalingPolicy>, AwsError> {
     Ok(c.appautoscaling
@@ -90,7 +66,7 @@ async fn policies(c: &Clients, spec: &ScalingSpec) -> Result<Vec<ScalingPolicy>,
 }
 
 /// (min, max) of the scalable target, if registered.
-pub async fn describe(c: &Clients, spec: &ScalingSpec) -> Result<Option<(i32, i32)>, AwsError> {
+async fn describe(c: &Clients, spec: &ScalingSpec) -> Result<Option<(i32, i32)>, AwsError> {
     let out = c
         .appautoscaling
         .describe_scalable_targets()
@@ -105,34 +81,17 @@ pub async fn describe(c: &Clients, spec: &ScalingSpec) -> Result<Option<(i32, i3
         .map(|t| (t.min_capacity(), t.max_capacity())))
 }
 
-/// Target values of the target-tracking policies, by predefined metric.
-pub async fn policy_targets(
-    c: &Clients,
-    spec: &ScalingSpec,
-) -> Result<Vec<(String, f64)>, AwsError> {
-    Ok(policies(c, spec)
-        .await?
-        .iter()
-        .filter_map(|p| p.target_tracking_scaling_policy_configuration())
-        .filter_map(|c| {
-            Some((
-                c.predefined_metric_specification()?
-                    .predefined_metric_type()
-                    .as_str()
-                    .to_owned(),
-                c.target_value(),
-            ))
-        })
-        .collect())
-}
-
 /// The scalable target's bounds and its target-tracking policies' target values.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ObservedScaling {
+    /// The target, without bounds or policies: what deleting it needs.
+    pub target: ScalingSpec,
     pub min_capacity: i32,
     pub max_capacity: i32,
     /// (predefined metric, target value) per target-tracking policy.
     pub targets: Vec<(String, f64)>,
+    /// The target-tracking policies, as the blueprint describes them.
+    pub policies: Vec<TargetTrackingSpec>,
 }
 
 impl ObservedScaling {
@@ -147,17 +106,39 @@ impl ObservedScaling {
 
 /// The target and its policies (both read at once); `None` when the target is not registered.
 pub async fn observe(c: &Clients, spec: &ScalingSpec) -> Result<Option<ObservedScaling>, AwsError> {
-    let (bounds, targets) = tokio::try_join!(describe(c, spec), policy_targets(c, spec))?;
+    let (bounds, policies) = tokio::try_join!(describe(c, spec), policies(c, spec))?;
+    let policies: Vec<TargetTrackingSpec> = policies
+        .iter()
+        .filter_map(|p| {
+            let t = p.target_tracking_scaling_policy_configuration()?;
+            Some(TargetTrackingSpec {
+                policy_name: p.policy_name().to_owned(),
+                predefined_metric: t
+                    .predefined_metric_specification()?
+                    .predefined_metric_type()
+                    .as_str()
+                    .to_owned(),
+                target_value: t.target_value(),
+                scale_in_cooldown: t.scale_in_cooldown().unwrap_or(-1),
+                scale_out_cooldown: t.scale_out_cooldown().unwrap_or(-1),
+            })
+        })
+        .collect();
     Ok(bounds.map(|(min_capacity, max_capacity)| ObservedScaling {
+        target: spec.clone(),
         min_capacity,
         max_capacity,
-        targets,
+        targets: policies
+            .iter()
+            .map(|p| (p.predefined_metric.clone(), p.target_value))
+            .collect(),
+        policies,
     }))
 }
 
 /// Removes the policies, then the target. AWS removes a target's policies with it, but some
 /// implementations (the emulator) keep them, so they are deleted first by name.
-pub async fn delete(c: &Clients, spec: &ScalingSpec) -> Result<(), AwsError> {
+async fn delete(c: &Clients, spec: &ScalingSpec) -> Result<(), AwsError> {
     for p in policies(c, spec).await? {
         match c
             .appautoscaling
@@ -190,4 +171,92 @@ pub async fn delete(c: &Clients, spec: &ScalingSpec) -> Result<(), AwsError> {
         .await
         .map_err(|e| aws_error("deregister the autoscaling target", e))?;
     Ok(())
+}
+
+fn as_written(spec: &ScalingSpec) -> ObservedScaling {
+    ObservedScaling {
+        target: ScalingSpec {
+            min_capacity: 0,
+            max_capacity: 0,
+            policies: Vec::new(),
+            ..spec.clone()
+        },
+        min_capacity: spec.min_capacity,
+        max_capacity: spec.max_capacity,
+        targets: spec
+            .policies
+            .iter()
+            .map(|p| (p.predefined_metric.clone(), p.target_value))
+            .collect(),
+        policies: spec.policies.clone(),
+    }
+}
+
+/// A service's task count autoscaling: the scalable target (found by the service's resource ID)
+/// and its policies.
+pub struct Scaling;
+
+impl Lookup for Scaling {
+    const KIND: &'static str = "autoscaling target";
+    /// The target without bounds or policies ([`crate::blueprint::service::scaling_target`]).
+    type Key = ScalingSpec;
+    type Observed = ObservedScaling;
+
+    fn read<'a>(
+        env: &'a Env,
+        keys: &'a [ScalingSpec],
+    ) -> BoxFuture<'a, Result<Vec<Option<ObservedScaling>>, AwsError>> {
+        Box::pin(futures_util::future::try_join_all(
+            keys.iter().map(|k| observe(env.c(), k)),
+        ))
+    }
+}
+
+impl Unit for Scaling {
+    type Desired = ScalingSpec;
+
+    /// Bounds, and every policy of the spec by name with its metric, target and cooldowns.
+    fn diff(desired: &ScalingSpec, observed: &ObservedScaling) -> Vec<Change> {
+        Changes::new()
+            .check(
+                "bounds",
+                (observed.min_capacity, observed.max_capacity)
+                    != (desired.min_capacity, desired.max_capacity),
+            )
+            .check(
+                "policies",
+                !desired
+                    .policies
+                    .iter()
+                    .all(|want| observed.policies.contains(want)),
+            )
+            .done()
+    }
+
+    fn create<'a>(
+        env: &'a Env,
+        _: &'a ScalingSpec,
+        desired: &'a ScalingSpec,
+    ) -> BoxFuture<'a, Result<ObservedScaling, AwsError>> {
+        Box::pin(async move {
+            put(env.c(), desired).await?;
+            Ok(as_written(desired))
+        })
+    }
+
+    fn update<'a>(
+        env: &'a Env,
+        desired: &'a ScalingSpec,
+        _: &'a ObservedScaling,
+        _: &'a [Change],
+    ) -> BoxFuture<'a, Result<ObservedScaling, AwsError>> {
+        Self::create(env, desired, desired)
+    }
+
+    fn delete<'a>(
+        env: &'a Env,
+        observed: &'a ObservedScaling,
+    ) -> BoxFuture<'a, Result<(), AwsError>> {
+        Box::pin(delete(env.c(), &observed.target))
+    }
 }

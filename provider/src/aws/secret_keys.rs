@@ -7,6 +7,7 @@ use aws_sdk_ssm::types::ParameterStringFilter;
 
 use super::Clients;
 use super::retry::{AwsError, aws_error};
+use super::unit::{BoxFuture, Env, Lookup};
 use crate::blueprint::service::SecretKind;
 
 /// AWS-managed keys (`alias/aws/...`) need no grant; customer-managed ones do.
@@ -72,4 +73,22 @@ async fn key_arn(c: &Clients, key: &str) -> Result<String, AwsError> {
         .and_then(|m| m.arn())
         .map(str::to_owned)
         .ok_or_else(|| AwsError::new("read KMS key metadata", format!("no ARN for key {key}")))
+}
+
+/// The customer-managed keys of a service's secrets.
+pub struct SecretKeys;
+
+impl Lookup for SecretKeys {
+    const KIND: &'static str = "secrets' KMS keys";
+    type Key = Vec<SecretKind>;
+    type Observed = Vec<String>;
+
+    fn read<'a>(
+        env: &'a Env,
+        keys: &'a [Vec<SecretKind>],
+    ) -> BoxFuture<'a, Result<Vec<Option<Vec<String>>>, AwsError>> {
+        Box::pin(futures_util::future::try_join_all(keys.iter().map(
+            |secrets| async move { kms_keys(env.c(), secrets).await.map(Some) },
+        )))
+    }
 }

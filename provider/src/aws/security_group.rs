@@ -1,27 +1,19 @@
-//! VPC security groups, found again by name and VPC.
+//! VPC security groups: the load balancer's and the instances'. Found by name in the VPC (both
+//! in one call), created with their rules, kept to exactly the blueprint's ingress and egress
+//! (missing rules added, others revoked by rule ID), deleted once no network interface uses
+//! them.
 
 use std::collections::BTreeMap;
 
-use aws_sdk_ec2::types::{
-    Filter, IpPermission, IpRange, Ipv6Range, ResourceType, Tag, TagSpecification, UserIdGroupPair,
-};
+use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
 
 use super::Clients;
 use super::retry::{AwsError, adopt_after_retried_create, aws_error};
-use crate::blueprint::cluster::{Ingress, SecurityGroupSpec, Source};
-
-/// A rule as observed, comparable with the blueprint once sources are resolved.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Rule {
-    /// -1 for every port (protocol `all`).
-    pub from_port: i32,
-    pub to_port: i32,
-    /// A CIDR block, a security group ID or a prefix list ID: where traffic comes from
-    /// (ingress) or goes to (egress).
-    pub source: String,
-    /// `tcp`, `udp`, `icmp`, `icmpv6`, `all` or an IP protocol number.
-    pub protocol: String,
-}
+use super::security_group_rules::{
+    Rule, desired_egress, desired_rules, egress_rule, reconcile_egress, reconcile_rules, rules,
+};
+use super::unit::{BoxFuture, Change, Changes, Env, Lookup, TagRef, TagTarget, Tags, Unit};
+use crate::blueprint::cluster::SecurityGroupSpec;
 
 /// A security group as observed: its rules and its tags.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,26 +23,6 @@ pub struct ObservedSecurityGroup {
     pub rules: Vec<Rule>,
     pub egress: Vec<Rule>,
     pub tags: BTreeMap<String, String>,
-}
-
-/// Which rules of a group.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Direction {
-    Ingress,
-    Egress,
-}
-
-/// The protocol as rules compare it: AWS reports names for TCP, UDP and ICMP, and accepts
-/// numbers for them on input.
-pub fn protocol_name(protocol: &str) -> String {
-    match protocol {
-        "-1" | "all" => "all".into(),
-        "6" => "tcp".into(),
-        "17" => "udp".into(),
-        "1" => "icmp".into(),
-        "58" => "icmpv6".into(),
-        other => other.to_ascii_lowercase(),
-    }
 }
 
 pub fn ec2_tags(tags: &BTreeMap<String, String>, name: Option<&str>) -> Vec<Tag> {
@@ -73,40 +45,6 @@ pub async fn find(
         .await?
         .into_iter()
         .next())
-}
-
-fn rules(permissions: &[IpPermission]) -> Vec<Rule> {
-    let mut out = Vec::new();
-    for p in permissions {
-        let protocol = protocol_name(p.ip_protocol().unwrap_or("-1"));
-        let (from, to) = if protocol == "all" {
-            (-1, -1)
-        } else {
-            (p.from_port().unwrap_or(-1), p.to_port().unwrap_or(-1))
-        };
-        let sources = p
-            .ip_ranges()
-            .iter()
-            .filter_map(|r| r.cidr_ip())
-            .chain(p.ipv6_ranges().iter().filter_map(|r| r.cidr_ipv6()))
-            .chain(p.user_id_group_pairs().iter().filter_map(|g| g.group_id()))
-            .chain(
-                p.prefix_list_ids()
-                    .iter()
-                    .filter_map(|l| l.prefix_list_id()),
-            );
-        for source in sources {
-            out.push(Rule {
-                from_port: from,
-                to_port: to,
-                source: source.to_owned(),
-                protocol: protocol.clone(),
-            });
-        }
-    }
-    out.sort();
-    out.dedup();
-    out
 }
 
 fn tag_map(tags: &[Tag]) -> BTreeMap<String, String> {
@@ -147,292 +85,68 @@ pub async fn describe_by_names(
         .collect())
 }
 
-/// An egress rule as observed: every protocol and port to its block.
-fn egress_rule(cidr: &str) -> Rule {
-    Rule {
-        from_port: -1,
-        to_port: -1,
-        source: cidr.to_owned(),
-        protocol: "all".into(),
-    }
-}
-
-/// The egress rules the blueprint asks for.
-pub fn desired_egress(spec: &SecurityGroupSpec) -> Vec<Rule> {
-    let mut out: Vec<Rule> = spec.egress.iter().map(|e| egress_rule(&e.cidr)).collect();
-    out.sort();
-    out
-}
-
-/// The rules the blueprint asks for, with the load balancer's group resolved.
-pub fn desired_rules(spec: &SecurityGroupSpec, alb_group_id: &str) -> Vec<Rule> {
-    let mut out: Vec<Rule> = spec
-        .ingress
-        .iter()
-        .map(|i| Rule {
-            from_port: i.from_port,
-            to_port: i.to_port,
-            source: match &i.source {
-                Source::Cidr(c) | Source::Ipv6Cidr(c) => c.clone(),
-                Source::LoadBalancer => alb_group_id.to_owned(),
-            },
-            protocol: "tcp".into(),
-        })
-        .collect();
-    out.sort();
-    out
-}
-
-fn permission(rule: &Ingress, alb_group_id: &str) -> IpPermission {
-    let base = IpPermission::builder()
-        .ip_protocol("tcp")
-        .from_port(rule.from_port)
-        .to_port(rule.to_port);
-    match &rule.source {
-        Source::Cidr(cidr) => base.ip_ranges(
-            IpRange::builder()
-                .cidr_ip(cidr)
-                .description(&rule.description)
-                .build(),
-        ),
-        Source::Ipv6Cidr(cidr) => base.ipv6_ranges(
-            Ipv6Range::builder()
-                .cidr_ipv6(cidr)
-                .description(&rule.description)
-                .build(),
-        ),
-        Source::LoadBalancer => base.user_id_group_pairs(
-            UserIdGroupPair::builder()
-                .group_id(alb_group_id)
-                .description(&rule.description)
-                .build(),
-        ),
-    }
-    .build()
-}
-
-/// Ensures the group exists in the VPC with exactly the blueprint's ingress and egress: missing
-/// rules are added, rules someone added by hand are revoked. `existing` is the group as just
-/// described (`None`: there was none). Returns the group ID.
-pub async fn ensure(
-    c: &Clients,
-    vpc_id: &str,
-    spec: &SecurityGroupSpec,
-    alb_group_id: &str,
-    tags: &BTreeMap<String, String>,
-    existing: Option<ObservedSecurityGroup>,
-) -> Result<String, AwsError> {
-    let found = match existing {
-        Some(found) => found,
-        None => {
-            let out = c
-                .ec2
-                .create_security_group()
-                .group_name(&spec.name)
-                .description(&spec.description)
-                .vpc_id(vpc_id)
-                .tag_specifications(
-                    TagSpecification::builder()
-                        .resource_type(ResourceType::SecurityGroup)
-                        .set_tags(Some(ec2_tags(tags, Some(&spec.name))))
-                        .build(),
-                )
-                .send()
-                .await
-                .map_err(|e| aws_error("create security group", e));
-            let created = out.and_then(|out| {
-                let id = out.group_id().ok_or_else(|| {
-                    AwsError::new("create security group", "AWS returned no group ID")
-                })?;
-                // AWS gives a new group one egress rule: everything to 0.0.0.0/0.
-                Ok(ObservedSecurityGroup {
-                    id: id.to_owned(),
-                    name: spec.name.clone(),
-                    rules: Vec::new(),
-                    egress: vec![egress_rule("0.0.0.0/0")],
-                    tags: BTreeMap::new(),
-                })
-            });
-            adopt_after_retried_create(created, "InvalidGroup.Duplicate", || {
-                find(c, vpc_id, &spec.name)
-            })
-            .await?
-        }
-    };
-    let group_id_for_rules = if alb_group_id.is_empty() {
-        &found.id
-    } else {
-        alb_group_id
-    };
-    tokio::try_join!(
-        reconcile_rules(c, &found.id, spec, group_id_for_rules, &found.rules),
-        reconcile_egress(c, &found.id, spec, &found.egress),
-    )?;
-    Ok(found.id)
-}
-
-/// Adds missing rules and revokes unexpected ones.
-pub async fn reconcile_rules(
-    c: &Clients,
-    group_id: &str,
-    spec: &SecurityGroupSpec,
-    alb_group_id: &str,
-    existing: &[Rule],
-) -> Result<(), AwsError> {
-    let desired = desired_rules(spec, alb_group_id);
-    let missing: Vec<IpPermission> = spec
-        .ingress
-        .iter()
-        .filter(|i| {
-            let r = desired_rules(
-                &SecurityGroupSpec {
-                    ingress: vec![(*i).clone()],
-                    ..spec.clone()
-                },
-                alb_group_id,
-            );
-            !r.iter().all(|r| existing.contains(r))
-        })
-        .map(|i| permission(i, alb_group_id))
-        .collect();
-    if !missing.is_empty() {
-        match c
-            .ec2
-            .authorize_security_group_ingress()
-            .group_id(group_id)
-            .set_ip_permissions(Some(missing))
-            .send()
-            .await
-        {
-            Ok(_) => {}
-            Err(e) => {
-                let err = aws_error("allow security group ingress", e);
-                if err.code() != Some("InvalidPermission.Duplicate") {
-                    return Err(err);
-                }
-            }
-        }
-    }
-    let extra: Vec<&Rule> = existing.iter().filter(|r| !desired.contains(r)).collect();
-    if !extra.is_empty() {
-        revoke_rules(c, group_id, Direction::Ingress, &extra).await?;
-    }
-    Ok(())
-}
-
-/// Adds missing egress rules and revokes unexpected ones.
-pub async fn reconcile_egress(
-    c: &Clients,
-    group_id: &str,
-    spec: &SecurityGroupSpec,
-    existing: &[Rule],
-) -> Result<(), AwsError> {
-    let desired = desired_egress(spec);
-    let missing: Vec<IpPermission> = spec
-        .egress
-        .iter()
-        .filter(|e| !existing.contains(&egress_rule(&e.cidr)))
-        .map(|e| {
-            IpPermission::builder()
-                .ip_protocol("-1")
-                .ip_ranges(
-                    IpRange::builder()
-                        .cidr_ip(&e.cidr)
-                        .description(&e.description)
-                        .build(),
-                )
-                .build()
-        })
-        .collect();
-    if !missing.is_empty()
-        && let Err(e) = c
-            .ec2
-            .authorize_security_group_egress()
-            .group_id(group_id)
-            .set_ip_permissions(Some(missing))
-            .send()
-            .await
-    {
-        let err = aws_error("allow security group egress", e);
-        if err.code() != Some("InvalidPermission.Duplicate") {
-            return Err(err);
-        }
-    }
-    let extra: Vec<&Rule> = existing.iter().filter(|r| !desired.contains(r)).collect();
-    if !extra.is_empty() {
-        revoke_rules(c, group_id, Direction::Egress, &extra).await?;
-    }
-    Ok(())
-}
-
-/// Revokes rules by their security group rule IDs (matching by content is unreliable when
-/// descriptions differ).
-async fn revoke_rules(
-    c: &Clients,
-    group_id: &str,
-    direction: Direction,
-    extra: &[&Rule],
-) -> Result<(), AwsError> {
+/// Creates the group (adopting one a retried create made) with the blueprint's rules.
+async fn create(c: &Clients, spec: &SecurityGroupSpec) -> Result<ObservedSecurityGroup, AwsError> {
     let out = c
         .ec2
-        .describe_security_group_rules()
-        .filters(Filter::builder().name("group-id").values(group_id).build())
+        .create_security_group()
+        .group_name(&spec.name)
+        .description(&spec.description)
+        .vpc_id(&spec.vpc_id)
+        .tag_specifications(
+            TagSpecification::builder()
+                .resource_type(ResourceType::SecurityGroup)
+                .set_tags(Some(ec2_tags(&spec.tags, None)))
+                .build(),
+        )
         .send()
         .await
-        .map_err(|e| aws_error("describe security group rules", e))?;
-    let ids: Vec<String> = out
-        .security_group_rules()
-        .iter()
-        .filter(|r| r.is_egress() == Some(direction == Direction::Egress))
-        .filter(|r| {
-            let source = r
-                .cidr_ipv4()
-                .or(r.cidr_ipv6())
-                .or(r.referenced_group_info().and_then(|g| g.group_id()))
-                .or(r.prefix_list_id())
-                .unwrap_or_default();
-            let protocol = protocol_name(r.ip_protocol().unwrap_or("-1"));
-            let (from, to) = if protocol == "all" {
-                (-1, -1)
-            } else {
-                (r.from_port().unwrap_or(-1), r.to_port().unwrap_or(-1))
-            };
-            extra.iter().any(|x| {
-                x.from_port == from
-                    && x.to_port == to
-                    && x.source == source
-                    && x.protocol == protocol
-            })
+        .map_err(|e| aws_error("create security group", e));
+    let created = out.and_then(|out| {
+        let id = out
+            .group_id()
+            .ok_or_else(|| AwsError::new("create security group", "AWS returned no group ID"))?;
+        // AWS gives a new group one egress rule: everything to 0.0.0.0/0.
+        Ok(ObservedSecurityGroup {
+            id: id.to_owned(),
+            name: spec.name.clone(),
+            rules: Vec::new(),
+            egress: vec![egress_rule("0.0.0.0/0")],
+            tags: spec.tags.clone(),
         })
-        .filter_map(|r| r.security_group_rule_id().map(str::to_owned))
-        .collect();
-    if ids.is_empty() {
-        return Ok(());
-    }
-    match direction {
-        Direction::Ingress => c
-            .ec2
-            .revoke_security_group_ingress()
-            .group_id(group_id)
-            .set_security_group_rule_ids(Some(ids))
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| aws_error("revoke security group ingress", e)),
-        Direction::Egress => c
-            .ec2
-            .revoke_security_group_egress()
-            .group_id(group_id)
-            .set_security_group_rule_ids(Some(ids))
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| aws_error("revoke security group egress", e)),
-    }
+    });
+    let found = adopt_after_retried_create(created, "InvalidGroup.Duplicate", || {
+        find(c, &spec.vpc_id, &spec.name)
+    })
+    .await?;
+    converge(c, spec, &found).await
+}
+
+/// The group ID the blueprint's [`Source::LoadBalancer`] names.
+fn load_balancer_group<'a>(spec: &'a SecurityGroupSpec, own_id: &'a str) -> &'a str {
+    spec.load_balancer_group.as_deref().unwrap_or(own_id)
+}
+
+/// Brings the rules in line; returns the group as it is then.
+async fn converge(
+    c: &Clients,
+    spec: &SecurityGroupSpec,
+    found: &ObservedSecurityGroup,
+) -> Result<ObservedSecurityGroup, AwsError> {
+    let alb = load_balancer_group(spec, &found.id);
+    tokio::try_join!(
+        reconcile_rules(c, &found.id, spec, alb, &found.rules),
+        reconcile_egress(c, &found.id, spec, &found.egress),
+    )?;
+    Ok(ObservedSecurityGroup {
+        rules: desired_rules(spec, alb),
+        egress: desired_egress(spec),
+        ..found.clone()
+    })
 }
 
 /// Deletes the group; `Ok(false)` while network interfaces still use it.
-pub async fn delete(c: &Clients, group_id: &str) -> Result<bool, AwsError> {
+async fn try_delete(c: &Clients, group_id: &str) -> Result<bool, AwsError> {
     match c
         .ec2
         .delete_security_group()
@@ -452,54 +166,116 @@ pub async fn delete(c: &Clients, group_id: &str) -> Result<bool, AwsError> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// Where a group is found: its VPC and name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupKey {
+    pub vpc_id: String,
+    pub name: String,
+}
 
-    fn permission(protocol: &str, ports: Option<(i32, i32)>, cidr: &str) -> IpPermission {
-        IpPermission::builder()
-            .ip_protocol(protocol)
-            .set_from_port(ports.map(|p| p.0))
-            .set_to_port(ports.map(|p| p.1))
-            .ip_ranges(IpRange::builder().cidr_ip(cidr).build())
-            .build()
+pub struct SecurityGroup;
+
+impl Lookup for SecurityGroup {
+    const KIND: &'static str = "security group";
+    type Key = GroupKey;
+    type Observed = ObservedSecurityGroup;
+
+    /// The groups of each VPC in one call.
+    fn read<'a>(
+        env: &'a Env,
+        keys: &'a [GroupKey],
+    ) -> BoxFuture<'a, Result<Vec<Option<ObservedSecurityGroup>>, AwsError>> {
+        Box::pin(async move {
+            let mut vpcs: Vec<&str> = keys.iter().map(|k| k.vpc_id.as_str()).collect();
+            vpcs.dedup();
+            let mut found = Vec::new();
+            for vpc in vpcs {
+                let names: Vec<&str> = keys
+                    .iter()
+                    .filter(|k| k.vpc_id == vpc)
+                    .map(|k| k.name.as_str())
+                    .collect();
+                found.extend(
+                    describe_by_names(env.c(), vpc, &names)
+                        .await?
+                        .into_iter()
+                        .map(|g| (vpc.to_owned(), g)),
+                );
+            }
+            Ok(keys
+                .iter()
+                .map(|k| {
+                    found
+                        .iter()
+                        .find(|(vpc, g)| *vpc == k.vpc_id && g.name == k.name)
+                        .map(|(_, g)| g.clone())
+                })
+                .collect())
+        })
+    }
+}
+
+impl Unit for SecurityGroup {
+    type Desired = SecurityGroupSpec;
+
+    fn diff(desired: &SecurityGroupSpec, observed: &ObservedSecurityGroup) -> Vec<Change> {
+        let mut rules = observed.rules.clone();
+        rules.sort();
+        let mut egress = observed.egress.clone();
+        egress.sort();
+        Changes::new()
+            .check(
+                "ingress",
+                rules != desired_rules(desired, load_balancer_group(desired, &observed.id)),
+            )
+            .check("egress", egress != desired_egress(desired))
+            .done()
     }
 
-    fn spec() -> SecurityGroupSpec {
-        SecurityGroupSpec {
-            name: "prod-alb".into(),
-            description: "d".into(),
-            ingress: crate::blueprint::cluster::alb_ingress(),
-            egress: crate::blueprint::cluster::open_egress(),
-        }
+    fn create<'a>(
+        env: &'a Env,
+        _: &'a GroupKey,
+        desired: &'a SecurityGroupSpec,
+    ) -> BoxFuture<'a, Result<ObservedSecurityGroup, AwsError>> {
+        Box::pin(create(env.c(), desired))
     }
 
-    #[test]
-    fn a_rule_of_another_protocol_on_a_blueprint_port_is_not_the_blueprint_rule() {
-        let observed = rules(&[
-            permission("udp", Some((443, 443)), "0.0.0.0/0"),
-            permission("6", Some((443, 443)), "::/0"),
-            permission("-1", None, "10.0.0.0/8"),
-        ]);
-        let desired = desired_rules(&spec(), "sg-alb");
-        let tcp_v6 = Rule {
-            from_port: 443,
-            to_port: 443,
-            source: "::/0".into(),
-            protocol: "tcp".into(),
-        };
-        assert!(observed.contains(&tcp_v6), "protocol numbers read as names");
-        let extra: Vec<&Rule> = observed.iter().filter(|r| !desired.contains(r)).collect();
-        assert_eq!(extra.len(), 2, "{extra:?}");
-        assert!(
-            extra
-                .iter()
-                .any(|r| r.protocol == "udp" && r.from_port == 443)
-        );
-        assert!(
-            extra
-                .iter()
-                .any(|r| r.protocol == "all" && (r.from_port, r.to_port) == (-1, -1))
-        );
+    fn update<'a>(
+        env: &'a Env,
+        desired: &'a SecurityGroupSpec,
+        observed: &'a ObservedSecurityGroup,
+        _: &'a [Change],
+    ) -> BoxFuture<'a, Result<ObservedSecurityGroup, AwsError>> {
+        Box::pin(converge(env.c(), desired, observed))
+    }
+
+    /// Waits until no network interface uses it (instances and the load balancer release theirs
+    /// after they are deleted).
+    fn delete<'a>(
+        env: &'a Env,
+        observed: &'a ObservedSecurityGroup,
+    ) -> BoxFuture<'a, Result<(), AwsError>> {
+        Box::pin(async move {
+            env.budget
+                .wait_until(
+                    &format!(
+                        "security group {} to be free of network interfaces",
+                        observed.name
+                    ),
+                    || try_delete(env.c(), &observed.id),
+                )
+                .await
+        })
+    }
+
+    fn desired_tags(desired: &SecurityGroupSpec) -> Option<Tags> {
+        Some(desired.tags.clone())
+    }
+
+    fn tags(observed: &ObservedSecurityGroup) -> Option<TagRef> {
+        Some(TagRef {
+            target: TagTarget::Ec2(observed.id.clone()),
+            known: Some(observed.tags.clone()),
+        })
     }
 }

@@ -1,28 +1,26 @@
-//! Target groups of services and their rules on the cluster's HTTPS listener.
-
-use std::collections::{BTreeMap, BTreeSet};
+//! Target groups of services: the current one, found by its name (which encodes the settings AWS
+//! cannot change, so a new generation is a new group beside the old one), with its health check
+//! and deregistration delay changed in place; and the earlier ones a move left, deleted once the
+//! service has moved.
 
 use aws_sdk_elasticloadbalancingv2::types::{
-    Action, ActionTypeEnum, ForwardActionConfig, HostHeaderConditionConfig, Matcher, ProtocolEnum,
-    Rule, RuleCondition, Tag, TargetGroupAttribute, TargetGroupTuple, TargetHealthStateEnum,
-    TargetTypeEnum,
+    Matcher, ProtocolEnum, Tag, TargetGroupAttribute, TargetHealthStateEnum, TargetTypeEnum,
 };
 
 use super::Clients;
-use super::retry::{AwsError, adopt_after_retried_create, aws_error};
-use crate::blueprint::service::{ListenerRuleSpec, TargetGroupSpec, WeightedTarget, same_forward};
+use super::retry::{AwsError, aws_error};
+use super::unit::{BoxFuture, Change, Changes, Env, Lookup, TagRef, TagTarget, Tags, Unit, names};
+use crate::blueprint::service::TargetGroupSpec;
 
-fn tags(t: &BTreeMap<String, String>) -> Vec<Tag> {
-    t.iter()
-        .map(|(k, v)| Tag::builder().key(k).value(v).build())
-        .collect()
-}
+const DEREGISTRATION_DELAY: &str = "deregistration_delay.timeout_seconds";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ObservedTargetGroup {
     pub arn: String,
+    pub name: String,
     pub health_check_path: String,
     pub matcher: String,
+    pub deregistration_delay: i32,
 }
 
 /// `Ok(None)` for a target group that does not exist.
@@ -34,23 +32,8 @@ fn gone<T>(err: AwsError) -> Result<Option<T>, AwsError> {
     }
 }
 
-pub async fn describe(c: &Clients, name: &str) -> Result<Option<ObservedTargetGroup>, AwsError> {
-    match c.elbv2.describe_target_groups().names(name).send().await {
-        Ok(out) => Ok(out.target_groups().first().map(|tg| ObservedTargetGroup {
-            arn: tg.target_group_arn().unwrap_or_default().to_owned(),
-            health_check_path: tg.health_check_path().unwrap_or_default().to_owned(),
-            matcher: tg
-                .matcher()
-                .and_then(|m| m.http_code())
-                .unwrap_or_default()
-                .to_owned(),
-        })),
-        Err(e) => gone(aws_error("describe target group", e)),
-    }
-}
-
 /// The group's deregistration delay in seconds; `None` when the group is gone.
-pub async fn deregistration_delay(c: &Clients, arn: &str) -> Result<Option<i32>, AwsError> {
+async fn deregistration_delay(c: &Clients, arn: &str) -> Result<Option<i32>, AwsError> {
     match c
         .elbv2
         .describe_target_group_attributes()
@@ -61,7 +44,7 @@ pub async fn deregistration_delay(c: &Clients, arn: &str) -> Result<Option<i32>,
         Ok(out) => Ok(Some(
             out.attributes()
                 .iter()
-                .find(|a| a.key() == Some("deregistration_delay.timeout_seconds"))
+                .find(|a| a.key() == Some(DEREGISTRATION_DELAY))
                 .and_then(|a| a.value())
                 .and_then(|v| v.parse().ok())
                 .unwrap_or(300),
@@ -70,112 +53,130 @@ pub async fn deregistration_delay(c: &Clients, arn: &str) -> Result<Option<i32>,
     }
 }
 
-/// A target group by ARN, with its deregistration delay (both read at once).
-pub async fn describe_arn(
-    c: &Clients,
-    arn: &str,
-) -> Result<Option<(ObservedTargetGroup, i32)>, AwsError> {
-    let group = async {
-        match c
-            .elbv2
-            .describe_target_groups()
-            .target_group_arns(arn)
-            .send()
-            .await
-        {
-            Ok(out) => Ok(out.target_groups().first().map(|tg| ObservedTargetGroup {
-                arn: arn.to_owned(),
-                health_check_path: tg.health_check_path().unwrap_or_default().to_owned(),
-                matcher: tg
-                    .matcher()
-                    .and_then(|m| m.http_code())
-                    .unwrap_or_default()
-                    .to_owned(),
-            })),
-            Err(e) => gone(aws_error("describe target group", e)),
-        }
-    };
-    let (group, delay) = tokio::try_join!(group, deregistration_delay(c, arn))?;
-    Ok(group.zip(delay))
+/// Where a target group is found: by name, else by ARN.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GroupRef {
+    Name(String),
+    Arn(String),
 }
 
-/// Creates the target group (or adopts the one of that name) with the health check and
-/// deregistration delay of the spec, and returns its ARN.
-pub async fn ensure(c: &Clients, spec: &TargetGroupSpec) -> Result<String, AwsError> {
-    let (arn, delay) = match describe(c, &spec.name).await? {
-        Some(found) => {
-            if found.health_check_path != spec.health_check_path
-                || found.matcher != spec.health_check_matcher
-            {
-                c.elbv2
-                    .modify_target_group()
-                    .target_group_arn(&found.arn)
-                    .health_check_path(&spec.health_check_path)
-                    .matcher(
-                        Matcher::builder()
-                            .http_code(&spec.health_check_matcher)
-                            .build(),
-                    )
-                    .send()
-                    .await
-                    .map_err(|e| aws_error("update target group health check", e))?;
-            }
-            let delay = deregistration_delay(c, &found.arn).await?;
-            (found.arn, delay)
-        }
-        None => {
-            let out = c
-                .elbv2
-                .create_target_group()
-                .name(&spec.name)
-                .protocol(ProtocolEnum::from(spec.protocol.as_str()))
-                .port(spec.port)
-                .vpc_id(&spec.vpc_id)
-                .target_type(TargetTypeEnum::from(spec.target_type.as_str()))
-                .health_check_path(&spec.health_check_path)
-                .health_check_port(&spec.health_check_port)
-                .health_check_interval_seconds(spec.health_check_interval_seconds)
-                .health_check_timeout_seconds(spec.health_check_timeout_seconds)
-                .healthy_threshold_count(spec.healthy_threshold)
-                .unhealthy_threshold_count(spec.unhealthy_threshold)
-                .matcher(
-                    Matcher::builder()
-                        .http_code(&spec.health_check_matcher)
-                        .build(),
-                )
-                .set_tags(Some(tags(&spec.tags)))
+/// The group with its deregistration delay.
+pub async fn describe(
+    c: &Clients,
+    key: &GroupRef,
+) -> Result<Option<ObservedTargetGroup>, AwsError> {
+    let found = match key {
+        GroupRef::Name(n) => c.elbv2.describe_target_groups().names(n).send().await,
+        GroupRef::Arn(a) => {
+            c.elbv2
+                .describe_target_groups()
+                .target_group_arns(a)
                 .send()
                 .await
-                .map_err(|e| aws_error("create target group", e))?;
-            let arn = out
-                .target_groups()
-                .first()
-                .and_then(|tg| tg.target_group_arn())
-                .map(str::to_owned)
-                .ok_or_else(|| {
-                    AwsError::new("create target group", "AWS returned no target group")
-                })?;
-            (arn, None)
         }
     };
-    if delay == Some(spec.deregistration_delay) {
-        return Ok(arn);
-    }
+    let out = match found {
+        Ok(out) => out,
+        Err(e) => return gone(aws_error("describe target group", e)),
+    };
+    let Some(tg) = out.target_groups().first() else {
+        return Ok(None);
+    };
+    let arn = tg.target_group_arn().unwrap_or_default().to_owned();
+    let Some(delay) = deregistration_delay(c, &arn).await? else {
+        return Ok(None);
+    };
+    Ok(Some(ObservedTargetGroup {
+        name: tg.target_group_name().unwrap_or_default().to_owned(),
+        health_check_path: tg.health_check_path().unwrap_or_default().to_owned(),
+        matcher: tg
+            .matcher()
+            .and_then(|m| m.http_code())
+            .unwrap_or_default()
+            .to_owned(),
+        deregistration_delay: delay,
+        arn,
+    }))
+}
+
+async fn set_health_check(c: &Clients, arn: &str, spec: &TargetGroupSpec) -> Result<(), AwsError> {
+    c.elbv2
+        .modify_target_group()
+        .target_group_arn(arn)
+        .health_check_path(&spec.health_check_path)
+        .matcher(
+            Matcher::builder()
+                .http_code(&spec.health_check_matcher)
+                .build(),
+        )
+        .send()
+        .await
+        .map_err(|e| aws_error("update target group health check", e))?;
+    Ok(())
+}
+
+async fn set_deregistration_delay(
+    c: &Clients,
+    arn: &str,
+    spec: &TargetGroupSpec,
+) -> Result<(), AwsError> {
     c.elbv2
         .modify_target_group_attributes()
-        .target_group_arn(&arn)
+        .target_group_arn(arn)
         .attributes(
             TargetGroupAttribute::builder()
-                .key("deregistration_delay.timeout_seconds")
+                .key(DEREGISTRATION_DELAY)
                 .value(spec.deregistration_delay.to_string())
                 .build(),
         )
         .send()
         .await
         .map_err(|e| aws_error("set target group deregistration delay", e))?;
+    Ok(())
+}
+
+/// Creates the group (AWS returns the existing one for the same settings) with the spec's
+/// health check and deregistration delay.
+async fn create(c: &Clients, spec: &TargetGroupSpec) -> Result<String, AwsError> {
+    let out = c
+        .elbv2
+        .create_target_group()
+        .name(&spec.name)
+        .protocol(ProtocolEnum::from(spec.protocol.as_str()))
+        .port(spec.port)
+        .vpc_id(&spec.vpc_id)
+        .target_type(TargetTypeEnum::from(spec.target_type.as_str()))
+        .health_check_path(&spec.health_check_path)
+        .health_check_port(&spec.health_check_port)
+        .health_check_interval_seconds(spec.health_check_interval_seconds)
+        .health_check_timeout_seconds(spec.health_check_timeout_seconds)
+        .healthy_threshold_count(spec.healthy_threshold)
+        .unhealthy_threshold_count(spec.unhealthy_threshold)
+        .matcher(
+            Matcher::builder()
+                .http_code(&spec.health_check_matcher)
+                .build(),
+        )
+        .set_tags(Some(
+            spec.tags
+                .iter()
+                .map(|(k, v)| Tag::builder().key(k).value(v).build())
+                .collect(),
+        ))
+        .send()
+        .await
+        .map_err(|e| aws_error("create target group", e))?;
+    let arn = out
+        .target_groups()
+        .first()
+        .and_then(|tg| tg.target_group_arn())
+        .map(str::to_owned)
+        .ok_or_else(|| AwsError::new("create target group", "AWS returned no target group"))?;
+    set_deregistration_delay(c, &arn, spec).await?;
     Ok(arn)
 }
 
+/// Deletes the group; one already gone is fine.
 pub async fn delete(c: &Clients, arn: &str) -> Result<(), AwsError> {
     match c
         .elbv2
@@ -185,236 +186,18 @@ pub async fn delete(c: &Clients, arn: &str) -> Result<(), AwsError> {
         .await
     {
         Ok(_) => Ok(()),
-        Err(e) => {
-            let err = aws_error("delete target group", e);
-            if err.code() == Some("TargetGroupNotFound") {
-                Ok(())
-            } else {
-                Err(err)
-            }
-        }
+        Err(e) => gone::<()>(aws_error("delete target group", e)).map(|_| ()),
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ObservedRule {
-    pub arn: String,
-    pub priority: Option<i32>,
-    pub host_headers: Vec<String>,
-    /// Every target group of the rule's `forward` actions.
-    pub target_group_arns: Vec<String>,
-    /// The `forward` targets with their weights (1 when the action names a single group).
-    pub forward: Vec<WeightedTarget>,
-}
-
-impl ObservedRule {
-    /// The target groups that receive traffic (a weight above 0).
-    pub fn serving(&self) -> Vec<String> {
-        self.forward
-            .iter()
-            .filter(|t| t.weight > 0)
-            .map(|t| t.target_group_arn.clone())
-            .collect()
+fn as_written(spec: &TargetGroupSpec, arn: String) -> ObservedTargetGroup {
+    ObservedTargetGroup {
+        arn,
+        name: spec.name.clone(),
+        health_check_path: spec.health_check_path.clone(),
+        matcher: spec.health_check_matcher.clone(),
+        deregistration_delay: spec.deregistration_delay,
     }
-}
-
-fn observed_rule(r: &Rule) -> ObservedRule {
-    let mut forward: Vec<WeightedTarget> = Vec::new();
-    for action in r.actions() {
-        let weighted: Vec<WeightedTarget> = action
-            .forward_config()
-            .map(|f| {
-                f.target_groups()
-                    .iter()
-                    .filter_map(|t| {
-                        Some(WeightedTarget::new(
-                            t.target_group_arn()?,
-                            t.weight().unwrap_or(1),
-                        ))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        if !weighted.is_empty() {
-            forward.extend(weighted);
-        } else if let Some(arn) = action.target_group_arn() {
-            forward.push(WeightedTarget::new(arn, 1));
-        }
-    }
-    ObservedRule {
-        arn: r.rule_arn().unwrap_or_default().to_owned(),
-        priority: r.priority().and_then(|p| p.parse().ok()),
-        host_headers: r
-            .conditions()
-            .iter()
-            .filter(|c| c.field() == Some("host-header"))
-            .flat_map(|c| {
-                c.host_header_config()
-                    .map(|h| h.values().to_vec())
-                    .unwrap_or_else(|| c.values().to_vec())
-            })
-            .collect(),
-        target_group_arns: forward.iter().map(|t| t.target_group_arn.clone()).collect(),
-        forward,
-    }
-}
-
-pub async fn rules(c: &Clients, listener_arn: &str) -> Result<Vec<ObservedRule>, AwsError> {
-    let out = c
-        .elbv2
-        .describe_rules()
-        .listener_arn(listener_arn)
-        .send()
-        .await
-        .map_err(|e| aws_error("describe listener rules", e))?;
-    Ok(out.rules().iter().map(observed_rule).collect())
-}
-
-/// One rule by ARN; `None` when it no longer exists.
-pub async fn describe_rule(c: &Clients, arn: &str) -> Result<Option<ObservedRule>, AwsError> {
-    match c.elbv2.describe_rules().rule_arns(arn).send().await {
-        Ok(out) => Ok(out.rules().first().map(observed_rule)),
-        Err(e) => {
-            let err = aws_error("describe listener rule", e);
-            if err.code() == Some("RuleNotFound") {
-                Ok(None)
-            } else {
-                Err(err)
-            }
-        }
-    }
-}
-
-/// The service's rule: the one recorded (`known`), else one on the listener that forwards to
-/// any of `target_groups` (a rule created by an apply that never returned its state).
-pub async fn find_rule(
-    c: &Clients,
-    listener_arn: &str,
-    known: Option<&str>,
-    target_groups: &[String],
-) -> Result<Option<ObservedRule>, AwsError> {
-    if let Some(arn) = known
-        && let Some(rule) = describe_rule(c, arn).await?
-    {
-        return Ok(Some(rule));
-    }
-    Ok(rules(c, listener_arn).await?.into_iter().find(|r| {
-        r.target_group_arns
-            .iter()
-            .any(|arn| target_groups.contains(arn))
-    }))
-}
-
-fn host_condition(spec: &ListenerRuleSpec) -> RuleCondition {
-    RuleCondition::builder()
-        .field("host-header")
-        .host_header_config(
-            HostHeaderConditionConfig::builder()
-                .set_values(Some(spec.host_headers.clone()))
-                .build(),
-        )
-        .build()
-}
-
-/// A plain forward to one group, or weighted forwarding to several.
-fn forward(spec: &ListenerRuleSpec) -> Action {
-    let action = Action::builder().r#type(ActionTypeEnum::Forward);
-    match spec.forward.as_slice() {
-        [only] => action.target_group_arn(&only.target_group_arn).build(),
-        many => action
-            .forward_config(
-                ForwardActionConfig::builder()
-                    .set_target_groups(Some(
-                        many.iter()
-                            .map(|t| {
-                                TargetGroupTuple::builder()
-                                    .target_group_arn(&t.target_group_arn)
-                                    .weight(t.weight)
-                                    .build()
-                            })
-                            .collect(),
-                    ))
-                    .build(),
-            )
-            .build(),
-    }
-}
-
-/// Makes `existing` (from [`find_rule`]) the spec's rule, or creates the rule at a free priority
-/// (chosen against the listener's current rules) when there is none. Returns the rule ARN.
-pub async fn put_rule(
-    c: &Clients,
-    listener_arn: &str,
-    existing: Option<&ObservedRule>,
-    spec: &ListenerRuleSpec,
-    priority_for: impl Fn(&BTreeSet<i32>) -> i32,
-) -> Result<String, AwsError> {
-    if let Some(rule) = existing {
-        if rule.host_headers != spec.host_headers || !same_forward(&spec.forward, &rule.forward) {
-            modify_rule(c, &rule.arn, spec).await?;
-        }
-        return Ok(rule.arn.clone());
-    }
-    let taken: BTreeSet<i32> = rules(c, listener_arn)
-        .await?
-        .iter()
-        .filter_map(|r| r.priority)
-        .collect();
-    let priority = priority_for(&taken);
-    let out = c
-        .elbv2
-        .create_rule()
-        .listener_arn(listener_arn)
-        .priority(priority)
-        .conditions(host_condition(spec))
-        .actions(forward(spec))
-        .set_tags(Some(tags(&spec.tags)))
-        .send()
-        .await
-        .map_err(|e| aws_error("create listener rule", e));
-    let created = out.and_then(|out| {
-        out.rules()
-            .first()
-            .and_then(|r| r.rule_arn())
-            .map(str::to_owned)
-            .ok_or_else(|| AwsError::new("create listener rule", "AWS returned no rule"))
-    });
-    // After a retried create, the rule at that priority is this one when it forwards to the
-    // spec's groups.
-    adopt_after_retried_create(created, "PriorityInUse", || async {
-        let ours = rules(c, listener_arn).await?.into_iter().find(|r| {
-            r.priority == Some(priority)
-                && spec
-                    .forward
-                    .iter()
-                    .any(|t| r.target_group_arns.contains(&t.target_group_arn))
-        });
-        if let Some(rule) = &ours
-            && (rule.host_headers != spec.host_headers
-                || !same_forward(&spec.forward, &rule.forward))
-        {
-            modify_rule(c, &rule.arn, spec).await?;
-        }
-        Ok(ours.map(|rule| rule.arn))
-    })
-    .await
-}
-
-/// Sets the rule's host condition and forward targets.
-pub async fn modify_rule(
-    c: &Clients,
-    rule_arn: &str,
-    spec: &ListenerRuleSpec,
-) -> Result<(), AwsError> {
-    c.elbv2
-        .modify_rule()
-        .rule_arn(rule_arn)
-        .conditions(host_condition(spec))
-        .actions(forward(spec))
-        .send()
-        .await
-        .map_err(|e| aws_error("update listener rule", e))?;
-    Ok(())
 }
 
 /// How many targets of the group pass their health checks.
@@ -437,16 +220,154 @@ pub async fn healthy_targets(c: &Clients, arn: &str) -> Result<usize, AwsError> 
         .count())
 }
 
-pub async fn delete_rule(c: &Clients, arn: &str) -> Result<(), AwsError> {
-    match c.elbv2.delete_rule().rule_arn(arn).send().await {
-        Ok(_) => Ok(()),
-        Err(e) => {
-            let err = aws_error("delete listener rule", e);
-            if err.code() == Some("RuleNotFound") {
-                Ok(())
-            } else {
-                Err(err)
+/// A service's current target group.
+pub struct TargetGroup;
+
+impl Lookup for TargetGroup {
+    const KIND: &'static str = "target group";
+    type Key = GroupRef;
+    type Observed = ObservedTargetGroup;
+
+    fn read<'a>(
+        env: &'a Env,
+        keys: &'a [GroupRef],
+    ) -> BoxFuture<'a, Result<Vec<Option<ObservedTargetGroup>>, AwsError>> {
+        Box::pin(futures_util::future::try_join_all(
+            keys.iter().map(|k| describe(env.c(), k)),
+        ))
+    }
+}
+
+impl Unit for TargetGroup {
+    type Desired = TargetGroupSpec;
+
+    fn diff(desired: &TargetGroupSpec, observed: &ObservedTargetGroup) -> Vec<Change> {
+        Changes::new()
+            .check(
+                "health_check",
+                observed.health_check_path != desired.health_check_path
+                    || observed.matcher != desired.health_check_matcher,
+            )
+            .check(
+                "deregistration_delay",
+                observed.deregistration_delay != desired.deregistration_delay,
+            )
+            .done()
+    }
+
+    fn create<'a>(
+        env: &'a Env,
+        _: &'a GroupRef,
+        desired: &'a TargetGroupSpec,
+    ) -> BoxFuture<'a, Result<ObservedTargetGroup, AwsError>> {
+        Box::pin(async move {
+            let arn = create(env.c(), desired).await?;
+            Ok(as_written(desired, arn))
+        })
+    }
+
+    fn update<'a>(
+        env: &'a Env,
+        desired: &'a TargetGroupSpec,
+        observed: &'a ObservedTargetGroup,
+        changes: &'a [Change],
+    ) -> BoxFuture<'a, Result<ObservedTargetGroup, AwsError>> {
+        Box::pin(async move {
+            if names(changes, "health_check") {
+                set_health_check(env.c(), &observed.arn, desired).await?;
             }
-        }
+            if names(changes, "deregistration_delay") {
+                set_deregistration_delay(env.c(), &observed.arn, desired).await?;
+            }
+            Ok(as_written(desired, observed.arn.clone()))
+        })
+    }
+
+    fn delete<'a>(
+        env: &'a Env,
+        observed: &'a ObservedTargetGroup,
+    ) -> BoxFuture<'a, Result<(), AwsError>> {
+        Box::pin(delete(env.c(), &observed.arn))
+    }
+
+    fn desired_tags(desired: &TargetGroupSpec) -> Option<Tags> {
+        Some(desired.tags.clone())
+    }
+
+    fn tags(observed: &ObservedTargetGroup) -> Option<TagRef> {
+        Some(TagRef {
+            target: TagTarget::Elbv2(observed.arn.clone()),
+            known: None,
+        })
+    }
+}
+
+/// A service's earlier target groups (an unfinished move): none may remain once the service
+/// has moved.
+pub struct RetiredTargetGroups;
+
+impl Lookup for RetiredTargetGroups {
+    const KIND: &'static str = "earlier target groups";
+    /// Their ARNs.
+    type Key = Vec<String>;
+    /// The ARNs of those that exist.
+    type Observed = Vec<String>;
+
+    fn read<'a>(
+        env: &'a Env,
+        keys: &'a [Vec<String>],
+    ) -> BoxFuture<'a, Result<Vec<Option<Vec<String>>>, AwsError>> {
+        Box::pin(async move {
+            let mut out = Vec::new();
+            for arns in keys {
+                let refs: Vec<GroupRef> = arns.iter().cloned().map(GroupRef::Arn).collect();
+                let found =
+                    futures_util::future::try_join_all(refs.iter().map(|r| describe(env.c(), r)))
+                        .await?;
+                let existing: Vec<String> = found.into_iter().flatten().map(|g| g.arn).collect();
+                out.push((!existing.is_empty()).then_some(existing));
+            }
+            Ok(out)
+        })
+    }
+}
+
+impl Unit for RetiredTargetGroups {
+    /// Nothing: they are only deleted.
+    type Desired = ();
+
+    fn diff(_: &(), observed: &Vec<String>) -> Vec<Change> {
+        Changes::new()
+            .check("earlier_target_groups", !observed.is_empty())
+            .done()
+    }
+
+    fn create<'a>(
+        _: &'a Env,
+        _: &'a Vec<String>,
+        _: &'a (),
+    ) -> BoxFuture<'a, Result<Vec<String>, AwsError>> {
+        Box::pin(async { Ok(Vec::new()) })
+    }
+
+    fn update<'a>(
+        env: &'a Env,
+        _: &'a (),
+        observed: &'a Vec<String>,
+        _: &'a [Change],
+    ) -> BoxFuture<'a, Result<Vec<String>, AwsError>> {
+        Box::pin(async move {
+            Self::delete(env, observed).await?;
+            Ok(Vec::new())
+        })
+    }
+
+    fn delete<'a>(env: &'a Env, observed: &'a Vec<String>) -> BoxFuture<'a, Result<(), AwsError>> {
+        Box::pin(async move {
+            for arn in observed {
+                delete(env.c(), arn).await?;
+            }
+            Ok(())
+        })
     }
 }

@@ -1,4 +1,6 @@
-//! Task definitions: registered only when the desired one differs from the active revision.
+//! Task definitions: a new revision is registered only when the desired one differs from the
+//! revision in use; the family's other revisions are deregistered once the service runs the new
+//! one.
 
 use aws_sdk_ecs::types::{
     Compatibility, ContainerDefinition, KeyValuePair, LogConfiguration, LogDriver, NetworkMode,
@@ -7,10 +9,15 @@ use aws_sdk_ecs::types::{
 
 use super::Clients;
 use super::retry::{AwsError, aws_error};
-use crate::blueprint::service::{self as bp, TaskDefinitionSpec};
+use super::unit::{BoxFuture, Change, Changes, Env, Lookup, Unit};
+use crate::blueprint::service::{self as bp, TaskDefinitionSpec, task_definition_matches};
 
-/// The registered revision, read back into the blueprint's shape.
-pub async fn describe(c: &Clients, arn: &str) -> Result<Option<TaskDefinitionSpec>, AwsError> {
+/// The registered revision (an ARN, or a family's latest active revision), with its ARN, read
+/// back into the blueprint's shape.
+pub async fn describe(
+    c: &Clients,
+    arn: &str,
+) -> Result<Option<(String, TaskDefinitionSpec)>, AwsError> {
     let out = match c
         .ecs
         .describe_task_definition()
@@ -37,59 +44,63 @@ pub async fn describe(c: &Clients, arn: &str) -> Result<Option<TaskDefinitionSpe
     let Some(container) = td.container_definitions().first() else {
         return Ok(None);
     };
-    Ok(Some(TaskDefinitionSpec {
-        family: td.family().unwrap_or_default().to_owned(),
-        network_mode: td
-            .network_mode()
-            .map(|m| m.as_str().to_owned())
-            .unwrap_or_default(),
-        requires_compatibilities: td
-            .requires_compatibilities()
-            .iter()
-            .map(|c| c.as_str().to_owned())
-            .collect(),
-        cpu: td.cpu().unwrap_or_default().to_owned(),
-        memory: td.memory().unwrap_or_default().to_owned(),
-        execution_role_arn: td.execution_role_arn().unwrap_or_default().to_owned(),
-        task_role_arn: td.task_role_arn().unwrap_or_default().to_owned(),
-        container: bp::ContainerSpec {
-            name: container.name().unwrap_or_default().to_owned(),
-            image: container.image().unwrap_or_default().to_owned(),
-            essential: container.essential().unwrap_or(true),
-            port_mappings: container
-                .port_mappings()
-                .iter()
-                .map(|p| bp::PortMapping {
-                    container_port: p.container_port().unwrap_or(0),
-                    host_port: p.host_port().unwrap_or(0),
-                    protocol: p
-                        .protocol()
-                        .map(|p| p.as_str().to_owned())
-                        .unwrap_or_else(|| "tcp".into()),
-                })
-                .collect(),
-            environment: container
-                .environment()
-                .iter()
-                .filter_map(|kv| Some((kv.name()?.to_owned(), kv.value()?.to_owned())))
-                .collect(),
-            secrets: container
-                .secrets()
-                .iter()
-                .map(|s| (s.name().to_owned(), s.value_from().to_owned()))
-                .collect(),
-            log_driver: container
-                .log_configuration()
-                .map(|l| l.log_driver().as_str().to_owned())
+    let arn = td.task_definition_arn().unwrap_or(arn).to_owned();
+    Ok(Some((
+        arn,
+        TaskDefinitionSpec {
+            family: td.family().unwrap_or_default().to_owned(),
+            network_mode: td
+                .network_mode()
+                .map(|m| m.as_str().to_owned())
                 .unwrap_or_default(),
-            log_options: container
-                .log_configuration()
-                .and_then(|l| l.options())
-                .map(|o| o.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
-                .unwrap_or_default(),
+            requires_compatibilities: td
+                .requires_compatibilities()
+                .iter()
+                .map(|c| c.as_str().to_owned())
+                .collect(),
+            cpu: td.cpu().unwrap_or_default().to_owned(),
+            memory: td.memory().unwrap_or_default().to_owned(),
+            execution_role_arn: td.execution_role_arn().unwrap_or_default().to_owned(),
+            task_role_arn: td.task_role_arn().unwrap_or_default().to_owned(),
+            container: bp::ContainerSpec {
+                name: container.name().unwrap_or_default().to_owned(),
+                image: container.image().unwrap_or_default().to_owned(),
+                essential: container.essential().unwrap_or(true),
+                port_mappings: container
+                    .port_mappings()
+                    .iter()
+                    .map(|p| bp::PortMapping {
+                        container_port: p.container_port().unwrap_or(0),
+                        host_port: p.host_port().unwrap_or(0),
+                        protocol: p
+                            .protocol()
+                            .map(|p| p.as_str().to_owned())
+                            .unwrap_or_else(|| "tcp".into()),
+                    })
+                    .collect(),
+                environment: container
+                    .environment()
+                    .iter()
+                    .filter_map(|kv| Some((kv.name()?.to_owned(), kv.value()?.to_owned())))
+                    .collect(),
+                secrets: container
+                    .secrets()
+                    .iter()
+                    .map(|s| (s.name().to_owned(), s.value_from().to_owned()))
+                    .collect(),
+                log_driver: container
+                    .log_configuration()
+                    .map(|l| l.log_driver().as_str().to_owned())
+                    .unwrap_or_default(),
+                log_options: container
+                    .log_configuration()
+                    .and_then(|l| l.options())
+                    .map(|o| o.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+                    .unwrap_or_default(),
+            },
+            tags: Default::default(),
         },
-        tags: Default::default(),
-    }))
+    )))
 }
 
 /// Registers a new revision and returns its ARN.
@@ -193,6 +204,7 @@ pub async fn revisions(c: &Clients, family: &str) -> Result<Vec<String>, AwsErro
         .collect())
 }
 
+/// Deregisters a revision; one already inactive is fine.
 pub async fn deregister(c: &Clients, arn: &str) -> Result<(), AwsError> {
     match c
         .ecs
@@ -210,5 +222,171 @@ pub async fn deregister(c: &Clients, arn: &str) -> Result<(), AwsError> {
                 Err(err)
             }
         }
+    }
+}
+
+/// IAM changes take time to reach ECS: these errors mean "not yet".
+pub fn iam_not_yet_visible(e: &AwsError) -> bool {
+    let m = e.message.to_ascii_lowercase();
+    m.contains("unable to assume")
+        || m.contains("role is not valid")
+        || m.contains("not authorized to perform: iam:passrole")
+}
+
+/// A registered revision, read back into the blueprint's shape.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObservedTaskDefinition {
+    pub arn: String,
+    pub definition: TaskDefinitionSpec,
+}
+
+/// The revision a service runs (or is to run). A revision cannot change: a different desired
+/// one is registered as a new revision, and the one it replaces stays until the service moves.
+pub struct TaskDefinition;
+
+/// Where a revision is found: by its ARN, else the family's latest active revision (one an
+/// interrupted apply registered is adopted when it is the desired one).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RevisionKey {
+    pub family: String,
+    pub arn: Option<String>,
+}
+
+impl Lookup for TaskDefinition {
+    const KIND: &'static str = "task definition";
+    type Key = RevisionKey;
+    type Observed = ObservedTaskDefinition;
+
+    fn read<'a>(
+        env: &'a Env,
+        keys: &'a [RevisionKey],
+    ) -> BoxFuture<'a, Result<Vec<Option<ObservedTaskDefinition>>, AwsError>> {
+        Box::pin(futures_util::future::try_join_all(keys.iter().map(
+            |key| async move {
+                let found = describe(env.c(), key.arn.as_deref().unwrap_or(&key.family)).await?;
+                Ok(found.map(|(arn, definition)| ObservedTaskDefinition { arn, definition }))
+            },
+        )))
+    }
+}
+
+async fn register_new(
+    env: &Env,
+    spec: &TaskDefinitionSpec,
+) -> Result<ObservedTaskDefinition, AwsError> {
+    let arn = env
+        .budget
+        .retry_while(iam_not_yet_visible, || register(env.c(), spec))
+        .await?;
+    Ok(ObservedTaskDefinition {
+        arn,
+        definition: spec.clone(),
+    })
+}
+
+impl Unit for TaskDefinition {
+    type Desired = TaskDefinitionSpec;
+
+    fn diff(desired: &TaskDefinitionSpec, observed: &ObservedTaskDefinition) -> Vec<Change> {
+        Changes::new()
+            .check(
+                "revision",
+                !task_definition_matches(desired, &observed.definition),
+            )
+            .done()
+    }
+
+    fn create<'a>(
+        env: &'a Env,
+        _: &'a RevisionKey,
+        desired: &'a TaskDefinitionSpec,
+    ) -> BoxFuture<'a, Result<ObservedTaskDefinition, AwsError>> {
+        Box::pin(register_new(env, desired))
+    }
+
+    fn update<'a>(
+        env: &'a Env,
+        desired: &'a TaskDefinitionSpec,
+        _: &'a ObservedTaskDefinition,
+        _: &'a [Change],
+    ) -> BoxFuture<'a, Result<ObservedTaskDefinition, AwsError>> {
+        Box::pin(register_new(env, desired))
+    }
+
+    fn delete<'a>(
+        env: &'a Env,
+        observed: &'a ObservedTaskDefinition,
+    ) -> BoxFuture<'a, Result<(), AwsError>> {
+        Box::pin(deregister(env.c(), &observed.arn))
+    }
+}
+
+/// A task family, and the revision in use when there is one: the family is listed again once
+/// the revision in use changes (a revision registered twice by a retried call shows then).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FamilyKey {
+    pub family: String,
+    pub in_use: Option<String>,
+}
+
+/// The active revisions of a service's task family: only the one in use may remain. On
+/// delete, every one goes.
+pub struct FamilyRevisions;
+
+impl Lookup for FamilyRevisions {
+    const KIND: &'static str = "task definition revisions";
+    type Key = FamilyKey;
+    /// The ARNs of its active revisions.
+    type Observed = Vec<String>;
+
+    fn read<'a>(
+        env: &'a Env,
+        keys: &'a [FamilyKey],
+    ) -> BoxFuture<'a, Result<Vec<Option<Vec<String>>>, AwsError>> {
+        Box::pin(futures_util::future::try_join_all(keys.iter().map(
+            |k| async move { revisions(env.c(), &k.family).await.map(Some) },
+        )))
+    }
+}
+
+impl Unit for FamilyRevisions {
+    /// The revision in use.
+    type Desired = String;
+
+    fn diff(desired: &String, observed: &Vec<String>) -> Vec<Change> {
+        Changes::new()
+            .check("old_revisions", observed.iter().any(|r| r != desired))
+            .done()
+    }
+
+    fn create<'a>(
+        _: &'a Env,
+        _: &'a FamilyKey,
+        desired: &'a String,
+    ) -> BoxFuture<'a, Result<Vec<String>, AwsError>> {
+        Box::pin(async move { Ok(vec![desired.clone()]) })
+    }
+
+    fn update<'a>(
+        env: &'a Env,
+        desired: &'a String,
+        observed: &'a Vec<String>,
+        _: &'a [Change],
+    ) -> BoxFuture<'a, Result<Vec<String>, AwsError>> {
+        Box::pin(async move {
+            for arn in observed.iter().filter(|r| *r != desired) {
+                deregister(env.c(), arn).await?;
+            }
+            Ok(vec![desired.clone()])
+        })
+    }
+
+    fn delete<'a>(env: &'a Env, observed: &'a Vec<String>) -> BoxFuture<'a, Result<(), AwsError>> {
+        Box::pin(async move {
+            for arn in observed {
+                deregister(env.c(), arn).await?;
+            }
+            Ok(())
+        })
     }
 }

@@ -3,6 +3,8 @@
 //! layer turns these into API calls, and the tests here pin every production setting.
 
 pub mod cluster;
+pub mod policy;
+pub mod role;
 pub mod service;
 
 /// Tag key that marks every object the provider owns, with the cluster name as value. Objects

@@ -1,125 +1,77 @@
-//! Running a resource's steps: a step is an async unit of work that reads what earlier steps
-//! produced and records what it produced. Steps of one phase run concurrently; a phase starts
-//! only when every step of the previous one succeeded. Whatever was recorded before a failure is
-//! kept, so the resource can return the state of everything that exists.
+//! Running a resource's graph: create and update, refresh, import and delete are walks of the
+//! same nodes.
+//!
+//! Every operation starts with one read of every node (the keys of one kind in one call, level
+//! by level where a key needs another node's object). Create and update then write each node as
+//! soon as the nodes it needs are written, with no phase barriers, and bring every object's
+//! tags in line in one pass. Delete walks the edges in reverse. Refresh and import project what
+//! was read onto the state. Progress is kept per node, so a failure anywhere returns what
+//! exists. The engine knows nothing of Terraform's protocol: its errors name the node and the
+//! step, and the resource turns them into diagnostics.
 
-use std::future::Future;
-use std::sync::{Arc, Mutex};
+mod delete;
+mod error;
+mod graph;
+mod order;
+mod outputs;
+mod read;
+mod session;
+mod walk;
 
-use crate::aws::retry::AwsError;
-use crate::protocol::diag::{Diagnostic, Diagnostics};
+pub use crate::aws::{AssumeRole, ClientConfig};
+pub use error::Error;
+pub use graph::{DesiredFn, Graph, KeyFn, LookupNode, NodeId, ProjectFn, UnitNode};
+pub use outputs::{Missing, Outputs};
+pub use session::{Limits, Outcome, Session, anything_exists, project};
 
-/// Progress shared by the steps of one apply.
-#[derive(Debug)]
-pub struct Progress<S> {
-    state: Arc<Mutex<S>>,
-}
+/// The kinds of AWS objects graphs are made of, and what reading one gives.
+pub mod units {
+    pub use crate::aws::ami::RecommendedAmi;
+    pub use crate::aws::auto_scaling_group::{AutoScalingGroup, ObservedGroup};
+    pub use crate::aws::capacity_provider::{CapacityProvider, ObservedCapacityProvider};
+    pub use crate::aws::cluster_capacity::{ClusterCapacity, ObservedCapacity};
+    pub use crate::aws::ecs_cluster::{EcsCluster, ObservedCluster};
+    pub use crate::aws::iam_role::{ObservedRole, Role};
+    pub use crate::aws::instance_profile::{InstanceProfile, ObservedProfile};
+    pub use crate::aws::launch_template::{
+        LaunchTemplate, ObservedBlockDevice, ObservedInterface, ObservedTemplate,
+    };
+    pub use crate::aws::listener::{
+        Listener, ListenerKey, ObservedListener, OtherListeners, OtherListenersKey,
+    };
+    pub use crate::aws::load_balancer::{
+        DELETION_PROTECTION, DROP_INVALID_HEADER_FIELDS, LoadBalancer, ObservedLoadBalancer,
+    };
+    pub use crate::aws::security_group::{GroupKey, ObservedSecurityGroup, SecurityGroup};
+    pub use crate::aws::security_group_rules::Rule;
 
-impl<S> Clone for Progress<S> {
-    fn clone(&self) -> Self {
-        Self {
-            state: self.state.clone(),
-        }
+    pub use crate::aws::cluster_facts::{ClusterFacts, ClusterLoadBalancer, ServiceCluster};
+    pub use crate::aws::dns::{AliasKey, AliasRecord, ObservedAlias};
+    pub use crate::aws::ecs_service::{EcsService, ObservedService, ServiceKey};
+    pub use crate::aws::listener_rule::{ListenerRule, ObservedRule, RuleKey};
+    pub use crate::aws::log_group::{LogGroup, ObservedLogGroup};
+    pub use crate::aws::scaling::{ObservedScaling, Scaling};
+    pub use crate::aws::secret_keys::SecretKeys;
+    pub use crate::aws::target_group::{
+        GroupRef, ObservedTargetGroup, RetiredTargetGroups, TargetGroup,
+    };
+    pub use crate::aws::task_definition::{
+        FamilyKey, FamilyRevisions, ObservedTaskDefinition, RevisionKey, TaskDefinition,
+    };
+
+    pub use crate::aws::certificate::ObservedCertificate;
+    pub use crate::aws::checks::{
+        Account, Certificate, HostedZone, Parameter, RouteTables, Secret, ServingCertificates,
+        ServingKey, Subnet, Vpc,
+    };
+    pub use crate::aws::network::{ObservedRouteTable, ObservedSubnet};
+    pub use crate::aws::parameters::SecretState;
+
+    /// The public parameter that names the region's recommended ECS-optimized AMI.
+    pub fn ami_parameter() -> String {
+        crate::aws::ami::ECS_AL2023_PARAMETER.to_owned()
     }
-}
-
-impl<S: Clone> Progress<S> {
-    pub fn new(initial: S) -> Self {
-        Self {
-            state: Arc::new(Mutex::new(initial)),
-        }
-    }
-
-    /// Records a step's result.
-    pub fn record(&self, f: impl FnOnce(&mut S)) {
-        if let Ok(mut s) = self.state.lock() {
-            f(&mut s);
-        }
-    }
-
-    /// A copy of everything recorded so far.
-    pub fn snapshot(&self) -> S {
-        match self.state.lock() {
-            Ok(s) => s.clone(),
-            Err(poisoned) => poisoned.into_inner().clone(),
-        }
-    }
-}
-
-/// Runs the steps of one phase concurrently and collects their failures.
-pub async fn phase<F>(steps: Vec<F>) -> Result<(), Vec<AwsError>>
-where
-    F: Future<Output = Result<(), AwsError>>,
-{
-    let results = futures_util::future::join_all(steps).await;
-    let errors: Vec<AwsError> = results.into_iter().filter_map(Result::err).collect();
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(errors)
-    }
-}
-
-/// Turns step failures into diagnostics that name the step.
-pub fn diagnostics(resource: &str, errors: &[AwsError]) -> Diagnostics {
-    errors
-        .iter()
-        .map(|e| {
-            Diagnostic::error(
-                format!("{resource}: failed to {}", e.step),
-                format!(
-                    "{}\n\nEverything created before the failure is recorded in the state; run terraform apply again to continue, or terraform destroy to remove it.",
-                    e.message
-                ),
-            )
-        })
-        .collect()
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use std::time::Duration;
-
-    #[tokio::test]
-    async fn steps_of_a_phase_run_concurrently() {
-        let start = std::time::Instant::now();
-        let step = || async {
-            tokio::time::sleep(Duration::from_millis(200)).await;
-            Ok(())
-        };
-        phase(vec![step(), step(), step()]).await.expect("phase");
-        assert!(start.elapsed() < Duration::from_millis(500));
-    }
-
-    #[tokio::test]
-    async fn failures_are_collected_and_progress_is_kept() {
-        let progress = Progress::new(Vec::<&str>::new());
-        let p1 = progress.clone();
-        let p2 = progress.clone();
-        let ok = async move {
-            p1.record(|s| s.push("a"));
-            Ok(())
-        };
-        let bad = async move {
-            p2.record(|s| s.push("b-partial"));
-            Err(AwsError::new("create thing", "boom"))
-        };
-        let errors = phase(vec![
-            Box::pin(ok) as std::pin::Pin<Box<dyn Future<Output = Result<(), AwsError>>>>,
-            Box::pin(bad),
-        ])
-        .await
-        .expect_err("one step failed");
-        assert_eq!(errors.len(), 1);
-        let mut seen = progress.snapshot();
-        seen.sort();
-        assert_eq!(seen, vec!["a", "b-partial"]);
-        let d = diagnostics("ecsprod_cluster", &errors);
-        assert!(
-            d.iter()
-                .next()
-                .is_some_and(|d| d.summary.contains("create thing"))
-        );
-    }
-}
+mod tests;

@@ -108,6 +108,29 @@ pub fn string_map_value(map: &BTreeMap<String, String>) -> Value {
     )
 }
 
+/// Builds a known list of strings.
+pub fn string_list_value(items: &[String]) -> Value {
+    Value::List(items.iter().map(|s| Value::string(s.clone())).collect())
+}
+
+/// Sets an attribute of an object value (nothing when the object has no such attribute).
+pub fn set(state: &mut Value, attr: &str, value: Value) {
+    if let Some(slot) = state.get_attr_mut(attr) {
+        *slot = value;
+    }
+}
+
+/// A map's known entries (entries still unknown left out); empty when the map is not known.
+pub fn known_map(v: &Field<BTreeMap<String, Field<String>>>) -> BTreeMap<String, String> {
+    v.known()
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| Some((k.clone(), v.known()?.clone())))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// Merges provider default tags with resource tags (resource tags win). `None` when either side
 /// is not known yet.
 pub fn merge_tags(

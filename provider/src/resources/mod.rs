@@ -3,15 +3,19 @@
 
 pub mod cluster;
 pub mod fields;
+pub mod outcome;
 pub mod preflight;
 pub mod provider_config;
 pub mod service;
+pub mod tags;
+pub mod timeouts;
 pub mod validators;
 
 use std::sync::{Arc, RwLock};
 
 use ecsprod_cty::Value;
 
+use crate::engine::Session;
 use crate::protocol::diag::{Diagnostic, Diagnostics};
 use crate::protocol::provider::{BoxFuture, Provider, Resource};
 use crate::protocol::schema::Schema;
@@ -21,27 +25,32 @@ use provider_config::ProviderConfig;
 #[derive(Debug, Default)]
 pub struct Context {
     config: RwLock<Option<ProviderConfig>>,
-    clients: tokio::sync::OnceCell<crate::aws::Clients>,
+    session: tokio::sync::OnceCell<Session>,
 }
 
 impl Context {
-    /// The AWS clients, built on first use from the configured provider block.
-    pub async fn clients(&self) -> Result<&crate::aws::Clients, Diagnostics> {
+    /// The engine's session, connected on first use from the configured provider block.
+    pub async fn session(&self) -> Result<&Session, Diagnostics> {
         let config = self.config().ok_or_else(|| {
             Diagnostics::from(Diagnostic::error(
                 "Provider not configured",
                 "Terraform did not configure the ecsprod provider before using it.",
             ))
         })?;
-        self.clients
-            .get_or_try_init(|| async move { crate::aws::Clients::new(&config).await })
+        let invalid =
+            |e: String| Diagnostics::from(Diagnostic::error("Invalid AWS configuration", e));
+        let client_config = config.client_config().map_err(invalid)?;
+        self.session
+            .get_or_try_init(|| async move { Session::connect(&client_config).await })
             .await
-            .map_err(|e| {
-                Diagnostics::from(Diagnostic::error(
-                    "Invalid AWS configuration",
-                    e.to_string(),
-                ))
-            })
+            .map_err(invalid)
+    }
+
+    /// The provider's default tags, as far as they are known.
+    pub fn default_tags(&self) -> tags::Tags {
+        self.config()
+            .map(|c| fields::known_map(&c.default_tags))
+            .unwrap_or_default()
     }
 
     /// The configured provider block, if `ConfigureProvider` ran.

@@ -7,6 +7,7 @@ use ecsprod_cty::{Type, Value};
 
 use super::fields::{self, Field};
 use super::validators::{self as v, ArnKind, at};
+use crate::engine::{AssumeRole as ClientAssumeRole, ClientConfig};
 use crate::protocol::diag::Diagnostics;
 use crate::protocol::schema::{Attribute, Schema};
 
@@ -225,6 +226,35 @@ pub struct ProviderConfig {
 }
 
 impl ProviderConfig {
+    /// What the AWS clients are built from; an error names a setting not known yet.
+    pub fn client_config(&self) -> Result<ClientConfig, String> {
+        let unknown = |what: &str| {
+            format!(
+                "the provider configuration is not known yet ({what}); it must be known before resources can be read or changed"
+            )
+        };
+        let known = |f: &Field<String>, what: &str| match f {
+            Field::Known(v) => Ok(Some(v.clone())),
+            Field::Null => Ok(None),
+            Field::Unknown => Err(unknown(what)),
+        };
+        Ok(ClientConfig {
+            region: known(&self.region, "region")?,
+            profile: known(&self.profile, "profile")?,
+            assume_role: match &self.assume_role {
+                Field::Known(r) => Some(ClientAssumeRole {
+                    role_arn: r.role_arn.clone(),
+                    session_name: r.session_name.clone(),
+                    external_id: r.external_id.clone(),
+                }),
+                Field::Null => None,
+                Field::Unknown => return Err(unknown("assume_role")),
+            },
+            endpoints: self.endpoints.clone(),
+            max_retries: self.max_retries,
+        })
+    }
+
     pub fn from_value(config: &Value) -> Self {
         let assume_role = match fields::object(config, "assume_role") {
             Field::Null => Field::Null,

@@ -295,26 +295,6 @@ pub fn validate(raw: &Value) -> Diagnostics {
         "KMS key",
     );
     v::tags(&mut d, at("tags"), &c.tags);
-    if let Field::Known(t) = fields::object(raw, "timeouts") {
-        for op in ["create", "update", "delete"] {
-            v::duration(&mut d, at("timeouts").attr(op), &fields::string(t, op));
-        }
-    }
+    crate::resources::timeouts::validate(&mut d, raw);
     d
 }
-
-/// How long each operation may take, from `timeouts` (default 30 minutes each).
-pub fn timeout(config: &Value, operation: &str) -> std::time::Duration {
-    match fields::object(config, "timeouts") {
-        Field::Known(t) => fields::string(t, operation)
-            .known()
-            .and_then(|s| v::parse_duration(s))
-            // Validation refuses anything outside 1s..24h; a value that was unknown then is
-            // held to the same range here.
-            .filter(|d| (1..=86_400).contains(&d.as_secs()))
-            .unwrap_or(DEFAULT_TIMEOUT),
-        _ => DEFAULT_TIMEOUT,
-    }
-}
-
-pub const DEFAULT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30 * 60);

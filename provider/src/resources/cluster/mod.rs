@@ -1,8 +1,11 @@
 //! `ecsprod_cluster`: the ECS cluster, its EC2 capacity and the shared HTTPS load balancer.
 
 pub mod config;
+pub mod graph;
 pub mod lifecycle;
+mod project;
 pub mod schema;
+mod settings;
 
 use std::sync::Arc;
 
@@ -17,6 +20,14 @@ use crate::protocol::provider::{
 use crate::protocol::schema::Schema;
 
 pub const TYPE_NAME: &str = "ecsprod_cluster";
+
+/// The refusal to delete a protected cluster.
+fn protected() -> Diagnostic {
+    Diagnostic::error(
+        "Cluster is protected from deletion",
+        "deletion_protection is true, so nothing was deleted. Set deletion_protection = false, run terraform apply, then destroy again.",
+    )
+}
 
 pub struct ClusterResource {
     context: Arc<Context>,
@@ -46,13 +57,7 @@ impl Resource for ClusterResource {
         if planned.is_null() {
             // Destroy: refuse before anything is deleted while the load balancer is protected.
             if fields::boolean(input.prior, "deletion_protection").known() == Some(&true) {
-                d.push(
-                    Diagnostic::error(
-                        "Cluster is protected from deletion",
-                        "deletion_protection is true, so nothing was deleted. Set deletion_protection = false, run terraform apply, then destroy again.",
-                    )
-                    .at(ecsprod_cty::Path::root().attr("deletion_protection")),
-                );
+                d.push(protected().at(ecsprod_cty::Path::root().attr("deletion_protection")));
             }
             return d;
         }
@@ -86,8 +91,8 @@ impl Resource for ClusterResource {
         })
     }
 
-    fn read<'a>(&'a self, _: CallContext, state: Value, _: Vec<u8>) -> BoxFuture<'a, ReadOutput> {
-        Box::pin(lifecycle::read(&self.context, state))
+    fn read<'a>(&'a self, ctx: CallContext, state: Value, _: Vec<u8>) -> BoxFuture<'a, ReadOutput> {
+        Box::pin(async move { lifecycle::read(&self.context, &ctx, state).await })
     }
 
     fn apply<'a>(
@@ -107,9 +112,9 @@ impl Resource for ClusterResource {
         })
     }
 
-    fn import<'a>(&'a self, _: CallContext, id: String) -> BoxFuture<'a, ImportOutput> {
+    fn import<'a>(&'a self, ctx: CallContext, id: String) -> BoxFuture<'a, ImportOutput> {
         // Start from the schema defaults; everything AWS reports overrides them.
         let defaults = plan::with_defaults(&schema::SCHEMA, &Value::Object(Default::default()));
-        Box::pin(lifecycle::import(&self.context, defaults, id))
+        Box::pin(async move { lifecycle::import(&self.context, &ctx, defaults, id).await })
     }
 }

@@ -262,21 +262,12 @@ pub fn load_balancer_settings(
 
 /// The load balancer settings the blueprint sets.
 pub fn planned_load_balancer_settings() -> BTreeMap<String, String> {
-    let http = bp::http_listener();
     load_balancer_settings(
         true,
         ALB_GROUP_SOURCE.to_owned(),
-        listener_text(
-            bp::HttpRedirectSpec::PROTOCOL,
-            http.port,
-            &[http.default_action()],
-        ),
+        listener_text(bp::HTTP, bp::HTTP_PORT, &[bp::redirect_action()]),
         // Certificate and policy are user attributes; the protocol, port and action are fixed.
-        listener_text(
-            bp::HttpsListenerSpec::PROTOCOL,
-            bp::HTTPS_PORT,
-            &[bp::not_found_action()],
-        ),
+        listener_text(bp::HTTPS, bp::HTTPS_PORT, &[bp::not_found_action()]),
         NONE.to_owned(),
     )
 }
@@ -401,7 +392,7 @@ pub fn instance_role_settings(
 
 pub fn planned_instance_role_settings(cluster: &str) -> BTreeMap<String, String> {
     instance_role_settings(
-        crate::aws::iam_role::normalized_policy(&bp::instance_role_trust_policy()),
+        crate::blueprint::policy::normalized_policy(&bp::instance_role_trust_policy()),
         // The partition does not change a policy's text.
         policies_text(&bp::instance_role_policies("aws")),
         NONE.to_owned(),
@@ -660,26 +651,8 @@ to HTTPS; unknown hosts get a 404). Services attach to it with `ecsprod_service`
             Type::map(Type::String),
             "Tags for every object the cluster creates, merged over the provider's `default_tags`.",
         ),
-        Attribute::optional_object(
-            "timeouts",
-            vec![
-                Attribute::optional(
-                    "create",
-                    Type::String,
-                    "How long a create may take, e.g. `30m` or `1h`. Default `30m`.",
-                ),
-                Attribute::optional(
-                    "update",
-                    Type::String,
-                    "How long an update may take. Default `30m`.",
-                ),
-                Attribute::optional(
-                    "delete",
-                    Type::String,
-                    "How long a delete may take, including waiting for instances to terminate and network interfaces to be released. Default `30m`.",
-                ),
-            ],
-            "Upper bounds for the waits and retries of each operation (durations such as `45s`, `30m`, `1h30m`). When one is exceeded the apply stops with an error naming what it was waiting for; the state records what exists.",
+        crate::resources::timeouts::attribute(
+            "waiting for instances to terminate and network interfaces to be released",
         ),
         Attribute::computed(
             "tags_all",

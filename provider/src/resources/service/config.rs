@@ -376,6 +376,7 @@ pub fn validate(raw: &Value) -> Diagnostics {
         }
     }
     v::tags(&mut d, at("tags"), &c.tags);
+    crate::resources::timeouts::validate(&mut d, raw);
     d
 }
 

@@ -1,7 +1,9 @@
 //! `ecsprod_service`: one application on the cluster's shared load balancer.
 
 pub mod config;
+pub mod graph;
 pub mod lifecycle;
+mod project;
 pub mod schema;
 
 use std::sync::Arc;
@@ -104,8 +106,8 @@ impl Resource for ServiceResource {
         })
     }
 
-    fn read<'a>(&'a self, _: CallContext, state: Value, _: Vec<u8>) -> BoxFuture<'a, ReadOutput> {
-        Box::pin(lifecycle::read(&self.context, state))
+    fn read<'a>(&'a self, ctx: CallContext, state: Value, _: Vec<u8>) -> BoxFuture<'a, ReadOutput> {
+        Box::pin(async move { lifecycle::read(&self.context, &ctx, state).await })
     }
 
     fn apply<'a>(
@@ -125,8 +127,8 @@ impl Resource for ServiceResource {
         })
     }
 
-    fn import<'a>(&'a self, _: CallContext, id: String) -> BoxFuture<'a, ImportOutput> {
+    fn import<'a>(&'a self, ctx: CallContext, id: String) -> BoxFuture<'a, ImportOutput> {
         let defaults = plan::with_defaults(&schema::SCHEMA, &Value::Object(Default::default()));
-        Box::pin(lifecycle::import(&self.context, defaults, id))
+        Box::pin(async move { lifecycle::import(&self.context, &ctx, defaults, id).await })
     }
 }

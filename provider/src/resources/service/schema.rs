@@ -172,6 +172,9 @@ target-tracking autoscaling."
             Type::map(Type::String),
             "Tags for every object the service creates (propagated to its tasks), merged over the provider's `default_tags`.",
         ),
+        crate::resources::timeouts::attribute(
+            "waiting for the service's tasks to stop and its load balancer targets to drain",
+        ),
         Attribute::computed(
             "tags_all",
             Type::map(Type::String),

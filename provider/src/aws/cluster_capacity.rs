@@ -1,0 +1,139 @@
+//! The cluster's capacity providers and default strategy: exactly the cluster's own provider.
+//! Read from the cluster's description (shared with [`super::ecs_cluster`], one call), written
+//! with PutClusterCapacityProviders, which ECS refuses while a previous change settles.
+
+use super::ecs_cluster::{self, describe_shared, shared_key};
+use super::retry::AwsError;
+use super::unit::{BoxFuture, Change, Changes, Env, Lookup, Unit};
+use crate::blueprint::cluster::ClusterCapacitySpec;
+
+/// The providers a cluster uses and its default strategy (provider, weight, base).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObservedCapacity {
+    pub cluster: String,
+    pub providers: Vec<String>,
+    pub strategy: Vec<(String, i32, i32)>,
+}
+
+/// ECS refuses capacity provider changes while a previous one is still being applied.
+pub fn update_in_progress(e: &AwsError) -> bool {
+    matches!(
+        e.code(),
+        Some("UpdateInProgressException") | Some("ResourceInUseException")
+    )
+}
+
+/// A change that is refused only until an earlier one settles.
+pub fn settling(e: &AwsError) -> bool {
+    e.code() == Some("UpdateInProgressException")
+}
+
+/// Attaches `provider` as the cluster's only provider and default strategy (`None`: detaches
+/// every provider), retrying while `retryable` says the refusal is passing.
+pub async fn attach(
+    env: &Env,
+    cluster: &str,
+    provider: Option<&str>,
+    retryable: fn(&AwsError) -> bool,
+) -> Result<(), AwsError> {
+    env.budget
+        .retry_while(retryable, || {
+            ecs_cluster::set_capacity_provider(env.c(), cluster, provider)
+        })
+        .await?;
+    env.forget(&shared_key(cluster));
+    Ok(())
+}
+
+pub struct ClusterCapacity;
+
+impl Lookup for ClusterCapacity {
+    const KIND: &'static str = "cluster capacity providers";
+    type Key = String;
+    type Observed = ObservedCapacity;
+
+    fn read<'a>(
+        env: &'a Env,
+        keys: &'a [String],
+    ) -> BoxFuture<'a, Result<Vec<Option<ObservedCapacity>>, AwsError>> {
+        Box::pin(async move {
+            let mut out = Vec::new();
+            for cluster in keys {
+                out.push(
+                    describe_shared(env, cluster)
+                        .await?
+                        .map(|c| ObservedCapacity {
+                            cluster: cluster.clone(),
+                            providers: c.capacity_providers,
+                            strategy: c.default_strategy_items,
+                        }),
+                );
+            }
+            Ok(out)
+        })
+    }
+}
+
+fn wanted(spec: &ClusterCapacitySpec) -> (Vec<String>, Vec<(String, i32, i32)>) {
+    (
+        vec![spec.capacity_provider.clone()],
+        vec![(spec.capacity_provider.clone(), spec.weight, spec.base)],
+    )
+}
+
+impl Unit for ClusterCapacity {
+    type Desired = ClusterCapacitySpec;
+
+    fn diff(desired: &ClusterCapacitySpec, observed: &ObservedCapacity) -> Vec<Change> {
+        let (providers, strategy) = wanted(desired);
+        Changes::new()
+            .check("capacity_providers", observed.providers != providers)
+            .check("default_strategy", observed.strategy != strategy)
+            .done()
+    }
+
+    fn create<'a>(
+        env: &'a Env,
+        _: &'a String,
+        desired: &'a ClusterCapacitySpec,
+    ) -> BoxFuture<'a, Result<ObservedCapacity, AwsError>> {
+        Box::pin(async move {
+            attach(
+                env,
+                &desired.cluster,
+                Some(&desired.capacity_provider),
+                update_in_progress,
+            )
+            .await?;
+            let (providers, strategy) = wanted(desired);
+            Ok(ObservedCapacity {
+                cluster: desired.cluster.clone(),
+                providers,
+                strategy,
+            })
+        })
+    }
+
+    fn update<'a>(
+        env: &'a Env,
+        desired: &'a ClusterCapacitySpec,
+        _: &'a ObservedCapacity,
+        _: &'a [Change],
+    ) -> BoxFuture<'a, Result<ObservedCapacity, AwsError>> {
+        Self::create(env, &desired.cluster, desired)
+    }
+
+    /// Detaches every provider: a provider still attached cannot be deleted. ECS refuses while
+    /// tasks run on it; that ends the delete at once.
+    fn delete<'a>(
+        env: &'a Env,
+        observed: &'a ObservedCapacity,
+    ) -> BoxFuture<'a, Result<(), AwsError>> {
+        Box::pin(async move {
+            if observed.providers.is_empty() && observed.strategy.is_empty() {
+                return Ok(());
+            }
+            attach(env, &observed.cluster, None, settling).await
+        })
+    }
+}

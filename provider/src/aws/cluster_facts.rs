@@ -1,0 +1,77 @@
+//! The cluster a service runs on, as the service needs it: the account, the load balancer's VPC,
+//! DNS name and zone, the HTTPS listener services add their rules to, and the capacity provider
+//! of the cluster's default strategy.
+
+use super::listener::listeners;
+use super::load_balancer;
+use super::retry::AwsError;
+use super::unit::{BoxFuture, Env, Lookup};
+use super::{Clients, ecs_cluster};
+use crate::blueprint::cluster::{HTTPS_PORT, names};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClusterFacts {
+    pub account_id: String,
+    pub capacity_provider: String,
+    /// The load balancer and its HTTPS listener, when they exist.
+    pub load_balancer: Option<ClusterLoadBalancer>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClusterLoadBalancer {
+    pub vpc_id: String,
+    pub dns_name: String,
+    pub zone_id: String,
+    pub https_listener_arn: Option<String>,
+}
+
+async fn describe(c: &Clients, cluster: &str) -> Result<Option<ClusterFacts>, AwsError> {
+    let n = names(cluster);
+    let (ecs, lb) = tokio::try_join!(
+        ecs_cluster::describe(c, cluster),
+        load_balancer::describe(c, &n.load_balancer)
+    )?;
+    let Some(ecs) = ecs else {
+        return Ok(None);
+    };
+    let load_balancer = match lb {
+        Some(lb) => Some(ClusterLoadBalancer {
+            https_listener_arn: listeners(c, &lb.arn)
+                .await?
+                .into_iter()
+                .find(|l| l.port == HTTPS_PORT)
+                .map(|l| l.arn),
+            vpc_id: lb.vpc_id,
+            dns_name: lb.dns_name,
+            zone_id: lb.zone_id,
+        }),
+        None => None,
+    };
+    Ok(Some(ClusterFacts {
+        account_id: ecs.arn.split(':').nth(4).unwrap_or_default().to_owned(),
+        capacity_provider: ecs
+            .default_strategy
+            .first()
+            .cloned()
+            .unwrap_or(n.capacity_provider),
+        load_balancer,
+    }))
+}
+
+/// The cluster a service runs on, by name.
+pub struct ServiceCluster;
+
+impl Lookup for ServiceCluster {
+    const KIND: &'static str = "cluster";
+    type Key = String;
+    type Observed = ClusterFacts;
+
+    fn read<'a>(
+        env: &'a Env,
+        keys: &'a [String],
+    ) -> BoxFuture<'a, Result<Vec<Option<ClusterFacts>>, AwsError>> {
+        Box::pin(futures_util::future::try_join_all(
+            keys.iter().map(|k| describe(env.c(), k)),
+        ))
+    }
+}

@@ -1,0 +1,345 @@
+//! A service's host rule on the cluster's HTTPS listener: found by its recorded ARN, else by the
+//! target groups it forwards to (a rule whose ARN never reached the state is found too),
+//! created at a priority allocated from the service's key, changed in place.
+
+use std::collections::BTreeSet;
+
+use aws_sdk_elasticloadbalancingv2::types::{
+    Action, ActionTypeEnum, ForwardActionConfig, HostHeaderConditionConfig, Rule, RuleCondition,
+    Tag, TargetGroupTuple,
+};
+
+use super::Clients;
+use super::retry::{AwsError, adopt_after_retried_create, aws_error};
+use super::unit::{BoxFuture, Change, Changes, Env, Lookup, TagRef, TagTarget, Tags, Unit};
+use crate::blueprint::service::{
+    ListenerRuleSpec, WeightedTarget, listener_rule_priority, same_forward,
+};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObservedRule {
+    pub arn: String,
+    pub priority: Option<i32>,
+    pub host_headers: Vec<String>,
+    /// Every target group of the rule's `forward` actions.
+    pub target_group_arns: Vec<String>,
+    /// The `forward` targets with their weights (1 when the action names a single group).
+    pub forward: Vec<WeightedTarget>,
+}
+
+impl ObservedRule {
+    /// The target groups that receive traffic (a weight above 0).
+    pub fn serving(&self) -> Vec<String> {
+        self.forward
+            .iter()
+            .filter(|t| t.weight > 0)
+            .map(|t| t.target_group_arn.clone())
+            .collect()
+    }
+}
+
+fn observed_rule(r: &Rule) -> ObservedRule {
+    let mut forward: Vec<WeightedTarget> = Vec::new();
+    for action in r.actions() {
+        let weighted: Vec<WeightedTarget> = action
+            .forward_config()
+            .map(|f| {
+                f.target_groups()
+                    .iter()
+                    .filter_map(|t| {
+                        Some(WeightedTarget::new(
+                            t.target_group_arn()?,
+                            t.weight().unwrap_or(1),
+                        ))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        if !weighted.is_empty() {
+            forward.extend(weighted);
+        } else if let Some(arn) = action.target_group_arn() {
+            forward.push(WeightedTarget::new(arn, 1));
+        }
+    }
+    ObservedRule {
+        arn: r.rule_arn().unwrap_or_default().to_owned(),
+        priority: r.priority().and_then(|p| p.parse().ok()),
+        host_headers: r
+            .conditions()
+            .iter()
+            .filter(|c| c.field() == Some("host-header"))
+            .flat_map(|c| {
+                c.host_header_config()
+                    .map(|h| h.values().to_vec())
+                    .unwrap_or_else(|| c.values().to_vec())
+            })
+            .collect(),
+        target_group_arns: forward.iter().map(|t| t.target_group_arn.clone()).collect(),
+        forward,
+    }
+}
+
+pub async fn rules(c: &Clients, listener_arn: &str) -> Result<Vec<ObservedRule>, AwsError> {
+    let out = c
+        .elbv2
+        .describe_rules()
+        .listener_arn(listener_arn)
+        .send()
+        .await
+        .map_err(|e| aws_error("describe listener rules", e))?;
+    Ok(out.rules().iter().map(observed_rule).collect())
+}
+
+/// One rule by ARN; `None` when it no longer exists.
+pub async fn describe_rule(c: &Clients, arn: &str) -> Result<Option<ObservedRule>, AwsError> {
+    match c.elbv2.describe_rules().rule_arns(arn).send().await {
+        Ok(out) => Ok(out.rules().first().map(observed_rule)),
+        Err(e) => {
+            let err = aws_error("describe listener rule", e);
+            if err.code() == Some("RuleNotFound") {
+                Ok(None)
+            } else {
+                Err(err)
+            }
+        }
+    }
+}
+
+fn host_condition(spec: &ListenerRuleSpec) -> RuleCondition {
+    RuleCondition::builder()
+        .field("host-header")
+        .host_header_config(
+            HostHeaderConditionConfig::builder()
+                .set_values(Some(spec.host_headers.clone()))
+                .build(),
+        )
+        .build()
+}
+
+/// A plain forward to one group, or weighted forwarding to several.
+fn forward(spec: &ListenerRuleSpec) -> Action {
+    let action = Action::builder().r#type(ActionTypeEnum::Forward);
+    match spec.forward.as_slice() {
+        [only] => action.target_group_arn(&only.target_group_arn).build(),
+        many => action
+            .forward_config(
+                ForwardActionConfig::builder()
+                    .set_target_groups(Some(
+                        many.iter()
+                            .map(|t| {
+                                TargetGroupTuple::builder()
+                                    .target_group_arn(&t.target_group_arn)
+                                    .weight(t.weight)
+                                    .build()
+                            })
+                            .collect(),
+                    ))
+                    .build(),
+            )
+            .build(),
+    }
+}
+
+/// Sets the rule's host condition and forward targets.
+pub async fn modify_rule(
+    c: &Clients,
+    rule_arn: &str,
+    spec: &ListenerRuleSpec,
+) -> Result<(), AwsError> {
+    c.elbv2
+        .modify_rule()
+        .rule_arn(rule_arn)
+        .conditions(host_condition(spec))
+        .actions(forward(spec))
+        .send()
+        .await
+        .map_err(|e| aws_error("update listener rule", e))?;
+    Ok(())
+}
+
+pub async fn delete_rule(c: &Clients, arn: &str) -> Result<(), AwsError> {
+    match c.elbv2.delete_rule().rule_arn(arn).send().await {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            let err = aws_error("delete listener rule", e);
+            if err.code() == Some("RuleNotFound") {
+                Ok(())
+            } else {
+                Err(err)
+            }
+        }
+    }
+}
+
+/// Where a rule is found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleKey {
+    /// The listener it is on, when known: rules that forward to `target_groups` are looked for
+    /// there.
+    pub listener_arn: Option<String>,
+    /// The rule's ARN, when recorded.
+    pub arn: Option<String>,
+    /// The service's target groups.
+    pub target_groups: Vec<String>,
+}
+
+/// The rule by its recorded ARN, else the listener's rule that forwards to the service's groups.
+async fn find(c: &Clients, key: &RuleKey) -> Result<Option<ObservedRule>, AwsError> {
+    if let Some(arn) = &key.arn
+        && let Some(rule) = describe_rule(c, arn).await?
+    {
+        return Ok(Some(rule));
+    }
+    let (Some(listener), false) = (&key.listener_arn, key.target_groups.is_empty()) else {
+        return Ok(None);
+    };
+    Ok(rules(c, listener).await?.into_iter().find(|r| {
+        r.target_group_arns
+            .iter()
+            .any(|arn| key.target_groups.contains(arn))
+    }))
+}
+
+/// Creates the rule at a free priority, chosen against the listener's current rules.
+async fn create(c: &Clients, listener: &str, spec: &ListenerRuleSpec) -> Result<String, AwsError> {
+    let taken: BTreeSet<i32> = rules(c, listener)
+        .await?
+        .iter()
+        .filter_map(|r| r.priority)
+        .collect();
+    let priority = listener_rule_priority(&spec.priority_key, &taken);
+    let out = c
+        .elbv2
+        .create_rule()
+        .listener_arn(listener)
+        .priority(priority)
+        .conditions(host_condition(spec))
+        .actions(forward(spec))
+        .set_tags(Some(
+            spec.tags
+                .iter()
+                .map(|(k, v)| Tag::builder().key(k).value(v).build())
+                .collect(),
+        ))
+        .send()
+        .await
+        .map_err(|e| aws_error("create listener rule", e));
+    let created = out.and_then(|out| {
+        out.rules()
+            .first()
+            .and_then(|r| r.rule_arn())
+            .map(str::to_owned)
+            .ok_or_else(|| AwsError::new("create listener rule", "AWS returned no rule"))
+    });
+    // After a retried create, the rule at that priority is this one when it forwards to the
+    // spec's groups.
+    adopt_after_retried_create(created, "PriorityInUse", || async {
+        let ours = rules(c, listener).await?.into_iter().find(|r| {
+            r.priority == Some(priority)
+                && spec
+                    .forward
+                    .iter()
+                    .any(|t| r.target_group_arns.contains(&t.target_group_arn))
+        });
+        if let Some(rule) = &ours
+            && differs(spec, rule)
+        {
+            modify_rule(c, &rule.arn, spec).await?;
+        }
+        Ok(ours.map(|rule| rule.arn))
+    })
+    .await
+}
+
+fn differs(spec: &ListenerRuleSpec, rule: &ObservedRule) -> bool {
+    rule.host_headers != spec.host_headers || !same_forward(&spec.forward, &rule.forward)
+}
+
+fn as_written(spec: &ListenerRuleSpec, arn: String, priority: Option<i32>) -> ObservedRule {
+    ObservedRule {
+        arn,
+        priority,
+        host_headers: spec.host_headers.clone(),
+        target_group_arns: spec
+            .forward
+            .iter()
+            .map(|t| t.target_group_arn.clone())
+            .collect(),
+        forward: spec.forward.clone(),
+    }
+}
+
+pub struct ListenerRule;
+
+impl Lookup for ListenerRule {
+    const KIND: &'static str = "listener rule";
+    type Key = RuleKey;
+    type Observed = ObservedRule;
+
+    fn read<'a>(
+        env: &'a Env,
+        keys: &'a [RuleKey],
+    ) -> BoxFuture<'a, Result<Vec<Option<ObservedRule>>, AwsError>> {
+        Box::pin(futures_util::future::try_join_all(
+            keys.iter().map(|k| find(env.c(), k)),
+        ))
+    }
+}
+
+impl Unit for ListenerRule {
+    type Desired = ListenerRuleSpec;
+
+    fn diff(desired: &ListenerRuleSpec, observed: &ObservedRule) -> Vec<Change> {
+        Changes::new()
+            .check(
+                "host_headers",
+                observed.host_headers != desired.host_headers,
+            )
+            .check(
+                "forward",
+                !same_forward(&desired.forward, &observed.forward),
+            )
+            .done()
+    }
+
+    fn create<'a>(
+        env: &'a Env,
+        key: &'a RuleKey,
+        desired: &'a ListenerRuleSpec,
+    ) -> BoxFuture<'a, Result<ObservedRule, AwsError>> {
+        Box::pin(async move {
+            let listener = key.listener_arn.as_deref().ok_or_else(|| {
+                AwsError::new("create listener rule", "the cluster has no HTTPS listener")
+            })?;
+            let arn = create(env.c(), listener, desired).await?;
+            Ok(as_written(desired, arn, None))
+        })
+    }
+
+    fn update<'a>(
+        env: &'a Env,
+        desired: &'a ListenerRuleSpec,
+        observed: &'a ObservedRule,
+        _: &'a [Change],
+    ) -> BoxFuture<'a, Result<ObservedRule, AwsError>> {
+        Box::pin(async move {
+            modify_rule(env.c(), &observed.arn, desired).await?;
+            Ok(as_written(desired, observed.arn.clone(), observed.priority))
+        })
+    }
+
+    fn delete<'a>(env: &'a Env, observed: &'a ObservedRule) -> BoxFuture<'a, Result<(), AwsError>> {
+        Box::pin(delete_rule(env.c(), &observed.arn))
+    }
+
+    fn desired_tags(desired: &ListenerRuleSpec) -> Option<Tags> {
+        Some(desired.tags.clone())
+    }
+
+    fn tags(observed: &ObservedRule) -> Option<TagRef> {
+        Some(TagRef {
+            target: TagTarget::Elbv2(observed.arn.clone()),
+            known: None,
+        })
+    }
+}

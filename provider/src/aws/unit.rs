@@ -1,0 +1,244 @@
+//! The contract every AWS object kind fulfils, so one engine can create, update, refresh, import
+//! and delete any of them.
+//!
+//! A [`Unit`] is one kind of owned object (a security group, a listener rule…). Its file says
+//! how an object of the kind is found by its deterministic key (adopting what an interrupted
+//! create made), read (several keys in as few calls as the API allows), compared with the
+//! blueprint's desired value (each difference named, in place or by replacement), created,
+//! updated (writing only what differs) and deleted (with its own waiter), and where its tags are.
+//! A [`Lookup`] is a kind the resources only read (the recommended AMI, the cluster a service
+//! runs on).
+
+use std::any::Any;
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Debug;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::OnceCell;
+
+use super::Clients;
+use super::budget::Budget;
+use super::retry::AwsError;
+
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+pub type Tags = BTreeMap<String, String>;
+
+/// What a unit call works with: the clients, the operation's budget, and the reads several
+/// kinds share.
+#[derive(Debug, Clone)]
+pub struct Env {
+    pub clients: Arc<Clients>,
+    pub budget: Budget,
+    shared: Arc<SharedReads>,
+}
+
+type SharedRead = Arc<OnceCell<Result<Arc<dyn Any + Send + Sync>, AwsError>>>;
+
+/// Reads of one operation that several kinds make (ECS's DescribeClusters, ELB's
+/// DescribeListeners), made once: concurrent callers wait for the one call.
+#[derive(Default)]
+struct SharedReads(Mutex<HashMap<String, SharedRead>>);
+
+impl Debug for SharedReads {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SharedReads")
+    }
+}
+
+impl Env {
+    pub fn new(clients: Arc<Clients>, budget: Budget) -> Self {
+        Self {
+            clients,
+            budget,
+            shared: Arc::default(),
+        }
+    }
+
+    pub fn c(&self) -> &Clients {
+        &self.clients
+    }
+
+    /// The result of `load` under `key`, loaded once per operation.
+    pub async fn shared<T, F, Fut>(&self, key: String, load: F) -> Result<T, AwsError>
+    where
+        T: Clone + Send + Sync + 'static,
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<T, AwsError>>,
+    {
+        let cell = match self.shared.0.lock() {
+            Ok(mut slots) => slots.entry(key.clone()).or_default().clone(),
+            Err(_) => SharedRead::default(),
+        };
+        let found = cell
+            .get_or_init(|| async {
+                load()
+                    .await
+                    .map(|v| Arc::new(v) as Arc<dyn Any + Send + Sync>)
+            })
+            .await;
+        match found {
+            Ok(v) => v
+                .downcast_ref::<T>()
+                .cloned()
+                .ok_or_else(|| AwsError::new("read", format!("{key}: another type was shared"))),
+            Err(e) => Err(e.clone()),
+        }
+    }
+
+    /// Forgets what was read under `key`: the object changed.
+    pub fn forget(&self, key: &str) {
+        if let Ok(mut slots) = self.shared.0.lock() {
+            slots.remove(key);
+        }
+    }
+}
+
+/// How a difference is made good.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fix {
+    /// The object is changed where it is.
+    InPlace,
+    /// AWS cannot change it: the engine deletes the object and creates it again.
+    Replace,
+}
+
+/// One setting that differs from the desired value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    pub setting: &'static str,
+    pub fix: Fix,
+}
+
+impl Change {
+    pub fn in_place(setting: &'static str) -> Self {
+        Self {
+            setting,
+            fix: Fix::InPlace,
+        }
+    }
+
+    pub fn replace(setting: &'static str) -> Self {
+        Self {
+            setting,
+            fix: Fix::Replace,
+        }
+    }
+}
+
+/// Collects the settings that differ: `changes.check("min_size", a != b)`.
+#[derive(Debug, Default)]
+pub struct Changes(pub Vec<Change>);
+
+impl Changes {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn check(&mut self, setting: &'static str, differs: bool) -> &mut Self {
+        if differs {
+            self.0.push(Change::in_place(setting));
+        }
+        self
+    }
+
+    pub fn check_replace(&mut self, setting: &'static str, differs: bool) -> &mut Self {
+        if differs {
+            self.0.push(Change::replace(setting));
+        }
+        self
+    }
+
+    pub fn done(&mut self) -> Vec<Change> {
+        std::mem::take(&mut self.0)
+    }
+}
+
+/// Whether `changes` name `setting`.
+pub fn names(changes: &[Change], setting: &str) -> bool {
+    changes.iter().any(|c| c.setting == setting)
+}
+
+/// Where an object's tags are written, by the API that tags it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum TagTarget {
+    Ecs(String),
+    Ec2(String),
+    Elbv2(String),
+    AutoScalingGroup(String),
+    IamRole(String),
+    /// By ARN (without the `:*` that DescribeLogGroups appends).
+    LogGroup(String),
+}
+
+/// An object's tags: where they are, and what they are when the read already reported them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TagRef {
+    pub target: TagTarget,
+    pub known: Option<Tags>,
+}
+
+/// A kind of object that is only read.
+pub trait Lookup: Send + Sync + 'static {
+    /// The kind's name in messages and diagrams.
+    const KIND: &'static str;
+    type Key: Clone + Debug + PartialEq + Send + Sync + 'static;
+    type Observed: Clone + Debug + Send + Sync + 'static;
+
+    /// The object of each key, `None` where there is none; several keys in as few calls as the
+    /// API allows.
+    fn read<'a>(
+        env: &'a Env,
+        keys: &'a [Self::Key],
+    ) -> BoxFuture<'a, Result<Vec<Option<Self::Observed>>, AwsError>>;
+}
+
+/// A kind of object a resource owns.
+pub trait Unit: Lookup {
+    type Desired: Clone + Debug + Send + Sync + 'static;
+
+    /// The settings of `observed` that differ from `desired`.
+    fn diff(desired: &Self::Desired, observed: &Self::Observed) -> Vec<Change>;
+
+    /// Creates the object; when a retried create finds what an earlier attempt made, that is
+    /// adopted.
+    fn create<'a>(
+        env: &'a Env,
+        key: &'a Self::Key,
+        desired: &'a Self::Desired,
+    ) -> BoxFuture<'a, Result<Self::Observed, AwsError>>;
+
+    /// Writes what `changes` name, and only that.
+    fn update<'a>(
+        env: &'a Env,
+        desired: &'a Self::Desired,
+        observed: &'a Self::Observed,
+        changes: &'a [Change],
+    ) -> BoxFuture<'a, Result<Self::Observed, AwsError>>;
+
+    /// Deletes the object and waits until it is gone (one already gone is fine).
+    fn delete<'a>(
+        env: &'a Env,
+        observed: &'a Self::Observed,
+    ) -> BoxFuture<'a, Result<(), AwsError>>;
+
+    /// The tags the object must carry.
+    fn desired_tags(_desired: &Self::Desired) -> Option<Tags> {
+        None
+    }
+
+    /// Where the object's tags are.
+    fn tags(_observed: &Self::Observed) -> Option<TagRef> {
+        None
+    }
+}
+
+/// Reads one key.
+pub async fn read_one<L: Lookup>(env: &Env, key: L::Key) -> Result<Option<L::Observed>, AwsError> {
+    Ok(L::read(env, std::slice::from_ref(&key))
+        .await?
+        .into_iter()
+        .next()
+        .flatten())
+}

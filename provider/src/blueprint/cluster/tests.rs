@@ -1,0 +1,140 @@
+//! Every production setting of the cluster's objects, pinned.
+
+use std::collections::BTreeMap;
+
+use super::*;
+
+fn input() -> ClusterInput {
+    ClusterInput {
+        name: "prod".into(),
+        vpc_id: "vpc-1".into(),
+        public_subnet_ids: vec!["subnet-a".into(), "subnet-b".into()],
+        private_subnet_ids: vec!["subnet-c".into(), "subnet-d".into()],
+        certificate_arn: "arn:aws:acm:eu-west-1:123456789012:certificate/x".into(),
+        ssl_policy: "ELBSecurityPolicy-TLS13-1-2-2021-06".into(),
+        instance_types: vec!["m6i.large".into(), "m5.large".into()],
+        min_size: 2,
+        max_size: 10,
+        on_demand_base_capacity: 2,
+        on_demand_percentage_above_base: 0,
+        spot_allocation_strategy: "capacity-optimized".into(),
+        target_capacity: 80,
+        ami_id: "ami-0123456789abcdef0".into(),
+        root_volume_size: 30,
+        ebs_kms_key_id: None,
+        container_insights: true,
+        deletion_protection: true,
+        tags: BTreeMap::from([("Team".to_owned(), "core".to_owned())]),
+    }
+}
+
+#[test]
+fn names_fit_aws_limits_for_the_longest_cluster_name() {
+    let n = names(&"c".repeat(28));
+    assert!(n.load_balancer.len() <= 32, "{}", n.load_balancer);
+    assert!(n.instance_role.len() <= 64);
+    assert!(n.capacity_provider.len() <= 255);
+    assert!(!n.capacity_provider.starts_with("aws") && !n.capacity_provider.starts_with("ecs"));
+}
+
+#[test]
+fn instances_are_reachable_only_from_the_load_balancer() {
+    let sg = instance_security_group(&input(), "sg-alb");
+    assert_eq!(sg.ingress.len(), 1);
+    assert_eq!(sg.ingress[0].source, Source::LoadBalancer);
+    assert_eq!(
+        (sg.ingress[0].from_port, sg.ingress[0].to_port),
+        (32768, 65535)
+    );
+}
+
+#[test]
+fn load_balancer_group_opens_only_80_and_443() {
+    let sg = alb_security_group(&input());
+    let mut ports: Vec<i32> = sg.ingress.iter().map(|i| i.from_port).collect();
+    ports.dedup();
+    assert_eq!(ports, vec![80, 443]);
+    assert!(sg.ingress.iter().all(|i| i.from_port == i.to_port));
+}
+
+#[test]
+fn launch_template_requires_imdsv2_hop_limit_1_and_encrypted_gp3() {
+    let lt = launch_template(&input(), "prod-ecs-instance", "sg-1");
+    assert!(lt.http_tokens_required);
+    assert_eq!(lt.http_put_response_hop_limit, 1);
+    assert!(lt.root_volume_encrypted);
+    assert_eq!(lt.root_volume_type, "gp3");
+    assert_eq!(lt.root_volume_size, 30);
+    assert!(!lt.associate_public_ip);
+    assert!(lt.user_data.contains("ECS_CLUSTER=prod\n"));
+    assert!(
+        lt.user_data
+            .contains("ECS_ENABLE_SPOT_INSTANCE_DRAINING=true\n")
+    );
+    assert_eq!(lt.tags.get(OWNER_TAG).map(String::as_str), Some("prod"));
+}
+
+#[test]
+fn group_is_protected_tagged_for_ecs_and_in_private_subnets() {
+    let asg = auto_scaling_group(&input(), "lt-1");
+    assert!(asg.new_instances_protected_from_scale_in);
+    assert_eq!(
+        asg.tags.get(ECS_MANAGED_TAG).map(String::as_str),
+        Some("true")
+    );
+    assert_eq!(asg.subnet_ids, vec!["subnet-c", "subnet-d"]);
+    assert_eq!(asg.on_demand_base_capacity, 2);
+    assert_eq!(asg.tags.get("Team").map(String::as_str), Some("core"));
+}
+
+#[test]
+fn capacity_provider_manages_scaling_protection_and_draining() {
+    let cp = capacity_provider(&input(), "arn:asg");
+    assert_eq!(cp.target_capacity, 80);
+    assert!(cp.managed_termination_protection && cp.managed_draining);
+}
+
+#[test]
+fn listeners_serve_https_and_redirect_http() {
+    let https = https_listener(&input());
+    assert_eq!((https.port, https.protocol.as_str()), (443, "HTTPS"));
+    assert_eq!(https.default_action, not_found_action());
+    assert_eq!(
+        https.default_action,
+        ListenerAction::FixedResponse {
+            status_code: "404".into(),
+            content_type: Some("text/plain".into()),
+            body: Some("Not found".into()),
+        }
+    );
+    let http = http_listener(&input());
+    assert_eq!((http.port, http.protocol.as_str()), (80, "HTTP"));
+    match http.default_action {
+        ListenerAction::Redirect {
+            protocol,
+            port,
+            host,
+            status_code,
+            ..
+        } => {
+            assert_eq!(protocol.as_deref(), Some("HTTPS"));
+            assert_eq!(port.as_deref(), Some("443"));
+            assert_eq!(host.as_deref(), Some("#{host}"));
+            assert_eq!(status_code, "HTTP_301");
+        }
+        other => panic!("not a redirect: {other:?}"),
+    }
+}
+
+#[test]
+fn role_trusts_ec2_and_carries_ecs_and_ssm_policies() {
+    let trust: serde_json::Value =
+        serde_json::from_str(&instance_role_trust_policy()).expect("json");
+    assert_eq!(
+        trust["Statement"][0]["Principal"]["Service"],
+        "ec2.amazonaws.com"
+    );
+    let policies = instance_role_policies("aws");
+    assert!(policies[0].ends_with("AmazonEC2ContainerServiceforEC2Role"));
+    assert!(policies[1].ends_with("AmazonSSMManagedInstanceCore"));
+}

@@ -1,0 +1,173 @@
+//! The engine's entry points: a session holds the AWS clients of one provider process and runs
+//! graphs with them.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use ecsprod_cty::Value;
+use tokio_util::sync::CancellationToken;
+
+use super::error::Error;
+use super::graph::Graph;
+use super::outputs::Outputs;
+use super::{delete, read, walk};
+use crate::aws::budget::Budget;
+use crate::aws::clients::{ClientConfig, Clients};
+use crate::aws::unit::{Env, Lookup};
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+
+/// How long an operation may take and what stops it.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// `create`, `update`, `read` or `delete`, as `timeouts` names them.
+    pub operation: &'static str,
+    pub limit: Duration,
+    pub cancel: CancellationToken,
+}
+
+/// What a write walk did: the objects as they are now (none when the read before it failed, so
+/// nothing is known), and the failures.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub outputs: Option<Outputs>,
+    pub errors: Vec<Error>,
+}
+
+impl Outcome {
+    pub fn succeeded(&self) -> bool {
+        self.errors.is_empty()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Session {
+    clients: Arc<Clients>,
+}
+
+impl Session {
+    pub async fn connect(config: &ClientConfig) -> Result<Self, String> {
+        let clients = Clients::new(config).await.map_err(|e| e.to_string())?;
+        Ok(Self {
+            clients: Arc::new(clients),
+        })
+    }
+
+    pub fn region(&self) -> &str {
+        &self.clients.region
+    }
+
+    pub fn partition(&self) -> &str {
+        &self.clients.partition
+    }
+
+    /// The same session for calls that must answer quickly rather than eventually (the
+    /// plan-time checks): at most `attempts` attempts each, short backoff, each attempt bounded
+    /// by `attempt_timeout`.
+    pub fn quick(&self, attempts: u32, attempt_timeout: Duration) -> Self {
+        let retry = RetryConfig::standard()
+            .with_max_attempts(attempts)
+            .with_initial_backoff(Duration::from_millis(200))
+            .with_max_backoff(Duration::from_secs(2));
+        let timeouts = TimeoutConfig::builder()
+            .operation_attempt_timeout(attempt_timeout)
+            .build();
+        Self {
+            clients: Arc::new(self.clients.with_policy(&retry, &timeouts)),
+        }
+    }
+
+    /// Reads objects of a kind that is only read, by key (in as few calls as the API allows).
+    pub async fn lookup<L: Lookup>(
+        &self,
+        keys: &[L::Key],
+        limits: &Limits,
+    ) -> Result<Vec<Option<L::Observed>>, Error> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        L::read(&self.env(limits), keys)
+            .await
+            .map_err(|e| Error::aws(L::KIND, e))
+    }
+
+    fn env(&self, limits: &Limits) -> Env {
+        Env::new(
+            self.clients.clone(),
+            Budget::new(limits.operation, limits.limit, limits.cancel.clone()),
+        )
+    }
+
+    /// Reads every node.
+    pub async fn refresh<I: Send + Sync + 'static>(
+        &self,
+        graph: &Graph<I>,
+        input: &I,
+        limits: &Limits,
+    ) -> Result<Outputs, Error> {
+        let env = self.env(limits);
+        Ok(read::read_all(graph, &env, input).await?.outputs)
+    }
+
+    /// Creates or updates every node.
+    pub async fn apply<I: Send + Sync + 'static>(
+        &self,
+        graph: &Graph<I>,
+        input: &I,
+        limits: &Limits,
+    ) -> Outcome {
+        let env = self.env(limits);
+        match read::read_all(graph, &env, input).await {
+            Ok(found) => {
+                let (outputs, errors) = walk::write_all(graph, &env, input, found).await;
+                Outcome {
+                    outputs: Some(outputs),
+                    errors,
+                }
+            }
+            Err(e) => Outcome {
+                outputs: None,
+                errors: vec![e],
+            },
+        }
+    }
+
+    /// Deletes every owned node.
+    pub async fn delete<I: Send + Sync + 'static>(
+        &self,
+        graph: &Graph<I>,
+        input: &I,
+        limits: &Limits,
+    ) -> Outcome {
+        let env = self.env(limits);
+        match read::read_all(graph, &env, input).await {
+            Ok(found) => {
+                let (outputs, errors) = delete::delete_all(graph, &env, found).await;
+                Outcome {
+                    outputs: Some(outputs),
+                    errors,
+                }
+            }
+            Err(e) => Outcome {
+                outputs: None,
+                errors: vec![e],
+            },
+        }
+    }
+}
+
+/// Whether any object the resource owns exists: while one does, the resource stays in the state
+/// (a destroy that stopped part way is finished by the next).
+pub fn anything_exists<I>(graph: &Graph<I>, outputs: &Outputs) -> bool {
+    graph
+        .nodes
+        .iter()
+        .any(|n| n.ops.owned() && outputs.has(n.name))
+}
+
+/// Writes every node's object (or its absence) onto the state.
+pub fn project<I>(graph: &Graph<I>, input: &I, outputs: &Outputs, state: &mut Value) {
+    for node in &graph.nodes {
+        node.ops.project(input, outputs, state);
+    }
+}

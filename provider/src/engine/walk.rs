@@ -1,0 +1,224 @@
+//! Create and update: every node is written as soon as the nodes it needs are, with no phase
+//! barriers; then one pass brings every object's tags in line.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
+
+use super::error::Error;
+use super::graph::{Erased, Graph, Step};
+use super::outputs::Outputs;
+use super::read::Read;
+use crate::aws::tags;
+use crate::aws::unit::{BoxFuture, Env};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Status {
+    Waiting,
+    Running,
+    Done,
+    /// Failed, or never started because something it needs failed.
+    Stopped,
+}
+
+/// Writes every node; returns each node's object as it is now and the failures.
+pub(crate) async fn write_all<I: Send + Sync + 'static>(
+    graph: &Graph<I>,
+    env: &Env,
+    input: &I,
+    read: Read,
+) -> (Outputs, Vec<Error>) {
+    let nodes = &graph.nodes;
+    let index = |name: &str| nodes.iter().position(|n| n.name == name);
+    let needs: Vec<Vec<usize>> = nodes
+        .iter()
+        .map(|n| n.after.iter().filter_map(|d| index(d)).collect())
+        .collect();
+    let mut status = vec![Status::Waiting; nodes.len()];
+    let mut outputs = read.outputs.clone();
+    let mut errors = Vec::new();
+    let mut created: BTreeSet<&'static str> = BTreeSet::new();
+    let mut desired: BTreeMap<&'static str, Erased> = BTreeMap::new();
+    let mut running: FuturesUnordered<BoxFuture<'_, (usize, Step)>> = FuturesUnordered::new();
+    loop {
+        // A node settled without a call may unblock one declared before it: pass again.
+        let mut settled_one = false;
+        for i in 0..nodes.len() {
+            if status[i] != Status::Waiting {
+                continue;
+            }
+            if needs[i].iter().any(|&d| status[d] == Status::Stopped) {
+                status[i] = Status::Stopped;
+                settled_one = true;
+                continue;
+            }
+            if !needs[i].iter().all(|&d| status[d] == Status::Done) {
+                continue;
+            }
+            let node = &nodes[i];
+            if env.budget.is_cancelled() {
+                status[i] = Status::Stopped;
+                settled_one = true;
+                errors.push(Error::new(
+                    node.name,
+                    format!("{} the {}", env.budget.operation(), node.ops.kind()),
+                    "cancelled by Terraform",
+                ));
+                continue;
+            }
+            let wanted = match node.ops.desired(input, &outputs) {
+                Ok(w) => w,
+                Err(missing) => {
+                    status[i] = Status::Stopped;
+                    settled_one = true;
+                    errors.push(Error::new(
+                        node.name,
+                        format!("work out the {}", node.ops.kind()),
+                        missing.0,
+                    ));
+                    continue;
+                }
+            };
+            if let Some(w) = &wanted {
+                desired.insert(node.name, w.clone());
+            }
+            let key = node.ops.key(input, &outputs);
+            if !node.ops.owned()
+                && key.is_some()
+                && !outputs.has(node.name)
+                && let Some(message) = node.ops.missing(input)
+            {
+                status[i] = Status::Stopped;
+                settled_one = true;
+                errors.push(Error::new(
+                    node.name,
+                    format!("read the {}", node.ops.kind()),
+                    message,
+                ));
+                continue;
+            }
+            let read_key = read.keys.get(node.name);
+            let same_key = match (&key, read_key) {
+                (Some(a), Some(b)) => node.ops.same_key(a, b),
+                (None, None) => true,
+                _ => false,
+            };
+            // A key that changed (or became known) with what was written: read it now.
+            let observed = if same_key {
+                outputs.erased(node.name).cloned()
+            } else {
+                None
+            };
+            let reread = !same_key && key.is_some();
+            status[i] = Status::Running;
+            let ops = &node.ops;
+            running.push(Box::pin(async move {
+                let Some(key) = key else {
+                    return (
+                        i,
+                        Step {
+                            now: None,
+                            created: false,
+                            error: wanted.map(|_| {
+                                crate::aws::retry::AwsError::new(
+                                    format!("find the {}", ops.kind()),
+                                    "the objects it belongs to do not exist",
+                                )
+                            }),
+                        },
+                    );
+                };
+                let observed = if reread {
+                    match ops.read(env, vec![key.clone()]).await {
+                        Ok(found) => found.into_iter().next().flatten(),
+                        Err(e) => {
+                            return (
+                                i,
+                                Step {
+                                    now: None,
+                                    created: false,
+                                    error: Some(e),
+                                },
+                            );
+                        }
+                    }
+                } else {
+                    observed
+                };
+                (i, ops.write(env, key, wanted, observed).await)
+            }));
+        }
+        if settled_one {
+            continue;
+        }
+        let Some((i, step)) = running.next().await else {
+            break;
+        };
+        let name = nodes[i].name;
+        if step.created {
+            created.insert(name);
+        }
+        outputs.set(name, step.now);
+        match step.error {
+            Some(e) => {
+                status[i] = Status::Stopped;
+                errors.push(Error::aws(name, e));
+            }
+            None => status[i] = Status::Done,
+        }
+    }
+    converge_tags(
+        graph,
+        env,
+        &read,
+        &outputs,
+        &desired,
+        &created,
+        &status,
+        &mut errors,
+    )
+    .await;
+    (outputs, errors)
+}
+
+/// Brings the tags of every object written without failure in line with its desired tags.
+/// Objects made in this walk were created with them; the others were read with theirs.
+#[allow(clippy::too_many_arguments)]
+async fn converge_tags<I>(
+    graph: &Graph<I>,
+    env: &Env,
+    read: &Read,
+    outputs: &Outputs,
+    desired: &BTreeMap<&'static str, Erased>,
+    created: &BTreeSet<&'static str>,
+    status: &[Status],
+    errors: &mut Vec<Error>,
+) {
+    let mut writes = Vec::new();
+    for (i, node) in graph.nodes.iter().enumerate() {
+        if status[i] != Status::Done || created.contains(node.name) {
+            continue;
+        }
+        let (Some(object), Some(wanted)) = (outputs.erased(node.name), desired.get(node.name))
+        else {
+            continue;
+        };
+        let (Some(target), Some(want)) = (node.ops.tags(object), node.ops.desired_tags(wanted))
+        else {
+            continue;
+        };
+        let found = read.outputs.tags(node.name).cloned().unwrap_or_default();
+        let name = node.name;
+        writes.push(async move {
+            tags::write(env, &target.target, &want, &found)
+                .await
+                .map_err(|e| Error::aws(name, e))
+        });
+    }
+    for result in futures_util::future::join_all(writes).await {
+        if let Err(e) = result {
+            errors.push(e);
+        }
+    }
+}

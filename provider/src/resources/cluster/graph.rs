@@ -1,0 +1,252 @@
+//! The AWS objects an `ecsprod_cluster` owns, as one graph: each node's key, desired value and
+//! the attributes it shows, and the edges between them. The engine creates, updates, refreshes,
+//! imports and deletes the cluster by walking it.
+
+use std::sync::LazyLock;
+
+use super::project as show;
+use crate::blueprint::cluster::{self as bp, ClusterInput};
+use crate::engine::units::{
+    AutoScalingGroup, CapacityProvider, ClusterCapacity, EcsCluster, GroupKey, InstanceProfile,
+    LaunchTemplate, Listener, ListenerKey, LoadBalancer, OtherListeners, OtherListenersKey,
+    RecommendedAmi, Role, SecurityGroup, ami_parameter,
+};
+use crate::engine::{Graph, LookupNode, Missing, NodeId, Outputs, UnitNode};
+
+/// What a walk of the graph starts from.
+#[derive(Debug, Clone)]
+pub struct Run {
+    pub name: String,
+    /// From the configuration or the state; `None` on import (found by the groups' names).
+    pub vpc_id: Option<String>,
+    pub partition: String,
+    /// The configuration, for create and update.
+    pub config: Option<ClusterInput>,
+}
+
+impl Run {
+    pub fn names(&self) -> bp::Names {
+        bp::names(&self.name)
+    }
+
+    fn config(&self) -> Result<&ClusterInput, Missing> {
+        self.config
+            .as_ref()
+            .ok_or_else(|| Missing::new("the configuration is not known"))
+    }
+}
+
+pub const CLUSTER: NodeId<EcsCluster> = NodeId::new("ecs_cluster");
+pub const CAPACITY: NodeId<ClusterCapacity> = NodeId::new("cluster_capacity_providers");
+pub const INSTANCE_ROLE: NodeId<Role> = NodeId::new("instance_role");
+pub const INSTANCE_PROFILE: NodeId<InstanceProfile> = NodeId::new("instance_profile");
+pub const ALB_GROUP: NodeId<SecurityGroup> = NodeId::new("alb_security_group");
+pub const INSTANCE_GROUP: NodeId<SecurityGroup> = NodeId::new("instance_security_group");
+pub const AMI: NodeId<RecommendedAmi> = NodeId::new("recommended_ami");
+pub const TEMPLATE: NodeId<LaunchTemplate> = NodeId::new("launch_template");
+pub const GROUP: NodeId<AutoScalingGroup> = NodeId::new("auto_scaling_group");
+pub const PROVIDER: NodeId<CapacityProvider> = NodeId::new("capacity_provider");
+pub const LOAD_BALANCER: NodeId<LoadBalancer> = NodeId::new("load_balancer");
+pub const HTTPS: NodeId<Listener> = NodeId::new("https_listener");
+pub const HTTP: NodeId<Listener> = NodeId::new("http_listener");
+pub const OTHER_LISTENERS: NodeId<OtherListeners> = NodeId::new("other_listeners");
+
+fn group_key(run: &Run, outputs: &Outputs, name: String) -> Option<GroupKey> {
+    let vpc_id = run
+        .vpc_id
+        .clone()
+        .or_else(|| outputs.get(LOAD_BALANCER).map(|lb| lb.vpc_id.clone()))?;
+    Some(GroupKey { vpc_id, name })
+}
+
+fn listener_key(outputs: &Outputs, port: i32) -> Option<ListenerKey> {
+    Some(ListenerKey {
+        load_balancer_arn: outputs.get(LOAD_BALANCER)?.arn.clone(),
+        port,
+    })
+}
+
+/// The configuration with the AMI the instances run: the configured one, else the region's
+/// recommended one.
+fn with_ami(run: &Run, outputs: &Outputs) -> Result<ClusterInput, Missing> {
+    let mut input = run.config()?.clone();
+    if input.ami_id.is_empty() {
+        input.ami_id = outputs.need(AMI)?.clone();
+    }
+    Ok(input)
+}
+
+pub static GRAPH: LazyLock<Graph<Run>> = LazyLock::new(graph);
+
+fn graph() -> Graph<Run> {
+    Graph::<Run>::new()
+        .unit(UnitNode {
+            id: CLUSTER,
+            after: &[],
+            read_after: &[],
+            // Its container instances leave once the group is gone.
+            delete_after: &[GROUP.name],
+            key: |run, _| Some(run.name.clone()),
+            desired: |run, _| Ok(Some(bp::ecs_cluster(run.config()?))),
+            project: show::ecs_cluster,
+        })
+        .unit(UnitNode {
+            id: INSTANCE_ROLE,
+            after: &[],
+            read_after: &[],
+            delete_after: &[],
+            key: |run, _| Some(run.names().instance_role),
+            desired: |run, _| Ok(Some(bp::instance_role(run.config()?, &run.partition))),
+            project: show::instance_role,
+        })
+        .unit(UnitNode {
+            id: INSTANCE_PROFILE,
+            after: &[INSTANCE_ROLE.name],
+            read_after: &[],
+            delete_after: &[],
+            key: |run, _| Some(run.names().instance_profile),
+            desired: |run, _| Ok(Some(bp::instance_profile(run.config()?))),
+            project: show::instance_profile,
+        })
+        .unit(UnitNode {
+            id: ALB_GROUP,
+            after: &[],
+            read_after: &[LOAD_BALANCER.name],
+            delete_after: &[],
+            key: |run, o| group_key(run, o, run.names().alb_security_group),
+            desired: |run, _| Ok(Some(bp::alb_security_group(run.config()?))),
+            project: show::alb_security_group,
+        })
+        .unit(UnitNode {
+            id: INSTANCE_GROUP,
+            after: &[ALB_GROUP.name],
+            read_after: &[LOAD_BALANCER.name],
+            delete_after: &[],
+            key: |run, o| group_key(run, o, run.names().instance_security_group),
+            desired: |run, o| {
+                Ok(Some(bp::instance_security_group(
+                    run.config()?,
+                    &o.need(ALB_GROUP)?.id,
+                )))
+            },
+            project: show::instance_security_group,
+        })
+        .lookup(LookupNode {
+            id: AMI,
+            read_after: &[],
+            key: |run, _| {
+                let input = run.config.as_ref()?;
+                input.ami_id.is_empty().then(ami_parameter)
+            },
+            missing: Some(|_| "the region has no recommended ECS-optimized AMI".into()),
+            project: show::through_launch_template,
+        })
+        .unit(UnitNode {
+            id: TEMPLATE,
+            after: &[INSTANCE_PROFILE.name, INSTANCE_GROUP.name, AMI.name],
+            read_after: &[],
+            delete_after: &[],
+            key: |run, _| Some(run.names().launch_template),
+            desired: |run, o| {
+                Ok(Some(bp::launch_template(
+                    &with_ami(run, o)?,
+                    &o.need(INSTANCE_PROFILE)?.name,
+                    &o.need(INSTANCE_GROUP)?.id,
+                )))
+            },
+            project: show::launch_template,
+        })
+        .unit(UnitNode {
+            id: GROUP,
+            after: &[TEMPLATE.name],
+            read_after: &[],
+            delete_after: &[],
+            key: |run, _| Some(run.names().auto_scaling_group),
+            desired: |run, o| {
+                Ok(Some(bp::auto_scaling_group(
+                    run.config()?,
+                    &o.need(TEMPLATE)?.id,
+                )))
+            },
+            project: show::auto_scaling_group,
+        })
+        .unit(UnitNode {
+            id: PROVIDER,
+            after: &[GROUP.name],
+            read_after: &[],
+            delete_after: &[],
+            key: |run, _| Some(run.names().capacity_provider),
+            desired: |run, o| {
+                Ok(Some(bp::capacity_provider(
+                    run.config()?,
+                    &o.need(GROUP)?.arn,
+                )))
+            },
+            project: show::capacity_provider,
+        })
+        .unit(UnitNode {
+            id: CAPACITY,
+            after: &[CLUSTER.name, PROVIDER.name],
+            read_after: &[],
+            delete_after: &[],
+            key: |run, _| Some(run.name.clone()),
+            desired: |run, _| Ok(Some(bp::cluster_capacity(run.config()?))),
+            project: show::capacity_binding,
+        })
+        .unit(UnitNode {
+            id: LOAD_BALANCER,
+            after: &[ALB_GROUP.name],
+            read_after: &[],
+            delete_after: &[],
+            key: |run, _| Some(run.names().load_balancer),
+            desired: |run, o| {
+                Ok(Some(bp::load_balancer(
+                    run.config()?,
+                    &o.need(ALB_GROUP)?.id,
+                )))
+            },
+            project: show::load_balancer,
+        })
+        .unit(UnitNode {
+            id: HTTPS,
+            after: &[LOAD_BALANCER.name],
+            read_after: &[LOAD_BALANCER.name],
+            delete_after: &[],
+            key: |_, o| listener_key(o, bp::HTTPS_PORT),
+            desired: |run, _| Ok(Some(bp::https_listener(run.config()?))),
+            project: show::https_listener,
+        })
+        .unit(UnitNode {
+            id: HTTP,
+            after: &[LOAD_BALANCER.name],
+            read_after: &[LOAD_BALANCER.name],
+            delete_after: &[],
+            key: |_, o| listener_key(o, bp::HTTP_PORT),
+            desired: |run, _| Ok(Some(bp::http_listener(run.config()?))),
+            project: show::in_load_balancer_settings,
+        })
+        .unit(UnitNode {
+            id: OTHER_LISTENERS,
+            after: &[LOAD_BALANCER.name],
+            read_after: &[LOAD_BALANCER.name],
+            delete_after: &[],
+            key: |_, o| {
+                Some(OtherListenersKey {
+                    load_balancer_arn: o.get(LOAD_BALANCER)?.arn.clone(),
+                    own_ports: bp::OWN_LISTENER_PORTS.to_vec(),
+                })
+            },
+            desired: |_, _| Ok(Some(())),
+            project: show::in_load_balancer_settings,
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_graph_names_only_its_own_nodes_and_has_no_cycle() {
+        assert_eq!(GRAPH.problems(), Vec::<String>::new());
+    }
+}

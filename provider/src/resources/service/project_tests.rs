@@ -1,0 +1,354 @@
+//! Refresh shows every setting changed outside Terraform on its attribute, and an unchanged
+//! service as it is.
+
+use std::collections::BTreeMap;
+
+use super::*;
+use crate::blueprint::service::{AutoscalingInput, ServiceInput, WeightedTarget};
+use crate::engine::project;
+use crate::protocol::plan;
+use crate::resources::service::graph::{
+    ALIAS, GRAPH, LOG_GROUP, RULE, Recorded, SCALING, SERVICE, TARGET_GROUP, TASK_DEFINITION,
+};
+
+fn applied() -> Value {
+    let mut state = plan::with_defaults(
+        &super::super::schema::SCHEMA,
+        &Value::object([
+            ("cluster", Value::string("prod")),
+            ("name", Value::string("api")),
+            ("image", Value::string("nginx:1.27")),
+            ("container_port", Value::number(8080)),
+            ("domain_name", Value::string("api.example.com")),
+            ("zone_id", Value::string("Z123")),
+        ]),
+    );
+    for (attr, value) in [
+        ("arn", "arn:svc"),
+        ("task_definition_arn", "arn:td:1"),
+        ("target_group_arn", "arn:tg"),
+        ("listener_rule_arn", "arn:rule"),
+        ("execution_role_arn", "arn:exec"),
+        ("task_role_arn", "arn:task"),
+        ("log_group_name", "/ecs/prod/api"),
+    ] {
+        set(&mut state, attr, Value::string(value));
+    }
+    set(&mut state, "previous_target_group_arns", Value::Null);
+    state
+}
+
+fn run(state: &Value) -> Run {
+    let s = |a: &str| fields::string(state, a).known().cloned();
+    Run {
+        cluster: "prod".into(),
+        name: "api".into(),
+        purpose: Purpose::Refresh,
+        recorded: Recorded {
+            task_definition_arn: s("task_definition_arn"),
+            target_group_arn: s("target_group_arn"),
+            previous_target_group_arns: fields::string_list(state, "previous_target_group_arns")
+                .known()
+                .map(|l| l.iter().filter_map(|i| i.known().cloned()).collect())
+                .unwrap_or_default(),
+            listener_rule_arn: s("listener_rule_arn"),
+            zone_id: s("zone_id"),
+            domain_name: s("domain_name"),
+        },
+        config: None,
+        wait_for_steady_state: true,
+    }
+}
+
+fn service() -> ObservedService {
+    ObservedService {
+        cluster: "prod".into(),
+        name: "api".into(),
+        arn: "arn:svc".into(),
+        status: "ACTIVE".into(),
+        task_definition: "arn:td:1".into(),
+        desired_count: 2,
+        running_count: 2,
+        target_group_arns: vec!["arn:tg".into()],
+        health_check_grace_period: None,
+        deployments: Vec::new(),
+        events: Vec::new(),
+        settings: None,
+        tags: BTreeMap::new(),
+    }
+}
+
+fn rule(hosts: &[&str], forward: &[(&str, i32)]) -> ObservedRule {
+    let forward: Vec<WeightedTarget> = forward
+        .iter()
+        .map(|(arn, w)| WeightedTarget::new(arn, *w))
+        .collect();
+    ObservedRule {
+        arn: "arn:rule".into(),
+        priority: Some(7),
+        host_headers: hosts.iter().map(|h| (*h).to_owned()).collect(),
+        target_group_arns: forward.iter().map(|t| t.target_group_arn.clone()).collect(),
+        forward,
+    }
+}
+
+fn group(path: &str, matcher: &str, delay: i32) -> ObservedTargetGroup {
+    ObservedTargetGroup {
+        arn: "arn:tg".into(),
+        name: "prod-api-1".into(),
+        health_check_path: path.into(),
+        matcher: matcher.into(),
+        deregistration_delay: delay,
+    }
+}
+
+fn scaling(min: i32, max: i32, targets: &[(&str, f64)]) -> ObservedScaling {
+    ObservedScaling {
+        target: bp::scaling_target("prod", "api"),
+        min_capacity: min,
+        max_capacity: max,
+        targets: targets.iter().map(|(m, v)| ((*m).to_owned(), *v)).collect(),
+        policies: Vec::new(),
+    }
+}
+
+/// Everything as applied.
+fn unchanged() -> Outputs {
+    let mut o = Outputs::new();
+    o.insert(SERVICE, service());
+    o.insert(TARGET_GROUP, group("/", "200-399", 30));
+    o.insert(RULE, rule(&["api.example.com"], &[("arn:tg", 1)]));
+    o.insert(
+        SCALING,
+        scaling(2, 10, &[(bp::CPU_METRIC, 60.0), (bp::MEMORY_METRIC, 75.0)]),
+    );
+    o.insert(
+        LOG_GROUP,
+        ObservedLogGroup {
+            name: "/ecs/prod/api".into(),
+            arn: "arn:log".into(),
+            retention_days: Some(30),
+        },
+    );
+    o.insert(
+        ALIAS,
+        ObservedAlias {
+            zone_id: "Z123".into(),
+            name: "api.example.com.".into(),
+            dns_name: "lb.example".into(),
+            hosted_zone_id: "Z1".into(),
+            evaluate_target_health: true,
+        },
+    );
+    o
+}
+
+fn drift(state: Value, o: &Outputs) -> Value {
+    let mut state = state;
+    let r = run(&state);
+    project(&GRAPH, &r, o, &mut state);
+    state
+}
+
+fn attr<'v>(v: &'v Value, name: &str) -> &'v Value {
+    v.get_attr(name).unwrap_or(&Value::Null)
+}
+
+#[test]
+fn refresh_of_an_unchanged_service_changes_nothing() {
+    let mut o = unchanged();
+    for (node, arn) in [("execution_role", "arn:exec"), ("task_role", "arn:task")] {
+        let role = ObservedRole {
+            name: node.into(),
+            arn: arn.into(),
+            tags: BTreeMap::new(),
+            trust_policy: None,
+            managed_policies: Vec::new(),
+            inline_policies: BTreeMap::new(),
+        };
+        match node {
+            "execution_role" => o.insert(super::super::graph::EXECUTION_ROLE, role),
+            _ => o.insert(super::super::graph::TASK_ROLE, role),
+        }
+    }
+    let state = applied();
+    assert_eq!(drift(state.clone(), &o), state);
+}
+
+#[test]
+fn a_grace_period_aws_does_not_report_is_not_drift_but_a_reported_one_is() {
+    let mut o = unchanged();
+    let mut svc = service();
+    svc.health_check_grace_period = Some(60);
+    o.insert(SERVICE, svc.clone());
+    let state = applied();
+    assert_eq!(
+        attr(&drift(state.clone(), &o), "health_check_grace_period"),
+        attr(&state, "health_check_grace_period")
+    );
+    svc.health_check_grace_period = Some(5);
+    o.insert(SERVICE, svc);
+    let after = drift(state, &o);
+    assert_eq!(attr(&after, "health_check_grace_period"), &Value::number(5));
+}
+
+#[test]
+fn target_group_settings_changed_out_of_band_show_on_their_attributes() {
+    let mut o = unchanged();
+    o.insert(TARGET_GROUP, group("/other", "200", 5));
+    let after = drift(applied(), &o);
+    assert_eq!(attr(&after, "health_check_path"), &Value::string("/other"));
+    assert_eq!(attr(&after, "health_check_matcher"), &Value::string("200"));
+    assert_eq!(attr(&after, "deregistration_delay"), &Value::number(5));
+    let mut gone = unchanged();
+    gone.set(TARGET_GROUP.name, None);
+    assert_eq!(
+        attr(&drift(applied(), &gone), "target_group_arn"),
+        &Value::Null
+    );
+}
+
+#[test]
+fn a_rule_changed_or_deleted_out_of_band_shows_on_domain_name() {
+    let mut o = unchanged();
+    o.insert(RULE, rule(&["evil.example.com"], &[("arn:tg", 1)]));
+    let after = drift(applied(), &o);
+    assert_eq!(
+        attr(&after, "domain_name"),
+        &Value::string("evil.example.com")
+    );
+    o.insert(RULE, rule(&["api.example.com"], &[("arn:foreign", 1)]));
+    let after = drift(applied(), &o);
+    assert_eq!(attr(&after, "domain_name"), &Value::Null);
+    assert_eq!(
+        attr(&after, "listener_rule_arn"),
+        &Value::string("arn:rule"),
+        "the rule is repaired in place"
+    );
+    o.set(RULE.name, None);
+    let after = drift(applied(), &o);
+    assert_eq!(attr(&after, "domain_name"), &Value::Null);
+    assert_eq!(attr(&after, "listener_rule_arn"), &Value::Null);
+}
+
+#[test]
+fn an_unfinished_target_group_move_is_not_rule_drift() {
+    let mut state = applied();
+    set(&mut state, "target_group_arn", Value::string("arn:tg-new"));
+    set(
+        &mut state,
+        "previous_target_group_arns",
+        Value::list(vec![Value::string("arn:tg")]),
+    );
+    let mut o = unchanged();
+    o.set(TARGET_GROUP.name, None);
+    o.insert(
+        RULE,
+        rule(&["api.example.com"], &[("arn:tg", 1), ("arn:tg-new", 0)]),
+    );
+    let after = drift(state, &o);
+    assert_eq!(
+        attr(&after, "domain_name"),
+        &Value::string("api.example.com")
+    );
+}
+
+#[test]
+fn autoscaling_logs_and_alias_drift_show_on_their_attributes() {
+    let mut o = unchanged();
+    o.insert(SCALING, scaling(3, 7, &[(bp::CPU_METRIC, 41.0)]));
+    o.insert(
+        LOG_GROUP,
+        ObservedLogGroup {
+            name: "/ecs/prod/api".into(),
+            arn: "arn:log".into(),
+            retention_days: Some(7),
+        },
+    );
+    o.set(ALIAS.name, None);
+    let after = drift(applied(), &o);
+    assert_eq!(
+        attr(&after, "autoscaling"),
+        &Value::object([
+            ("min_capacity", Value::number(3)),
+            ("max_capacity", Value::number(7)),
+            ("cpu_target", Value::number(41)),
+            ("memory_target", Value::Null),
+        ])
+    );
+    assert_eq!(attr(&after, "log_retention_days"), &Value::number(7));
+    assert_eq!(attr(&after, "zone_id"), &Value::Null);
+    o.set(SCALING.name, None);
+    o.set(LOG_GROUP.name, None);
+    let after = drift(applied(), &o);
+    assert_eq!(attr(&after, "autoscaling"), &Value::Null);
+    assert_eq!(attr(&after, "log_group_name"), &Value::Null);
+    o.insert(
+        LOG_GROUP,
+        ObservedLogGroup {
+            name: "/ecs/prod/api".into(),
+            arn: "arn:log".into(),
+            retention_days: None,
+        },
+    );
+    let after = drift(applied(), &o);
+    assert_eq!(attr(&after, "log_retention_days"), &Value::Null);
+}
+
+#[test]
+fn another_running_revision_shows_its_content() {
+    let mut svc = service();
+    svc.task_definition = "arn:td:9".into();
+    let input = ServiceInput {
+        cluster: "prod".into(),
+        name: "api".into(),
+        image: "nginx:9".into(),
+        container_port: 9090,
+        domain_name: "api.example.com".into(),
+        zone_id: None,
+        cpu: 512,
+        memory: 1024,
+        desired_count: 2,
+        environment: BTreeMap::from([("A".to_owned(), "1".to_owned())]),
+        secrets: BTreeMap::new(),
+        health_check_path: "/".into(),
+        health_check_matcher: "200-399".into(),
+        deregistration_delay: 30,
+        health_check_grace_period: 60,
+        autoscaling: AutoscalingInput {
+            min_capacity: 2,
+            max_capacity: 10,
+            cpu_target: 60,
+            memory_target: 75,
+        },
+        log_retention_days: 30,
+        task_role_policy_json: None,
+        tags: BTreeMap::new(),
+        region: "eu-west-1".into(),
+        account_id: "123456789012".into(),
+        partition: "aws".into(),
+    };
+    let mut o = unchanged();
+    o.insert(SERVICE, svc);
+    o.insert(
+        TASK_DEFINITION,
+        ObservedTaskDefinition {
+            arn: "arn:td:9".into(),
+            definition: bp::task_definition(&input, "arn:exec", "arn:task"),
+        },
+    );
+    let after = drift(applied(), &o);
+    assert_eq!(
+        attr(&after, "task_definition_arn"),
+        &Value::string("arn:td:9")
+    );
+    assert_eq!(attr(&after, "image"), &Value::string("nginx:9"));
+    assert_eq!(attr(&after, "container_port"), &Value::number(9090));
+    assert_eq!(attr(&after, "cpu"), &Value::number(512));
+    assert_eq!(attr(&after, "memory"), &Value::number(1024));
+    assert_eq!(
+        attr(&after, "environment"),
+        &Value::map([("A", Value::string("1"))])
+    );
+    assert_eq!(attr(&after, "secrets"), &Value::Null);
+}
