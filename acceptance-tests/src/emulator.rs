@@ -207,6 +207,15 @@ impl Emulator {
     }
 }
 
+/// Whether a `service.Action` key of [`Emulator::calls`] names a read: an action that
+/// describes, lists or gets.
+pub fn is_read(call: &str) -> bool {
+    let action = call.split_once('.').map_or(call, |(_, a)| a);
+    ["Describe", "List", "Get"]
+        .iter()
+        .any(|read| action.starts_with(read))
+}
+
 /// SDK settings for an emulator at `url` (one this harness started or another).
 pub async fn sdk_config(url: &str) -> aws_config::SdkConfig {
     aws_config::defaults(aws_config::BehaviorVersion::latest())

@@ -284,6 +284,12 @@ impl Workdir {
     }
 }
 pub mod aws_check;
+pub mod drift;
+mod lab;
+mod state;
+
+pub use lab::Lab;
+pub use state::{applied_value, state_from_create_plan};
 
 /// A multi-threaded runtime for the SDK calls of one test.
 pub fn runtime() -> tokio::runtime::Runtime {

@@ -1,17 +1,22 @@
 //! `ecsprod_cluster` end to end: real Terraform, the provider from the mirror, the local AWS
 //! emulator, and assertions through the AWS SDK.
 
-use acceptance_tests::aws_check::Aws;
-use acceptance_tests::emulator::{Emulator, Seed, seed};
-use acceptance_tests::{REQUIRED_PROVIDERS, Workdir, cluster_resource, runtime};
+use acceptance_tests::aws_check;
+use acceptance_tests::drift::{self, GroupBinding, ListenerChange, RootVolume, TemplateVersion};
+use acceptance_tests::emulator::{Seed, is_read};
+use acceptance_tests::{Lab, REQUIRED_PROVIDERS, cluster_resource};
+use aws_sdk_ec2::types::{LaunchTemplateHttpTokensState, VolumeType};
 use serde_json::json;
 
-struct Stack {
-    emulator: Emulator,
-    seed: Seed,
-    work: Workdir,
-    rt: tokio::runtime::Runtime,
-    aws: Aws,
+/// The test's lab, with the Terraform commands the tests share.
+struct Stack(Lab);
+
+impl std::ops::Deref for Stack {
+    type Target = Lab;
+
+    fn deref(&self) -> &Lab {
+        &self.0
+    }
 }
 
 const NAME: &str = "acc";
@@ -33,21 +38,7 @@ provider "ecsprod" {{
 }
 
 fn stack() -> Stack {
-    let emulator = Emulator::start();
-    let rt = runtime();
-    let (seed, aws) = rt.block_on(async {
-        let config = emulator.sdk_config().await;
-        (seed(&config).await, Aws::new(&emulator).await)
-    });
-    let mut work = Workdir::new();
-    work.use_emulator(&emulator);
-    Stack {
-        emulator,
-        seed,
-        work,
-        rt,
-        aws,
-    }
+    Stack(Lab::start())
 }
 
 impl Stack {
@@ -110,15 +101,7 @@ fn apply_creates_every_object_with_production_settings_then_plan_is_empty_and_de
     let aws = &s.aws;
     s.rt.block_on(async {
         // ECS cluster with Container Insights and the capacity provider as default strategy.
-        let clusters = aws
-            .ecs
-            .describe_clusters()
-            .clusters(NAME)
-            .include(aws_sdk_ecs::types::ClusterField::Settings)
-            .send()
-            .await
-            .expect("describe cluster");
-        let cluster = &clusters.clusters()[0];
+        let cluster = aws.cluster(NAME).await;
         assert_eq!(cluster.status(), Some("ACTIVE"));
         assert!(
             cluster
@@ -133,14 +116,8 @@ fn apply_creates_every_object_with_production_settings_then_plan_is_empty_and_de
         );
 
         // Capacity provider: managed scaling at 80 %, termination protection, draining.
-        let cps = aws
-            .ecs
-            .describe_capacity_providers()
-            .capacity_providers("acc-capacity")
-            .send()
-            .await
-            .expect("describe capacity provider");
-        let asg_provider = cps.capacity_providers()[0]
+        let provider = aws.capacity_provider("acc-capacity").await;
+        let asg_provider = provider
             .auto_scaling_group_provider()
             .expect("ASG provider");
         let scaling = asg_provider.managed_scaling().expect("managed scaling");
@@ -158,65 +135,30 @@ fn apply_creates_every_object_with_production_settings_then_plan_is_empty_and_de
         );
 
         // Auto Scaling group: private subnets, mixed instances, protected, tagged for ECS.
-        let groups = aws
-            .autoscaling
-            .describe_auto_scaling_groups()
-            .auto_scaling_group_names("acc-instances")
-            .send()
-            .await
-            .expect("describe group");
-        let g = &groups.auto_scaling_groups()[0];
+        let g = aws.auto_scaling_group("acc-instances").await;
         assert_eq!((g.min_size(), g.max_size()), (Some(2), Some(10)));
         assert_eq!(g.new_instances_protected_from_scale_in(), Some(true));
-        let mut subnets: Vec<&str> = g
-            .vpc_zone_identifier()
-            .unwrap_or_default()
-            .split(',')
-            .collect();
-        subnets.sort();
-        let mut want: Vec<&str> = s
-            .seed
-            .private_subnet_ids
-            .iter()
-            .map(String::as_str)
-            .collect();
-        want.sort();
-        assert_eq!(subnets, want);
+        assert_eq!(
+            aws_check::group_subnets(&g),
+            sorted(&s.seed.private_subnet_ids)
+        );
         let mixed = g.mixed_instances_policy().expect("mixed instances policy");
         let dist = mixed.instances_distribution().expect("distribution");
         assert_eq!(dist.on_demand_base_capacity(), Some(2));
         assert_eq!(dist.on_demand_percentage_above_base_capacity(), Some(0));
         assert_eq!(dist.spot_allocation_strategy(), Some("capacity-optimized"));
-        let types: Vec<&str> = mixed
-            .launch_template()
-            .expect("template")
-            .overrides()
-            .iter()
-            .filter_map(|o| o.instance_type())
-            .collect();
-        assert_eq!(types, ["m6i.large", "m6a.large", "m5.large"]);
-        let tag = |k: &str| {
-            g.tags()
-                .iter()
-                .find(|t| t.key() == Some(k))
-                .and_then(|t| t.value())
-        };
+        assert_eq!(
+            aws_check::group_instance_types(&g),
+            ["m6i.large", "m6a.large", "m5.large"]
+        );
+        let tags = aws_check::group_tags(&g);
+        let tag = |k: &str| tags.get(k).map(String::as_str);
         assert_eq!(tag("AmazonECSManaged"), Some("true"));
         assert_eq!(tag("Team"), Some("platform"));
         assert_eq!(tag("Environment"), Some("test"));
 
         // Launch template: IMDSv2 only, hop limit 1, encrypted gp3, no public IP, joins the cluster.
-        let versions = aws
-            .ec2
-            .describe_launch_template_versions()
-            .launch_template_name("acc-instances")
-            .versions("$Default")
-            .send()
-            .await
-            .expect("template versions");
-        let data = versions.launch_template_versions()[0]
-            .launch_template_data()
-            .expect("data");
+        let data = aws.default_template_data("acc-instances").await;
         let md = data.metadata_options().expect("metadata options");
         assert_eq!(md.http_tokens().map(|t| t.as_str()), Some("required"));
         assert_eq!(md.http_put_response_hop_limit(), Some(1));
@@ -229,67 +171,25 @@ fn apply_creates_every_object_with_production_settings_then_plan_is_empty_and_de
             Some(false)
         );
         assert!(data.image_id().is_some_and(|i| i.starts_with("ami-")));
-        use base64::Engine as _;
-        let user_data = String::from_utf8(
-            base64::engine::general_purpose::STANDARD
-                .decode(data.user_data().expect("user data"))
-                .expect("base64"),
-        )
-        .expect("utf-8");
+        let user_data = aws_check::user_data(&data);
         assert!(user_data.contains("ECS_CLUSTER=acc\n"), "{user_data}");
         assert!(user_data.contains("ECS_ENABLE_SPOT_INSTANCE_DRAINING=true\n"));
 
         // Instance role with the ECS and SSM policies, in an instance profile.
-        let attached = aws
-            .iam
-            .list_attached_role_policies()
-            .role_name("acc-ecs-instance")
-            .send()
-            .await
-            .expect("role policies");
-        let mut policies: Vec<&str> = attached
-            .attached_policies()
-            .iter()
-            .filter_map(|p| p.policy_name())
-            .collect();
-        policies.sort();
         assert_eq!(
-            policies,
+            aws.attached_policy_names("acc-ecs-instance").await,
             [
                 "AmazonEC2ContainerServiceforEC2Role",
                 "AmazonSSMManagedInstanceCore"
             ]
         );
-        let profile = aws
-            .iam
-            .get_instance_profile()
-            .instance_profile_name("acc-ecs-instance")
-            .send()
-            .await
-            .expect("instance profile");
         assert_eq!(
-            profile.instance_profile().expect("profile").roles()[0].role_name(),
+            aws.instance_profile_roles("acc-ecs-instance").await[0],
             "acc-ecs-instance"
         );
 
         // Security groups: 80/443 from anywhere on the ALB; only the ALB on the instances.
-        let sgs = aws
-            .ec2
-            .describe_security_groups()
-            .filters(
-                aws_sdk_ec2::types::Filter::builder()
-                    .name("vpc-id")
-                    .values(&s.seed.vpc_id)
-                    .build(),
-            )
-            .send()
-            .await
-            .expect("security groups");
-        let alb_sg = sgs
-            .security_groups()
-            .iter()
-            .find(|g| g.group_name() == Some("acc-alb"))
-            .expect("ALB group");
+        let alb_sg = aws.security_group_named(&s.seed.vpc_id, "acc-alb").await;
         let mut ports: Vec<i32> = alb_sg
             .ip_permissions()
             .iter()
@@ -298,11 +198,9 @@ fn apply_creates_every_object_with_production_settings_then_plan_is_empty_and_de
         ports.sort();
         ports.dedup();
         assert_eq!(ports, [80, 443]);
-        let inst_sg = sgs
-            .security_groups()
-            .iter()
-            .find(|g| g.group_name() == Some("acc-instances"))
-            .expect("instance group");
+        let inst_sg = aws
+            .security_group_named(&s.seed.vpc_id, "acc-instances")
+            .await;
         let perms = inst_sg.ip_permissions();
         assert_eq!(perms.len(), 1);
         assert!(
@@ -319,27 +217,10 @@ fn apply_creates_every_object_with_production_settings_then_plan_is_empty_and_de
         );
 
         // The shared ALB: internet-facing in the public subnets, HTTPS 404 by default, HTTP redirect.
-        let lbs = aws
-            .elbv2
-            .describe_load_balancers()
-            .names("acc-alb")
-            .send()
-            .await
-            .expect("load balancer");
-        let lb = &lbs.load_balancers()[0];
+        let lb = aws.load_balancer("acc-alb").await;
         assert_eq!(lb.scheme().map(|s| s.as_str()), Some("internet-facing"));
-        let listeners = aws
-            .elbv2
-            .describe_listeners()
-            .load_balancer_arn(lb.load_balancer_arn().expect("arn"))
-            .send()
-            .await
-            .expect("listeners");
-        let https = listeners
-            .listeners()
-            .iter()
-            .find(|l| l.port() == Some(443))
-            .expect("HTTPS");
+        let lb_arn = lb.load_balancer_arn().expect("arn");
+        let https = aws.listener(lb_arn, 443).await;
         assert_eq!(
             https.ssl_policy(),
             Some("ELBSecurityPolicy-TLS13-1-2-2021-06")
@@ -355,11 +236,7 @@ fn apply_creates_every_object_with_production_settings_then_plan_is_empty_and_de
                 .and_then(|f| f.status_code()),
             Some("404")
         );
-        let http = listeners
-            .listeners()
-            .iter()
-            .find(|l| l.port() == Some(80))
-            .expect("HTTP");
+        let http = aws.listener(lb_arn, 80).await;
         let redirect = http.default_actions()[0]
             .redirect_config()
             .expect("redirect");
@@ -391,123 +268,28 @@ fn out_of_band_changes_show_on_their_attribute_and_apply_repairs_them() {
     let s = stack();
     s.apply(&config(&s.seed, ""));
     s.rt.block_on(async {
-        s.aws
-            .autoscaling
-            .update_auto_scaling_group()
-            .auto_scaling_group_name("acc-instances")
-            .max_size(3)
-            .send()
-            .await
-            .expect("change max size");
-        s.aws
-            .ecs
-            .update_capacity_provider()
-            .name("acc-capacity")
-            .auto_scaling_group_provider(
-                aws_sdk_ecs::types::AutoScalingGroupProviderUpdate::builder()
-                    .managed_scaling(
-                        aws_sdk_ecs::types::ManagedScaling::builder()
-                            .status(aws_sdk_ecs::types::ManagedScalingStatus::Enabled)
-                            .target_capacity(50)
-                            .build(),
-                    )
-                    .build(),
-            )
-            .send()
-            .await
-            .expect("change target capacity");
-        let lb = s
-            .aws
-            .elbv2
-            .describe_load_balancers()
-            .names("acc-alb")
-            .send()
-            .await
-            .expect("lb");
-        let arn = lb.load_balancers()[0]
-            .load_balancer_arn()
-            .expect("arn")
-            .to_owned();
-        let listeners = s
-            .aws
-            .elbv2
-            .describe_listeners()
-            .load_balancer_arn(arn)
-            .send()
-            .await
-            .expect("listeners");
-        let https = listeners
-            .listeners()
-            .iter()
-            .find(|l| l.port() == Some(443))
-            .expect("https");
-        s.aws
-            .elbv2
-            .modify_listener()
-            .listener_arn(https.listener_arn().expect("arn"))
-            .ssl_policy("ELBSecurityPolicy-2016-08")
-            .send()
-            .await
-            .expect("weaken SSL policy");
+        let aws = &s.aws;
+        drift::set_group_max_size(aws, "acc-instances", 3).await;
+        drift::set_target_capacity(aws, "acc-capacity", 50).await;
+        let lb_arn = aws.load_balancer_arn("acc-alb").await;
+        let https = aws.listener_arn(&lb_arn, 443).await;
+        let weaker = ListenerChange {
+            ssl_policy: Some("ELBSecurityPolicy-2016-08"),
+            ..Default::default()
+        };
+        drift::modify_listener(aws, &https, weaker).await;
         // Allow IMDSv1 and a hop limit containers can use, through a new default version.
-        let current = s
-            .aws
-            .ec2
-            .describe_launch_template_versions()
-            .launch_template_name("acc-instances")
-            .versions("$Default")
-            .send()
-            .await
-            .expect("template");
-        let image = current.launch_template_versions()[0]
-            .launch_template_data()
-            .and_then(|d| d.image_id())
-            .expect("image")
-            .to_owned();
-        use aws_sdk_ec2::types::*;
-        let version = s
-            .aws
-            .ec2
-            .create_launch_template_version()
-            .launch_template_name("acc-instances")
-            .launch_template_data(
-                RequestLaunchTemplateData::builder()
-                    .image_id(image)
-                    .metadata_options(
-                        LaunchTemplateInstanceMetadataOptionsRequest::builder()
-                            .http_tokens(LaunchTemplateHttpTokensState::Optional)
-                            .http_put_response_hop_limit(2)
-                            .build(),
-                    )
-                    .block_device_mappings(
-                        LaunchTemplateBlockDeviceMappingRequest::builder()
-                            .device_name("/dev/xvda")
-                            .ebs(
-                                LaunchTemplateEbsBlockDeviceRequest::builder()
-                                    .volume_size(30)
-                                    .volume_type(VolumeType::Gp3)
-                                    .encrypted(true)
-                                    .build(),
-                            )
-                            .build(),
-                    )
-                    .build(),
-            )
-            .send()
-            .await
-            .expect("new template version");
-        let number = version
-            .launch_template_version()
-            .and_then(|v| v.version_number())
-            .expect("version number");
-        s.aws
-            .ec2
-            .modify_launch_template()
-            .launch_template_name("acc-instances")
-            .default_version(number.to_string())
-            .send()
-            .await
-            .expect("make it the default");
+        let imdsv1 = TemplateVersion {
+            metadata: Some((LaunchTemplateHttpTokensState::Optional, 2)),
+            root_volume: Some(RootVolume {
+                size: 30,
+                volume_type: VolumeType::Gp3,
+                encrypted: true,
+                kms_key_id: None,
+            }),
+            ..Default::default()
+        };
+        drift::publish_default_template_version(aws, "acc-instances", &imdsv1).await;
     });
 
     let plan = s.plan_json();
@@ -533,28 +315,10 @@ fn out_of_band_changes_show_on_their_attribute_and_apply_repairs_them() {
 
     s.apply_repairs_the_drift();
     s.rt.block_on(async {
-        let g = s
-            .aws
-            .autoscaling
-            .describe_auto_scaling_groups()
-            .auto_scaling_group_names("acc-instances")
-            .send()
-            .await
-            .expect("group");
-        assert_eq!(g.auto_scaling_groups()[0].max_size(), Some(10));
-        let v = s
-            .aws
-            .ec2
-            .describe_launch_template_versions()
-            .launch_template_name("acc-instances")
-            .versions("$Default")
-            .send()
-            .await
-            .expect("template");
-        let md = v.launch_template_versions()[0]
-            .launch_template_data()
-            .and_then(|d| d.metadata_options())
-            .expect("metadata options");
+        let g = s.aws.auto_scaling_group("acc-instances").await;
+        assert_eq!(g.max_size(), Some(10));
+        let data = s.aws.default_template_data("acc-instances").await;
+        let md = data.metadata_options().expect("metadata options");
         assert_eq!(md.http_tokens().map(|t| t.as_str()), Some("required"));
         assert_eq!(md.http_put_response_hop_limit(), Some(1));
     });
@@ -584,37 +348,15 @@ fn sizes_instance_types_and_target_capacity_update_in_place() {
     let (code, out) = s.plan_code();
     assert_eq!(code, 0, "{out}");
     s.rt.block_on(async {
-        let g = s
-            .aws
-            .autoscaling
-            .describe_auto_scaling_groups()
-            .auto_scaling_group_names("acc-instances")
-            .send()
-            .await
-            .expect("group");
-        let g = &g.auto_scaling_groups()[0];
+        let g = s.aws.auto_scaling_group("acc-instances").await;
         assert_eq!((g.min_size(), g.max_size()), (Some(3), Some(12)));
-        let types: Vec<&str> = g
-            .mixed_instances_policy()
-            .and_then(|m| m.launch_template())
-            .map(|t| {
-                t.overrides()
-                    .iter()
-                    .filter_map(|o| o.instance_type())
-                    .collect()
-            })
-            .unwrap_or_default();
-        assert_eq!(types, ["m7i.large", "m6i.large"]);
-        let cps = s
-            .aws
-            .ecs
-            .describe_capacity_providers()
-            .capacity_providers("acc-capacity")
-            .send()
-            .await
-            .expect("cp");
         assert_eq!(
-            cps.capacity_providers()[0]
+            aws_check::group_instance_types(&g),
+            ["m7i.large", "m6i.large"]
+        );
+        let provider = s.aws.capacity_provider("acc-capacity").await;
+        assert_eq!(
+            provider
                 .auto_scaling_group_provider()
                 .and_then(|a| a.managed_scaling())
                 .and_then(|m| m.target_capacity()),
@@ -723,8 +465,7 @@ fn tag_and_ami_changes_update_every_object_in_place() {
         .success();
     let (code, out) = s.plan_code();
     assert_eq!(code, 0, "{out}");
-    let want = |tags: Vec<(String, String)>| {
-        let t: std::collections::BTreeMap<String, String> = tags.into_iter().collect();
+    let want = |t: std::collections::BTreeMap<String, String>| {
         assert_eq!(t.get("Team").map(String::as_str), Some("apps"), "{t:?}");
         assert_eq!(t.get("Owner").map(String::as_str), Some("sre"), "{t:?}");
         assert_eq!(
@@ -734,103 +475,21 @@ fn tag_and_ami_changes_update_every_object_in_place() {
         );
     };
     s.rt.block_on(async {
-        let g = s
-            .aws
-            .autoscaling
-            .describe_auto_scaling_groups()
-            .auto_scaling_group_names("acc-instances")
-            .send()
-            .await
-            .expect("group");
-        want(
-            g.auto_scaling_groups()[0]
-                .tags()
-                .iter()
-                .filter_map(|t| Some((t.key()?.to_owned(), t.value()?.to_owned())))
-                .collect(),
-        );
-        let lb = s
-            .aws
-            .elbv2
-            .describe_load_balancers()
-            .names("acc-alb")
-            .send()
-            .await
-            .expect("lb");
-        let arn = lb.load_balancers()[0]
-            .load_balancer_arn()
-            .expect("arn")
-            .to_owned();
-        let t = s
-            .aws
-            .elbv2
-            .describe_tags()
-            .resource_arns(&arn)
-            .send()
-            .await
-            .expect("lb tags");
-        want(
-            t.tag_descriptions()[0]
-                .tags()
-                .iter()
-                .filter_map(|t| Some((t.key()?.to_owned(), t.value()?.to_owned())))
-                .collect(),
-        );
-        let role = s
-            .aws
-            .iam
-            .list_role_tags()
-            .role_name("acc-ecs-instance")
-            .send()
-            .await
-            .expect("role tags");
-        want(
-            role.tags()
-                .iter()
-                .map(|t| (t.key().to_owned(), t.value().to_owned()))
-                .collect(),
-        );
-        let c = s
-            .aws
-            .ecs
-            .describe_clusters()
-            .clusters(NAME)
-            .include(aws_sdk_ecs::types::ClusterField::Tags)
-            .send()
-            .await
-            .expect("cluster");
-        want(
-            c.clusters()[0]
-                .tags()
-                .iter()
-                .filter_map(|t| Some((t.key()?.to_owned(), t.value()?.to_owned())))
-                .collect(),
-        );
-        let v = s
-            .aws
-            .ec2
-            .describe_launch_template_versions()
-            .launch_template_name("acc-instances")
-            .versions("$Default")
-            .send()
-            .await
-            .expect("template");
-        let data = v.launch_template_versions()[0]
-            .launch_template_data()
-            .expect("data");
+        let aws = &s.aws;
+        want(aws_check::group_tags(
+            &aws.auto_scaling_group("acc-instances").await,
+        ));
+        let lb_arn = aws.load_balancer_arn("acc-alb").await;
+        want(aws.load_balancing_tags(&lb_arn).await);
+        want(aws.role_tags("acc-ecs-instance").await);
+        want(aws_check::cluster_tags(&aws.cluster(NAME).await));
+        let data = aws.default_template_data("acc-instances").await;
         assert_eq!(
             data.image_id(),
             Some("ami-0abcdef1234567890"),
             "new AMI through a new default version"
         );
-        want(
-            data.tag_specifications()
-                .iter()
-                .filter(|t| t.resource_type().map(|r| r.as_str()) == Some("instance"))
-                .flat_map(|t| t.tags())
-                .filter_map(|t| Some((t.key()?.to_owned(), t.value()?.to_owned())))
-                .collect(),
-        );
+        want(aws_check::instance_tags(&data));
     });
     s.destroy_leaves_nothing();
 }
@@ -899,60 +558,19 @@ struct Made {
 fn made(s: &Stack) -> Made {
     let aws = &s.aws;
     s.rt.block_on(async {
-        let lb = aws
-            .elbv2
-            .describe_load_balancers()
-            .names("acc-alb")
-            .send()
-            .await
-            .expect("lb");
-        let groups = aws
-            .ec2
-            .describe_security_groups()
-            .filters(
-                aws_sdk_ec2::types::Filter::builder()
-                    .name("vpc-id")
-                    .values(&s.seed.vpc_id)
-                    .build(),
-            )
-            .send()
-            .await
-            .expect("security groups");
-        let id = |name: &str| {
-            groups
-                .security_groups()
-                .iter()
-                .find(|g| g.group_name() == Some(name))
-                .and_then(|g| g.group_id())
-                .expect("group")
-                .to_owned()
-        };
-        let template = aws
-            .ec2
-            .describe_launch_templates()
-            .launch_template_names("acc-instances")
-            .send()
-            .await
-            .expect("template");
-        let group = aws
-            .autoscaling
-            .describe_auto_scaling_groups()
-            .auto_scaling_group_names("acc-instances")
-            .send()
-            .await
-            .expect("group");
         Made {
-            lb_arn: lb.load_balancers()[0]
-                .load_balancer_arn()
-                .expect("lb arn")
-                .to_owned(),
-            alb_sg: id("acc-alb"),
-            instance_sg: id("acc-instances"),
-            template_id: template.launch_templates()[0]
+            lb_arn: aws.load_balancer_arn("acc-alb").await,
+            alb_sg: aws.security_group_id(&s.seed.vpc_id, "acc-alb").await,
+            instance_sg: aws.security_group_id(&s.seed.vpc_id, "acc-instances").await,
+            template_id: aws
+                .launch_template("acc-instances")
+                .await
                 .launch_template_id()
                 .expect("template id")
                 .to_owned(),
-            group_arn: group.auto_scaling_groups()[0]
+            group_arn: aws
+                .auto_scaling_group("acc-instances")
+                .await
                 .auto_scaling_group_arn()
                 .expect("group arn")
                 .to_owned(),
@@ -969,12 +587,22 @@ fn drift_plan(s: &Stack) -> serde_json::Value {
     change
 }
 
-fn tag_pairs<'a>(
-    tags: impl IntoIterator<Item = (Option<&'a str>, Option<&'a str>)>,
-) -> std::collections::BTreeMap<String, String> {
-    tags.into_iter()
-        .filter_map(|(k, v)| Some((k?.to_owned(), v?.to_owned())))
-        .collect()
+/// Asserts that `attr` of a planned change is `was` before and `will_be` after.
+fn assert_changed(
+    change: &serde_json::Value,
+    attr: &str,
+    was: serde_json::Value,
+    will_be: serde_json::Value,
+) {
+    assert_eq!(change["before"][attr], was, "{attr} before");
+    assert_eq!(change["after"][attr], will_be, "{attr} after");
+}
+
+/// The ids, sorted.
+fn sorted(ids: &[String]) -> Vec<String> {
+    let mut ids = ids.to_vec();
+    ids.sort();
+    ids
 }
 
 #[test]
@@ -1019,106 +647,15 @@ fn refresh_reads_rules_tags_and_capacity_provider_switches_in_batched_calls_and_
     } = made(&s);
 
     s.rt.block_on(async {
-        use aws_sdk_ec2::types::{IpPermission, IpRange};
         // The load balancer loses HTTP from IPv4 anywhere; the instances gain SSH from a CIDR.
-        let rules = aws
-            .ec2
-            .describe_security_group_rules()
-            .filters(
-                aws_sdk_ec2::types::Filter::builder()
-                    .name("group-id")
-                    .values(&alb_sg)
-                    .build(),
-            )
-            .send()
-            .await
-            .expect("rules");
-        let http = rules
-            .security_group_rules()
-            .iter()
-            .find(|r| {
-                r.is_egress() == Some(false)
-                    && r.from_port() == Some(80)
-                    && r.cidr_ipv4() == Some("0.0.0.0/0")
-            })
-            .and_then(|r| r.security_group_rule_id())
-            .expect("HTTP rule")
-            .to_owned();
-        aws.ec2
-            .revoke_security_group_ingress()
-            .group_id(&alb_sg)
-            .security_group_rule_ids(http)
-            .send()
-            .await
-            .expect("revoke HTTP");
-        aws.ec2
-            .authorize_security_group_ingress()
-            .group_id(&instance_sg)
-            .ip_permissions(
-                IpPermission::builder()
-                    .ip_protocol("tcp")
-                    .from_port(22)
-                    .to_port(22)
-                    .ip_ranges(IpRange::builder().cidr_ip("10.0.0.0/8").build())
-                    .build(),
-            )
-            .send()
-            .await
-            .expect("allow SSH");
+        drift::revoke_ingress_rule(aws, &alb_sg, 80, "0.0.0.0/0").await;
+        drift::add_ingress_rule(aws, &instance_sg, drift::tcp(22, "10.0.0.0/8")).await;
         // A tag changed and the ECS tag removed on the group; a tag added on the load balancer.
-        let asg_tag = |k: &str, v: Option<&str>| {
-            aws_sdk_autoscaling::types::Tag::builder()
-                .resource_id("acc-instances")
-                .resource_type("auto-scaling-group")
-                .key(k)
-                .set_value(v.map(str::to_owned))
-                .propagate_at_launch(true)
-                .build()
-        };
-        aws.autoscaling
-            .create_or_update_tags()
-            .tags(asg_tag("Team", Some("rogue")))
-            .send()
-            .await
-            .expect("retag group");
-        aws.autoscaling
-            .delete_tags()
-            .tags(asg_tag("AmazonECSManaged", None))
-            .send()
-            .await
-            .expect("untag group");
-        aws.elbv2
-            .add_tags()
-            .resource_arns(&lb_arn)
-            .tags(
-                aws_sdk_elasticloadbalancingv2::types::Tag::builder()
-                    .key("Extra")
-                    .value("x")
-                    .build(),
-            )
-            .send()
-            .await
-            .expect("tag load balancer");
+        drift::set_group_tag(aws, "acc-instances", "Team", "rogue").await;
+        drift::remove_group_tag(aws, "acc-instances", "AmazonECSManaged").await;
+        drift::tag_load_balancing_object(aws, &lb_arn, "Extra", "x").await;
         // Managed scaling, termination protection and draining switched off.
-        aws.ecs
-            .update_capacity_provider()
-            .name("acc-capacity")
-            .auto_scaling_group_provider(
-                aws_sdk_ecs::types::AutoScalingGroupProviderUpdate::builder()
-                    .managed_scaling(
-                        aws_sdk_ecs::types::ManagedScaling::builder()
-                            .status(aws_sdk_ecs::types::ManagedScalingStatus::Disabled)
-                            .build(),
-                    )
-                    .managed_termination_protection(
-                        aws_sdk_ecs::types::ManagedTerminationProtection::Disabled,
-                    )
-                    .managed_draining(aws_sdk_ecs::types::ManagedDraining::Disabled)
-                    .build(),
-            )
-            .send()
-            .await
-            .expect("switch off managed scaling, termination protection and draining");
+        drift::switch_off_capacity_provider_management(aws, "acc-capacity").await;
     });
 
     let change = drift_plan(&s);
@@ -1177,17 +714,9 @@ fn refresh_reads_rules_tags_and_capacity_provider_switches_in_batched_calls_and_
 
     s.apply_repairs_the_drift();
     s.rt.block_on(async {
-        let groups = aws
-            .ec2
-            .describe_security_groups()
-            .group_ids(&alb_sg)
-            .group_ids(&instance_sg)
-            .send()
-            .await
-            .expect("groups");
+        let groups = aws.security_groups(&[&alb_sg, &instance_sg]).await;
         let group = |id: &str| {
             groups
-                .security_groups()
                 .iter()
                 .find(|g| g.group_id() == Some(id))
                 .expect("group")
@@ -1209,45 +738,15 @@ fn refresh_reads_rules_tags_and_capacity_provider_switches_in_batched_calls_and_
             Some(alb_sg.as_str())
         );
 
-        let g = aws
-            .autoscaling
-            .describe_auto_scaling_groups()
-            .auto_scaling_group_names("acc-instances")
-            .send()
-            .await
-            .expect("group");
-        let t = tag_pairs(
-            g.auto_scaling_groups()[0]
-                .tags()
-                .iter()
-                .map(|t| (t.key(), t.value())),
-        );
+        let t = aws_check::group_tags(&aws.auto_scaling_group("acc-instances").await);
         assert_eq!(t.get("Team").map(String::as_str), Some("platform"));
         assert_eq!(t.get("AmazonECSManaged").map(String::as_str), Some("true"));
-        let lb_tags = aws
-            .elbv2
-            .describe_tags()
-            .resource_arns(&lb_arn)
-            .send()
-            .await
-            .expect("lb tags");
-        let t = tag_pairs(
-            lb_tags.tag_descriptions()[0]
-                .tags()
-                .iter()
-                .map(|t| (t.key(), t.value())),
-        );
+        let t = aws.load_balancing_tags(&lb_arn).await;
         assert_eq!(t.get("Extra"), None, "{t:?}");
         assert_eq!(t.get("Team").map(String::as_str), Some("platform"));
 
-        let cps = aws
-            .ecs
-            .describe_capacity_providers()
-            .capacity_providers("acc-capacity")
-            .send()
-            .await
-            .expect("capacity provider");
-        let provider = cps.capacity_providers()[0]
+        let provider = aws.capacity_provider("acc-capacity").await;
+        let provider = provider
             .auto_scaling_group_provider()
             .expect("ASG provider");
         assert_eq!(
@@ -1280,9 +779,6 @@ fn refresh_reads_listeners_attributes_bindings_role_and_template_content_and_app
     let s = stack();
     s.apply(&config(&s.seed, ""));
     let aws = &s.aws;
-    let sdk = s.rt.block_on(s.emulator.sdk_config());
-    let acm = aws_sdk_acm::Client::new(&sdk);
-    let kms = aws_sdk_kms::Client::new(&sdk);
 
     // What the apply made, and what the changes below bring in from outside.
     let Made {
@@ -1293,323 +789,98 @@ fn refresh_reads_listeners_attributes_bindings_role_and_template_content_and_app
         ..
     } = made(&s);
     let (other_cert, other_sg, key_arn) = s.rt.block_on(async {
-        let other_cert = acm
-            .request_certificate()
-            .domain_name("other.example.test")
-            .validation_method(aws_sdk_acm::types::ValidationMethod::Dns)
-            .send()
-            .await
-            .expect("another certificate")
-            .certificate_arn()
-            .expect("certificate ARN")
-            .to_owned();
-        let other_sg = aws
-            .ec2
-            .create_security_group()
-            .group_name("outsider")
-            .description("not the cluster's")
-            .vpc_id(&s.seed.vpc_id)
-            .send()
-            .await
-            .expect("another security group")
-            .group_id()
-            .expect("group id")
-            .to_owned();
-        let key_arn = kms
-            .create_key()
-            .send()
-            .await
-            .expect("KMS key")
-            .key_metadata()
-            .and_then(|k| k.arn())
-            .expect("key ARN")
-            .to_owned();
-        (other_cert, other_sg, key_arn)
+        (
+            drift::request_certificate(aws, "other.example.test").await,
+            drift::create_security_group(aws, &s.seed.vpc_id, "outsider", "not the cluster's")
+                .await,
+            drift::create_kms_key(aws).await,
+        )
     });
 
     s.rt.block_on(async {
-        use aws_sdk_elasticloadbalancingv2::types::{
-            Action, ActionTypeEnum, Certificate, FixedResponseActionConfig, LoadBalancerAttribute,
-        };
-        let fixed = |status: &str, body: Option<&str>| {
-            Action::builder()
-                .r#type(ActionTypeEnum::FixedResponse)
-                .fixed_response_config(
-                    FixedResponseActionConfig::builder()
-                        .status_code(status)
-                        .content_type("text/plain")
-                        .set_message_body(body.map(str::to_owned))
-                        .build(),
-                )
-                .build()
-        };
         // Port 80 answers instead of redirecting; the HTTPS listener gets another certificate,
         // a weaker policy and a 503 default.
-        let listeners = aws
-            .elbv2
-            .describe_listeners()
-            .load_balancer_arn(&lb_arn)
-            .send()
-            .await
-            .expect("listeners");
-        let on_port = |port: i32| {
-            listeners
-                .listeners()
-                .iter()
-                .find(|l| l.port() == Some(port))
-                .and_then(|l| l.listener_arn())
-                .expect("listener")
-                .to_owned()
+        let answers = ListenerChange {
+            default_action: Some(drift::fixed_response("200", Some("hello"))),
+            ..Default::default()
         };
-        aws.elbv2
-            .modify_listener()
-            .listener_arn(on_port(80))
-            .default_actions(fixed("200", Some("hello")))
-            .send()
-            .await
-            .expect("HTTP answers");
-        aws.elbv2
-            .modify_listener()
-            .listener_arn(on_port(443))
-            .ssl_policy("ELBSecurityPolicy-2016-08")
-            .certificates(Certificate::builder().certificate_arn(&other_cert).build())
-            .default_actions(fixed("503", None))
-            .send()
-            .await
-            .expect("HTTPS changed");
+        drift::modify_listener(aws, &aws.listener_arn(&lb_arn, 80).await, answers).await;
+        let weakened = ListenerChange {
+            ssl_policy: Some("ELBSecurityPolicy-2016-08"),
+            certificate_arn: Some(&other_cert),
+            default_action: Some(drift::fixed_response("503", None)),
+        };
+        drift::modify_listener(aws, &aws.listener_arn(&lb_arn, 443).await, weakened).await;
         // Invalid header fields pass, the load balancer is protected, and a second group opens it.
-        aws.elbv2
-            .modify_load_balancer_attributes()
-            .load_balancer_arn(&lb_arn)
-            .attributes(
-                LoadBalancerAttribute::builder()
-                    .key("routing.http.drop_invalid_header_fields.enabled")
-                    .value("false")
-                    .build(),
-            )
-            .attributes(
-                LoadBalancerAttribute::builder()
-                    .key("deletion_protection.enabled")
-                    .value("true")
-                    .build(),
-            )
-            .send()
-            .await
-            .expect("attributes");
-        aws.elbv2
-            .set_security_groups()
-            .load_balancer_arn(&lb_arn)
-            .security_groups(&alb_sg)
-            .security_groups(&other_sg)
-            .send()
-            .await
-            .expect("second security group");
+        drift::set_load_balancer_attributes(
+            aws,
+            &lb_arn,
+            &[
+                ("routing.http.drop_invalid_header_fields.enabled", "false"),
+                ("deletion_protection.enabled", "true"),
+            ],
+        )
+        .await;
+        drift::set_load_balancer_security_groups(aws, &lb_arn, &[&alb_sg, &other_sg]).await;
 
         // The group launches the latest version, without scale-in protection, from one subnet,
-        // with a lower minimum (the whole mixed instances policy is sent: the emulator drops a
-        // policy an update leaves out).
-        use aws_sdk_autoscaling::types::{
-            InstancesDistribution, LaunchTemplate, LaunchTemplateOverrides,
-            LaunchTemplateSpecification, MixedInstancesPolicy,
+        // with a lower minimum.
+        let binding = GroupBinding {
+            template_id: &template_id,
+            version: "$Latest",
+            instance_types: &["m6i.large", "m6a.large", "m5.large"],
+            min_size: 1,
+            subnets: &s.seed.private_subnet_ids[0],
+            scale_in_protection: false,
         };
-        let mut overrides = LaunchTemplate::builder().launch_template_specification(
-            LaunchTemplateSpecification::builder()
-                .launch_template_id(&template_id)
-                .version("$Latest")
-                .build(),
-        );
-        for t in ["m6i.large", "m6a.large", "m5.large"] {
-            overrides = overrides.overrides(LaunchTemplateOverrides::builder().instance_type(t).build());
-        }
-        aws.autoscaling
-            .update_auto_scaling_group()
-            .auto_scaling_group_name("acc-instances")
-            .min_size(1)
-            .vpc_zone_identifier(&s.seed.private_subnet_ids[0])
-            .new_instances_protected_from_scale_in(false)
-            .mixed_instances_policy(
-                MixedInstancesPolicy::builder()
-                    .launch_template(overrides.build())
-                    .instances_distribution(
-                        InstancesDistribution::builder()
-                            .on_demand_base_capacity(2)
-                            .on_demand_percentage_above_base_capacity(0)
-                            .spot_allocation_strategy("capacity-optimized")
-                            .build(),
-                    )
-                    .build(),
-            )
-            .send()
-            .await
-            .expect("rebind the group");
+        drift::rebind_group(aws, "acc-instances", &binding).await;
 
         // The cluster's default strategy changes and Container Insights is switched off.
-        aws.ecs
-            .put_cluster_capacity_providers()
-            .cluster(NAME)
-            .capacity_providers("acc-capacity")
-            .default_capacity_provider_strategy(
-                aws_sdk_ecs::types::CapacityProviderStrategyItem::builder()
-                    .capacity_provider("acc-capacity")
-                    .weight(2)
-                    .base(1)
-                    .build()
-                    .expect("strategy item"),
-            )
-            .send()
-            .await
-            .expect("change the default strategy");
-        aws.ecs
-            .update_cluster()
-            .cluster(NAME)
-            .settings(
-                aws_sdk_ecs::types::ClusterSetting::builder()
-                    .name(aws_sdk_ecs::types::ClusterSettingName::ContainerInsights)
-                    .value("disabled")
-                    .build(),
-            )
-            .send()
-            .await
-            .expect("Container Insights off");
+        drift::set_default_strategy(aws, NAME, "acc-capacity", 2, 1).await;
+        drift::set_container_insights(aws, NAME, "disabled").await;
 
         // The role gains an administrator policy and an inline policy, trusts Lambda too, and
         // the instance profile holds another role.
-        aws.iam
-            .attach_role_policy()
-            .role_name("acc-ecs-instance")
-            .policy_arn("arn:aws:iam::aws:policy/AdministratorAccess")
-            .send()
-            .await
-            .expect("attach admin");
-        aws.iam
-            .put_role_policy()
-            .role_name("acc-ecs-instance")
-            .policy_name("extra")
-            .policy_document(
-                r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}"#,
-            )
-            .send()
-            .await
-            .expect("inline policy");
-        aws.iam
-            .update_assume_role_policy()
-            .role_name("acc-ecs-instance")
-            .policy_document(
-                r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":["lambda.amazonaws.com","ec2.amazonaws.com"]},"Action":"sts:AssumeRole"}]}"#,
-            )
-            .send()
-            .await
-            .expect("trust Lambda");
-        aws.iam
-            .create_role()
-            .role_name("acc-outsider")
-            .assume_role_policy_document(EC2_TRUST)
-            .send()
-            .await
-            .expect("another role");
-        aws.iam
-            .remove_role_from_instance_profile()
-            .instance_profile_name("acc-ecs-instance")
-            .role_name("acc-ecs-instance")
-            .send()
-            .await
-            .expect("take the role out");
-        aws.iam
-            .add_role_to_instance_profile()
-            .instance_profile_name("acc-ecs-instance")
-            .role_name("acc-outsider")
-            .send()
-            .await
-            .expect("put another role in");
+        let role = "acc-ecs-instance";
+        drift::attach_role_policy(aws, role, "arn:aws:iam::aws:policy/AdministratorAccess").await;
+        drift::put_role_policy(
+            aws,
+            role,
+            "extra",
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}"#,
+        )
+        .await;
+        drift::set_trust_policy(
+            aws,
+            role,
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":["lambda.amazonaws.com","ec2.amazonaws.com"]},"Action":"sts:AssumeRole"}]}"#,
+        )
+        .await;
+        drift::create_role(aws, "acc-outsider", EC2_TRUST).await;
+        drift::swap_instance_profile_role(aws, role, role, "acc-outsider").await;
 
         // A new default template version: other user data, a public IP, a gp2 root volume of
         // 50 GiB under another key, another instance profile (same AMI, metadata and tags).
-        use aws_sdk_ec2::types::*;
-        let current = aws
-            .ec2
-            .describe_launch_template_versions()
-            .launch_template_id(&template_id)
-            .versions("$Default")
-            .send()
-            .await
-            .expect("template version");
-        let data = current.launch_template_versions()[0]
-            .launch_template_data()
-            .expect("template data");
-        let mut request = RequestLaunchTemplateData::builder()
-            .image_id(data.image_id().expect("image"))
-            .metadata_options(
-                LaunchTemplateInstanceMetadataOptionsRequest::builder()
-                    .http_tokens(LaunchTemplateHttpTokensState::Required)
-                    .http_put_response_hop_limit(1)
-                    .build(),
-            )
-            .iam_instance_profile(
-                LaunchTemplateIamInstanceProfileSpecificationRequest::builder()
-                    .name("outsider-profile")
-                    .build(),
-            )
-            .network_interfaces(
-                LaunchTemplateInstanceNetworkInterfaceSpecificationRequest::builder()
-                    .device_index(0)
-                    .associate_public_ip_address(true)
-                    .groups(&instance_sg)
-                    .build(),
-            )
-            .block_device_mappings(
-                LaunchTemplateBlockDeviceMappingRequest::builder()
-                    .device_name("/dev/xvda")
-                    .ebs(
-                        LaunchTemplateEbsBlockDeviceRequest::builder()
-                            .volume_size(50)
-                            .volume_type(VolumeType::Gp2)
-                            .encrypted(true)
-                            .kms_key_id(&key_arn)
-                            .build(),
-                    )
-                    .build(),
-            )
-            .user_data(base64::Engine::encode(
-                &base64::engine::general_purpose::STANDARD,
-                "#!/bin/bash\necho rogue\n",
-            ));
-        for spec in data.tag_specifications() {
-            if spec.resource_type() == Some(&ResourceType::Instance) {
-                request = request.tag_specifications(
-                    LaunchTemplateTagSpecificationRequest::builder()
-                        .resource_type(ResourceType::Instance)
-                        .set_tags(Some(spec.tags().to_vec()))
-                        .build(),
-                );
-            }
-        }
-        let version = aws
-            .ec2
-            .create_launch_template_version()
-            .launch_template_id(&template_id)
-            .launch_template_data(request.build())
-            .send()
-            .await
-            .expect("new template version");
-        let number = version
-            .launch_template_version()
-            .and_then(|v| v.version_number())
-            .expect("version number");
-        aws.ec2
-            .modify_launch_template()
-            .launch_template_id(&template_id)
-            .default_version(number.to_string())
-            .send()
-            .await
-            .expect("make it the default");
+        let rogue = TemplateVersion {
+            metadata: Some((LaunchTemplateHttpTokensState::Required, 1)),
+            root_volume: Some(RootVolume {
+                size: 50,
+                volume_type: VolumeType::Gp2,
+                encrypted: true,
+                kms_key_id: Some(&key_arn),
+            }),
+            instance_profile: Some("outsider-profile"),
+            network_interface: Some((true, &instance_sg)),
+            user_data: Some("#!/bin/bash\necho rogue\n"),
+            key_name: None,
+            keep_instance_tags: true,
+        };
+        drift::publish_default_template_version(aws, &template_id, &rogue).await;
     });
 
     let change = drift_plan(&s);
     let (before, after) = (&change["before"], &change["after"]);
-    let changed = |attr: &str, was: serde_json::Value, will_be: serde_json::Value| {
-        assert_eq!(before[attr], was, "{attr} before");
-        assert_eq!(after[attr], will_be, "{attr} after");
-    };
+    let changed = |attr, was, will_be| assert_changed(&change, attr, was, will_be);
     changed(
         "load_balancer_settings",
         json!({
@@ -1707,29 +978,14 @@ fn refresh_reads_listeners_attributes_bindings_role_and_template_content_and_app
 
     s.rt.block_on(async {
         // Listeners, attributes and groups of the load balancer.
-        let listeners = aws
-            .elbv2
-            .describe_listeners()
-            .load_balancer_arn(&lb_arn)
-            .send()
-            .await
-            .expect("listeners");
-        let on_port = |port: i32| {
-            listeners
-                .listeners()
-                .iter()
-                .find(|l| l.port() == Some(port))
-                .expect("listener")
-                .clone()
-        };
-        let http = on_port(80);
+        let http = aws.listener(&lb_arn, 80).await;
         let redirect = http.default_actions()[0]
             .redirect_config()
             .expect("HTTP redirects again");
         assert_eq!(redirect.protocol(), Some("HTTPS"));
         assert_eq!(redirect.port(), Some("443"));
         assert_eq!(redirect.status_code().map(|c| c.as_str()), Some("HTTP_301"));
-        let https = on_port(443);
+        let https = aws.listener(&lb_arn, 443).await;
         assert_eq!(https.protocol().map(|p| p.as_str()), Some("HTTPS"));
         assert_eq!(
             https.ssl_policy(),
@@ -1744,66 +1000,26 @@ fn refresh_reads_listeners_attributes_bindings_role_and_template_content_and_app
             .expect("HTTPS answers 404 again");
         assert_eq!(fixed.status_code(), Some("404"));
         assert_eq!(fixed.message_body(), Some("Not found"));
-        let attributes = aws
-            .elbv2
-            .describe_load_balancer_attributes()
-            .load_balancer_arn(&lb_arn)
-            .send()
-            .await
-            .expect("attributes");
-        let attribute = |key: &str| {
-            attributes
-                .attributes()
-                .iter()
-                .find(|a| a.key() == Some(key))
-                .and_then(|a| a.value())
-                .map(str::to_owned)
-        };
+        let attributes = aws.load_balancer_attributes(&lb_arn).await;
+        let attribute = |key: &str| attributes.get(key).map(String::as_str);
         assert_eq!(
-            attribute("routing.http.drop_invalid_header_fields.enabled").as_deref(),
+            attribute("routing.http.drop_invalid_header_fields.enabled"),
             Some("true")
         );
+        assert_eq!(attribute("deletion_protection.enabled"), Some("false"));
         assert_eq!(
-            attribute("deletion_protection.enabled").as_deref(),
-            Some("false")
-        );
-        let lb = aws
-            .elbv2
-            .describe_load_balancers()
-            .load_balancer_arns(&lb_arn)
-            .send()
-            .await
-            .expect("lb");
-        assert_eq!(
-            lb.load_balancers()[0].security_groups(),
+            aws.load_balancer_by_arn(&lb_arn).await.security_groups(),
             std::slice::from_ref(&alb_sg)
         );
 
         // The group and the cluster.
-        let g = aws
-            .autoscaling
-            .describe_auto_scaling_groups()
-            .auto_scaling_group_names("acc-instances")
-            .send()
-            .await
-            .expect("group");
-        let g = &g.auto_scaling_groups()[0];
+        let g = aws.auto_scaling_group("acc-instances").await;
         assert_eq!(g.new_instances_protected_from_scale_in(), Some(true));
         assert_eq!(g.min_size(), Some(2));
-        let mut subnets: Vec<&str> = g
-            .vpc_zone_identifier()
-            .expect("subnets")
-            .split(',')
-            .collect();
-        subnets.sort();
-        let mut want: Vec<&str> = s
-            .seed
-            .private_subnet_ids
-            .iter()
-            .map(String::as_str)
-            .collect();
-        want.sort();
-        assert_eq!(subnets, want);
+        assert_eq!(
+            aws_check::group_subnets(&g),
+            sorted(&s.seed.private_subnet_ids)
+        );
         let binding = g
             .mixed_instances_policy()
             .and_then(|m| m.launch_template())
@@ -1811,15 +1027,7 @@ fn refresh_reads_listeners_attributes_bindings_role_and_template_content_and_app
             .expect("template binding");
         assert_eq!(binding.launch_template_id(), Some(template_id.as_str()));
         assert_eq!(binding.version(), Some("$Default"));
-        let cluster = aws
-            .ecs
-            .describe_clusters()
-            .clusters(NAME)
-            .include(aws_sdk_ecs::types::ClusterField::Settings)
-            .send()
-            .await
-            .expect("cluster");
-        let cluster = &cluster.clusters()[0];
+        let cluster = aws.cluster(NAME).await;
         let strategy = cluster.default_capacity_provider_strategy();
         assert_eq!(strategy.len(), 1);
         assert_eq!(
@@ -1840,84 +1048,25 @@ fn refresh_reads_listeners_attributes_bindings_role_and_template_content_and_app
         );
 
         // The role and its profile.
-        let attached = aws
-            .iam
-            .list_attached_role_policies()
-            .role_name("acc-ecs-instance")
-            .send()
-            .await
-            .expect("policies");
-        let mut attached: Vec<&str> = attached
-            .attached_policies()
-            .iter()
-            .filter_map(|p| p.policy_name())
-            .collect();
-        attached.sort();
         assert_eq!(
-            attached,
+            aws.attached_policy_names("acc-ecs-instance").await,
             [
                 "AmazonEC2ContainerServiceforEC2Role",
                 "AmazonSSMManagedInstanceCore"
             ]
         );
-        let inline = aws
-            .iam
-            .list_role_policies()
-            .role_name("acc-ecs-instance")
-            .send()
-            .await
-            .expect("inline policies");
-        assert!(
-            inline.policy_names().is_empty(),
-            "{:?}",
-            inline.policy_names()
-        );
-        let role = aws
-            .iam
-            .get_role()
-            .role_name("acc-ecs-instance")
-            .send()
-            .await
-            .expect("role");
-        let trust = role
-            .role()
-            .and_then(|r| r.assume_role_policy_document())
-            .expect("trust policy");
+        let inline = aws.inline_policy_names("acc-ecs-instance").await;
+        assert!(inline.is_empty(), "{inline:?}");
+        let trust = aws.trust_policy("acc-ecs-instance").await;
         assert!(!trust.contains("lambda"), "{trust}");
-        let profile = aws
-            .iam
-            .get_instance_profile()
-            .instance_profile_name("acc-ecs-instance")
-            .send()
-            .await
-            .expect("profile");
-        let roles: Vec<&str> = profile
-            .instance_profile()
-            .expect("profile")
-            .roles()
-            .iter()
-            .map(|r| r.role_name())
-            .collect();
-        assert_eq!(roles, ["acc-ecs-instance"]);
+        assert_eq!(
+            aws.instance_profile_roles("acc-ecs-instance").await,
+            ["acc-ecs-instance"]
+        );
 
         // The template's new default version.
-        let v = aws
-            .ec2
-            .describe_launch_template_versions()
-            .launch_template_id(&template_id)
-            .versions("$Default")
-            .send()
-            .await
-            .expect("template version");
-        let data = v.launch_template_versions()[0]
-            .launch_template_data()
-            .expect("data");
-        let script = base64::Engine::decode(
-            &base64::engine::general_purpose::STANDARD,
-            data.user_data().expect("user data"),
-        )
-        .expect("base64");
-        assert!(String::from_utf8_lossy(&script).contains("ECS_CLUSTER=acc\n"));
+        let data = aws.default_template_data(&template_id).await;
+        assert!(aws_check::user_data(&data).contains("ECS_CLUSTER=acc\n"));
         let ni = &data.network_interfaces()[0];
         assert_eq!(ni.associate_public_ip_address(), Some(false));
         assert_eq!(ni.groups(), std::slice::from_ref(&instance_sg));
@@ -1932,18 +1081,8 @@ fn refresh_reads_listeners_attributes_bindings_role_and_template_content_and_app
         );
 
         // What this test brought in is not the cluster's: remove it before the destroy check.
-        aws.ec2
-            .delete_security_group()
-            .group_id(&other_sg)
-            .send()
-            .await
-            .expect("delete the other group");
-        aws.iam
-            .delete_role()
-            .role_name("acc-outsider")
-            .send()
-            .await
-            .expect("delete the other role");
+        drift::delete_security_group(aws, &other_sg).await;
+        drift::delete_role(aws, "acc-outsider").await;
     });
     s.destroy_leaves_nothing();
 }
@@ -1963,212 +1102,42 @@ fn refresh_reads_names_egress_key_pairs_extra_listeners_and_the_providers_group_
     } = made(&s);
 
     let outsider_arn = s.rt.block_on(async {
-        use aws_sdk_ec2::types::{IpPermission, IpRange, Tag};
         // Names: one group renamed, the other's Name removed, the template and the group
         // renamed (the group would pass its Name on to new instances).
-        aws.ec2
-            .create_tags()
-            .resources(&alb_sg)
-            .resources(&template_id)
-            .tags(Tag::builder().key("Name").value("renamed").build())
-            .send()
-            .await
-            .expect("rename");
-        aws.ec2
-            .delete_tags()
-            .resources(&instance_sg)
-            .tags(Tag::builder().key("Name").build())
-            .send()
-            .await
-            .expect("remove a Name");
-        aws.autoscaling
-            .create_or_update_tags()
-            .tags(
-                aws_sdk_autoscaling::types::Tag::builder()
-                    .resource_id("acc-instances")
-                    .resource_type("auto-scaling-group")
-                    .key("Name")
-                    .value("rogue")
-                    .propagate_at_launch(true)
-                    .build(),
-            )
-            .send()
-            .await
-            .expect("rename the group");
+        drift::tag_ec2_objects(aws, &[&alb_sg, &template_id], "Name", "renamed").await;
+        drift::untag_ec2_object(aws, &instance_sg, "Name").await;
+        drift::set_group_tag(aws, "acc-instances", "Name", "rogue").await;
 
         // Egress: the instances lose their way out, the load balancer gains SSH to the VPC.
-        aws.ec2
-            .revoke_security_group_egress()
-            .group_id(&instance_sg)
-            .ip_permissions(
-                IpPermission::builder()
-                    .ip_protocol("-1")
-                    .ip_ranges(IpRange::builder().cidr_ip("0.0.0.0/0").build())
-                    .build(),
-            )
-            .send()
-            .await
-            .expect("revoke egress");
-        aws.ec2
-            .authorize_security_group_egress()
-            .group_id(&alb_sg)
-            .ip_permissions(
-                IpPermission::builder()
-                    .ip_protocol("tcp")
-                    .from_port(22)
-                    .to_port(22)
-                    .ip_ranges(IpRange::builder().cidr_ip("10.0.0.0/8").build())
-                    .build(),
-            )
-            .send()
-            .await
-            .expect("add egress");
+        drift::revoke_egress_rule(aws, &instance_sg, drift::all_traffic("0.0.0.0/0")).await;
+        drift::add_egress_rule(aws, &alb_sg, drift::tcp(22, "10.0.0.0/8")).await;
 
         // A key pair in a new default template version.
-        aws.ec2
-            .create_key_pair()
-            .key_name("ops")
-            .send()
-            .await
-            .expect("key pair");
-        let current = aws
-            .ec2
-            .describe_launch_template_versions()
-            .launch_template_id(&template_id)
-            .versions("$Default")
-            .send()
-            .await
-            .expect("template version");
-        let image = current.launch_template_versions()[0]
-            .launch_template_data()
-            .and_then(|d| d.image_id())
-            .expect("image")
-            .to_owned();
-        let version = aws
-            .ec2
-            .create_launch_template_version()
-            .launch_template_id(&template_id)
-            .launch_template_data(
-                aws_sdk_ec2::types::RequestLaunchTemplateData::builder()
-                    .image_id(image)
-                    .key_name("ops")
-                    .build(),
-            )
-            .send()
-            .await
-            .expect("new version")
-            .launch_template_version()
-            .and_then(|v| v.version_number())
-            .expect("version number");
-        aws.ec2
-            .modify_launch_template()
-            .launch_template_id(&template_id)
-            .default_version(version.to_string())
-            .send()
-            .await
-            .expect("make it the default");
+        drift::create_key_pair(aws, "ops").await;
+        let with_key = TemplateVersion {
+            key_name: Some("ops"),
+            ..Default::default()
+        };
+        drift::publish_default_template_version(aws, &template_id, &with_key).await;
 
         // A plain HTTP listener on another port, forwarding nowhere but answering.
-        use aws_sdk_elasticloadbalancingv2::types::{
-            Action, ActionTypeEnum, FixedResponseActionConfig, ProtocolEnum,
-        };
-        aws.elbv2
-            .create_listener()
-            .load_balancer_arn(&lb_arn)
-            .protocol(ProtocolEnum::Http)
-            .port(8080)
-            .default_actions(
-                Action::builder()
-                    .r#type(ActionTypeEnum::FixedResponse)
-                    .fixed_response_config(
-                        FixedResponseActionConfig::builder()
-                            .status_code("200")
-                            .content_type("text/plain")
-                            .message_body("debug")
-                            .build(),
-                    )
-                    .build(),
-            )
-            .send()
-            .await
-            .expect("extra listener");
+        drift::add_fixed_response_listener(aws, &lb_arn, 8080, "debug").await;
 
         // The capacity provider is recreated under its name for another Auto Scaling group.
-        aws.autoscaling
-            .create_auto_scaling_group()
-            .auto_scaling_group_name("outsider")
-            .min_size(0)
-            .max_size(1)
-            .launch_template(
-                aws_sdk_autoscaling::types::LaunchTemplateSpecification::builder()
-                    .launch_template_id(&template_id)
-                    .build(),
-            )
-            .vpc_zone_identifier(&s.seed.private_subnet_ids[0])
-            .send()
-            .await
-            .expect("another group");
-        let outsider_arn = aws
-            .autoscaling
-            .describe_auto_scaling_groups()
-            .auto_scaling_group_names("outsider")
-            .send()
-            .await
-            .expect("outsider")
-            .auto_scaling_groups()[0]
-            .auto_scaling_group_arn()
-            .expect("outsider arn")
-            .to_owned();
-        aws.ecs
-            .put_cluster_capacity_providers()
-            .cluster(NAME)
-            .set_capacity_providers(Some(Vec::new()))
-            .set_default_capacity_provider_strategy(Some(Vec::new()))
-            .send()
-            .await
-            .expect("detach");
-        aws.ecs
-            .delete_capacity_provider()
-            .capacity_provider("acc-capacity")
-            .send()
-            .await
-            .expect("delete the provider");
-        aws.ecs
-            .create_capacity_provider()
-            .name("acc-capacity")
-            .auto_scaling_group_provider(
-                aws_sdk_ecs::types::AutoScalingGroupProvider::builder()
-                    .auto_scaling_group_arn(&outsider_arn)
-                    .build()
-                    .expect("provider"),
-            )
-            .send()
-            .await
-            .expect("provider for the other group");
-        aws.ecs
-            .put_cluster_capacity_providers()
-            .cluster(NAME)
-            .capacity_providers("acc-capacity")
-            .default_capacity_provider_strategy(
-                aws_sdk_ecs::types::CapacityProviderStrategyItem::builder()
-                    .capacity_provider("acc-capacity")
-                    .weight(1)
-                    .base(0)
-                    .build()
-                    .expect("strategy item"),
-            )
-            .send()
-            .await
-            .expect("attach");
+        let outsider_arn = drift::create_auto_scaling_group(
+            aws,
+            "outsider",
+            &template_id,
+            &s.seed.private_subnet_ids[0],
+        )
+        .await;
+        drift::recreate_capacity_provider(aws, NAME, "acc-capacity", &outsider_arn).await;
         outsider_arn
     });
 
     let change = drift_plan(&s);
     let (before, after) = (&change["before"], &change["after"]);
-    let changed = |attr: &str, was: serde_json::Value, will_be: serde_json::Value| {
-        assert_eq!(before[attr], was, "{attr} before");
-        assert_eq!(after[attr], will_be, "{attr} after");
-    };
+    let changed = |attr, was, will_be| assert_changed(&change, attr, was, will_be);
     changed(
         "name_tags",
         json!({
@@ -2243,32 +1212,15 @@ fn refresh_reads_names_egress_key_pairs_extra_listeners_and_the_providers_group_
             && message.contains("destroy the services on cluster acc"),
         "{message}"
     );
-    let attached = s.rt.block_on(async {
-        aws.ecs
-            .describe_clusters()
-            .clusters(NAME)
-            .send()
-            .await
-            .expect("cluster")
-            .clusters()[0]
-            .capacity_providers()
-            .to_vec()
-    });
+    let attached =
+        s.rt.block_on(async { aws.cluster(NAME).await.capacity_providers().to_vec() });
     assert_eq!(attached, ["acc-capacity".to_owned()], "attached again");
     s.emulator.set_faults(json!([]));
 
     s.apply_repairs_the_drift();
 
     s.rt.block_on(async {
-        let groups = aws
-            .ec2
-            .describe_security_groups()
-            .group_ids(&alb_sg)
-            .group_ids(&instance_sg)
-            .send()
-            .await
-            .expect("groups");
-        for g in groups.security_groups() {
+        for g in aws.security_groups(&[&alb_sg, &instance_sg]).await {
             let name = g
                 .tags()
                 .iter()
@@ -2292,75 +1244,27 @@ fn refresh_reads_names_egress_key_pairs_extra_listeners_and_the_providers_group_
                 g.group_id()
             );
         }
-        let template_tags = aws
-            .ec2
-            .describe_tags()
-            .filters(
-                aws_sdk_ec2::types::Filter::builder()
-                    .name("resource-id")
-                    .values(&template_id)
-                    .build(),
-            )
-            .send()
-            .await
-            .expect("template tags");
-        let name = template_tags
-            .tags()
-            .iter()
-            .find(|t| t.key() == Some("Name"))
-            .and_then(|t| t.value());
+        let template_tags = aws.ec2_tags(&template_id).await;
+        let name = template_tags.get("Name").map(String::as_str);
         assert_eq!(name, Some("acc-instances"));
-        let current = aws
-            .ec2
-            .describe_launch_template_versions()
-            .launch_template_id(&template_id)
-            .versions("$Default")
-            .send()
-            .await
-            .expect("template version");
-        let data = current.launch_template_versions()[0]
-            .launch_template_data()
-            .expect("data");
+        let data = aws.default_template_data(&template_id).await;
         assert_eq!(data.key_name(), None, "the key pair is gone");
-        let group = aws
-            .autoscaling
-            .describe_auto_scaling_groups()
-            .auto_scaling_group_names("acc-instances")
-            .send()
-            .await
-            .expect("group");
-        let name = group.auto_scaling_groups()[0]
+        let group = aws.auto_scaling_group("acc-instances").await;
+        let name = group
             .tags()
             .iter()
             .find(|t| t.key() == Some("Name"))
             .map(|t| (t.value(), t.propagate_at_launch()));
         assert_eq!(name, Some((Some("acc-ecs-instance"), Some(true))));
-        let listeners = aws
-            .elbv2
-            .describe_listeners()
-            .load_balancer_arn(&lb_arn)
-            .send()
+        let mut ports: Vec<i32> = aws
+            .listeners(&lb_arn)
             .await
-            .expect("listeners");
-        let mut ports: Vec<i32> = listeners
-            .listeners()
             .iter()
             .filter_map(|l| l.port())
             .collect();
         ports.sort();
         assert_eq!(ports, vec![80, 443]);
-        let provider = aws
-            .ecs
-            .describe_capacity_providers()
-            .capacity_providers("acc-capacity")
-            .send()
-            .await
-            .expect("capacity provider");
-        let provider = provider
-            .capacity_providers()
-            .iter()
-            .find(|p| p.status().is_some_and(|s| s.as_str() == "ACTIVE"))
-            .expect("an active provider");
+        let provider = aws.capacity_provider("acc-capacity").await;
         let asg = provider
             .auto_scaling_group_provider()
             .expect("ASG provider");
@@ -2369,24 +1273,11 @@ fn refresh_reads_names_egress_key_pairs_extra_listeners_and_the_providers_group_
             asg.managed_termination_protection().map(|p| p.as_str()),
             Some("ENABLED")
         );
-        let cluster = aws
-            .ecs
-            .describe_clusters()
-            .clusters(NAME)
-            .send()
-            .await
-            .expect("cluster");
         assert_eq!(
-            cluster.clusters()[0].capacity_providers(),
+            aws.cluster(NAME).await.capacity_providers(),
             ["acc-capacity".to_owned()]
         );
-        aws.autoscaling
-            .delete_auto_scaling_group()
-            .auto_scaling_group_name("outsider")
-            .force_delete(true)
-            .send()
-            .await
-            .expect("delete the other group");
+        drift::delete_auto_scaling_group(aws, "outsider").await;
     });
     s.destroy_leaves_nothing();
 }
@@ -2405,12 +1296,7 @@ fn an_in_place_change_of_the_group_sizes_writes_only_the_auto_scaling_group_and_
     let calls = s.emulator.calls();
     let writes: std::collections::BTreeMap<&String, &u64> = calls
         .iter()
-        .filter(|(action, _)| {
-            let name = action.split_once('.').map_or(action.as_str(), |(_, a)| a);
-            !["Describe", "List", "Get"]
-                .iter()
-                .any(|read| name.starts_with(read))
-        })
+        .filter(|(action, _)| !is_read(action))
         .collect();
     eprintln!("update: {} calls {calls:#?}", calls.values().sum::<u64>());
     assert_eq!(

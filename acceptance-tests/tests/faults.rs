@@ -23,11 +23,10 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use acceptance_tests::aws_check::{self, Aws, service_leftovers};
-use acceptance_tests::emulator::{Emulator, Seed, seed};
+use acceptance_tests::aws_check::{self, Aws};
+use acceptance_tests::emulator::{Emulator, Seed};
 use acceptance_tests::{
     REQUIRED_PROVIDERS, Run, Workdir, child_processes, cluster_resource, kill_process, repo_root,
-    runtime,
 };
 use serde_json::{Value, json};
 
@@ -338,13 +337,17 @@ struct Lab {
 
 impl Lab {
     fn new() -> Self {
-        let emulator = Emulator::start_with_env(&[("ECSPROD_EMULATOR_STRICT", "1")]);
-        let rt = runtime();
-        let sdk = rt.block_on(emulator.sdk_config());
-        let seed = rt.block_on(seed(&sdk));
-        let aws = rt.block_on(Aws::new(&emulator));
-        let mut w = Workdir::new();
-        w.use_emulator(&emulator);
+        let acceptance_tests::Lab {
+            emulator,
+            rt,
+            sdk,
+            seed,
+            aws,
+            work: mut w,
+        } = acceptance_tests::Lab::on(Emulator::start_with_env(&[(
+            "ECSPROD_EMULATOR_STRICT",
+            "1",
+        )]));
         w.set_env(
             "TF_CLI_CONFIG_FILE",
             &private_mirror_rc().display().to_string(),
@@ -384,13 +387,14 @@ impl Lab {
 
     /// Every object of every kind the two resources create that still exists.
     fn leftovers(&self) -> Vec<String> {
-        self.rt.block_on(async {
-            let mut left = service_leftovers(&self.sdk, CLUSTER, &self.seed.zone_id).await;
-            left.extend(self.aws.cluster_leftovers(&self.seed.vpc_id, CLUSTER).await);
-            left.sort();
-            left.dedup();
-            left
-        })
+        let mut left = self.rt.block_on(self.aws.stack_leftovers(
+            &self.seed.vpc_id,
+            CLUSTER,
+            &self.seed.zone_id,
+        ));
+        left.sort();
+        left.dedup();
+        left
     }
 }
 
@@ -895,13 +899,21 @@ fn converge(t: &mut Trial, label: &str) {
     t.expect_success();
 }
 
+/// A clean create: whether it succeeded (when it did not, what it made is destroyed).
+fn first_apply(t: &mut Trial) -> bool {
+    t.apply("first apply");
+    if !t.expect_success() {
+        t.destroy("destroy");
+        return false;
+    }
+    true
+}
+
 /// The provider is killed with SIGKILL while the first `key` call is held back; the call lands
 /// afterwards. The next apply converges by adopting what exists.
 fn kill_at(t: &mut Trial, key: &str, during_update: bool) {
     if during_update {
-        t.apply("first apply");
-        if !t.expect_success() {
-            t.destroy("destroy");
+        if !first_apply(t) {
             return;
         }
         t.reshape(CHANGED);
@@ -968,9 +980,7 @@ fn kill_at(t: &mut Trial, key: &str, during_update: bool) {
 /// A clean create, then every `key` call fails for good while updating: the update fails naming
 /// the step, then converges.
 fn update_hard(t: &mut Trial, key: &str) {
-    t.apply("first apply");
-    if !t.expect_success() {
-        t.destroy("destroy");
+    if !first_apply(t) {
         return;
     }
     t.reshape(CHANGED);
@@ -984,9 +994,7 @@ fn update_hard(t: &mut Trial, key: &str) {
 
 /// A clean create, then the first `key` call fails during destroy: a repeated destroy finishes.
 fn destroy_hard(t: &mut Trial, key: &str) {
-    t.apply("first apply");
-    if !t.expect_success() {
-        t.destroy("destroy");
+    if !first_apply(t) {
         return;
     }
     t.faults(hard_failure(key, Some(1)));

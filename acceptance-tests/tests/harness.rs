@@ -2,7 +2,7 @@
 //! live side by side there, a stack applies and destroys through it, a seed file stands in for
 //! seeding, and a test that needs the emulator's control API says so where there is none.
 
-use acceptance_tests::aws_check::{Aws, service_leftovers};
+use acceptance_tests::aws_check::Aws;
 use acceptance_tests::emulator::{Emulator, free_port, new_seed, seed_from_file};
 use acceptance_tests::{REQUIRED_PROVIDERS, Workdir, cluster_resource, runtime};
 
@@ -66,21 +66,15 @@ resource "ecsprod_service" "api" {{
     let plan = w.run(&["plan", "-detailed-exitcode", "-input=false", "-no-color"]);
     assert_eq!(plan.code, 0, "{}\n{}", plan.stdout, plan.stderr);
     let aws = Aws::from_config(&sdk);
-    let cluster = rt
-        .block_on(aws.ecs.describe_clusters().clusters(CLUSTER).send())
-        .expect("describe cluster");
+    let cluster = rt.block_on(aws.cluster(CLUSTER));
     assert_eq!(
-        cluster.clusters()[0].status(),
+        cluster.status(),
         Some("ACTIVE"),
         "the cluster lives on the endpoint"
     );
     w.run(&["destroy", "-auto-approve", "-input=false", "-no-color"])
         .success();
-    let left = rt.block_on(async {
-        let mut left = aws.cluster_leftovers(&seed.vpc_id, CLUSTER).await;
-        left.extend(service_leftovers(&sdk, CLUSTER, &seed.zone_id).await);
-        left
-    });
+    let left = rt.block_on(aws.stack_leftovers(&seed.vpc_id, CLUSTER, &seed.zone_id));
     assert!(left.is_empty(), "left behind: {left:#?}");
 }
 

@@ -5,21 +5,15 @@ use std::io::Read as _;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use acceptance_tests::aws_check::{Aws, service_leftovers};
-use acceptance_tests::emulator::{Emulator, seed};
-use acceptance_tests::{REQUIRED_PROVIDERS, Workdir, cluster_resource, runtime};
+use acceptance_tests::{Lab, REQUIRED_PROVIDERS, cluster_resource};
 use serde_json::json;
 
 const CLUSTER: &str = "stop";
 
 #[test]
 fn ctrl_c_during_a_deployment_wait_stops_the_provider_at_once_and_keeps_the_service_in_state() {
-    let emulator = Emulator::start();
-    let rt = runtime();
-    let sdk = rt.block_on(emulator.sdk_config());
-    let seed = rt.block_on(seed(&sdk));
-    let mut w = Workdir::new();
-    w.use_emulator(&emulator);
+    let lab = Lab::start();
+    let (emulator, seed, w) = (&lab.emulator, &lab.seed, &lab.work);
     w.write(
         "main.tf",
         &format!(
@@ -33,7 +27,7 @@ resource "ecsprod_service" "api" {{
   domain_name    = "api.{domain}"
 }}
 "#,
-            cluster = cluster_resource(&seed, CLUSTER, ""),
+            cluster = cluster_resource(seed, CLUSTER, ""),
             domain = seed.domain,
         ),
     );
@@ -133,11 +127,6 @@ resource "ecsprod_service" "api" {{
     assert_eq!(plan.code, 0, "{}", plan.stdout);
     w.run(&["destroy", "-auto-approve", "-input=false", "-no-color"])
         .success();
-    let aws = rt.block_on(Aws::new(&emulator));
-    let left = rt.block_on(async {
-        let mut left = service_leftovers(&sdk, CLUSTER, &seed.zone_id).await;
-        left.extend(aws.cluster_leftovers(&seed.vpc_id, CLUSTER).await);
-        left
-    });
+    let left = lab.leftovers(CLUSTER);
     assert!(left.is_empty(), "left behind: {left:#?}");
 }

@@ -6,9 +6,11 @@
 
 use std::collections::BTreeMap;
 
-use acceptance_tests::emulator::{Emulator, Seed, seed};
-use acceptance_tests::{REQUIRED_PROVIDERS, Run, Workdir, line_of, runtime};
-use aws_sdk_ec2::types::Filter;
+use acceptance_tests::drift;
+use acceptance_tests::emulator::{Emulator, Seed, is_read};
+use acceptance_tests::{
+    Lab, REQUIRED_PROVIDERS, Run, applied_value, line_of, state_from_create_plan,
+};
 use serde_json::{Value as Json, json};
 
 const CLUSTER: &str = "pre";
@@ -122,29 +124,22 @@ resource "ecsprod_service" "api" {{
     }
 }
 
-struct Env {
-    emulator: Emulator,
-    seed: Seed,
-    sdk: aws_config::SdkConfig,
-    rt: tokio::runtime::Runtime,
-    work: Workdir,
+/// The test's lab, with the plans the tests share.
+struct Env(Lab);
+
+impl std::ops::Deref for Env {
+    type Target = Lab;
+
+    fn deref(&self) -> &Lab {
+        &self.0
+    }
 }
 
 fn env_with(emulator: Emulator) -> Env {
-    let rt = runtime();
-    let sdk = rt.block_on(emulator.sdk_config());
-    let seed = rt.block_on(seed(&sdk));
-    let mut work = Workdir::new();
-    work.use_emulator(&emulator);
-    work.write("main.tf", &Stack::valid(&seed).hcl());
-    work.init();
-    Env {
-        emulator,
-        seed,
-        sdk,
-        rt,
-        work,
-    }
+    let lab = Lab::on(emulator);
+    lab.work.write("main.tf", &Stack::valid(&lab.seed).hcl());
+    lab.work.init();
+    Env(lab)
 }
 
 fn env() -> Env {
@@ -193,9 +188,7 @@ impl Env {
         for call in calls.keys() {
             let action = call.split_once('.').map_or(call.as_str(), |(_, a)| a);
             assert!(
-                ["Describe", "Get", "List"]
-                    .iter()
-                    .any(|p| action.starts_with(p)),
+                is_read(call),
                 "the plan made a call that is not a read: {call} (all calls: {calls:?})"
             );
             assert!(
@@ -265,50 +258,14 @@ impl Env {
         let calls = self.read_only_calls();
         (run, calls)
     }
-
-    fn ec2(&self) -> aws_sdk_ec2::Client {
-        aws_sdk_ec2::Client::new(&self.sdk)
-    }
-}
-
-fn filter(name: &str, value: &str) -> Filter {
-    Filter::builder().name(name).values(value).build()
-}
-
-async fn create_subnet(ec2: &aws_sdk_ec2::Client, vpc: &str, cidr: &str, az: &str) -> String {
-    ec2.create_subnet()
-        .vpc_id(vpc)
-        .cidr_block(cidr)
-        .availability_zone(format!("{}{az}", acceptance_tests::emulator::REGION))
-        .send()
-        .await
-        .expect("create subnet")
-        .subnet()
-        .and_then(|s| s.subnet_id())
-        .expect("subnet id")
-        .to_owned()
-}
-
-/// The route table explicitly associated with a subnet.
-async fn table_of(ec2: &aws_sdk_ec2::Client, subnet: &str) -> aws_sdk_ec2::types::RouteTable {
-    ec2.describe_route_tables()
-        .filters(filter("association.subnet-id", subnet))
-        .send()
-        .await
-        .expect("describe route tables")
-        .route_tables()
-        .first()
-        .cloned()
-        .expect("the subnet has a route table")
 }
 
 #[test]
 fn seeded_public_subnets_route_to_the_internet_gateway_and_private_ones_through_nat() {
     let e = env();
     e.rt.block_on(async {
-        let ec2 = e.ec2();
         for subnet in &e.seed.public_subnet_ids {
-            let table = table_of(&ec2, subnet).await;
+            let table = e.aws.route_table_of_subnet(subnet).await;
             assert!(
                 table
                     .routes()
@@ -319,7 +276,7 @@ fn seeded_public_subnets_route_to_the_internet_gateway_and_private_ones_through_
             );
         }
         for subnet in &e.seed.private_subnet_ids {
-            let table = table_of(&ec2, subnet).await;
+            let table = e.aws.route_table_of_subnet(subnet).await;
             assert!(
                 table
                     .routes()
@@ -346,54 +303,28 @@ fn network_and_certificate_problems_fail_the_plan_on_their_attribute_line_with_r
     // the same zone, a public subnet in each zone, and a subnet on a main route table that
     // routes to the internet gateway.
     let (foreign, same_zone_public, public_b, main_routed_a) = e.rt.block_on(async {
-        let ec2 = e.ec2();
-        let other_vpc = ec2
-            .create_vpc()
-            .cidr_block("10.43.0.0/16")
-            .send()
-            .await
-            .expect("create VPC")
-            .vpc()
-            .and_then(|v| v.vpc_id())
-            .expect("VPC id")
-            .to_owned();
-        let foreign = create_subnet(&ec2, &other_vpc, "10.43.1.0/24", "b").await;
-        let public_table = table_of(&ec2, &e.seed.public_subnet_ids[0]).await;
+        let aws = &e.aws;
+        let vpc = &e.seed.vpc_id;
+        let other_vpc = drift::create_vpc(aws, "10.43.0.0/16").await;
+        let foreign = drift::create_subnet(aws, &other_vpc, "10.43.1.0/24", "b").await;
+        let public_table = aws
+            .route_table_of_subnet(&e.seed.public_subnet_ids[0])
+            .await;
         let igw = public_table
             .routes()
             .iter()
             .find_map(|r| r.gateway_id().filter(|g| g.starts_with("igw-")))
             .expect("the public table routes to the internet gateway")
             .to_owned();
-        let same_zone_public = create_subnet(&ec2, &e.seed.vpc_id, "10.42.10.0/24", "a").await;
-        let public_b = create_subnet(&ec2, &e.seed.vpc_id, "10.42.11.0/24", "b").await;
+        let same_zone_public = drift::create_subnet(aws, vpc, "10.42.10.0/24", "a").await;
+        let public_b = drift::create_subnet(aws, vpc, "10.42.11.0/24", "b").await;
         for subnet in [&same_zone_public, &public_b] {
-            ec2.associate_route_table()
-                .route_table_id(public_table.route_table_id().expect("table id"))
-                .subnet_id(subnet)
-                .send()
-                .await
-                .expect("associate");
+            let table = public_table.route_table_id().expect("table id");
+            drift::associate_route_table(aws, table, subnet).await;
         }
-        let main_routed_a = create_subnet(&ec2, &e.seed.vpc_id, "10.42.12.0/24", "a").await;
-        let main = ec2
-            .describe_route_tables()
-            .filters(filter("vpc-id", &e.seed.vpc_id))
-            .filters(filter("association.main", "true"))
-            .send()
-            .await
-            .expect("main route table")
-            .route_tables()[0]
-            .route_table_id()
-            .expect("main table id")
-            .to_owned();
-        ec2.create_route()
-            .route_table_id(&main)
-            .destination_cidr_block("0.0.0.0/0")
-            .gateway_id(&igw)
-            .send()
-            .await
-            .expect("route the main table to the internet gateway");
+        let main_routed_a = drift::create_subnet(aws, vpc, "10.42.12.0/24", "a").await;
+        let main = aws.main_route_table(vpc).await;
+        drift::route_to_internet_gateway(aws, &main, &igw).await;
         (
             q(&foreign),
             q(&same_zone_public),
@@ -473,24 +404,8 @@ fn network_and_certificate_problems_fail_the_plan_on_their_attribute_line_with_r
 fn zone_and_secret_problems_fail_the_plan_on_their_attribute_line_without_reading_secret_values() {
     let e = env();
     let deleted = e.rt.block_on(async {
-        let secrets = aws_sdk_secretsmanager::Client::new(&e.sdk);
-        let arn = secrets
-            .create_secret()
-            .name("ecsprod-test/retired")
-            .secret_string("retired-value")
-            .send()
-            .await
-            .expect("create secret")
-            .arn()
-            .expect("secret ARN")
-            .to_owned();
-        secrets
-            .delete_secret()
-            .secret_id(&arn)
-            .recovery_window_in_days(7)
-            .send()
-            .await
-            .expect("schedule the secret's deletion");
+        let arn = drift::create_secret(&e.aws, "ecsprod-test/retired", "retired-value").await;
+        drift::schedule_secret_deletion(&e.aws, &arn, 7).await;
         arn
     });
     let valid = Stack::valid(&e.seed);
@@ -555,52 +470,6 @@ fn zone_and_secret_problems_fail_the_plan_on_their_attribute_line_without_readin
     );
 }
 
-/// Fills the unknown values of a create plan with what an apply could have returned.
-fn state_from_create_plan(plan: &Json) -> Json {
-    let resources: Vec<Json> = plan["resource_changes"]
-        .as_array()
-        .expect("resource changes")
-        .iter()
-        .map(|change| {
-            let mut attrs = change["change"]["after"].clone();
-            let unknown = change["change"]["after_unknown"]
-                .as_object()
-                .cloned()
-                .unwrap_or_default();
-            for (attr, is_unknown) in unknown {
-                if is_unknown == true {
-                    attrs[&attr] = match attr.as_str() {
-                        "ami_id" => json!("ami-0123456789abcdef0"),
-                        "task_definition_arn" => {
-                            json!("arn:aws:ecs:ap-south-1:123456789012:task-definition/pre-api:1")
-                        }
-                        other => json!(format!("applied-{other}")),
-                    };
-                }
-            }
-            json!({
-                "mode": "managed",
-                "type": change["type"],
-                "name": change["name"],
-                "provider": "provider[\"registry.terraform.io/ecsprod/ecsprod\"]",
-                "instances": [{
-                    "schema_version": 0,
-                    "attributes": attrs,
-                    "sensitive_attributes": []
-                }]
-            })
-        })
-        .collect();
-    json!({
-        "version": 4,
-        "terraform_version": "1.15.5",
-        "serial": 1,
-        "lineage": "0f6c2d8e-3b1a-4c5d-9e7f-2a4b6c8d0e1f",
-        "outputs": {},
-        "resources": resources
-    })
-}
-
 #[test]
 fn a_valid_stack_plans_with_ten_preflight_reads_and_an_unchanged_one_with_none() {
     let e = env();
@@ -643,7 +512,10 @@ fn a_valid_stack_plans_with_ten_preflight_reads_and_an_unchanged_one_with_none()
     let plan = e.work.run(&["show", "-json", "tfplan"]).success().json();
     e.work.write(
         "terraform.tfstate",
-        &serde_json::to_string_pretty(&state_from_create_plan(&plan)).expect("state JSON"),
+        &serde_json::to_string_pretty(&state_from_create_plan(&plan, |_, attr| {
+            applied_value(attr, "pre-api")
+        }))
+        .expect("state JSON"),
     );
     e.emulator.reset_counters();
     let run = e.work.run(&[
@@ -725,17 +597,8 @@ fn a_certificate_pending_validation_fails_the_plan_on_certificate_arn() {
         "MOTO_ACM_VALIDATION_WAIT",
         "3600",
     )]));
-    let status = e.rt.block_on(async {
-        aws_sdk_acm::Client::new(&e.sdk)
-            .describe_certificate()
-            .certificate_arn(&e.seed.certificate_arn)
-            .send()
-            .await
-            .expect("describe certificate")
-            .certificate()
-            .and_then(|c| c.status())
-            .map(|s| s.as_str().to_owned())
-    });
+    let status =
+        e.rt.block_on(e.aws.certificate_status(&e.seed.certificate_arn));
     assert_eq!(status.as_deref(), Some("PENDING_VALIDATION"));
     e.plan_fails_with(
         "certificate pending validation",
@@ -779,18 +642,8 @@ fn a_domain_the_clusters_certificate_does_not_cover_fails_on_domain_name_and_des
 
     // The cluster moves to a certificate for another domain in the same plan: the service is
     // checked against the certificate the listener will serve, not the one it serves now.
-    let other = e.rt.block_on(async {
-        aws_sdk_acm::Client::new(&e.sdk)
-            .request_certificate()
-            .domain_name("*.other.test")
-            .validation_method(aws_sdk_acm::types::ValidationMethod::Dns)
-            .send()
-            .await
-            .expect("request certificate")
-            .certificate_arn()
-            .expect("certificate ARN")
-            .to_owned()
-    });
+    let other =
+        e.rt.block_on(drift::request_certificate(&e.aws, "*.other.test"));
     let mut s = Stack::valid(&e.seed);
     s.certificate_arn = q(&other);
     e.plan_fails_with(

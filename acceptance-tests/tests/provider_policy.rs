@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use acceptance_tests::aws_check::{Aws, service_leftovers};
+use acceptance_tests::aws_check::Aws;
 use acceptance_tests::emulator::{Emulator, REGION, Seed, seed};
 use acceptance_tests::{REQUIRED_PROVIDERS, Workdir, cluster_resource, repo_root, runtime};
 use serde_json::{Value, json};
@@ -424,17 +424,7 @@ fn a_deployer_holding_only_the_documented_policy_creates_updates_and_destroys_a_
         calls.values().sum::<u64>()
     );
 
-    let aws = Aws {
-        ec2: aws_sdk_ec2::Client::new(&admin),
-        ecs: aws_sdk_ecs::Client::new(&admin),
-        iam: aws_sdk_iam::Client::new(&admin),
-        autoscaling: aws_sdk_autoscaling::Client::new(&admin),
-        elbv2: aws_sdk_elasticloadbalancingv2::Client::new(&admin),
-    };
-    let left = rt.block_on(async {
-        let mut left = service_leftovers(&admin, "lp", &seed.zone_id).await;
-        left.extend(aws.cluster_leftovers(&seed.vpc_id, "lp").await);
-        left
-    });
+    let aws = Aws::from_config(&admin);
+    let left = rt.block_on(aws.stack_leftovers(&seed.vpc_id, "lp", &seed.zone_id));
     assert!(left.is_empty(), "left behind: {left:#?}");
 }

@@ -1,9 +1,10 @@
 //! `ecsprod_service` end to end: a cluster and two services (one through the HCL module in
 //! examples/modules/web-service), real Terraform, the local AWS emulator, SDK assertions.
 
-use acceptance_tests::aws_check::{Aws, service_leftovers};
-use acceptance_tests::emulator::{Emulator, Seed, seed};
-use acceptance_tests::{REQUIRED_PROVIDERS, Workdir, cluster_resource, repo_root, runtime};
+use acceptance_tests::aws_check::{self, Aws, forwarded_target_groups, percent_decode};
+use acceptance_tests::drift::{self, Deployment};
+use acceptance_tests::emulator::{Emulator, Seed, is_read};
+use acceptance_tests::{Lab, REQUIRED_PROVIDERS, Workdir, cluster_resource, repo_root};
 use serde_json::{Value, json};
 
 const CLUSTER: &str = "svc";
@@ -49,6 +50,20 @@ module "web" {{
     )
 }
 
+/// A seeded emulator, the runtime and SDK clients that reach it, and a working directory whose
+/// Terraform uses it.
+fn start() -> (Emulator, tokio::runtime::Runtime, Seed, Aws, Workdir) {
+    let Lab {
+        emulator,
+        rt,
+        seed,
+        aws,
+        work,
+        ..
+    } = Lab::start();
+    (emulator, rt, seed, aws, work)
+}
+
 fn all_strings(v: &Value, out: &mut Vec<String>) {
     match v {
         Value::String(s) => out.push(s.clone()),
@@ -61,13 +76,7 @@ fn all_strings(v: &Value, out: &mut Vec<String>) {
 #[test]
 fn cluster_and_two_services_apply_then_plans_stay_empty_an_image_change_writes_only_a_revision_and_the_service_and_destroy_leaves_nothing()
  {
-    let emulator = Emulator::start();
-    let rt = runtime();
-    let sdk = rt.block_on(emulator.sdk_config());
-    let seed = rt.block_on(seed(&sdk));
-    let aws = rt.block_on(Aws::new(&emulator));
-    let mut w = Workdir::new();
-    w.use_emulator(&emulator);
+    let (emulator, rt, seed, aws, w) = start();
     w.copy_from_repo("examples/modules");
     std::fs::rename(w.path().join("web-service"), w.path().join("modules-web")).ok();
     std::fs::create_dir_all(w.path().join("modules")).expect("modules folder");
@@ -90,25 +99,13 @@ fn cluster_and_two_services_apply_then_plans_stay_empty_an_image_change_writes_o
     );
     assert_eq!(apply.code, 0, "apply failed:\n{}", apply.stderr);
 
-    let ecs = aws_sdk_ecs::Client::new(&sdk);
     rt.block_on(async {
         // Task definition: secrets by ARN, awslogs to the service's group, dynamic host port.
-        let svc = ecs
-            .describe_services()
-            .cluster(CLUSTER)
-            .services("api")
-            .send()
-            .await
-            .expect("service");
-        let svc = &svc.services()[0];
+        let svc = aws.service(CLUSTER, "api").await;
         assert_eq!(svc.status(), Some("ACTIVE"));
-        let td = ecs
-            .describe_task_definition()
+        let td = aws
             .task_definition(svc.task_definition().expect("task definition"))
-            .send()
-            .await
-            .expect("task definition");
-        let td = td.task_definition().expect("td");
+            .await;
         assert_eq!(td.network_mode().map(|m| m.as_str()), Some("bridge"));
         let c = &td.container_definitions()[0];
         let mut secrets: Vec<(&str, &str)> = c
@@ -139,29 +136,7 @@ fn cluster_and_two_services_apply_then_plans_stay_empty_an_image_change_writes_o
         );
 
         // Execution role: exactly the two secret ARNs, never `*`.
-        let policies = aws
-            .iam
-            .list_role_policies()
-            .role_name("svc-api-exec")
-            .send()
-            .await
-            .expect("inline policies");
-        let name = policies.policy_names()[0].clone();
-        let doc = aws
-            .iam
-            .get_role_policy()
-            .role_name("svc-api-exec")
-            .policy_name(name)
-            .send()
-            .await
-            .expect("inline policy");
-        let text = doc.policy_document();
-        let decoded = if text.starts_with('%') || text.contains("%22") {
-            percent_decode(text)
-        } else {
-            text.to_owned()
-        };
-        let policy: Value = serde_json::from_str(&decoded).expect("policy JSON");
+        let policy = aws.first_inline_policy("svc-api-exec").await;
         let mut strings = Vec::new();
         all_strings(&policy, &mut strings);
         assert!(
@@ -194,14 +169,8 @@ fn cluster_and_two_services_apply_then_plans_stay_empty_an_image_change_writes_o
         );
 
         // Target group, rule and DNS.
-        let groups = aws
-            .elbv2
-            .describe_target_groups()
-            .send()
-            .await
-            .expect("target groups");
+        let groups = aws.target_groups().await;
         let api_tg = groups
-            .target_groups()
             .iter()
             .find(|g| g.health_check_path() == Some("/healthz") && g.port() == Some(8080))
             .expect("the API's target group");
@@ -209,74 +178,28 @@ fn cluster_and_two_services_apply_then_plans_stay_empty_an_image_change_writes_o
             api_tg.matcher().and_then(|m| m.http_code()),
             Some("200-399")
         );
-        let lb = aws
-            .elbv2
-            .describe_load_balancers()
-            .names("svc-alb")
-            .send()
-            .await
-            .expect("lb");
-        let listeners = aws
-            .elbv2
-            .describe_listeners()
-            .load_balancer_arn(lb.load_balancers()[0].load_balancer_arn().expect("arn"))
-            .send()
-            .await
-            .expect("listeners");
-        let https = listeners
-            .listeners()
-            .iter()
-            .find(|l| l.port() == Some(443))
-            .expect("https");
+        let lb_arn = aws.load_balancer_arn("svc-alb").await;
         let rules = aws
-            .elbv2
-            .describe_rules()
-            .listener_arn(https.listener_arn().expect("arn"))
-            .send()
-            .await
-            .expect("rules");
-        let hosts: Vec<String> = rules
-            .rules()
-            .iter()
-            .flat_map(|r| r.conditions())
-            .flat_map(|c| {
-                c.host_header_config()
-                    .map(|h| h.values().to_vec())
-                    .unwrap_or_default()
-            })
-            .collect();
+            .listener_rules(&aws.listener_arn(&lb_arn, 443).await)
+            .await;
+        let hosts: Vec<String> = rules.iter().flat_map(aws_check::host_headers).collect();
         assert!(hosts.contains(&format!("api.{}", seed.domain)), "{hosts:?}");
         assert!(hosts.contains(&format!("www.{}", seed.domain)), "{hosts:?}");
-        let priorities: Vec<&str> = rules.rules().iter().filter_map(|r| r.priority()).collect();
+        let priorities: Vec<&str> = rules.iter().filter_map(|r| r.priority()).collect();
         let mut unique = priorities.clone();
         unique.sort();
         unique.dedup();
         assert_eq!(unique.len(), priorities.len(), "distinct rule priorities");
-        let route53 = aws_sdk_route53::Client::new(&sdk);
-        let records = route53
-            .list_resource_record_sets()
-            .hosted_zone_id(&seed.zone_id)
-            .send()
+        let alias = aws
+            .a_record(&seed.zone_id, &format!("api.{}.", seed.domain))
             .await
-            .expect("records");
-        let alias = records
-            .resource_record_sets()
-            .iter()
-            .find(|r| r.name() == format!("api.{}.", seed.domain))
             .expect("alias record");
         assert!(alias.alias_target().is_some());
 
         // Both scaling policies.
-        let scaling = aws_sdk_applicationautoscaling::Client::new(&sdk);
-        let policies = scaling
-            .describe_scaling_policies()
-            .service_namespace(aws_sdk_applicationautoscaling::types::ServiceNamespace::Ecs)
-            .resource_id("service/svc/api")
-            .send()
+        let mut metrics: Vec<String> = aws
+            .scaling_policies("service/svc/api")
             .await
-            .expect("scaling policies");
-        let mut metrics: Vec<String> = policies
-            .scaling_policies()
             .iter()
             .filter_map(|p| p.target_tracking_scaling_policy_configuration())
             .filter_map(|c| c.predefined_metric_specification())
@@ -359,15 +282,7 @@ fn cluster_and_two_services_apply_then_plans_stay_empty_an_image_change_writes_o
     );
 
     // Autoscaling moves the count within its range: no diff.
-    rt.block_on(async {
-        ecs.update_service()
-            .cluster(CLUSTER)
-            .service("api")
-            .desired_count(5)
-            .send()
-            .await
-            .expect("scale out");
-    });
+    rt.block_on(drift::set_desired_count(&aws, CLUSTER, "api", 5));
     let run = plan(&w);
     assert_eq!(
         run.code, 0,
@@ -376,17 +291,7 @@ fn cluster_and_two_services_apply_then_plans_stay_empty_an_image_change_writes_o
     );
 
     // An image change is an in-place update onto a new revision.
-    let before = rt.block_on(async {
-        ecs.describe_services()
-            .cluster(CLUSTER)
-            .services("api")
-            .send()
-            .await
-            .expect("service")
-            .services()[0]
-            .task_definition()
-            .map(str::to_owned)
-    });
+    let before = rt.block_on(aws.running_task_definition_arn(CLUSTER, "api"));
     w.write("main.tf", &config(&seed, "public.ecr.aws/nginx/nginx:1.28"));
     w.run(&["plan", "-input=false", "-no-color", "-out=tfplan"])
         .success();
@@ -407,12 +312,7 @@ fn cluster_and_two_services_apply_then_plans_stay_empty_an_image_change_writes_o
     let writes: Vec<String> = emulator
         .calls()
         .into_keys()
-        .filter(|action| {
-            let name = action.split_once('.').map_or(action.as_str(), |(_, a)| a);
-            !["Describe", "List", "Get"]
-                .iter()
-                .any(|read| name.starts_with(read))
-        })
+        .filter(|action| !is_read(action))
         .collect();
     eprintln!("image change writes: {writes:?}");
     assert_eq!(
@@ -424,17 +324,7 @@ fn cluster_and_two_services_apply_then_plans_stay_empty_an_image_change_writes_o
         ],
         "writes of an image change"
     );
-    let after = rt.block_on(async {
-        ecs.describe_services()
-            .cluster(CLUSTER)
-            .services("api")
-            .send()
-            .await
-            .expect("service")
-            .services()[0]
-            .task_definition()
-            .map(str::to_owned)
-    });
+    let after = rt.block_on(aws.running_task_definition_arn(CLUSTER, "api"));
     assert_ne!(before, after, "the service moved to a new revision");
     let run = plan(&w);
     assert_eq!(
@@ -445,42 +335,13 @@ fn cluster_and_two_services_apply_then_plans_stay_empty_an_image_change_writes_o
 
     w.run(&["destroy", "-auto-approve", "-input=false", "-no-color"])
         .success();
-    let left = rt.block_on(async {
-        let mut left = service_leftovers(&sdk, CLUSTER, &seed.zone_id).await;
-        left.extend(aws.cluster_leftovers(&seed.vpc_id, CLUSTER).await);
-        left
-    });
+    let left = rt.block_on(aws.stack_leftovers(&seed.vpc_id, CLUSTER, &seed.zone_id));
     assert!(left.is_empty(), "left behind after destroy: {left:#?}");
-}
-
-/// IAM returns policy documents URL-encoded.
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && i + 2 < bytes.len()
-            && let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16)
-        {
-            out.push(b);
-            i += 3;
-            continue;
-        }
-        out.push(if bytes[i] == b'+' { b' ' } else { bytes[i] });
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[test]
 fn a_deployment_the_circuit_breaker_rolls_back_fails_the_apply_with_the_reason() {
-    let emulator = Emulator::start();
-    let rt = runtime();
-    let sdk = rt.block_on(emulator.sdk_config());
-    let seed = rt.block_on(seed(&sdk));
-    let mut w = Workdir::new();
-    w.use_emulator(&emulator);
+    let (emulator, rt, seed, aws, w) = start();
     // Only the API service: the module is not needed here.
     let hcl = config(&seed, "public.ecr.aws/nginx/nginx:1.27");
     let hcl = &hcl[..hcl.find("module \"web\"").unwrap_or(hcl.len())];
@@ -510,23 +371,13 @@ fn a_deployment_the_circuit_breaker_rolls_back_fails_the_apply_with_the_reason()
     assert_eq!(again.code, 0, "{}", again.stdout);
     w.run(&["destroy", "-auto-approve", "-input=false", "-no-color"])
         .success();
-    let aws = rt.block_on(Aws::new(&emulator));
-    let left = rt.block_on(async {
-        let mut left = service_leftovers(&sdk, CLUSTER, &seed.zone_id).await;
-        left.extend(aws.cluster_leftovers(&seed.vpc_id, CLUSTER).await);
-        left
-    });
+    let left = rt.block_on(aws.stack_leftovers(&seed.vpc_id, CLUSTER, &seed.zone_id));
     assert!(left.is_empty(), "left behind: {left:#?}");
 }
 
 #[test]
 fn import_by_cluster_and_name_reconstructs_the_service_and_the_next_plan_is_empty() {
-    let emulator = Emulator::start();
-    let rt = runtime();
-    let sdk = rt.block_on(emulator.sdk_config());
-    let seed = rt.block_on(seed(&sdk));
-    let mut w = Workdir::new();
-    w.use_emulator(&emulator);
+    let (_emulator, rt, seed, aws, w) = start();
     let hcl = config(&seed, "public.ecr.aws/nginx/nginx:1.27");
     let hcl = &hcl[..hcl.find("module \"web\"").unwrap_or(hcl.len())];
     w.write("main.tf", hcl);
@@ -534,16 +385,7 @@ fn import_by_cluster_and_name_reconstructs_the_service_and_the_next_plan_is_empt
     w.run(&["apply", "-auto-approve", "-input=false", "-no-color"])
         .success();
     // Autoscaling has moved the count since creation.
-    rt.block_on(async {
-        aws_sdk_ecs::Client::new(&sdk)
-            .update_service()
-            .cluster(CLUSTER)
-            .service("api")
-            .desired_count(4)
-            .send()
-            .await
-            .expect("scale");
-    });
+    rt.block_on(drift::set_desired_count(&aws, CLUSTER, "api", 4));
     w.run(&["state", "rm", "ecsprod_service.api"]).success();
     w.run(&[
         "import",
@@ -608,59 +450,10 @@ fn text<'v>(v: &'v Value, attr: &str) -> &'v str {
         .unwrap_or_else(|| panic!("{attr} is not a string: {v:#}"))
 }
 
-/// The target groups a rule forwards to, with their weights.
-fn rule_forward(rule: &aws_sdk_elasticloadbalancingv2::types::Rule) -> Vec<(String, i32)> {
-    let mut out = Vec::new();
-    for action in rule.actions() {
-        let weighted: Vec<(String, i32)> = action
-            .forward_config()
-            .map(|f| {
-                f.target_groups()
-                    .iter()
-                    .filter_map(|t| {
-                        Some((t.target_group_arn()?.to_owned(), t.weight().unwrap_or(1)))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        if !weighted.is_empty() {
-            out.extend(weighted);
-        } else if let Some(arn) = action.target_group_arn() {
-            out.push((arn.to_owned(), 1));
-        }
-    }
-    out
-}
-
-/// Which of `arns` still exist.
-async fn existing_target_groups(
-    elbv2: &aws_sdk_elasticloadbalancingv2::Client,
-    arns: &[&str],
-) -> Vec<String> {
-    let all = elbv2
-        .describe_target_groups()
-        .send()
-        .await
-        .expect("target groups");
-    all.target_groups()
-        .iter()
-        .filter_map(|g| g.target_group_arn())
-        .filter(|a| arns.contains(a))
-        .map(str::to_owned)
-        .collect()
-}
-
 #[test]
 fn a_container_port_change_moves_the_service_in_place_to_a_new_target_group_and_deletes_the_old_one()
  {
-    let emulator = Emulator::start();
-    let rt = runtime();
-    let sdk = rt.block_on(emulator.sdk_config());
-    let seed = rt.block_on(seed(&sdk));
-    let ecs = aws_sdk_ecs::Client::new(&sdk);
-    let elbv2 = aws_sdk_elasticloadbalancingv2::Client::new(&sdk);
-    let mut w = Workdir::new();
-    w.use_emulator(&emulator);
+    let (emulator, rt, seed, aws, w) = start();
     w.write("main.tf", &api_only(&seed, NGINX, 8080));
     w.init();
     w.run(&["apply", "-auto-approve", "-input=false", "-no-color"])
@@ -704,51 +497,30 @@ fn a_container_port_change_moves_the_service_in_place_to_a_new_target_group_and_
     assert_eq!(after["previous_target_group_arns"], Value::Null);
     assert_eq!(after["listener_rule_arn"], before["listener_rule_arn"]);
     rt.block_on(async {
-        let svc = ecs
-            .describe_services()
-            .cluster(CLUSTER)
-            .services("api")
-            .send()
-            .await
-            .expect("service");
-        let svc = &svc.services()[0];
+        let svc = aws.service(CLUSTER, "api").await;
         let lbs: Vec<(Option<&str>, Option<i32>)> = svc
             .load_balancers()
             .iter()
             .map(|l| (l.target_group_arn(), l.container_port()))
             .collect();
         assert_eq!(lbs, [(Some(new_tg.as_str()), Some(9090))]);
-        let td = ecs
-            .describe_task_definition()
+        let td = aws
             .task_definition(svc.task_definition().expect("revision"))
-            .send()
-            .await
-            .expect("task definition");
-        let ports: Vec<Option<i32>> = td.task_definition().expect("td").container_definitions()[0]
+            .await;
+        let ports: Vec<Option<i32>> = td.container_definitions()[0]
             .port_mappings()
             .iter()
             .map(|p| p.container_port())
             .collect();
         assert_eq!(ports, [Some(9090)]);
-        let groups = elbv2
-            .describe_target_groups()
-            .target_group_arns(&new_tg)
-            .send()
-            .await
-            .expect("the new target group");
-        assert_eq!(groups.target_groups()[0].port(), Some(9090));
+        assert_eq!(aws.target_group(&new_tg).await.port(), Some(9090));
         assert_eq!(
-            existing_target_groups(&elbv2, &[&old_tg, &new_tg]).await,
+            aws.existing_target_groups(&[&old_tg, &new_tg]).await,
             std::slice::from_ref(&new_tg),
             "the old target group is deleted"
         );
-        let rules = elbv2
-            .describe_rules()
-            .rule_arns(text(&after, "listener_rule_arn"))
-            .send()
-            .await
-            .expect("rule");
-        assert_eq!(rule_forward(&rules.rules()[0]), [(new_tg.clone(), 1)]);
+        let rule = aws.rule(text(&after, "listener_rule_arn")).await;
+        assert_eq!(forwarded_target_groups(&rule), [(new_tg.clone(), 1)]);
     });
     // The new group joined the rule without traffic before the service moved into it; the
     // traffic moved afterwards.
@@ -795,7 +567,7 @@ fn a_container_port_change_moves_the_service_in_place_to_a_new_target_group_and_
     let third_tg = text(&partial, "target_group_arn").to_owned();
     assert_ne!(third_tg, new_tg);
     assert_eq!(partial["previous_target_group_arns"], json!([new_tg]));
-    let both = rt.block_on(existing_target_groups(&elbv2, &[&new_tg, &third_tg]));
+    let both = rt.block_on(aws.existing_target_groups(&[&new_tg, &third_tg]));
     assert_eq!(both.len(), 2, "{both:?}");
     emulator.set_faults(json!([]));
     w.run(&["apply", "-auto-approve", "-input=false", "-no-color"])
@@ -804,7 +576,7 @@ fn a_container_port_change_moves_the_service_in_place_to_a_new_target_group_and_
     assert_eq!(converged["target_group_arn"], json!(third_tg));
     assert_eq!(converged["previous_target_group_arns"], Value::Null);
     assert_eq!(
-        rt.block_on(existing_target_groups(&elbv2, &[&new_tg, &third_tg])),
+        rt.block_on(aws.existing_target_groups(&[&new_tg, &third_tg])),
         std::slice::from_ref(&third_tg)
     );
     assert_plan_empty(&w, "after the interrupted move was finished");
@@ -822,33 +594,15 @@ fn a_container_port_change_moves_the_service_in_place_to_a_new_target_group_and_
     emulator.set_faults(json!([]));
     w.run(&["destroy", "-auto-approve", "-input=false", "-no-color"])
         .success();
-    let aws = rt.block_on(Aws::new(&emulator));
-    let left = rt.block_on(async {
-        let mut left = service_leftovers(&sdk, CLUSTER, &seed.zone_id).await;
-        left.extend(aws.cluster_leftovers(&seed.vpc_id, CLUSTER).await);
-        left
-    });
+    let left = rt.block_on(aws.stack_leftovers(&seed.vpc_id, CLUSTER, &seed.zone_id));
     assert!(left.is_empty(), "left behind: {left:#?}");
 }
 
 #[test]
 fn settings_changed_outside_terraform_show_in_the_plan_on_their_attributes_and_apply_puts_them_back()
  {
-    use aws_sdk_elasticloadbalancingv2::types::{
-        Action, ActionTypeEnum, HostHeaderConditionConfig, Matcher, RuleCondition,
-        TargetGroupAttribute,
-    };
-    let emulator = Emulator::start();
-    let rt = runtime();
-    let sdk = rt.block_on(emulator.sdk_config());
-    let seed = rt.block_on(seed(&sdk));
-    let ecs = aws_sdk_ecs::Client::new(&sdk);
-    let elbv2 = aws_sdk_elasticloadbalancingv2::Client::new(&sdk);
-    let scaling = aws_sdk_applicationautoscaling::Client::new(&sdk);
-    let logs = aws_sdk_cloudwatchlogs::Client::new(&sdk);
-    let route53 = aws_sdk_route53::Client::new(&sdk);
-    let mut w = Workdir::new();
-    w.use_emulator(&emulator);
+    use aws_sdk_applicationautoscaling::types::MetricType;
+    let (emulator, rt, seed, aws, w) = start();
     w.write("main.tf", &api_only(&seed, NGINX, 8080));
     w.init();
     w.run(&["apply", "-auto-approve", "-input=false", "-no-color"])
@@ -894,56 +648,11 @@ fn settings_changed_outside_terraform_show_in_the_plan_on_their_attributes_and_a
 
     // Round 1: almost every setting changed outside Terraform.
     rt.block_on(async {
-        elbv2
-            .modify_target_group()
-            .target_group_arn(&tg)
-            .health_check_path("/changed")
-            .matcher(Matcher::builder().http_code("200").build())
-            .send()
-            .await
-            .expect("modify target group");
-        elbv2
-            .modify_target_group_attributes()
-            .target_group_arn(&tg)
-            .attributes(
-                TargetGroupAttribute::builder()
-                    .key("deregistration_delay.timeout_seconds")
-                    .value("5")
-                    .build(),
-            )
-            .send()
-            .await
-            .expect("modify target group attributes");
-        elbv2
-            .modify_rule()
-            .rule_arn(&rule)
-            .conditions(
-                RuleCondition::builder()
-                    .field("host-header")
-                    .host_header_config(
-                        HostHeaderConditionConfig::builder()
-                            .values(format!("other.{}", seed.domain))
-                            .build(),
-                    )
-                    .build(),
-            )
-            .send()
-            .await
-            .expect("modify rule");
-        use aws_sdk_applicationautoscaling::types::{
-            MetricType, PolicyType, PredefinedMetricSpecification, ScalableDimension,
-            ServiceNamespace, TargetTrackingScalingPolicyConfiguration,
-        };
-        scaling
-            .register_scalable_target()
-            .service_namespace(ServiceNamespace::Ecs)
-            .resource_id("service/svc/api")
-            .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
-            .min_capacity(3)
-            .max_capacity(7)
-            .send()
-            .await
-            .expect("scalable target");
+        drift::set_health_check(&aws, &tg, "/changed", "200").await;
+        drift::set_target_group_attribute(&aws, &tg, "deregistration_delay.timeout_seconds", "5")
+            .await;
+        drift::route_rule_to_host(&aws, &rule, &format!("other.{}", seed.domain)).await;
+        drift::set_scalable_target_range(&aws, "service/svc/api", 3, 7).await;
         for (name, metric, target) in [
             ("api-cpu", MetricType::EcsServiceAverageCpuUtilization, 41.0),
             (
@@ -952,121 +661,19 @@ fn settings_changed_outside_terraform_show_in_the_plan_on_their_attributes_and_a
                 42.0,
             ),
         ] {
-            scaling
-                .put_scaling_policy()
-                .policy_name(name)
-                .service_namespace(ServiceNamespace::Ecs)
-                .resource_id("service/svc/api")
-                .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
-                .policy_type(PolicyType::TargetTrackingScaling)
-                .target_tracking_scaling_policy_configuration(
-                    TargetTrackingScalingPolicyConfiguration::builder()
-                        .target_value(target)
-                        .predefined_metric_specification(
-                            PredefinedMetricSpecification::builder()
-                                .predefined_metric_type(metric)
-                                .build()
-                                .expect("metric"),
-                        )
-                        .build()
-                        .expect("policy"),
-                )
-                .send()
-                .await
-                .expect("scaling policy");
+            drift::put_target_tracking_policy(&aws, "service/svc/api", name, metric, target).await;
         }
-        logs.put_retention_policy()
-            .log_group_name("/ecs/svc/api")
-            .retention_in_days(7)
-            .send()
-            .await
-            .expect("retention");
-        let records = route53
-            .list_resource_record_sets()
-            .hosted_zone_id(&seed.zone_id)
-            .send()
-            .await
-            .expect("records");
-        let alias = records
-            .resource_record_sets()
-            .iter()
-            .find(|r| r.name() == format!("{domain}.") && r.r#type().as_str() == "A")
-            .expect("alias record")
-            .clone();
-        route53
-            .change_resource_record_sets()
-            .hosted_zone_id(&seed.zone_id)
-            .change_batch(
-                aws_sdk_route53::types::ChangeBatch::builder()
-                    .changes(
-                        aws_sdk_route53::types::Change::builder()
-                            .action(aws_sdk_route53::types::ChangeAction::Delete)
-                            .resource_record_set(alias)
-                            .build()
-                            .expect("change"),
-                    )
-                    .build()
-                    .expect("batch"),
-            )
-            .send()
-            .await
-            .expect("delete the alias");
+        drift::set_log_retention(&aws, "/ecs/svc/api", 7).await;
+        drift::delete_a_record(&aws, &seed.zone_id, &format!("{domain}.")).await;
         // A revision deployed outside Terraform, with another image, size and environment.
-        let svc = ecs
-            .describe_services()
-            .cluster(CLUSTER)
-            .services("api")
-            .send()
-            .await
-            .expect("service");
-        let current = ecs
-            .describe_task_definition()
-            .task_definition(svc.services()[0].task_definition().expect("revision"))
-            .send()
-            .await
-            .expect("task definition");
-        let td = current.task_definition().expect("td");
-        let c = &td.container_definitions()[0];
-        let container = aws_sdk_ecs::types::ContainerDefinition::builder()
-            .name("api")
-            .image("public.ecr.aws/nginx/nginx:drifted")
-            .essential(true)
-            .set_port_mappings(Some(c.port_mappings().to_vec()))
-            .environment(
-                aws_sdk_ecs::types::KeyValuePair::builder()
-                    .name("LOG_LEVEL")
-                    .value("debug")
-                    .build(),
-            )
-            .set_secrets(Some(c.secrets().to_vec()))
-            .set_log_configuration(c.log_configuration().cloned())
-            .build();
-        let registered = ecs
-            .register_task_definition()
-            .family(td.family().expect("family"))
-            .set_network_mode(td.network_mode().cloned())
-            .set_requires_compatibilities(Some(td.requires_compatibilities().to_vec()))
-            .cpu("512")
-            .memory("1024")
-            .set_execution_role_arn(td.execution_role_arn().map(str::to_owned))
-            .set_task_role_arn(td.task_role_arn().map(str::to_owned))
-            .container_definitions(container)
-            .send()
-            .await
-            .expect("register a revision");
-        ecs.update_service()
-            .cluster(CLUSTER)
-            .service("api")
-            .task_definition(
-                registered
-                    .task_definition()
-                    .and_then(|t| t.task_definition_arn())
-                    .expect("arn"),
-            )
-            .health_check_grace_period_seconds(5)
-            .send()
-            .await
-            .expect("deploy outside Terraform");
+        let deployment = Deployment {
+            image: "public.ecr.aws/nginx/nginx:drifted",
+            cpu: "512",
+            memory: "1024",
+            environment: &[("LOG_LEVEL", "debug")],
+            health_check_grace_period: 5,
+        };
+        drift::deploy_revision(&aws, CLUSTER, "api", &deployment).await;
     });
     let change = api_change(&w);
     assert_eq!(change["actions"], json!(["update"]), "{change:#}");
@@ -1109,96 +716,43 @@ fn settings_changed_outside_terraform_show_in_the_plan_on_their_attributes_and_a
     w.run(&["apply", "-input=false", "-no-color", "tfplan"])
         .success();
     rt.block_on(async {
-        let groups = elbv2
-            .describe_target_groups()
-            .target_group_arns(&tg)
-            .send()
-            .await
-            .expect("target group");
-        let g = &groups.target_groups()[0];
+        let g = aws.target_group(&tg).await;
         assert_eq!(g.health_check_path(), Some("/healthz"));
         assert_eq!(g.matcher().and_then(|m| m.http_code()), Some("200-399"));
-        let attrs = elbv2
-            .describe_target_group_attributes()
-            .target_group_arn(&tg)
-            .send()
-            .await
-            .expect("attributes");
-        assert!(attrs.attributes().iter().any(|a| {
-            a.key() == Some("deregistration_delay.timeout_seconds") && a.value() == Some("30")
-        }));
-        let rules = elbv2
-            .describe_rules()
-            .rule_arns(&rule)
-            .send()
-            .await
-            .expect("rule");
-        let hosts: Vec<String> = rules.rules()[0]
-            .conditions()
-            .iter()
-            .filter_map(|c| c.host_header_config())
-            .flat_map(|h| h.values().to_vec())
-            .collect();
+        let attrs = aws.target_group_attributes(&tg).await;
+        assert_eq!(
+            attrs
+                .get("deregistration_delay.timeout_seconds")
+                .map(String::as_str),
+            Some("30")
+        );
+        let hosts = aws_check::host_headers(&aws.rule(&rule).await);
         assert_eq!(hosts, std::slice::from_ref(&domain));
-        let targets = scaling
-            .describe_scalable_targets()
-            .service_namespace(aws_sdk_applicationautoscaling::types::ServiceNamespace::Ecs)
-            .resource_ids("service/svc/api")
-            .send()
-            .await
-            .expect("targets");
-        let t = &targets.scalable_targets()[0];
+        let targets = aws.scalable_targets("service/svc/api").await;
+        let t = &targets[0];
         assert_eq!((t.min_capacity(), t.max_capacity()), (2, 10));
-        let policies = scaling
-            .describe_scaling_policies()
-            .service_namespace(aws_sdk_applicationautoscaling::types::ServiceNamespace::Ecs)
-            .resource_id("service/svc/api")
-            .send()
+        let mut values: Vec<f64> = aws
+            .scaling_policies("service/svc/api")
             .await
-            .expect("policies");
-        let mut values: Vec<f64> = policies
-            .scaling_policies()
             .iter()
             .filter_map(|p| p.target_tracking_scaling_policy_configuration())
             .map(|c| c.target_value())
             .collect();
         values.sort_by(f64::total_cmp);
         assert_eq!(values, [60.0, 75.0]);
-        let groups = logs
-            .describe_log_groups()
-            .log_group_name_prefix("/ecs/svc/api")
-            .send()
-            .await
-            .expect("log groups");
-        assert_eq!(groups.log_groups()[0].retention_in_days(), Some(30));
-        let records = route53
-            .list_resource_record_sets()
-            .hosted_zone_id(&seed.zone_id)
-            .send()
-            .await
-            .expect("records");
+        let groups = aws.log_groups("/ecs/svc/api").await;
+        assert_eq!(groups[0].retention_in_days(), Some(30));
         assert!(
-            records
-                .resource_record_sets()
+            aws.records(&seed.zone_id)
+                .await
                 .iter()
                 .any(|r| { r.name() == format!("{domain}.") && r.alias_target().is_some() })
         );
-        let svc = ecs
-            .describe_services()
-            .cluster(CLUSTER)
-            .services("api")
-            .send()
-            .await
-            .expect("service");
-        let svc = &svc.services()[0];
+        let svc = aws.service(CLUSTER, "api").await;
         assert_eq!(svc.health_check_grace_period_seconds(), Some(60));
-        let td = ecs
-            .describe_task_definition()
+        let td = aws
             .task_definition(svc.task_definition().expect("revision"))
-            .send()
-            .await
-            .expect("td");
-        let td = td.task_definition().expect("td");
+            .await;
         assert_eq!((td.cpu(), td.memory()), (Some("256"), Some("512")));
         let c = &td.container_definitions()[0];
         assert_eq!(c.image(), Some(NGINX));
@@ -1214,41 +768,9 @@ fn settings_changed_outside_terraform_show_in_the_plan_on_their_attributes_and_a
     // Round 2: the rule forwards to a group that is not the service's, and the scalable target
     // is gone.
     let foreign = rt.block_on(async {
-        let foreign = elbv2
-            .create_target_group()
-            .name("not-the-service")
-            .protocol(aws_sdk_elasticloadbalancingv2::types::ProtocolEnum::Http)
-            .port(80)
-            .vpc_id(&seed.vpc_id)
-            .send()
-            .await
-            .expect("another target group")
-            .target_groups()[0]
-            .target_group_arn()
-            .expect("arn")
-            .to_owned();
-        elbv2
-            .modify_rule()
-            .rule_arn(&rule)
-            .actions(
-                Action::builder()
-                    .r#type(ActionTypeEnum::Forward)
-                    .target_group_arn(&foreign)
-                    .build(),
-            )
-            .send()
-            .await
-            .expect("repoint the rule");
-        scaling
-            .deregister_scalable_target()
-            .service_namespace(aws_sdk_applicationautoscaling::types::ServiceNamespace::Ecs)
-            .resource_id("service/svc/api")
-            .scalable_dimension(
-                aws_sdk_applicationautoscaling::types::ScalableDimension::EcsServiceDesiredCount,
-            )
-            .send()
-            .await
-            .expect("deregister the scalable target");
+        let foreign = drift::create_target_group(&aws, "not-the-service", &seed.vpc_id).await;
+        drift::forward_rule_to(&aws, &rule, &foreign).await;
+        drift::deregister_scalable_target(&aws, "service/svc/api").await;
         foreign
     });
     let change = api_change(&w);
@@ -1259,33 +781,14 @@ fn settings_changed_outside_terraform_show_in_the_plan_on_their_attributes_and_a
     w.run(&["apply", "-input=false", "-no-color", "tfplan"])
         .success();
     rt.block_on(async {
-        let rules = elbv2
-            .describe_rules()
-            .rule_arns(&rule)
-            .send()
-            .await
-            .expect("rule");
-        assert_eq!(rule_forward(&rules.rules()[0]), [(tg.clone(), 1)]);
-        let targets = scaling
-            .describe_scalable_targets()
-            .service_namespace(aws_sdk_applicationautoscaling::types::ServiceNamespace::Ecs)
-            .resource_ids("service/svc/api")
-            .send()
-            .await
-            .expect("targets");
-        assert_eq!(targets.scalable_targets().len(), 1);
+        let forwarded = forwarded_target_groups(&aws.rule(&rule).await);
+        assert_eq!(forwarded, [(tg.clone(), 1)]);
+        assert_eq!(aws.scalable_targets("service/svc/api").await.len(), 1);
     });
     assert_plan_empty(&w, "after the rule was pointed back");
 
     // Round 3: the rule is deleted; apply creates it again.
-    rt.block_on(async {
-        elbv2
-            .delete_rule()
-            .rule_arn(&rule)
-            .send()
-            .await
-            .expect("delete the rule");
-    });
+    rt.block_on(drift::delete_rule(&aws, &rule));
     let change = api_change(&w);
     assert_eq!(change["before"]["domain_name"], Value::Null, "{change:#}");
     assert_eq!(change["after"]["domain_name"], json!(domain));
@@ -1294,30 +797,16 @@ fn settings_changed_outside_terraform_show_in_the_plan_on_their_attributes_and_a
         .success();
     let state = api_state(&w);
     let recreated = text(&state, "listener_rule_arn").to_owned();
-    rt.block_on(async {
-        let rules = elbv2
-            .describe_rules()
-            .rule_arns(&recreated)
-            .send()
-            .await
-            .expect("the rule again");
-        assert_eq!(rule_forward(&rules.rules()[0]), [(tg.clone(), 1)]);
-    });
+    let forwarded = rt.block_on(async { forwarded_target_groups(&aws.rule(&recreated).await) });
+    assert_eq!(forwarded, [(tg.clone(), 1)]);
     assert_plan_empty(&w, "after the rule was created again");
 
     w.run(&["destroy", "-auto-approve", "-input=false", "-no-color"])
         .success();
-    let aws = rt.block_on(Aws::new(&emulator));
     let left = rt.block_on(async {
-        elbv2
-            .delete_target_group()
-            .target_group_arn(&foreign)
-            .send()
+        drift::delete_target_group(&aws, &foreign).await;
+        aws.stack_leftovers(&seed.vpc_id, CLUSTER, &seed.zone_id)
             .await
-            .expect("delete the test's own target group");
-        let mut left = service_leftovers(&sdk, CLUSTER, &seed.zone_id).await;
-        left.extend(aws.cluster_leftovers(&seed.vpc_id, CLUSTER).await);
-        left
     });
     assert!(left.is_empty(), "left behind: {left:#?}");
 }
@@ -1327,25 +816,24 @@ fn apply_polls_the_service_until_its_deployment_is_steady_and_only_when_asked_to
     // The emulator reports the deployment as still rolling out (no task running) for the first
     // `ROLLING` DescribeServices calls, then as it really is: steady.
     const ROLLING: u64 = 5;
-    let emulator = Emulator::start();
-    let rt = runtime();
-    let sdk = rt.block_on(emulator.sdk_config());
-    let seed = rt.block_on(seed(&sdk));
-    let mut w = Workdir::new();
-    w.use_emulator(&emulator);
+    let (emulator, _, seed, _, w) = start();
     w.write("main.tf", &api_only(&seed, NGINX, 8080));
     w.init();
-    emulator.reset_counters();
-    emulator.set_faults(json!([{
-        "service": "ecs", "action": "DescribeServices", "mode": "in_progress", "times": ROLLING
-    }]));
-    w.run(&["apply", "-auto-approve", "-input=false", "-no-color"])
-        .success();
-    let polled = emulator
-        .calls()
-        .get("ecs.DescribeServices")
-        .copied()
-        .unwrap_or(0);
+    // An apply while the deployment rolls out: how many times it asked for the service.
+    let apply_during_rollout = || {
+        emulator.reset_counters();
+        emulator.set_faults(json!([{
+            "service": "ecs", "action": "DescribeServices", "mode": "in_progress", "times": ROLLING
+        }]));
+        w.run(&["apply", "-auto-approve", "-input=false", "-no-color"])
+            .success();
+        emulator
+            .calls()
+            .get("ecs.DescribeServices")
+            .copied()
+            .unwrap_or(0)
+    };
+    let polled = apply_during_rollout();
     // One look before CreateService, then polls until a steady answer: every rolling answer
     // was consumed and one more came after them.
     assert!(
@@ -1360,17 +848,7 @@ fn apply_polls_the_service_until_its_deployment_is_steady_and_only_when_asked_to
     );
     assert!(hcl.contains("wait_for_steady_state = false"));
     w.write("main.tf", &hcl);
-    emulator.reset_counters();
-    emulator.set_faults(json!([{
-        "service": "ecs", "action": "DescribeServices", "mode": "in_progress", "times": ROLLING
-    }]));
-    w.run(&["apply", "-auto-approve", "-input=false", "-no-color"])
-        .success();
-    let polled = emulator
-        .calls()
-        .get("ecs.DescribeServices")
-        .copied()
-        .unwrap_or(0);
+    let polled = apply_during_rollout();
     assert!(
         polled < ROLLING,
         "DescribeServices called {polled} times without wait_for_steady_state"

@@ -1,0 +1,60 @@
+//! Terraform states written by hand, for tests that plan against objects an apply would have
+//! made without making them.
+
+use serde_json::{Value, json};
+
+/// A value AWS could have returned for a computed attribute: an AMI id, a revision of the task
+/// family `family`, or `applied-<attribute>`.
+pub fn applied_value(attr: &str, family: &str) -> Value {
+    match attr {
+        "ami_id" => json!("ami-0123456789abcdef0"),
+        "task_definition_arn" => {
+            json!(format!(
+                "arn:aws:ecs:ap-south-1:123456789012:task-definition/{family}:1"
+            ))
+        }
+        other => json!(format!("applied-{other}")),
+    }
+}
+
+/// The state an apply of a create plan (`terraform show -json` of it) would have written: every
+/// value the plan knew, and `applied(resource type, attribute)` for each one it did not.
+pub fn state_from_create_plan(plan: &Value, applied: impl Fn(&str, &str) -> Value) -> Value {
+    let resources: Vec<Value> = plan["resource_changes"]
+        .as_array()
+        .expect("resource changes")
+        .iter()
+        .map(|change| {
+            let kind = change["type"].as_str().unwrap_or_default();
+            let mut attrs = change["change"]["after"].clone();
+            let unknown = change["change"]["after_unknown"]
+                .as_object()
+                .cloned()
+                .unwrap_or_default();
+            for (attr, is_unknown) in unknown {
+                if is_unknown == true {
+                    attrs[&attr] = applied(kind, &attr);
+                }
+            }
+            json!({
+                "mode": "managed",
+                "type": change["type"],
+                "name": change["name"],
+                "provider": "provider[\"registry.terraform.io/ecsprod/ecsprod\"]",
+                "instances": [{
+                    "schema_version": 0,
+                    "attributes": attrs,
+                    "sensitive_attributes": []
+                }]
+            })
+        })
+        .collect();
+    json!({
+        "version": 4,
+        "terraform_version": "1.15.5",
+        "serial": 1,
+        "lineage": "6b0a8d2e-6f43-4f1e-9f3e-5d7c2b1a0e9f",
+        "outputs": {},
+        "resources": resources
+    })
+}
