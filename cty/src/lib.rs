@@ -14,6 +14,7 @@
 //! assert_eq!(msgpack::decode(&bytes, &t).unwrap(), v);
 //! ```
 
+mod codec;
 mod error;
 pub mod json;
 pub mod msgpack;
