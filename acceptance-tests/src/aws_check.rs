@@ -34,6 +34,7 @@ pub struct Aws {
     pub logs: aws_sdk_cloudwatchlogs::Client,
     pub scaling: aws_sdk_applicationautoscaling::Client,
     pub secrets: aws_sdk_secretsmanager::Client,
+    pub ssm: aws_sdk_ssm::Client,
 }
 
 impl Aws {
@@ -54,6 +55,7 @@ impl Aws {
             logs: aws_sdk_cloudwatchlogs::Client::new(config),
             scaling: aws_sdk_applicationautoscaling::Client::new(config),
             secrets: aws_sdk_secretsmanager::Client::new(config),
+            ssm: aws_sdk_ssm::Client::new(config),
         }
     }
 }

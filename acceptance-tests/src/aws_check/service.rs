@@ -9,6 +9,27 @@ use aws_sdk_route53::types::ResourceRecordSet;
 use super::Aws;
 
 impl Aws {
+    /// The active revisions of a task family.
+    pub async fn active_revisions(&self, family: &str) -> Vec<String> {
+        self.ecs
+            .list_task_definitions()
+            .family_prefix(family)
+            .status(aws_sdk_ecs::types::TaskDefinitionStatus::Active)
+            .send()
+            .await
+            .expect("list task definitions")
+            .task_definition_arns()
+            .iter()
+            .filter(|arn| {
+                arn.rsplit('/')
+                    .next()
+                    .and_then(|r| r.rsplit_once(':'))
+                    .is_some_and(|(f, _)| f == family)
+            })
+            .cloned()
+            .collect()
+    }
+
     /// The ECS service `name` of a cluster.
     pub async fn service(&self, cluster: &str, name: &str) -> Service {
         self.ecs

@@ -53,3 +53,30 @@ pub async fn schedule_secret_deletion(aws: &Aws, arn: &str, days: i64) {
         .await
         .unwrap_or_else(|e| panic!("schedule the deletion of {arn}: {e}"));
 }
+
+/// Creates an SSM String parameter.
+pub async fn put_parameter(aws: &Aws, name: &str, value: &str) {
+    aws.ssm
+        .put_parameter()
+        .name(name)
+        .value(value)
+        .r#type(aws_sdk_ssm::types::ParameterType::String)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("put parameter {name}: {e}"));
+}
+
+/// Creates a public hosted zone for `domain`; returns its ID without the `/hostedzone/` prefix.
+pub async fn create_hosted_zone(aws: &Aws, domain: &str) -> String {
+    let zone = aws
+        .route53
+        .create_hosted_zone()
+        .name(domain)
+        .caller_reference(format!("{domain}-{}", std::process::id()))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("create hosted zone {domain}: {e}"));
+    zone.hosted_zone()
+        .map(|z| z.id().trim_start_matches("/hostedzone/").to_owned())
+        .expect("zone ID")
+}

@@ -190,9 +190,22 @@ impl Clients {
         })
     }
 
+    /// The same clients for calls that must answer quickly rather than eventually: at most
+    /// `attempts` attempts, short backoff, each attempt bounded by `attempt_timeout`.
+    pub fn quick(&self, attempts: u32, attempt_timeout: std::time::Duration) -> Self {
+        let retry = RetryConfig::standard()
+            .with_max_attempts(attempts)
+            .with_initial_backoff(std::time::Duration::from_millis(200))
+            .with_max_backoff(std::time::Duration::from_secs(2));
+        let timeouts = TimeoutConfig::builder()
+            .operation_attempt_timeout(attempt_timeout)
+            .build();
+        self.with_policy(&retry, &timeouts)
+    }
+
     /// The same clients (region, credentials, endpoints, connections) with another retry and
-    /// timeout policy, for calls that must answer quickly rather than eventually.
-    pub fn with_policy(&self, retry: &RetryConfig, timeouts: &TimeoutConfig) -> Self {
+    /// timeout policy.
+    fn with_policy(&self, retry: &RetryConfig, timeouts: &TimeoutConfig) -> Self {
         macro_rules! rebuilt {
             ($krate:ident, $field:ident) => {
                 $krate::Client::from_conf(

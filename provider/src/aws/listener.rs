@@ -11,7 +11,9 @@ use super::Clients;
 use super::listener_action::{action_from_sdk, action_to_sdk};
 use super::load_balancer::not_found;
 use super::retry::{AwsError, aws_error};
-use super::unit::{BoxFuture, Change, Changes, Env, Lookup, TagRef, TagTarget, Tags, Unit};
+use super::unit::{
+    BoxFuture, Change, Changes, Env, Leftovers, Lookup, TagRef, TagTarget, Tags, Unit,
+};
 use crate::blueprint::cluster::{ListenerAction, ListenerSpec};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -301,46 +303,14 @@ impl Lookup for OtherListeners {
     }
 }
 
-impl Unit for OtherListeners {
-    /// Nothing: no listener but the cluster's own.
-    type Desired = ();
+impl Leftovers for OtherListeners {
+    type Item = ObservedListener;
 
-    fn diff(_: &(), observed: &Vec<ObservedListener>) -> Vec<Change> {
-        Changes::new()
-            .check("other_listeners", !observed.is_empty())
-            .done()
-    }
-
-    fn create<'a>(
-        _: &'a Env,
-        _: &'a OtherListenersKey,
-        _: &'a (),
-    ) -> BoxFuture<'a, Result<Vec<ObservedListener>, AwsError>> {
-        Box::pin(async { Ok(Vec::new()) })
-    }
-
-    fn update<'a>(
+    fn delete_one<'a>(
         env: &'a Env,
-        _: &'a (),
-        observed: &'a Vec<ObservedListener>,
-        _: &'a [Change],
-    ) -> BoxFuture<'a, Result<Vec<ObservedListener>, AwsError>> {
-        Box::pin(async move {
-            Self::delete(env, observed).await?;
-            Ok(Vec::new())
-        })
-    }
-
-    fn delete<'a>(
-        env: &'a Env,
-        observed: &'a Vec<ObservedListener>,
+        item: &'a ObservedListener,
     ) -> BoxFuture<'a, Result<(), AwsError>> {
-        Box::pin(async move {
-            for l in observed {
-                delete_listener(env.c(), &l.arn).await?;
-            }
-            Ok(())
-        })
+        Box::pin(delete_listener(env.c(), &item.arn))
     }
 }
 

@@ -118,17 +118,6 @@ pub async fn route_tables(c: &Clients, vpc_id: &str) -> Result<Vec<ObservedRoute
         .collect())
 }
 
-/// The route table that routes `subnet_id`: its own association, else the VPC's main table.
-pub fn route_table_of<'t>(
-    tables: &'t [ObservedRouteTable],
-    subnet_id: &str,
-) -> Option<&'t ObservedRouteTable> {
-    tables
-        .iter()
-        .find(|t| t.subnet_ids.iter().any(|s| s == subnet_id))
-        .or_else(|| tables.iter().find(|t| t.main))
-}
-
 /// The name of a hosted zone (without the trailing dot), `None` when there is no such zone.
 /// `zone_id` may carry the `/hostedzone/` prefix.
 pub async fn hosted_zone_name(c: &Clients, zone_id: &str) -> Result<Option<String>, AwsError> {
@@ -146,36 +135,5 @@ pub async fn hosted_zone_name(c: &Clients, zone_id: &str) -> Result<Option<Strin
                 Err(err)
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn table(id: &str, main: bool, subnets: &[&str]) -> ObservedRouteTable {
-        ObservedRouteTable {
-            id: id.into(),
-            main,
-            subnet_ids: subnets.iter().map(|s| (*s).to_owned()).collect(),
-            internet_routes: Vec::new(),
-        }
-    }
-
-    #[test]
-    fn a_subnet_uses_its_own_table_else_the_main_one() {
-        let tables = [
-            table("rtb-main", true, &[]),
-            table("rtb-public", false, &["subnet-a", "subnet-b"]),
-        ];
-        assert_eq!(
-            route_table_of(&tables, "subnet-b").map(|t| t.id.as_str()),
-            Some("rtb-public")
-        );
-        assert_eq!(
-            route_table_of(&tables, "subnet-c").map(|t| t.id.as_str()),
-            Some("rtb-main")
-        );
-        assert_eq!(route_table_of(&tables[1..], "subnet-c"), None);
     }
 }

@@ -4,11 +4,10 @@
 //! the SDK itself.
 
 use std::future::Future;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
-use tokio_util::sync::CancellationToken;
 
 /// An AWS failure, named by the step that failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -78,39 +77,6 @@ pub fn backoff(attempt: u32) -> Duration {
     base + jitter
 }
 
-/// Runs `op` until it succeeds, fails with an error `retryable` does not accept, the deadline
-/// passes or the operation is cancelled.
-pub async fn retry_while<T, F, Fut>(
-    cancel: &CancellationToken,
-    deadline: Duration,
-    retryable: impl Fn(&AwsError) -> bool,
-    mut op: F,
-) -> Result<T, AwsError>
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Result<T, AwsError>>,
-{
-    let start = Instant::now();
-    let mut attempt = 0;
-    loop {
-        match op().await {
-            Ok(v) => return Ok(v),
-            Err(e) if retryable(&e) && start.elapsed() < deadline => {
-                let wait = backoff(attempt);
-                tracing::debug!(step = e.step.as_str(), code = ?e.code, ?wait, "retrying after a transient error");
-                tokio::select! {
-                    _ = cancel.cancelled() => {
-                        return Err(AwsError::new(e.step, "cancelled by Terraform while waiting to retry"));
-                    }
-                    _ = tokio::time::sleep(wait) => {}
-                }
-                attempt += 1;
-            }
-            Err(e) => return Err(e),
-        }
-    }
-}
-
 /// The result of a create the SDK may have sent twice: when the first attempt's answer was lost,
 /// the retry meets what that attempt made and AWS answers it with `code` (an "already exists"
 /// error). Then `find` looks for what was made, and that is the result; otherwise the error
@@ -168,23 +134,5 @@ mod tests {
         assert!(backoff(0) >= Duration::from_secs(1) && backoff(0) < Duration::from_millis(1300));
         assert!(backoff(3) >= Duration::from_secs(8));
         assert!(backoff(30) <= Duration::from_secs(25));
-    }
-
-    #[tokio::test]
-    async fn only_retryable_errors_are_retried() {
-        let cancel = CancellationToken::new();
-        let mut calls = 0;
-        let result: Result<(), AwsError> = retry_while(
-            &cancel,
-            Duration::from_secs(5),
-            |e| e.code() == Some("Transient"),
-            || {
-                calls += 1;
-                async { Err(AwsError::new("step", "fatal")) }
-            },
-        )
-        .await;
-        assert!(result.is_err());
-        assert_eq!(calls, 1);
     }
 }

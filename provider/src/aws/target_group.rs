@@ -9,7 +9,9 @@ use aws_sdk_elasticloadbalancingv2::types::{
 
 use super::Clients;
 use super::retry::{AwsError, aws_error};
-use super::unit::{BoxFuture, Change, Changes, Env, Lookup, TagRef, TagTarget, Tags, Unit, names};
+use super::unit::{
+    BoxFuture, Change, Changes, Env, Leftovers, Lookup, TagRef, TagTarget, Tags, Unit, names,
+};
 use crate::blueprint::service::TargetGroupSpec;
 
 const DEREGISTRATION_DELAY: &str = "deregistration_delay.timeout_seconds";
@@ -332,42 +334,11 @@ impl Lookup for RetiredTargetGroups {
     }
 }
 
-impl Unit for RetiredTargetGroups {
-    /// Nothing: they are only deleted.
-    type Desired = ();
+impl Leftovers for RetiredTargetGroups {
+    /// A group's ARN.
+    type Item = String;
 
-    fn diff(_: &(), observed: &Vec<String>) -> Vec<Change> {
-        Changes::new()
-            .check("earlier_target_groups", !observed.is_empty())
-            .done()
-    }
-
-    fn create<'a>(
-        _: &'a Env,
-        _: &'a Vec<String>,
-        _: &'a (),
-    ) -> BoxFuture<'a, Result<Vec<String>, AwsError>> {
-        Box::pin(async { Ok(Vec::new()) })
-    }
-
-    fn update<'a>(
-        env: &'a Env,
-        _: &'a (),
-        observed: &'a Vec<String>,
-        _: &'a [Change],
-    ) -> BoxFuture<'a, Result<Vec<String>, AwsError>> {
-        Box::pin(async move {
-            Self::delete(env, observed).await?;
-            Ok(Vec::new())
-        })
-    }
-
-    fn delete<'a>(env: &'a Env, observed: &'a Vec<String>) -> BoxFuture<'a, Result<(), AwsError>> {
-        Box::pin(async move {
-            for arn in observed {
-                delete(env.c(), arn).await?;
-            }
-            Ok(())
-        })
+    fn delete_one<'a>(env: &'a Env, arn: &'a String) -> BoxFuture<'a, Result<(), AwsError>> {
+        Box::pin(delete(env.c(), arn))
     }
 }

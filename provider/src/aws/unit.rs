@@ -242,3 +242,51 @@ pub async fn read_one<L: Lookup>(env: &Env, key: L::Key) -> Result<Option<L::Obs
         .next()
         .flatten())
 }
+
+/// A kind whose objects must not exist: every one found is deleted (listeners on ports the
+/// cluster does not serve, a service's earlier target groups). A node of such a kind has no
+/// desired value, so the engine deletes what it reads.
+pub trait Leftovers: Lookup<Observed = Vec<Self::Item>> {
+    type Item: Clone + Debug + Send + Sync + 'static;
+
+    /// Deletes one of them (one already gone is fine).
+    fn delete_one<'a>(env: &'a Env, item: &'a Self::Item) -> BoxFuture<'a, Result<(), AwsError>>;
+}
+
+impl<T: Leftovers> Unit for T {
+    /// Nothing: they are only deleted.
+    type Desired = ();
+
+    fn diff(_: &(), observed: &Vec<T::Item>) -> Vec<Change> {
+        Changes::new().check(T::KIND, !observed.is_empty()).done()
+    }
+
+    fn create<'a>(
+        _: &'a Env,
+        _: &'a T::Key,
+        _: &'a (),
+    ) -> BoxFuture<'a, Result<Vec<T::Item>, AwsError>> {
+        Box::pin(async { Ok(Vec::new()) })
+    }
+
+    fn update<'a>(
+        env: &'a Env,
+        _: &'a (),
+        observed: &'a Vec<T::Item>,
+        _: &'a [Change],
+    ) -> BoxFuture<'a, Result<Vec<T::Item>, AwsError>> {
+        Box::pin(async move {
+            Self::delete(env, observed).await?;
+            Ok(Vec::new())
+        })
+    }
+
+    fn delete<'a>(env: &'a Env, observed: &'a Vec<T::Item>) -> BoxFuture<'a, Result<(), AwsError>> {
+        Box::pin(async move {
+            for item in observed {
+                T::delete_one(env, item).await?;
+            }
+            Ok(())
+        })
+    }
+}

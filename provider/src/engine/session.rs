@@ -14,8 +14,6 @@ use super::{delete, read, walk};
 use crate::aws::budget::Budget;
 use crate::aws::clients::{ClientConfig, Clients};
 use crate::aws::unit::{Env, Lookup};
-use aws_config::retry::RetryConfig;
-use aws_config::timeout::TimeoutConfig;
 
 /// How long an operation may take and what stops it.
 #[derive(Debug, Clone)]
@@ -65,15 +63,8 @@ impl Session {
     /// plan-time checks): at most `attempts` attempts each, short backoff, each attempt bounded
     /// by `attempt_timeout`.
     pub fn quick(&self, attempts: u32, attempt_timeout: Duration) -> Self {
-        let retry = RetryConfig::standard()
-            .with_max_attempts(attempts)
-            .with_initial_backoff(Duration::from_millis(200))
-            .with_max_backoff(Duration::from_secs(2));
-        let timeouts = TimeoutConfig::builder()
-            .operation_attempt_timeout(attempt_timeout)
-            .build();
         Self {
-            clients: Arc::new(self.clients.with_policy(&retry, &timeouts)),
+            clients: Arc::new(self.clients.quick(attempts, attempt_timeout)),
         }
     }
 
@@ -117,19 +108,11 @@ impl Session {
         limits: &Limits,
     ) -> Outcome {
         let env = self.env(limits);
-        match read::read_all(graph, &env, input).await {
-            Ok(found) => {
-                let (outputs, errors) = walk::write_all(graph, &env, input, found).await;
-                Outcome {
-                    outputs: Some(outputs),
-                    errors,
-                }
-            }
-            Err(e) => Outcome {
-                outputs: None,
-                errors: vec![e],
-            },
-        }
+        let found = read::read_all(graph, &env, input).await;
+        outcome(match found {
+            Ok(found) => Ok(walk::write_all(graph, &env, input, found).await),
+            Err(e) => Err(e),
+        })
     }
 
     /// Deletes every owned node.
@@ -140,19 +123,25 @@ impl Session {
         limits: &Limits,
     ) -> Outcome {
         let env = self.env(limits);
-        match read::read_all(graph, &env, input).await {
-            Ok(found) => {
-                let (outputs, errors) = delete::delete_all(graph, &env, found).await;
-                Outcome {
-                    outputs: Some(outputs),
-                    errors,
-                }
-            }
-            Err(e) => Outcome {
-                outputs: None,
-                errors: vec![e],
-            },
-        }
+        let found = read::read_all(graph, &env, input).await;
+        outcome(match found {
+            Ok(found) => Ok(delete::delete_all(graph, &env, found).await),
+            Err(e) => Err(e),
+        })
+    }
+}
+
+/// A walk's outcome; a read that failed before it leaves nothing known.
+fn outcome(walked: Result<(Outputs, Vec<Error>), Error>) -> Outcome {
+    match walked {
+        Ok((outputs, errors)) => Outcome {
+            outputs: Some(outputs),
+            errors,
+        },
+        Err(e) => Outcome {
+            outputs: None,
+            errors: vec![e],
+        },
     }
 }
 

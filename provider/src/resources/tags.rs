@@ -103,25 +103,8 @@ mod tests {
 
     fn input() -> ClusterInput {
         ClusterInput {
-            name: "prod".into(),
-            vpc_id: "vpc-1".into(),
-            public_subnet_ids: Vec::new(),
-            private_subnet_ids: Vec::new(),
-            certificate_arn: String::new(),
-            ssl_policy: String::new(),
-            instance_types: vec!["m6i.large".into()],
-            min_size: 2,
-            max_size: 10,
-            on_demand_base_capacity: 2,
-            on_demand_percentage_above_base: 0,
-            spot_allocation_strategy: "capacity-optimized".into(),
-            target_capacity: 80,
-            ami_id: "ami-1".into(),
-            root_volume_size: 30,
-            ebs_kms_key_id: None,
-            container_insights: true,
-            deletion_protection: true,
             tags: tags(&[("Team", "core"), ("Name", "mine")]),
+            ..bp::example()
         }
     }
 

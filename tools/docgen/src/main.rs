@@ -64,11 +64,19 @@ fn pages(root: &Path) -> Result<Vec<Page>, Error> {
             },
         ),
     }];
-    let resources: [(&str, &Schema); 2] = [
-        (cluster::TYPE_NAME, &cluster::schema::SCHEMA),
-        (service::TYPE_NAME, &service::schema::SCHEMA),
+    let resources: [(&str, &Schema, String); 2] = [
+        (
+            cluster::TYPE_NAME,
+            &cluster::schema::SCHEMA,
+            cluster::graph::GRAPH.mermaid(),
+        ),
+        (
+            service::TYPE_NAME,
+            &service::schema::SCHEMA,
+            service::graph::GRAPH.mermaid(),
+        ),
     ];
-    for (type_name, schema) in resources {
+    for (type_name, schema, objects) in resources {
         let short = type_name
             .strip_prefix(&format!("{PROVIDER_NAME}_"))
             .unwrap_or(type_name);
@@ -78,7 +86,7 @@ fn pages(root: &Path) -> Result<Vec<Page>, Error> {
         };
         pages.push(Page {
             path: format!("docs/resources/{short}.md"),
-            contents: render::resource_page(PROVIDER_NAME, type_name, schema, &examples),
+            contents: render::resource_page(PROVIDER_NAME, type_name, schema, &examples, &objects),
         });
     }
     Ok(pages)

@@ -198,12 +198,14 @@ pub fn provider_page(provider_name: &str, schema: &Schema, examples: &Examples) 
     finish(out)
 }
 
-/// `docs/resources/<name>.md`.
+/// `docs/resources/<name>.md`; `objects` is the mermaid flowchart of the AWS objects the
+/// resource owns.
 pub fn resource_page(
     provider_name: &str,
     type_name: &str,
     schema: &Schema,
     examples: &Examples,
+    objects: &str,
 ) -> String {
     let mut out = String::new();
     front_matter(
@@ -219,6 +221,11 @@ pub fn resource_page(
         out.push_str("## Example Usage\n\n");
         code_block(&mut out, "terraform", usage);
     }
+    out.push_str("## AWS Objects\n\n");
+    out.push_str(
+        "What the resource creates and manages, and what each object needs first: an arrow points from an object to those created after it (deletion runs the other way). Rounded boxes are objects it only reads; dotted arrows lead to objects found through another one's.\n\n",
+    );
+    code_block(&mut out, "mermaid", objects);
     out.push_str(&schema_markdown(schema));
     if let Some(import) = &examples.import {
         out.push_str("## Import\n\n");
@@ -369,14 +376,21 @@ Read-Only:
             usage: Some("resource \"x_thing\" \"a\" {}\n\n".into()),
             import: Some("terraform import x_thing.a id\n".into()),
         };
-        let page = resource_page("x", "x_thing", &sample(), &examples);
+        let page = resource_page(
+            "x",
+            "x_thing",
+            &sample(),
+            &examples,
+            "flowchart TD\n  a --> b\n",
+        );
         assert!(page.starts_with("---\n"));
         assert!(page.contains("page_title: \"x_thing Resource - x\"\nsubcategory: \"\"\n"));
         assert!(page.contains("description: |-\n  A thing.\n\n  Second paragraph.\n---\n\n"));
         assert!(page.contains("# x_thing (Resource)\n\nA thing.\n\nSecond paragraph.\n\n"));
         assert!(page.contains(
-            "## Example Usage\n\n```terraform\nresource \"x_thing\" \"a\" {}\n```\n\n## Schema\n"
+            "## Example Usage\n\n```terraform\nresource \"x_thing\" \"a\" {}\n```\n\n## AWS Objects\n"
         ));
+        assert!(page.contains("```mermaid\nflowchart TD\n  a --> b\n```\n\n## Schema\n"));
         assert!(page.ends_with("## Import\n\nImport is supported using the following syntax:\n\n```shell\nterraform import x_thing.a id\n```\n"));
         assert!(!page.ends_with("\n\n"));
     }

@@ -1,31 +1,9 @@
 //! Every production setting of the cluster's objects, pinned.
 
-use std::collections::BTreeMap;
-
 use super::*;
 
 fn input() -> ClusterInput {
-    ClusterInput {
-        name: "prod".into(),
-        vpc_id: "vpc-1".into(),
-        public_subnet_ids: vec!["subnet-a".into(), "subnet-b".into()],
-        private_subnet_ids: vec!["subnet-c".into(), "subnet-d".into()],
-        certificate_arn: "arn:aws:acm:eu-west-1:123456789012:certificate/x".into(),
-        ssl_policy: "ELBSecurityPolicy-TLS13-1-2-2021-06".into(),
-        instance_types: vec!["m6i.large".into(), "m5.large".into()],
-        min_size: 2,
-        max_size: 10,
-        on_demand_base_capacity: 2,
-        on_demand_percentage_above_base: 0,
-        spot_allocation_strategy: "capacity-optimized".into(),
-        target_capacity: 80,
-        ami_id: "ami-0123456789abcdef0".into(),
-        root_volume_size: 30,
-        ebs_kms_key_id: None,
-        container_insights: true,
-        deletion_protection: true,
-        tags: BTreeMap::from([("Team".to_owned(), "core".to_owned())]),
-    }
+    example()
 }
 
 #[test]

@@ -141,5 +141,42 @@ pub fn tags(input: &ServiceInput) -> BTreeMap<String, String> {
     tags
 }
 
+/// A service with every setting at a production value, for tests.
+#[cfg(test)]
+pub fn example() -> ServiceInput {
+    ServiceInput {
+        cluster: "prod".into(),
+        name: "api".into(),
+        image: "public.ecr.aws/nginx/nginx:1.27".into(),
+        container_port: 8080,
+        domain_name: "api.example.com".into(),
+        zone_id: Some("/hostedzone/Z0123456789ABC".into()),
+        cpu: 256,
+        memory: 512,
+        desired_count: 2,
+        environment: BTreeMap::from([
+            ("LOG_LEVEL".to_owned(), "info".to_owned()),
+            ("APP_MODE".to_owned(), "web".to_owned()),
+        ]),
+        secrets: BTreeMap::new(),
+        health_check_path: "/health".into(),
+        health_check_matcher: "200-399".into(),
+        deregistration_delay: 30,
+        health_check_grace_period: 60,
+        autoscaling: AutoscalingInput {
+            min_capacity: 2,
+            max_capacity: 10,
+            cpu_target: 60,
+            memory_target: 75,
+        },
+        log_retention_days: 30,
+        task_role_policy_json: None,
+        tags: BTreeMap::from([("Team".to_owned(), "core".to_owned())]),
+        region: "eu-west-1".into(),
+        account_id: "123456789012".into(),
+        partition: "aws".into(),
+    }
+}
+
 #[cfg(test)]
 mod tests;

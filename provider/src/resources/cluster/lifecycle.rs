@@ -10,12 +10,12 @@ use super::graph::{self, GRAPH, Run};
 use super::{TYPE_NAME, schema};
 use crate::blueprint::OWNER_TAG;
 use crate::blueprint::cluster::{self as bp, ClusterInput};
-use crate::engine::{Limits, Outputs, Session, anything_exists, project};
+use crate::engine::{Outputs, Session, project};
 use crate::protocol::diag::{Diagnostic, Diagnostics};
 use crate::protocol::provider::{ApplyOutput, CallContext, ImportOutput, ReadOutput};
 use crate::resources::Context;
 use crate::resources::fields::{self, Field, set};
-use crate::resources::outcome::{self, Operation};
+use crate::resources::outcome::{self, Lifecycle, unchanged};
 use crate::resources::tags;
 
 /// Attributes the apply fills from what exists.
@@ -100,14 +100,6 @@ pub fn input_from(planned: &Value) -> Result<ClusterInput, Diagnostics> {
     })
 }
 
-fn limits(call: &CallContext, state: &Value, operation: &'static str) -> Limits {
-    Limits {
-        operation,
-        limit: crate::resources::timeouts::limit(state, operation),
-        cancel: call.cancel.clone(),
-    }
-}
-
 fn run(session: &Session, name: String, state: &Value, config: Option<ClusterInput>) -> Run {
     Run {
         name,
@@ -159,13 +151,12 @@ fn show(ctx: &Context, run: &Run, outputs: &Outputs, state: &mut Value) {
     );
 }
 
-fn fail(prior: &Value, diagnostics: Diagnostics) -> ApplyOutput {
-    ApplyOutput {
-        new_state: prior.clone(),
-        private: Vec::new(),
-        diagnostics,
-    }
-}
+/// The cluster's walks.
+const CLUSTER: Lifecycle<Run> = Lifecycle {
+    type_name: TYPE_NAME,
+    graph: &GRAPH,
+    computed: COMPUTED,
+};
 
 /// Create or update: converge AWS on `planned`.
 pub async fn reconcile(
@@ -176,34 +167,14 @@ pub async fn reconcile(
 ) -> ApplyOutput {
     let input = match input_from(planned) {
         Ok(i) => i,
-        Err(d) => return fail(prior, d),
+        Err(d) => return unchanged(prior, d),
     };
     let session = match ctx.session().await {
         Ok(s) => s,
-        Err(d) => return fail(prior, d),
+        Err(d) => return unchanged(prior, d),
     };
-    let operation = if prior.is_null() { "create" } else { "update" };
     let run = run(session, input.name.clone(), planned, Some(input));
-    let outcome = session
-        .apply(&GRAPH, &run, &limits(call, planned, operation))
-        .await;
-    let diagnostics = outcome::diagnostics(TYPE_NAME, Operation::Apply, &outcome.errors);
-    let Some(outputs) = outcome.outputs else {
-        return fail(prior, diagnostics);
-    };
-    ApplyOutput {
-        new_state: outcome::after_apply(
-            &GRAPH,
-            &run,
-            &outputs,
-            prior,
-            planned,
-            !outcome.errors.is_empty(),
-            COMPUTED,
-        ),
-        private: Vec::new(),
-        diagnostics,
-    }
+    CLUSTER.apply(session, &run, call, prior, planned).await
 }
 
 pub async fn read(ctx: &Context, call: &CallContext, state: Value) -> ReadOutput {
@@ -220,22 +191,9 @@ pub async fn read(ctx: &Context, call: &CallContext, state: Value) -> ReadOutput
         return keep(state, Diagnostics::new());
     };
     let run = run(session, name, &state, None);
-    match session
-        .refresh(&GRAPH, &run, &limits(call, &state, "read"))
+    CLUSTER
+        .read(session, &run, call, state, |o, s| show(ctx, &run, o, s))
         .await
-    {
-        // Everything is gone: Terraform plans to create it again.
-        Ok(o) if !anything_exists(&GRAPH, &o) => keep(Value::Null, Diagnostics::new()),
-        Ok(outputs) => {
-            let mut new_state = state;
-            show(ctx, &run, &outputs, &mut new_state);
-            keep(new_state, Diagnostics::new())
-        }
-        Err(e) => keep(
-            state,
-            outcome::diagnostics(TYPE_NAME, Operation::Read, &[e]),
-        ),
-    }
 }
 
 pub async fn import(
@@ -254,12 +212,9 @@ pub async fn import(
         Err(d) => return fail(d),
     };
     let run = run(session, name.clone(), &Value::Null, None);
-    let outputs = match session
-        .refresh(&GRAPH, &run, &limits(call, &schema_defaults, "read"))
-        .await
-    {
+    let outputs = match CLUSTER.find(session, &run, call, &schema_defaults).await {
         Ok(o) => o,
-        Err(e) => return fail(outcome::diagnostics(TYPE_NAME, Operation::Import, &[e])),
+        Err(d) => return fail(d),
     };
     let Some(cluster) = outputs.get(graph::CLUSTER) else {
         return fail(
@@ -290,34 +245,15 @@ pub async fn import(
 /// Deletes everything in the safe order. On failure the resource stays, with what still exists.
 pub async fn delete(ctx: &Context, call: &CallContext, prior: &Value) -> ApplyOutput {
     if fields::boolean(prior, "deletion_protection").known() == Some(&true) {
-        return fail(prior, super::protected().into());
+        return unchanged(prior, super::protected().into());
     }
     let session = match ctx.session().await {
         Ok(s) => s,
-        Err(d) => return fail(prior, d),
+        Err(d) => return unchanged(prior, d),
     };
     let Some(name) = fields::string(prior, "name").known().cloned() else {
-        return ApplyOutput {
-            new_state: Value::Null,
-            private: Vec::new(),
-            diagnostics: Diagnostics::new(),
-        };
+        return unchanged(&Value::Null, Diagnostics::new());
     };
     let run = run(session, name, prior, None);
-    let outcome = session
-        .delete(&GRAPH, &run, &limits(call, prior, "delete"))
-        .await;
-    if outcome.errors.is_empty() {
-        return ApplyOutput {
-            new_state: Value::Null,
-            private: Vec::new(),
-            diagnostics: Diagnostics::new(),
-        };
-    }
-    let diagnostics = outcome::diagnostics(TYPE_NAME, Operation::Delete, &outcome.errors);
-    let new_state = match outcome.outputs {
-        Some(outputs) => outcome::with_computed(&GRAPH, &run, &outputs, prior, COMPUTED),
-        None => prior.clone(),
-    };
-    fail(&new_state, diagnostics)
+    CLUSTER.delete(session, &run, call, prior).await
 }

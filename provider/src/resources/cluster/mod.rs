@@ -3,9 +3,11 @@
 pub mod config;
 pub mod graph;
 pub mod lifecycle;
+mod planned;
 mod project;
 pub mod schema;
 mod settings;
+mod texts;
 
 use std::sync::Arc;
 

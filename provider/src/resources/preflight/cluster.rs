@@ -21,7 +21,7 @@ pub(super) fn first<T>(read: Result<Vec<Option<T>>, Error>) -> Result<Option<T>,
 }
 
 /// The route table that routes `subnet_id`: its own association, else the VPC's main table.
-fn route_table_of<'t>(
+pub(super) fn route_table_of<'t>(
     tables: &'t [ObservedRouteTable],
     subnet_id: &str,
 ) -> Option<&'t ObservedRouteTable> {

@@ -1,6 +1,6 @@
 //! What each resource's checks look at, and how a subnet list is judged.
 
-use super::cluster::{ClusterChecks, SubnetList, check_subnet_list};
+use super::cluster::{ClusterChecks, SubnetList, check_subnet_list, route_table_of};
 use super::service::{Coverage, ServiceChecks, in_zone, name_covers, record_planned_certificate};
 use super::*;
 use crate::engine::units::ObservedSubnet;
@@ -214,4 +214,30 @@ fn exact_names_and_one_label_wildcards_cover_a_host() {
     assert!(!name_covers("*.example.com", "api.example.org"));
     assert!(!name_covers("example.com", "api.example.com"));
     assert!(!name_covers("*.example.com", ".example.com"));
+}
+
+fn table(id: &str, main: bool, subnets: &[&str]) -> crate::engine::units::ObservedRouteTable {
+    crate::engine::units::ObservedRouteTable {
+        id: id.into(),
+        main,
+        subnet_ids: subnets.iter().map(|s| (*s).to_owned()).collect(),
+        internet_routes: Vec::new(),
+    }
+}
+
+#[test]
+fn a_subnet_uses_its_own_table_else_the_main_one() {
+    let tables = [
+        table("rtb-main", true, &[]),
+        table("rtb-public", false, &["subnet-a", "subnet-b"]),
+    ];
+    assert_eq!(
+        route_table_of(&tables, "subnet-b").map(|t| t.id.as_str()),
+        Some("rtb-public")
+    );
+    assert_eq!(
+        route_table_of(&tables, "subnet-c").map(|t| t.id.as_str()),
+        Some("rtb-main")
+    );
+    assert_eq!(route_table_of(&tables[1..], "subnet-c"), None);
 }

@@ -10,14 +10,13 @@ use super::TYPE_NAME;
 use super::graph::{self, GRAPH, Purpose, Recorded, Run};
 use crate::blueprint::OWNER_TAG;
 use crate::blueprint::service::{self as bp, AutoscalingInput, SERVICE_TAG, ServiceInput};
-use crate::engine::{Limits, Outputs, Session, anything_exists, project};
+use crate::engine::{Outputs, Session, project};
 use crate::protocol::diag::{Diagnostic, Diagnostics};
 use crate::protocol::provider::{ApplyOutput, CallContext, ImportOutput, ReadOutput};
 use crate::resources::Context;
 use crate::resources::fields::{self, Field, known_map, set};
-use crate::resources::outcome::{self, Operation};
+use crate::resources::outcome::{self, Lifecycle, unchanged};
 use crate::resources::tags;
-use crate::resources::timeouts;
 
 /// Attributes the apply fills from what exists.
 const COMPUTED: &[&str] = &[
@@ -141,14 +140,6 @@ fn run(state: &Value, purpose: Purpose, config: Option<ServiceInput>) -> Option<
     })
 }
 
-fn limits(call: &CallContext, state: &Value, operation: &'static str) -> Limits {
-    Limits {
-        operation,
-        limit: timeouts::limit(state, operation),
-        cancel: call.cancel.clone(),
-    }
-}
-
 /// Every object's tags as found, each with the tags the provider gives it itself.
 fn tag_objects<'a>(run: &Run, outputs: &'a Outputs) -> Vec<(&'a tags::Tags, tags::Tags)> {
     let fixed = BTreeMap::from([
@@ -172,13 +163,12 @@ fn show(ctx: &Context, run: &Run, outputs: &Outputs, state: &mut Value) {
     );
 }
 
-fn fail(prior: &Value, diagnostics: Diagnostics) -> ApplyOutput {
-    ApplyOutput {
-        new_state: prior.clone(),
-        private: Vec::new(),
-        diagnostics,
-    }
-}
+/// The service's walks.
+const SERVICE: Lifecycle<Run> = Lifecycle {
+    type_name: TYPE_NAME,
+    graph: &GRAPH,
+    computed: COMPUTED,
+};
 
 pub async fn reconcile(
     ctx: &Context,
@@ -188,40 +178,19 @@ pub async fn reconcile(
 ) -> ApplyOutput {
     let session = match ctx.session().await {
         Ok(s) => s,
-        Err(d) => return fail(prior, d),
+        Err(d) => return unchanged(prior, d),
     };
     let input = match input_from(planned, session) {
         Ok(i) => i,
-        Err(d) => return fail(prior, d),
+        Err(d) => return unchanged(prior, d),
     };
-    let mut run = match run(planned, Purpose::Apply, Some(input)) {
-        Some(r) => r,
-        None => return fail(prior, Diagnostics::new()),
+    let Some(mut run) = run(planned, Purpose::Apply, Some(input)) else {
+        return unchanged(prior, Diagnostics::new());
     };
     if !prior.is_null() {
         run.recorded = recorded(prior);
     }
-    let operation = if prior.is_null() { "create" } else { "update" };
-    let outcome = session
-        .apply(&GRAPH, &run, &limits(call, planned, operation))
-        .await;
-    let diagnostics = outcome::diagnostics(TYPE_NAME, Operation::Apply, &outcome.errors);
-    let Some(outputs) = outcome.outputs else {
-        return fail(prior, diagnostics);
-    };
-    ApplyOutput {
-        new_state: outcome::after_apply(
-            &GRAPH,
-            &run,
-            &outputs,
-            prior,
-            planned,
-            !outcome.errors.is_empty(),
-            COMPUTED,
-        ),
-        private: Vec::new(),
-        diagnostics,
-    }
+    SERVICE.apply(session, &run, call, prior, planned).await
 }
 
 pub async fn read(ctx: &Context, call: &CallContext, state: Value) -> ReadOutput {
@@ -237,56 +206,24 @@ pub async fn read(ctx: &Context, call: &CallContext, state: Value) -> ReadOutput
     let Some(run) = run(&state, Purpose::Refresh, None) else {
         return keep(state, Diagnostics::new());
     };
-    match session
-        .refresh(&GRAPH, &run, &limits(call, &state, "read"))
+    // While some object remains (a destroy that stopped part way, a service deleted outside
+    // Terraform), the resource stays, so a destroy removes the rest and an apply creates the
+    // service again.
+    SERVICE
+        .read(session, &run, call, state, |o, s| show(ctx, &run, o, s))
         .await
-    {
-        // The ECS service and everything it owns are gone: Terraform plans to create it again.
-        // While some object remains (a destroy that stopped part way, a service deleted outside
-        // Terraform), the resource stays, so a destroy removes the rest and an apply creates the
-        // service again.
-        Ok(o) if !anything_exists(&GRAPH, &o) => keep(Value::Null, Diagnostics::new()),
-        Ok(outputs) => {
-            let mut new_state = state;
-            show(ctx, &run, &outputs, &mut new_state);
-            keep(new_state, Diagnostics::new())
-        }
-        Err(e) => keep(
-            state,
-            outcome::diagnostics(TYPE_NAME, Operation::Read, &[e]),
-        ),
-    }
 }
 
 pub async fn delete(ctx: &Context, call: &CallContext, prior: &Value) -> ApplyOutput {
     let session = match ctx.session().await {
         Ok(s) => s,
-        Err(d) => return fail(prior, d),
+        Err(d) => return unchanged(prior, d),
     };
     let config = input_from(prior, session).ok();
     let Some(run) = run(prior, Purpose::Delete, config) else {
-        return ApplyOutput {
-            new_state: Value::Null,
-            private: Vec::new(),
-            diagnostics: Diagnostics::new(),
-        };
+        return unchanged(&Value::Null, Diagnostics::new());
     };
-    let outcome = session
-        .delete(&GRAPH, &run, &limits(call, prior, "delete"))
-        .await;
-    if outcome.errors.is_empty() {
-        return ApplyOutput {
-            new_state: Value::Null,
-            private: Vec::new(),
-            diagnostics: Diagnostics::new(),
-        };
-    }
-    let diagnostics = outcome::diagnostics(TYPE_NAME, Operation::Delete, &outcome.errors);
-    let new_state = match outcome.outputs {
-        Some(outputs) => outcome::with_computed(&GRAPH, &run, &outputs, prior, COMPUTED),
-        None => prior.clone(),
-    };
-    fail(&new_state, diagnostics)
+    SERVICE.delete(session, &run, call, prior).await
 }
 
 /// `terraform import ecsprod_service.x <cluster>/<service>`: the whole state from AWS.
@@ -325,12 +262,9 @@ pub async fn import(
     let Some(run) = run(&state, Purpose::Import, None) else {
         return fail(Diagnostics::new());
     };
-    let outputs = match session
-        .refresh(&GRAPH, &run, &limits(call, &state, "read"))
-        .await
-    {
+    let outputs = match SERVICE.find(session, &run, call, &state).await {
         Ok(o) => o,
-        Err(e) => return fail(outcome::diagnostics(TYPE_NAME, Operation::Import, &[e])),
+        Err(d) => return fail(d),
     };
     let Some(service) = outputs.get(graph::SERVICE) else {
         return fail(

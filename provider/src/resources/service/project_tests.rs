@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::*;
-use crate::blueprint::service::{AutoscalingInput, ServiceInput, WeightedTarget};
+use crate::blueprint::service::{ServiceInput, WeightedTarget};
 use crate::engine::project;
 use crate::protocol::plan;
 use crate::resources::service::graph::{
@@ -300,33 +300,12 @@ fn another_running_revision_shows_its_content() {
     let mut svc = service();
     svc.task_definition = "arn:td:9".into();
     let input = ServiceInput {
-        cluster: "prod".into(),
-        name: "api".into(),
         image: "nginx:9".into(),
         container_port: 9090,
-        domain_name: "api.example.com".into(),
-        zone_id: None,
         cpu: 512,
         memory: 1024,
-        desired_count: 2,
         environment: BTreeMap::from([("A".to_owned(), "1".to_owned())]),
-        secrets: BTreeMap::new(),
-        health_check_path: "/".into(),
-        health_check_matcher: "200-399".into(),
-        deregistration_delay: 30,
-        health_check_grace_period: 60,
-        autoscaling: AutoscalingInput {
-            min_capacity: 2,
-            max_capacity: 10,
-            cpu_target: 60,
-            memory_target: 75,
-        },
-        log_retention_days: 30,
-        task_role_policy_json: None,
-        tags: BTreeMap::new(),
-        region: "eu-west-1".into(),
-        account_id: "123456789012".into(),
-        partition: "aws".into(),
+        ..bp::example()
     };
     let mut o = unchanged();
     o.insert(SERVICE, svc);

@@ -1,6 +1,6 @@
 //! Every production setting of the service's objects, pinned.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use serde_json::{Value, json};
 
@@ -14,38 +14,7 @@ const SECRET: &str = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:app/a
 const KEY: &str = "arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555";
 
 fn input() -> ServiceInput {
-    ServiceInput {
-        cluster: "prod".into(),
-        name: "api".into(),
-        image: "public.ecr.aws/nginx/nginx:1.27".into(),
-        container_port: 8080,
-        domain_name: "api.example.com".into(),
-        zone_id: Some("/hostedzone/Z0123456789ABC".into()),
-        cpu: 256,
-        memory: 512,
-        desired_count: 2,
-        environment: BTreeMap::from([
-            ("LOG_LEVEL".to_owned(), "info".to_owned()),
-            ("APP_MODE".to_owned(), "web".to_owned()),
-        ]),
-        secrets: BTreeMap::new(),
-        health_check_path: "/health".into(),
-        health_check_matcher: "200-399".into(),
-        deregistration_delay: 30,
-        health_check_grace_period: 60,
-        autoscaling: AutoscalingInput {
-            min_capacity: 2,
-            max_capacity: 10,
-            cpu_target: 60,
-            memory_target: 75,
-        },
-        log_retention_days: 30,
-        task_role_policy_json: None,
-        tags: BTreeMap::from([("Team".to_owned(), "core".to_owned())]),
-        region: "eu-west-1".into(),
-        account_id: "123456789012".into(),
-        partition: "aws".into(),
-    }
+    example()
 }
 
 fn with_secrets(pairs: &[(&str, &str)]) -> ServiceInput {

@@ -242,5 +242,4 @@ pub fn template(t: &ObservedTemplate, instance_group_id: Option<&str>) -> Texts 
 }
 
 #[cfg(test)]
-#[path = "settings_tests.rs"]
 mod tests;
