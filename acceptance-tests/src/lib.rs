@@ -200,6 +200,16 @@ impl Workdir {
         cmd
     }
 
+    /// The attributes `address` (e.g. `ecsprod_service.api`) has in the state.
+    pub fn state_of(&self, address: &str) -> serde_json::Value {
+        let shown = self.run(&["show", "-json", "-no-color"]).success().json();
+        shown["values"]["root_module"]["resources"]
+            .as_array()
+            .and_then(|r| r.iter().find(|r| r["address"] == address))
+            .map(|r| r["values"].clone())
+            .unwrap_or_else(|| panic!("{address} is not in the state"))
+    }
+
     pub fn init(&self) -> Run {
         self.run(&["init", "-input=false", "-no-color"]).success()
     }
@@ -258,6 +268,22 @@ pub fn cluster_resource(seed: &emulator::Seed, name: &str, extra: &str) -> Strin
         priv0 = seed.private_subnet_ids[0],
         priv1 = seed.private_subnet_ids[1],
         cert = seed.certificate_arn,
+    )
+}
+
+/// `resource "ecsprod_service" "api"` on the cluster of [`cluster_resource`]: nginx on port
+/// 8080 at `api.` the seed's domain; `extra` holds more arguments, one per line.
+pub fn service_resource(seed: &emulator::Seed, extra: &str) -> String {
+    format!(
+        r#"resource "ecsprod_service" "api" {{
+  cluster        = ecsprod_cluster.main.id
+  name           = "api"
+  image          = "public.ecr.aws/nginx/nginx:1.27"
+  container_port = 8080
+  domain_name    = "api.{domain}"
+{extra}}}
+"#,
+        domain = seed.domain,
     )
 }
 

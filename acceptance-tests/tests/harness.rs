@@ -4,7 +4,7 @@
 
 use acceptance_tests::aws_check::Aws;
 use acceptance_tests::emulator::{Emulator, free_port, new_seed, seed_from_file};
-use acceptance_tests::{REQUIRED_PROVIDERS, Workdir, cluster_resource, runtime};
+use acceptance_tests::{REQUIRED_PROVIDERS, Workdir, cluster_resource, runtime, service_resource};
 
 const CLUSTER: &str = "shared";
 
@@ -42,22 +42,15 @@ fn an_endpoint_started_elsewhere_holds_two_seeds_and_a_stack_applies_and_destroy
         &format!(
             r#"{REQUIRED_PROVIDERS}
 {cluster}
-resource "ecsprod_service" "api" {{
-  cluster        = ecsprod_cluster.main.id
-  name           = "api"
-  image          = "public.ecr.aws/nginx/nginx:1.27"
-  container_port = 8080
-  domain_name    = "api.{domain}"
-  secrets = {{
-    DATABASE_URL = "{parameter}"
-    API_TOKEN    = "{secret}"
-  }}
-}}
-"#,
+{service}"#,
             cluster = cluster_resource(&seed, CLUSTER, ""),
-            domain = seed.domain,
-            parameter = seed.parameter_arn,
-            secret = seed.secret_arn,
+            service = service_resource(
+                &seed,
+                &format!(
+                    "  secrets = {{ DATABASE_URL = \"{}\", API_TOKEN = \"{}\" }}\n",
+                    seed.parameter_arn, seed.secret_arn
+                )
+            ),
         ),
     );
     w.init();

@@ -5,7 +5,7 @@ use std::io::Read as _;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use acceptance_tests::{Lab, REQUIRED_PROVIDERS, cluster_resource};
+use acceptance_tests::{Lab, REQUIRED_PROVIDERS, cluster_resource, service_resource};
 use serde_json::json;
 
 const CLUSTER: &str = "stop";
@@ -19,16 +19,9 @@ fn ctrl_c_during_a_deployment_wait_stops_the_provider_at_once_and_keeps_the_serv
         &format!(
             r#"{REQUIRED_PROVIDERS}
 {cluster}
-resource "ecsprod_service" "api" {{
-  cluster        = ecsprod_cluster.main.id
-  name           = "api"
-  image          = "public.ecr.aws/nginx/nginx:1.27"
-  container_port = 8080
-  domain_name    = "api.{domain}"
-}}
-"#,
+{service}"#,
             cluster = cluster_resource(seed, CLUSTER, ""),
-            domain = seed.domain,
+            service = service_resource(seed, ""),
         ),
     );
     w.init();

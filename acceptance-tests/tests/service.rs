@@ -415,12 +415,7 @@ fn api_only(seed: &Seed, image: &str, port: u16) -> String {
 
 /// The API service's attributes in the state.
 fn api_state(w: &Workdir) -> Value {
-    let shown = w.run(&["show", "-json", "-no-color"]).success().json();
-    shown["values"]["root_module"]["resources"]
-        .as_array()
-        .and_then(|r| r.iter().find(|r| r["address"] == "ecsprod_service.api"))
-        .map(|r| r["values"].clone())
-        .expect("ecsprod_service.api in the state")
+    w.state_of("ecsprod_service.api")
 }
 
 /// The planned change of the API service, from a saved plan (`tfplan`).

@@ -2,7 +2,7 @@
 //! deleted by `terraform destroy`: a listener rule whose CreateRule answer was lost on every
 //! attempt.
 
-use acceptance_tests::{Lab, REQUIRED_PROVIDERS, cluster_resource};
+use acceptance_tests::{Lab, REQUIRED_PROVIDERS, cluster_resource, service_resource};
 use serde_json::json;
 
 const CLUSTER: &str = "unrec";
@@ -15,16 +15,9 @@ provider "ecsprod" {{
 }}
 
 {cluster}
-resource "ecsprod_service" "api" {{
-  cluster        = ecsprod_cluster.main.id
-  name           = "api"
-  image          = "public.ecr.aws/nginx/nginx:1.27"
-  container_port = 8080
-  domain_name    = "api.{domain}"
-}}
-"#,
+{service}"#,
         cluster = cluster_resource(&lab.seed, CLUSTER, ""),
-        domain = lab.seed.domain,
+        service = service_resource(&lab.seed, ""),
     )
 }
 
@@ -70,16 +63,7 @@ fn a_listener_rule_whose_arn_never_reached_the_state_is_deleted_by_destroy() {
     );
     lab.emulator.set_faults(json!([]));
     assert_eq!(rules_of_the_https_listener(&lab), 1, "the rule was made");
-    let shown = lab
-        .work
-        .run(&["show", "-json", "-no-color"])
-        .success()
-        .json();
-    let service = shown["values"]["root_module"]["resources"]
-        .as_array()
-        .and_then(|r| r.iter().find(|r| r["address"] == "ecsprod_service.api"))
-        .map(|r| r["values"].clone())
-        .expect("the service is in the state");
+    let service = lab.work.state_of("ecsprod_service.api");
     assert_eq!(service["listener_rule_arn"], serde_json::Value::Null);
     assert!(service["target_group_arn"].is_string(), "{service:#}");
 

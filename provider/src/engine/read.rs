@@ -19,10 +19,12 @@ pub(crate) struct Read {
     pub keys: BTreeMap<&'static str, Erased>,
 }
 
+/// Reads every node; with `tags`, also the tags no read reported (a delete needs none).
 pub(crate) async fn read_all<I: Send + Sync + 'static>(
     graph: &Graph<I>,
     env: &Env,
     input: &I,
+    tags: bool,
 ) -> Result<Read, Error> {
     let mut read = Read::default();
     let mut settled = vec![false; graph.nodes.len()];
@@ -82,9 +84,11 @@ pub(crate) async fn read_all<I: Send + Sync + 'static>(
             }
         }
     }
-    resolve_tags(graph, env, &mut read.outputs)
-        .await
-        .map_err(|e| Error::aws("tags", e))?;
+    if tags {
+        resolve_tags(graph, env, &mut read.outputs)
+            .await
+            .map_err(|e| Error::aws("tags", e))?;
+    }
     Ok(read)
 }
 

@@ -97,7 +97,7 @@ impl Session {
         limits: &Limits,
     ) -> Result<Outputs, Error> {
         let env = self.env(limits);
-        Ok(read::read_all(graph, &env, input).await?.outputs)
+        Ok(read::read_all(graph, &env, input, true).await?.outputs)
     }
 
     /// Creates or updates every node.
@@ -108,7 +108,7 @@ impl Session {
         limits: &Limits,
     ) -> Outcome {
         let env = self.env(limits);
-        let found = read::read_all(graph, &env, input).await;
+        let found = read::read_all(graph, &env, input, true).await;
         outcome(match found {
             Ok(found) => Ok(walk::write_all(graph, &env, input, found).await),
             Err(e) => Err(e),
@@ -123,7 +123,7 @@ impl Session {
         limits: &Limits,
     ) -> Outcome {
         let env = self.env(limits);
-        let found = read::read_all(graph, &env, input).await;
+        let found = read::read_all(graph, &env, input, false).await;
         outcome(match found {
             Ok(found) => Ok(delete::delete_all(graph, &env, found).await),
             Err(e) => Err(e),

@@ -232,3 +232,80 @@ impl<I: Send + Sync + 'static> Lifecycle<I> {
             .map_err(|e| diagnostics(self.type_name, Operation::Import, &[e]))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn failure() -> Error {
+        Error::new(
+            "balancer",
+            "create load balancer",
+            "AccessDenied: not allowed",
+        )
+    }
+
+    #[test]
+    fn each_failure_names_its_step_and_says_what_to_do_next_in_its_operation() {
+        let advice = [
+            (Operation::Apply, "run terraform apply again"),
+            (Operation::Read, "nothing was changed"),
+            (Operation::Import, "Check the import ID"),
+            (Operation::Delete, "run terraform destroy again"),
+        ];
+        for (operation, expected) in advice {
+            let Diagnostics(list) = diagnostics("ecsprod_cluster", operation, &[failure()]);
+            assert_eq!(list.len(), 1);
+            assert_eq!(
+                list[0].summary,
+                "ecsprod_cluster: failed to create load balancer"
+            );
+            assert!(
+                list[0].detail.starts_with("AccessDenied: not allowed\n\n"),
+                "{operation:?}: {}",
+                list[0].detail
+            );
+            assert!(
+                list[0].detail.contains(expected),
+                "{operation:?}: {}",
+                list[0].detail
+            );
+            for (other, text) in advice {
+                if other != operation {
+                    assert!(!list[0].detail.contains(text), "{operation:?} vs {other:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_failure_is_its_own_diagnostic() {
+        let second = Error::new("service", "update service", "throttled");
+        let Diagnostics(list) =
+            diagnostics("ecsprod_service", Operation::Apply, &[failure(), second]);
+        let summaries: Vec<&str> = list.iter().map(|d| d.summary.as_str()).collect();
+        assert_eq!(
+            summaries,
+            [
+                "ecsprod_service: failed to create load balancer",
+                "ecsprod_service: failed to update service"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_state_keeps_no_unknown_value_at_any_depth() {
+        let mut state = Value::object([
+            ("id", Value::unknown()),
+            ("name", Value::string("web")),
+            (
+                "nested",
+                Value::List(vec![Value::object([("arn", Value::unknown())])]),
+            ),
+        ]);
+        wholly_known(&mut state);
+        assert!(state.is_wholly_known());
+        assert_eq!(state.get_attr("id"), Some(&Value::Null));
+        assert_eq!(state.get_attr("name"), Some(&Value::string("web")));
+    }
+}

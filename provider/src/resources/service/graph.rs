@@ -237,7 +237,13 @@ fn graph() -> Graph<Run> {
         .lookup(LookupNode {
             id: CLUSTER,
             read_after: &[],
-            key: |run, _| (run.purpose != Purpose::Refresh).then(|| run.cluster.clone()),
+            // A refresh finds every object by what the state recorded; a delete needs the
+            // cluster's listener only to find a rule whose ARN was never recorded.
+            key: |run, _| match run.purpose {
+                Purpose::Refresh => None,
+                Purpose::Delete if run.recorded.listener_rule_arn.is_some() => None,
+                _ => Some(run.cluster.clone()),
+            },
             missing: Some(|run| format!("no active ECS cluster named {:?}", run.cluster)),
             project: |_, _, _, _| {},
         })
