@@ -2,7 +2,7 @@
 //! not a secret).
 
 use super::retry::{AwsError, aws_error};
-use super::unit::{BoxFuture, Env, Lookup};
+use super::unit::{Env, Lookup};
 
 pub const ECS_AL2023_PARAMETER: &str =
     "/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id";
@@ -17,23 +17,19 @@ impl Lookup for RecommendedAmi {
     /// The AMI ID.
     type Observed = String;
 
-    fn read<'a>(
-        env: &'a Env,
-        keys: &'a [String],
-    ) -> BoxFuture<'a, Result<Vec<Option<String>>, AwsError>> {
-        Box::pin(futures_util::future::try_join_all(keys.iter().map(
-            |parameter| async move {
-                let step = "look up the ECS-optimized Amazon Linux 2023 AMI";
-                let out = env
-                    .c()
-                    .ssm
-                    .get_parameter()
-                    .name(parameter)
-                    .send()
-                    .await
-                    .map_err(|e| aws_error(step, e))?;
-                Ok(out.parameter().and_then(|p| p.value()).map(str::to_owned))
-            },
-        )))
+    async fn read(env: &Env, keys: &[String]) -> Result<Vec<Option<String>>, AwsError> {
+        futures_util::future::try_join_all(keys.iter().map(|parameter| async move {
+            let step = "look up the ECS-optimized Amazon Linux 2023 AMI";
+            let out = env
+                .c()
+                .ssm
+                .get_parameter()
+                .name(parameter)
+                .send()
+                .await
+                .map_err(|e| aws_error(step, e))?;
+            Ok(out.parameter().and_then(|p| p.value()).map(str::to_owned))
+        }))
+        .await
     }
 }

@@ -4,13 +4,13 @@
 
 use aws_sdk_autoscaling::types::{
     InstancesDistribution, LaunchTemplate, LaunchTemplateOverrides, LaunchTemplateSpecification,
-    MixedInstancesPolicy, Tag,
+    MixedInstancesPolicy,
 };
 
 use super::Clients;
 use super::launch_template::profile_not_yet_visible;
 use super::retry::{AwsError, aws_error};
-use super::unit::{BoxFuture, Change, Changes, Env, Lookup, TagRef, TagTarget, Tags, Unit};
+use super::unit::{Change, Changes, Env, Lookup, TagRef, TagTarget, Tags, Unit};
 use crate::blueprint::cluster::{AutoScalingGroupSpec, LAUNCH_TEMPLATE_VERSION};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -138,29 +138,13 @@ fn observed(g: &aws_sdk_autoscaling::types::AutoScalingGroup) -> ObservedGroup {
             .and_then(|s| s.version())
             .map(str::to_owned),
         deleting: g.status().is_some_and(|s| s.starts_with("Delete")),
-        tags: g
-            .tags()
-            .iter()
-            .filter_map(|t| Some((t.key()?.to_owned(), t.value()?.to_owned())))
-            .collect(),
+        tags: super::tags::pairs(g.tags().iter().map(|t| (t.key(), t.value()))),
     }
 }
 
 /// Creates the group (or adopts the one a retried create made) and returns it.
 async fn create(c: &Clients, spec: &AutoScalingGroupSpec) -> Result<ObservedGroup, AwsError> {
-    let tags = spec
-        .tags
-        .iter()
-        .map(|(k, v)| {
-            Tag::builder()
-                .key(k)
-                .value(v)
-                .propagate_at_launch(true)
-                .resource_id(&spec.name)
-                .resource_type("auto-scaling-group")
-                .build()
-        })
-        .collect();
+    let tags = super::tag_writes::auto_scaling(&spec.name, &spec.tags);
     let created = c
         .autoscaling
         .create_auto_scaling_group()
@@ -242,11 +226,8 @@ impl Lookup for AutoScalingGroup {
     type Key = String;
     type Observed = ObservedGroup;
 
-    fn read<'a>(
-        env: &'a Env,
-        keys: &'a [String],
-    ) -> BoxFuture<'a, Result<Vec<Option<ObservedGroup>>, AwsError>> {
-        Box::pin(describe_many(env.c(), keys))
+    async fn read(env: &Env, keys: &[String]) -> Result<Vec<Option<ObservedGroup>>, AwsError> {
+        describe_many(env.c(), keys).await
     }
 }
 
@@ -290,55 +271,46 @@ impl Unit for AutoScalingGroup {
             .done()
     }
 
-    fn create<'a>(
-        env: &'a Env,
-        _: &'a String,
-        desired: &'a AutoScalingGroupSpec,
-    ) -> BoxFuture<'a, Result<ObservedGroup, AwsError>> {
-        Box::pin(async move {
-            env.budget
-                .retry_while(profile_not_yet_visible, || create(env.c(), desired))
-                .await
+    async fn create(
+        env: &Env,
+        _: &String,
+        desired: &AutoScalingGroupSpec,
+    ) -> Result<ObservedGroup, AwsError> {
+        env.budget
+            .retry_while(profile_not_yet_visible, || create(env.c(), desired))
+            .await
+    }
+
+    async fn update(
+        env: &Env,
+        desired: &AutoScalingGroupSpec,
+        observed: &ObservedGroup,
+        _: &[Change],
+    ) -> Result<ObservedGroup, AwsError> {
+        update(env.c(), desired).await?;
+        let d = desired;
+        Ok(ObservedGroup {
+            min_size: d.min_size,
+            max_size: d.max_size,
+            subnet_ids: d.subnet_ids.clone(),
+            instance_types: d.instance_types.clone(),
+            on_demand_base_capacity: d.on_demand_base_capacity,
+            on_demand_percentage_above_base: d.on_demand_percentage_above_base,
+            spot_allocation_strategy: d.spot_allocation_strategy.clone(),
+            protected_from_scale_in: d.new_instances_protected_from_scale_in,
+            launch_template_id: Some(d.launch_template_id.clone()),
+            launch_template_version: Some(LAUNCH_TEMPLATE_VERSION.to_owned()),
+            ..observed.clone()
         })
     }
 
-    fn update<'a>(
-        env: &'a Env,
-        desired: &'a AutoScalingGroupSpec,
-        observed: &'a ObservedGroup,
-        _: &'a [Change],
-    ) -> BoxFuture<'a, Result<ObservedGroup, AwsError>> {
-        Box::pin(async move {
-            update(env.c(), desired).await?;
-            let d = desired;
-            Ok(ObservedGroup {
-                min_size: d.min_size,
-                max_size: d.max_size,
-                subnet_ids: d.subnet_ids.clone(),
-                instance_types: d.instance_types.clone(),
-                on_demand_base_capacity: d.on_demand_base_capacity,
-                on_demand_percentage_above_base: d.on_demand_percentage_above_base,
-                spot_allocation_strategy: d.spot_allocation_strategy.clone(),
-                protected_from_scale_in: d.new_instances_protected_from_scale_in,
-                launch_template_id: Some(d.launch_template_id.clone()),
-                launch_template_version: Some(LAUNCH_TEMPLATE_VERSION.to_owned()),
-                ..observed.clone()
+    async fn delete(env: &Env, observed: &ObservedGroup) -> Result<(), AwsError> {
+        delete(env.c(), &observed.name).await?;
+        env.budget
+            .wait_until("the Auto Scaling group to be deleted", || async {
+                Ok(describe(env.c(), &observed.name).await?.is_none())
             })
-        })
-    }
-
-    fn delete<'a>(
-        env: &'a Env,
-        observed: &'a ObservedGroup,
-    ) -> BoxFuture<'a, Result<(), AwsError>> {
-        Box::pin(async move {
-            delete(env.c(), &observed.name).await?;
-            env.budget
-                .wait_until("the Auto Scaling group to be deleted", || async {
-                    Ok(describe(env.c(), &observed.name).await?.is_none())
-                })
-                .await
-        })
+            .await
     }
 
     fn desired_tags(desired: &AutoScalingGroupSpec) -> Option<Tags> {

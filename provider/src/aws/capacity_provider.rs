@@ -6,14 +6,14 @@ use std::collections::BTreeMap;
 
 use aws_sdk_ecs::types::{
     AutoScalingGroupProvider, AutoScalingGroupProviderUpdate, CapacityProviderField,
-    ManagedDraining, ManagedScaling, ManagedScalingStatus, ManagedTerminationProtection, Tag,
+    ManagedDraining, ManagedScaling, ManagedScalingStatus, ManagedTerminationProtection,
 };
 
 use super::Clients;
 use super::cluster_capacity::{attach, settling, update_in_progress};
 use super::ecs_cluster;
 use super::retry::{AwsError, adopt_after_retried_create, aws_error};
-use super::unit::{BoxFuture, Change, Changes, Env, Lookup, TagRef, TagTarget, Tags, Unit, names};
+use super::unit::{Change, Changes, Env, Lookup, TagRef, TagTarget, Tags, Unit, names};
 use crate::blueprint::cluster::CapacityProviderSpec;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -114,11 +114,7 @@ fn observed(cp: &aws_sdk_ecs::types::CapacityProvider) -> ObservedCapacityProvid
             .is_some_and(|d| *d == ManagedDraining::Enabled),
         update_status: cp.update_status().map(|s| s.as_str().to_owned()),
         update_status_reason: cp.update_status_reason().map(str::to_owned),
-        tags: cp
-            .tags()
-            .iter()
-            .filter_map(|t| Some((t.key()?.to_owned(), t.value()?.to_owned())))
-            .collect(),
+        tags: super::tags::pairs(cp.tags().iter().map(|t| (t.key(), t.value()))),
     }
 }
 
@@ -132,7 +128,7 @@ async fn create(c: &Clients, spec: &CapacityProviderSpec) -> Result<String, AwsE
         .managed_draining(draining(spec.managed_draining))
         .build()
         .map_err(|e| AwsError::new(step, e.to_string()))?;
-    let tags: Vec<Tag> = tags(&spec.tags);
+    let tags = super::tag_writes::ecs(&spec.tags);
     let out = c
         .ecs
         .create_capacity_provider()
@@ -152,12 +148,6 @@ async fn create(c: &Clients, spec: &CapacityProviderSpec) -> Result<String, AwsE
         Ok(describe(c, &spec.name).await?.map(|existing| existing.arn))
     })
     .await
-}
-
-fn tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
-    tags.iter()
-        .map(|(k, v)| Tag::builder().key(k).value(v).build())
-        .collect()
 }
 
 async fn update(c: &Clients, spec: &CapacityProviderSpec) -> Result<(), AwsError> {
@@ -316,11 +306,11 @@ impl Lookup for CapacityProvider {
     type Key = String;
     type Observed = ObservedCapacityProvider;
 
-    fn read<'a>(
-        env: &'a Env,
-        keys: &'a [String],
-    ) -> BoxFuture<'a, Result<Vec<Option<ObservedCapacityProvider>>, AwsError>> {
-        Box::pin(describe_many(env.c(), keys))
+    async fn read(
+        env: &Env,
+        keys: &[String],
+    ) -> Result<Vec<Option<ObservedCapacityProvider>>, AwsError> {
+        describe_many(env.c(), keys).await
     }
 }
 
@@ -350,48 +340,39 @@ impl Unit for CapacityProvider {
             .done()
     }
 
-    fn create<'a>(
-        env: &'a Env,
-        _: &'a String,
-        desired: &'a CapacityProviderSpec,
-    ) -> BoxFuture<'a, Result<ObservedCapacityProvider, AwsError>> {
-        Box::pin(async move {
-            let arn = create(env.c(), desired).await?;
-            Ok(as_written(desired, arn, desired.tags.clone()))
-        })
+    async fn create(
+        env: &Env,
+        _: &String,
+        desired: &CapacityProviderSpec,
+    ) -> Result<ObservedCapacityProvider, AwsError> {
+        let arn = create(env.c(), desired).await?;
+        Ok(as_written(desired, arn, desired.tags.clone()))
     }
 
-    fn update<'a>(
-        env: &'a Env,
-        desired: &'a CapacityProviderSpec,
-        observed: &'a ObservedCapacityProvider,
-        changes: &'a [Change],
-    ) -> BoxFuture<'a, Result<ObservedCapacityProvider, AwsError>> {
-        Box::pin(async move {
-            if names(changes, "auto_scaling_group") {
-                let arn = rebind(env, desired).await?;
-                return Ok(as_written(desired, arn, desired.tags.clone()));
-            }
-            env.budget
-                .retry_while(update_in_progress, || update(env.c(), desired))
-                .await?;
-            Ok(as_written(
-                desired,
-                observed.arn.clone(),
-                observed.tags.clone(),
-            ))
-        })
+    async fn update(
+        env: &Env,
+        desired: &CapacityProviderSpec,
+        observed: &ObservedCapacityProvider,
+        changes: &[Change],
+    ) -> Result<ObservedCapacityProvider, AwsError> {
+        if names(changes, "auto_scaling_group") {
+            let arn = rebind(env, desired).await?;
+            return Ok(as_written(desired, arn, desired.tags.clone()));
+        }
+        env.budget
+            .retry_while(update_in_progress, || update(env.c(), desired))
+            .await?;
+        Ok(as_written(
+            desired,
+            observed.arn.clone(),
+            observed.tags.clone(),
+        ))
     }
 
-    fn delete<'a>(
-        env: &'a Env,
-        observed: &'a ObservedCapacityProvider,
-    ) -> BoxFuture<'a, Result<(), AwsError>> {
-        Box::pin(async move {
-            env.budget
-                .retry_while(settling, || delete(env.c(), &observed.name))
-                .await
-        })
+    async fn delete(env: &Env, observed: &ObservedCapacityProvider) -> Result<(), AwsError> {
+        env.budget
+            .retry_while(settling, || delete(env.c(), &observed.name))
+            .await
     }
 
     fn desired_tags(desired: &CapacityProviderSpec) -> Option<Tags> {

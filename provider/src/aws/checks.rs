@@ -33,13 +33,11 @@ impl Lookup for Vpc {
     type Key = String;
     type Observed = ();
 
-    fn read<'a>(
-        env: &'a Env,
-        keys: &'a [String],
-    ) -> BoxFuture<'a, Result<Vec<Option<()>>, AwsError>> {
+    async fn read(env: &Env, keys: &[String]) -> Result<Vec<Option<()>>, AwsError> {
         each(keys, move |id| async move {
             Ok(network::vpc_exists(env.c(), id).await?.then_some(()))
         })
+        .await
     }
 }
 
@@ -51,17 +49,12 @@ impl Lookup for Subnet {
     type Key = String;
     type Observed = ObservedSubnet;
 
-    fn read<'a>(
-        env: &'a Env,
-        keys: &'a [String],
-    ) -> BoxFuture<'a, Result<Vec<Option<ObservedSubnet>>, AwsError>> {
-        Box::pin(async move {
-            let found = network::subnets(env.c(), keys).await?;
-            Ok(keys
-                .iter()
-                .map(|k| found.iter().find(|s| &s.id == k).cloned())
-                .collect())
-        })
+    async fn read(env: &Env, keys: &[String]) -> Result<Vec<Option<ObservedSubnet>>, AwsError> {
+        let found = network::subnets(env.c(), keys).await?;
+        Ok(keys
+            .iter()
+            .map(|k| found.iter().find(|s| &s.id == k).cloned())
+            .collect())
     }
 }
 
@@ -74,13 +67,14 @@ impl Lookup for RouteTables {
     type Key = String;
     type Observed = Vec<ObservedRouteTable>;
 
-    fn read<'a>(
-        env: &'a Env,
-        keys: &'a [String],
-    ) -> BoxFuture<'a, Result<Vec<Option<Vec<ObservedRouteTable>>>, AwsError>> {
+    async fn read(
+        env: &Env,
+        keys: &[String],
+    ) -> Result<Vec<Option<Vec<ObservedRouteTable>>>, AwsError> {
         each(keys, move |vpc| async move {
             Ok(Some(network::route_tables(env.c(), vpc).await?))
         })
+        .await
     }
 }
 
@@ -92,11 +86,11 @@ impl Lookup for Certificate {
     type Key = String;
     type Observed = ObservedCertificate;
 
-    fn read<'a>(
-        env: &'a Env,
-        keys: &'a [String],
-    ) -> BoxFuture<'a, Result<Vec<Option<ObservedCertificate>>, AwsError>> {
-        each(keys, move |arn| certificate::describe(env.c(), arn))
+    async fn read(
+        env: &Env,
+        keys: &[String],
+    ) -> Result<Vec<Option<ObservedCertificate>>, AwsError> {
+        each(keys, move |arn| certificate::describe(env.c(), arn)).await
     }
 }
 
@@ -150,11 +144,11 @@ impl Lookup for ServingCertificates {
     type Key = ServingKey;
     type Observed = Vec<ObservedCertificate>;
 
-    fn read<'a>(
-        env: &'a Env,
-        keys: &'a [ServingKey],
-    ) -> BoxFuture<'a, Result<Vec<Option<Vec<ObservedCertificate>>>, AwsError>> {
-        each(keys, move |k| serving(env, k))
+    async fn read(
+        env: &Env,
+        keys: &[ServingKey],
+    ) -> Result<Vec<Option<Vec<ObservedCertificate>>>, AwsError> {
+        each(keys, move |k| serving(env, k)).await
     }
 }
 
@@ -166,11 +160,8 @@ impl Lookup for HostedZone {
     type Key = String;
     type Observed = String;
 
-    fn read<'a>(
-        env: &'a Env,
-        keys: &'a [String],
-    ) -> BoxFuture<'a, Result<Vec<Option<String>>, AwsError>> {
-        each(keys, move |zone| network::hosted_zone_name(env.c(), zone))
+    async fn read(env: &Env, keys: &[String]) -> Result<Vec<Option<String>>, AwsError> {
+        each(keys, move |zone| network::hosted_zone_name(env.c(), zone)).await
     }
 }
 
@@ -182,20 +173,15 @@ impl Lookup for Parameter {
     type Key = String;
     type Observed = ();
 
-    fn read<'a>(
-        env: &'a Env,
-        keys: &'a [String],
-    ) -> BoxFuture<'a, Result<Vec<Option<()>>, AwsError>> {
-        Box::pin(async move {
-            let found: BTreeSet<String> = parameters::existing_parameters(env.c(), keys)
-                .await?
-                .into_iter()
-                .collect();
-            Ok(keys
-                .iter()
-                .map(|k| found.contains(k).then_some(()))
-                .collect())
-        })
+    async fn read(env: &Env, keys: &[String]) -> Result<Vec<Option<()>>, AwsError> {
+        let found: BTreeSet<String> = parameters::existing_parameters(env.c(), keys)
+            .await?
+            .into_iter()
+            .collect();
+        Ok(keys
+            .iter()
+            .map(|k| found.contains(k).then_some(()))
+            .collect())
     }
 }
 
@@ -207,13 +193,11 @@ impl Lookup for Account {
     type Key = ();
     type Observed = String;
 
-    fn read<'a>(
-        env: &'a Env,
-        keys: &'a [()],
-    ) -> BoxFuture<'a, Result<Vec<Option<String>>, AwsError>> {
+    async fn read(env: &Env, keys: &[()]) -> Result<Vec<Option<String>>, AwsError> {
         each(keys, move |_| async move {
             Ok(Some(parameters::account_id(env.c()).await?))
         })
+        .await
     }
 }
 
@@ -225,12 +209,10 @@ impl Lookup for Secret {
     type Key = String;
     type Observed = SecretState;
 
-    fn read<'a>(
-        env: &'a Env,
-        keys: &'a [String],
-    ) -> BoxFuture<'a, Result<Vec<Option<SecretState>>, AwsError>> {
+    async fn read(env: &Env, keys: &[String]) -> Result<Vec<Option<SecretState>>, AwsError> {
         each(keys, move |arn| async move {
             Ok(Some(parameters::secret_state(env.c(), arn).await?))
         })
+        .await
     }
 }

@@ -4,7 +4,7 @@
 
 use super::ecs_cluster::{self, describe_shared, shared_key};
 use super::retry::AwsError;
-use super::unit::{BoxFuture, Change, Changes, Env, Lookup, Unit};
+use super::unit::{Change, Changes, Env, Lookup, Unit};
 use crate::blueprint::cluster::ClusterCapacitySpec;
 
 /// The providers a cluster uses and its default strategy (provider, weight, base).
@@ -52,25 +52,20 @@ impl Lookup for ClusterCapacity {
     type Key = String;
     type Observed = ObservedCapacity;
 
-    fn read<'a>(
-        env: &'a Env,
-        keys: &'a [String],
-    ) -> BoxFuture<'a, Result<Vec<Option<ObservedCapacity>>, AwsError>> {
-        Box::pin(async move {
-            let mut out = Vec::new();
-            for cluster in keys {
-                out.push(
-                    describe_shared(env, cluster)
-                        .await?
-                        .map(|c| ObservedCapacity {
-                            cluster: cluster.clone(),
-                            providers: c.capacity_providers,
-                            strategy: c.default_strategy_items,
-                        }),
-                );
-            }
-            Ok(out)
-        })
+    async fn read(env: &Env, keys: &[String]) -> Result<Vec<Option<ObservedCapacity>>, AwsError> {
+        let mut out = Vec::new();
+        for cluster in keys {
+            out.push(
+                describe_shared(env, cluster)
+                    .await?
+                    .map(|c| ObservedCapacity {
+                        cluster: cluster.clone(),
+                        providers: c.capacity_providers,
+                        strategy: c.default_strategy_items,
+                    }),
+            );
+        }
+        Ok(out)
     }
 }
 
@@ -92,48 +87,41 @@ impl Unit for ClusterCapacity {
             .done()
     }
 
-    fn create<'a>(
-        env: &'a Env,
-        _: &'a String,
-        desired: &'a ClusterCapacitySpec,
-    ) -> BoxFuture<'a, Result<ObservedCapacity, AwsError>> {
-        Box::pin(async move {
-            attach(
-                env,
-                &desired.cluster,
-                Some(&desired.capacity_provider),
-                update_in_progress,
-            )
-            .await?;
-            let (providers, strategy) = wanted(desired);
-            Ok(ObservedCapacity {
-                cluster: desired.cluster.clone(),
-                providers,
-                strategy,
-            })
+    async fn create(
+        env: &Env,
+        _: &String,
+        desired: &ClusterCapacitySpec,
+    ) -> Result<ObservedCapacity, AwsError> {
+        attach(
+            env,
+            &desired.cluster,
+            Some(&desired.capacity_provider),
+            update_in_progress,
+        )
+        .await?;
+        let (providers, strategy) = wanted(desired);
+        Ok(ObservedCapacity {
+            cluster: desired.cluster.clone(),
+            providers,
+            strategy,
         })
     }
 
-    fn update<'a>(
-        env: &'a Env,
-        desired: &'a ClusterCapacitySpec,
-        _: &'a ObservedCapacity,
-        _: &'a [Change],
-    ) -> BoxFuture<'a, Result<ObservedCapacity, AwsError>> {
-        Self::create(env, &desired.cluster, desired)
+    async fn update(
+        env: &Env,
+        desired: &ClusterCapacitySpec,
+        _: &ObservedCapacity,
+        _: &[Change],
+    ) -> Result<ObservedCapacity, AwsError> {
+        Self::create(env, &desired.cluster, desired).await
     }
 
     /// Detaches every provider: a provider still attached cannot be deleted. ECS refuses while
     /// tasks run on it; that ends the delete at once.
-    fn delete<'a>(
-        env: &'a Env,
-        observed: &'a ObservedCapacity,
-    ) -> BoxFuture<'a, Result<(), AwsError>> {
-        Box::pin(async move {
-            if observed.providers.is_empty() && observed.strategy.is_empty() {
-                return Ok(());
-            }
-            attach(env, &observed.cluster, None, settling).await
-        })
+    async fn delete(env: &Env, observed: &ObservedCapacity) -> Result<(), AwsError> {
+        if observed.providers.is_empty() && observed.strategy.is_empty() {
+            return Ok(());
+        }
+        attach(env, &observed.cluster, None, settling).await
     }
 }

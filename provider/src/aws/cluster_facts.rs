@@ -5,7 +5,7 @@
 use super::listener::listeners;
 use super::load_balancer;
 use super::retry::AwsError;
-use super::unit::{BoxFuture, Env, Lookup};
+use super::unit::{Env, Lookup};
 use super::{Clients, ecs_cluster};
 use crate::blueprint::cluster::{HTTPS_PORT, names};
 
@@ -66,12 +66,7 @@ impl Lookup for ServiceCluster {
     type Key = String;
     type Observed = ClusterFacts;
 
-    fn read<'a>(
-        env: &'a Env,
-        keys: &'a [String],
-    ) -> BoxFuture<'a, Result<Vec<Option<ClusterFacts>>, AwsError>> {
-        Box::pin(futures_util::future::try_join_all(
-            keys.iter().map(|k| describe(env.c(), k)),
-        ))
+    async fn read(env: &Env, keys: &[String]) -> Result<Vec<Option<ClusterFacts>>, AwsError> {
+        futures_util::future::try_join_all(keys.iter().map(|k| describe(env.c(), k))).await
     }
 }

@@ -7,8 +7,8 @@ use aws_sdk_route53::types::{
 };
 
 use super::Clients;
-use super::retry::{AwsError, aws_error};
-use super::unit::{BoxFuture, Change as UnitChange, Changes, Env, Lookup, Unit};
+use super::retry::{AwsError, aws_error, unless_gone};
+use super::unit::{Change as UnitChange, Changes, Env, Lookup, Unit};
 use crate::blueprint::service::AliasRecordSpec;
 
 /// Route53 puts the zone ID (and, for reads, the record name) in the request URI; the SDK
@@ -121,7 +121,7 @@ pub async fn describe(
     name: &str,
 ) -> Result<Option<AliasTarget>, AwsError> {
     check_identifiers("read alias record", zone_id, name)?;
-    let out = match c
+    let found = c
         .route53
         .list_resource_record_sets()
         .hosted_zone_id(zone_id)
@@ -130,16 +130,9 @@ pub async fn describe(
         .max_items(1)
         .send()
         .await
-    {
-        Ok(out) => out,
-        Err(e) => {
-            let err = aws_error("read alias record", e);
-            return if err.code() == Some("NoSuchHostedZone") {
-                Ok(None)
-            } else {
-                Err(err)
-            };
-        }
+        .map_err(|e| aws_error("read alias record", e));
+    let Some(out) = unless_gone(found, "NoSuchHostedZone")? else {
+        return Ok(None);
     };
     Ok(out
         .resource_record_sets()
@@ -234,13 +227,8 @@ impl Lookup for AliasRecord {
     type Key = AliasKey;
     type Observed = ObservedAlias;
 
-    fn read<'a>(
-        env: &'a Env,
-        keys: &'a [AliasKey],
-    ) -> BoxFuture<'a, Result<Vec<Option<ObservedAlias>>, AwsError>> {
-        Box::pin(futures_util::future::try_join_all(
-            keys.iter().map(|k| find(env.c(), k)),
-        ))
+    async fn read(env: &Env, keys: &[AliasKey]) -> Result<Vec<Option<ObservedAlias>>, AwsError> {
+        futures_util::future::try_join_all(keys.iter().map(|k| find(env.c(), k))).await
     }
 }
 
@@ -263,62 +251,53 @@ impl Unit for AliasRecord {
             .done()
     }
 
-    fn create<'a>(
-        env: &'a Env,
-        _: &'a AliasKey,
-        desired: &'a AliasRecordSpec,
-    ) -> BoxFuture<'a, Result<ObservedAlias, AwsError>> {
-        Box::pin(async move {
-            upsert(env.c(), desired).await?;
-            Ok(as_written(desired))
-        })
+    async fn create(
+        env: &Env,
+        _: &AliasKey,
+        desired: &AliasRecordSpec,
+    ) -> Result<ObservedAlias, AwsError> {
+        upsert(env.c(), desired).await?;
+        Ok(as_written(desired))
     }
 
-    fn update<'a>(
-        env: &'a Env,
-        desired: &'a AliasRecordSpec,
-        _: &'a ObservedAlias,
-        _: &'a [UnitChange],
-    ) -> BoxFuture<'a, Result<ObservedAlias, AwsError>> {
-        Box::pin(async move {
-            upsert(env.c(), desired).await?;
-            Ok(as_written(desired))
-        })
+    async fn update(
+        env: &Env,
+        desired: &AliasRecordSpec,
+        _: &ObservedAlias,
+        _: &[UnitChange],
+    ) -> Result<ObservedAlias, AwsError> {
+        upsert(env.c(), desired).await?;
+        Ok(as_written(desired))
     }
 
     /// Deletes the record as AWS holds it (Route53 deletes only an exact match).
-    fn delete<'a>(
-        env: &'a Env,
-        observed: &'a ObservedAlias,
-    ) -> BoxFuture<'a, Result<(), AwsError>> {
-        Box::pin(async move {
-            let spec = observed.as_spec();
-            match submit(
-                env.c(),
-                &spec.zone_id,
-                change(ChangeAction::Delete, &spec)?,
-                "delete alias record",
-            )
-            .await
-            {
-                Err(e) if e.code() == Some("InvalidChangeBatch") => {
-                    // Already gone (or changed since it was read): gone is fine.
-                    match find(
-                        env.c(),
-                        &AliasKey {
-                            zone_id: Some(spec.zone_id.clone()),
-                            name: spec.name.clone(),
-                        },
-                    )
-                    .await?
-                    {
-                        None => Ok(()),
-                        Some(_) => Err(e),
-                    }
+    async fn delete(env: &Env, observed: &ObservedAlias) -> Result<(), AwsError> {
+        let spec = observed.as_spec();
+        match submit(
+            env.c(),
+            &spec.zone_id,
+            change(ChangeAction::Delete, &spec)?,
+            "delete alias record",
+        )
+        .await
+        {
+            Err(e) if e.code() == Some("InvalidChangeBatch") => {
+                // Already gone (or changed since it was read): gone is fine.
+                match find(
+                    env.c(),
+                    &AliasKey {
+                        zone_id: Some(spec.zone_id.clone()),
+                        name: spec.name.clone(),
+                    },
+                )
+                .await?
+                {
+                    None => Ok(()),
+                    Some(_) => Err(e),
                 }
-                other => other,
             }
-        })
+            other => other,
+        }
     }
 }
 

@@ -5,12 +5,12 @@
 use std::collections::BTreeMap;
 
 use aws_sdk_ecs::types::{
-    CapacityProviderStrategyItem, ClusterField, ClusterSetting, ClusterSettingName, Tag,
+    CapacityProviderStrategyItem, ClusterField, ClusterSetting, ClusterSettingName,
 };
 
 use super::Clients;
 use super::retry::{AwsError, aws_error};
-use super::unit::{BoxFuture, Change, Changes, Env, Lookup, TagRef, TagTarget, Tags, Unit};
+use super::unit::{Change, Changes, Env, Lookup, TagRef, TagTarget, Tags, Unit};
 use crate::blueprint::cluster::{EcsClusterSpec, STRATEGY_BASE, STRATEGY_WEIGHT};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,12 +22,6 @@ pub struct ObservedCluster {
     /// The default capacity provider strategy: provider, weight and base of each item.
     pub default_strategy_items: Vec<(String, i32, i32)>,
     pub tags: BTreeMap<String, String>,
-}
-
-fn ecs_tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
-    tags.iter()
-        .map(|(k, v)| Tag::builder().key(k).value(v).build())
-        .collect()
 }
 
 fn insights(enabled: bool) -> ClusterSetting {
@@ -55,11 +49,7 @@ fn observed(cluster: &aws_sdk_ecs::types::Cluster) -> ObservedCluster {
             .iter()
             .map(|s| (s.capacity_provider().to_owned(), s.weight(), s.base()))
             .collect(),
-        tags: cluster
-            .tags()
-            .iter()
-            .filter_map(|t| Some((t.key()?.to_owned(), t.value()?.to_owned())))
-            .collect(),
+        tags: super::tags::pairs(cluster.tags().iter().map(|t| (t.key(), t.value()))),
     }
 }
 
@@ -128,7 +118,7 @@ pub async fn create(
         .create_cluster()
         .cluster_name(name)
         .settings(insights(container_insights))
-        .set_tags(Some(ecs_tags(tags)))
+        .set_tags(Some(super::tag_writes::ecs(tags)))
         .send()
         .await
         .map_err(|e| aws_error("create ECS cluster", e))?;
@@ -219,16 +209,11 @@ impl Lookup for EcsCluster {
     type Key = String;
     type Observed = ObservedCluster;
 
-    fn read<'a>(
-        env: &'a Env,
-        keys: &'a [String],
-    ) -> BoxFuture<'a, Result<Vec<Option<ObservedCluster>>, AwsError>> {
-        Box::pin(async move {
-            match keys {
-                [one] => Ok(vec![describe_shared(env, one).await?]),
-                many => describe_many(env.c(), many).await,
-            }
-        })
+    async fn read(env: &Env, keys: &[String]) -> Result<Vec<Option<ObservedCluster>>, AwsError> {
+        match keys {
+            [one] => Ok(vec![describe_shared(env, one).await?]),
+            many => describe_many(env.c(), many).await,
+        }
     }
 }
 
@@ -244,61 +229,52 @@ impl Unit for EcsCluster {
             .done()
     }
 
-    fn create<'a>(
-        env: &'a Env,
-        _: &'a String,
-        desired: &'a EcsClusterSpec,
-    ) -> BoxFuture<'a, Result<ObservedCluster, AwsError>> {
-        Box::pin(async move {
-            let arn = create(
-                env.c(),
-                &desired.name,
-                desired.container_insights,
-                &desired.tags,
-            )
-            .await?;
-            env.forget(&shared_key(&desired.name));
-            Ok(ObservedCluster {
-                arn,
-                container_insights: desired.container_insights,
-                capacity_providers: Vec::new(),
-                default_strategy: Vec::new(),
-                default_strategy_items: Vec::new(),
-                tags: desired.tags.clone(),
-            })
+    async fn create(
+        env: &Env,
+        _: &String,
+        desired: &EcsClusterSpec,
+    ) -> Result<ObservedCluster, AwsError> {
+        let arn = create(
+            env.c(),
+            &desired.name,
+            desired.container_insights,
+            &desired.tags,
+        )
+        .await?;
+        env.forget(&shared_key(&desired.name));
+        Ok(ObservedCluster {
+            arn,
+            container_insights: desired.container_insights,
+            capacity_providers: Vec::new(),
+            default_strategy: Vec::new(),
+            default_strategy_items: Vec::new(),
+            tags: desired.tags.clone(),
         })
     }
 
-    fn update<'a>(
-        env: &'a Env,
-        desired: &'a EcsClusterSpec,
-        observed: &'a ObservedCluster,
-        _: &'a [Change],
-    ) -> BoxFuture<'a, Result<ObservedCluster, AwsError>> {
-        Box::pin(async move {
-            set_container_insights(env.c(), &desired.name, desired.container_insights).await?;
-            env.forget(&shared_key(&desired.name));
-            Ok(ObservedCluster {
-                container_insights: desired.container_insights,
-                ..observed.clone()
-            })
+    async fn update(
+        env: &Env,
+        desired: &EcsClusterSpec,
+        observed: &ObservedCluster,
+        _: &[Change],
+    ) -> Result<ObservedCluster, AwsError> {
+        set_container_insights(env.c(), &desired.name, desired.container_insights).await?;
+        env.forget(&shared_key(&desired.name));
+        Ok(ObservedCluster {
+            container_insights: desired.container_insights,
+            ..observed.clone()
         })
     }
 
     /// Once its container instances have left (the Auto Scaling group is gone before it).
-    fn delete<'a>(
-        env: &'a Env,
-        observed: &'a ObservedCluster,
-    ) -> BoxFuture<'a, Result<(), AwsError>> {
-        Box::pin(async move {
-            let name = observed.arn.rsplit('/').next().unwrap_or_default();
-            env.budget
-                .wait_until("the container instances to leave the cluster", || async {
-                    Ok(container_instance_count(env.c(), name).await? == 0)
-                })
-                .await?;
-            delete(env.c(), name).await
-        })
+    async fn delete(env: &Env, observed: &ObservedCluster) -> Result<(), AwsError> {
+        let name = observed.arn.rsplit('/').next().unwrap_or_default();
+        env.budget
+            .wait_until("the container instances to leave the cluster", || async {
+                Ok(container_instance_count(env.c(), name).await? == 0)
+            })
+            .await?;
+        delete(env.c(), name).await
     }
 
     fn desired_tags(desired: &EcsClusterSpec) -> Option<Tags> {

@@ -5,14 +5,14 @@
 
 use aws_sdk_ecs::types::{
     CapacityProviderStrategyItem, DeploymentCircuitBreaker, DeploymentConfiguration, LoadBalancer,
-    PlacementStrategy, PlacementStrategyType, PropagateTags, SchedulingStrategy, Tag,
+    PlacementStrategy, PlacementStrategyType, PropagateTags, SchedulingStrategy,
 };
 
 use super::Clients;
 use super::deployment::{cut_over, wait_for_steady_state};
-use super::retry::{AwsError, aws_error};
+use super::retry::{AwsError, aws_error, unless_gone};
 use super::task_definition::iam_not_yet_visible;
-use super::unit::{BoxFuture, Change, Changes, Env, Lookup, TagRef, TagTarget, Tags, Unit, names};
+use super::unit::{Change, Changes, Env, Lookup, TagRef, TagTarget, Tags, Unit, names};
 use crate::blueprint::service::EcsServiceSpec;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -114,7 +114,7 @@ pub async fn describe(
     cluster: &str,
     name: &str,
 ) -> Result<Option<ObservedService>, AwsError> {
-    let out = match c
+    let found = c
         .ecs
         .describe_services()
         .cluster(cluster)
@@ -122,16 +122,9 @@ pub async fn describe(
         .include(aws_sdk_ecs::types::ServiceField::Tags)
         .send()
         .await
-    {
-        Ok(out) => out,
-        Err(e) => {
-            let err = aws_error("describe ECS service", e);
-            return if err.code() == Some("ClusterNotFoundException") {
-                Ok(None)
-            } else {
-                Err(err)
-            };
-        }
+        .map_err(|e| aws_error("describe ECS service", e));
+    let Some(out) = unless_gone(found, "ClusterNotFoundException")? else {
+        return Ok(None);
     };
     Ok(out
         .services()
@@ -172,11 +165,7 @@ pub async fn describe(
                 .filter_map(|e| e.message().map(str::to_owned))
                 .collect(),
             settings: settings(s),
-            tags: s
-                .tags()
-                .iter()
-                .filter_map(|t| Some((t.key()?.to_owned(), t.value()?.to_owned())))
-                .collect(),
+            tags: super::tags::pairs(s.tags().iter().map(|t| (t.key(), t.value()))),
         }))
 }
 
@@ -237,12 +226,7 @@ async fn create(c: &Clients, spec: &EcsServiceSpec) -> Result<String, AwsError> 
         .propagate_tags(PropagateTags::from(spec.propagate_tags.as_str()))
         .enable_ecs_managed_tags(spec.enable_ecs_managed_tags)
         .scheduling_strategy(SchedulingStrategy::from(spec.scheduling_strategy.as_str()))
-        .set_tags(Some(
-            spec.tags
-                .iter()
-                .map(|(k, v)| Tag::builder().key(k).value(v).build())
-                .collect(),
-        ))
+        .set_tags(Some(super::tag_writes::ecs(&spec.tags)))
         .send()
         .await
         .map_err(|e| aws_error("create ECS service", e))?;
@@ -355,17 +339,16 @@ impl Lookup for EcsService {
     type Observed = ObservedService;
 
     /// An inactive service counts as none.
-    fn read<'a>(
-        env: &'a Env,
-        keys: &'a [ServiceKey],
-    ) -> BoxFuture<'a, Result<Vec<Option<ObservedService>>, AwsError>> {
-        Box::pin(futures_util::future::try_join_all(keys.iter().map(
-            |k| async move {
-                Ok(describe(env.c(), &k.cluster, &k.name)
-                    .await?
-                    .filter(|s| s.status != "INACTIVE"))
-            },
-        )))
+    async fn read(
+        env: &Env,
+        keys: &[ServiceKey],
+    ) -> Result<Vec<Option<ObservedService>>, AwsError> {
+        futures_util::future::try_join_all(keys.iter().map(|k| async move {
+            Ok(describe(env.c(), &k.cluster, &k.name)
+                .await?
+                .filter(|s| s.status != "INACTIVE"))
+        }))
+        .await
     }
 }
 
@@ -396,69 +379,60 @@ impl Unit for EcsService {
             .done()
     }
 
-    fn create<'a>(
-        env: &'a Env,
-        key: &'a ServiceKey,
-        desired: &'a EcsServiceSpec,
-    ) -> BoxFuture<'a, Result<ObservedService, AwsError>> {
-        Box::pin(async move {
-            env.budget
-                .retry_while(no_load_balancer_yet, || create(env.c(), desired))
-                .await?;
-            if desired.wait_for_steady_state {
-                wait_for_steady_state(env, desired).await?;
-            }
-            describe(env.c(), &key.cluster, &key.name)
-                .await?
-                .ok_or_else(|| {
-                    AwsError::new("create ECS service", "the new service cannot be read back")
-                })
-        })
+    async fn create(
+        env: &Env,
+        key: &ServiceKey,
+        desired: &EcsServiceSpec,
+    ) -> Result<ObservedService, AwsError> {
+        env.budget
+            .retry_while(no_load_balancer_yet, || create(env.c(), desired))
+            .await?;
+        if desired.wait_for_steady_state {
+            wait_for_steady_state(env, desired).await?;
+        }
+        describe(env.c(), &key.cluster, &key.name)
+            .await?
+            .ok_or_else(|| {
+                AwsError::new("create ECS service", "the new service cannot be read back")
+            })
     }
 
-    fn update<'a>(
-        env: &'a Env,
-        desired: &'a EcsServiceSpec,
-        _: &'a ObservedService,
-        changes: &'a [Change],
-    ) -> BoxFuture<'a, Result<ObservedService, AwsError>> {
-        Box::pin(async move {
-            let new_revision = names(changes, "task_definition");
-            let move_load_balancer = names(changes, "load_balancer");
-            if new_revision || move_load_balancer || names(changes, "settings") {
-                env.budget
-                    .retry_while(no_load_balancer_yet, || {
-                        update(env.c(), desired, new_revision, move_load_balancer)
-                    })
-                    .await?;
-            }
-            if let Some(cutover) = &desired.cutover {
-                cut_over(env, desired, cutover).await?;
-            } else if desired.wait_for_steady_state && (new_revision || move_load_balancer) {
-                wait_for_steady_state(env, desired).await?;
-            }
-            describe(env.c(), &desired.cluster, &desired.name)
-                .await?
-                .ok_or_else(|| AwsError::new("update ECS service", "the service disappeared"))
-        })
+    async fn update(
+        env: &Env,
+        desired: &EcsServiceSpec,
+        _: &ObservedService,
+        changes: &[Change],
+    ) -> Result<ObservedService, AwsError> {
+        let new_revision = names(changes, "task_definition");
+        let move_load_balancer = names(changes, "load_balancer");
+        if new_revision || move_load_balancer || names(changes, "settings") {
+            env.budget
+                .retry_while(no_load_balancer_yet, || {
+                    update(env.c(), desired, new_revision, move_load_balancer)
+                })
+                .await?;
+        }
+        if let Some(cutover) = &desired.cutover {
+            cut_over(env, desired, cutover).await?;
+        } else if desired.wait_for_steady_state && (new_revision || move_load_balancer) {
+            wait_for_steady_state(env, desired).await?;
+        }
+        describe(env.c(), &desired.cluster, &desired.name)
+            .await?
+            .ok_or_else(|| AwsError::new("update ECS service", "the service disappeared"))
     }
 
     /// Scaled to zero, deleted with force, waited for until inactive.
-    fn delete<'a>(
-        env: &'a Env,
-        observed: &'a ObservedService,
-    ) -> BoxFuture<'a, Result<(), AwsError>> {
-        Box::pin(async move {
-            let (cluster, name) = (observed.cluster.as_str(), observed.name.as_str());
-            delete(env.c(), cluster, name, observed).await?;
-            env.budget
-                .wait_until("the ECS service to become inactive", || async {
-                    Ok(describe(env.c(), cluster, name)
-                        .await?
-                        .is_none_or(|s| s.status == "INACTIVE"))
-                })
-                .await
-        })
+    async fn delete(env: &Env, observed: &ObservedService) -> Result<(), AwsError> {
+        let (cluster, name) = (observed.cluster.as_str(), observed.name.as_str());
+        delete(env.c(), cluster, name, observed).await?;
+        env.budget
+            .wait_until("the ECS service to become inactive", || async {
+                Ok(describe(env.c(), cluster, name)
+                    .await?
+                    .is_none_or(|s| s.status == "INACTIVE"))
+            })
+            .await
     }
 
     fn desired_tags(desired: &EcsServiceSpec) -> Option<Tags> {

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use super::Clients;
 use super::retry::{AwsError, aws_error};
-use super::unit::{BoxFuture, Change, Changes, Env, Lookup, TagRef, TagTarget, Tags, Unit};
+use super::unit::{Change, Changes, Env, Lookup, TagRef, TagTarget, Tags, Unit};
 use crate::blueprint::policy::{decode_policy_document, normalized_policy};
 use crate::blueprint::role::{OtherPolicies, RoleSpec};
 
@@ -15,18 +15,6 @@ use crate::blueprint::role::{OtherPolicies, RoleSpec};
 /// policy can be limited to them (`arn:aws:iam::*:role/ecsprod/*`, see
 /// docs/provider-iam-policy.json). Objects found by name on another path are adopted as they are.
 pub const PATH: &str = "/ecsprod/";
-
-pub fn iam_tags(tags: &BTreeMap<String, String>) -> Result<Vec<aws_sdk_iam::types::Tag>, AwsError> {
-    tags.iter()
-        .map(|(k, v)| {
-            aws_sdk_iam::types::Tag::builder()
-                .key(k)
-                .value(v)
-                .build()
-                .map_err(|e| AwsError::new("tag IAM role", e.to_string()))
-        })
-        .collect()
-}
 
 pub fn missing(err: &AwsError) -> bool {
     err.code() == Some("NoSuchEntity")
@@ -295,13 +283,8 @@ impl Lookup for Role {
     type Key = String;
     type Observed = ObservedRole;
 
-    fn read<'a>(
-        env: &'a Env,
-        keys: &'a [String],
-    ) -> BoxFuture<'a, Result<Vec<Option<ObservedRole>>, AwsError>> {
-        Box::pin(futures_util::future::try_join_all(
-            keys.iter().map(|k| describe(env.c(), k)),
-        ))
+    async fn read(env: &Env, keys: &[String]) -> Result<Vec<Option<ObservedRole>>, AwsError> {
+        futures_util::future::try_join_all(keys.iter().map(|k| describe(env.c(), k))).await
     }
 }
 
@@ -324,79 +307,67 @@ impl Unit for Role {
             .done()
     }
 
-    fn create<'a>(
-        env: &'a Env,
-        _: &'a String,
-        desired: &'a RoleSpec,
-    ) -> BoxFuture<'a, Result<ObservedRole, AwsError>> {
-        Box::pin(async move {
-            let c = env.c();
-            let created = c
-                .iam
-                .create_role()
-                .role_name(&desired.name)
-                .path(PATH)
-                .assume_role_policy_document(&desired.trust_policy)
-                .set_tags(Some(iam_tags(&desired.tags)?))
-                .send()
-                .await
-                .map_err(|e| aws_error("create IAM role", e));
-            // Made by an interrupted or retried attempt: adopt it as it is.
-            let observed = match created {
-                Ok(out) => ObservedRole {
-                    name: desired.name.clone(),
-                    arn: out
-                        .role()
-                        .map(|r| r.arn().to_owned())
-                        .ok_or_else(|| AwsError::new("create IAM role", "AWS returned no role"))?,
-                    tags: desired.tags.clone(),
-                    trust_policy: Some(desired.trust_policy.clone()),
-                    managed_policies: Vec::new(),
-                    inline_policies: BTreeMap::new(),
-                },
-                Err(e) if e.code() == Some("EntityAlreadyExists") => {
-                    describe(c, &desired.name).await?.ok_or_else(|| {
-                        AwsError::new("create IAM role", "role vanished after creation")
-                    })?
-                }
-                Err(e) => return Err(e),
-            };
-            converge(c, desired, &observed).await?;
-            Ok(written(desired, observed))
-        })
+    async fn create(env: &Env, _: &String, desired: &RoleSpec) -> Result<ObservedRole, AwsError> {
+        let c = env.c();
+        let created = c
+            .iam
+            .create_role()
+            .role_name(&desired.name)
+            .path(PATH)
+            .assume_role_policy_document(&desired.trust_policy)
+            .set_tags(Some(super::tag_writes::iam(&desired.tags)?))
+            .send()
+            .await
+            .map_err(|e| aws_error("create IAM role", e));
+        // Made by an interrupted or retried attempt: adopt it as it is.
+        let observed = match created {
+            Ok(out) => ObservedRole {
+                name: desired.name.clone(),
+                arn: out
+                    .role()
+                    .map(|r| r.arn().to_owned())
+                    .ok_or_else(|| AwsError::new("create IAM role", "AWS returned no role"))?,
+                tags: desired.tags.clone(),
+                trust_policy: Some(desired.trust_policy.clone()),
+                managed_policies: Vec::new(),
+                inline_policies: BTreeMap::new(),
+            },
+            Err(e) if e.code() == Some("EntityAlreadyExists") => describe(c, &desired.name)
+                .await?
+                .ok_or_else(|| AwsError::new("create IAM role", "role vanished after creation"))?,
+            Err(e) => return Err(e),
+        };
+        converge(c, desired, &observed).await?;
+        Ok(written(desired, observed))
     }
 
-    fn update<'a>(
-        env: &'a Env,
-        desired: &'a RoleSpec,
-        observed: &'a ObservedRole,
-        _: &'a [Change],
-    ) -> BoxFuture<'a, Result<ObservedRole, AwsError>> {
-        Box::pin(async move {
-            converge(env.c(), desired, observed).await?;
-            Ok(written(desired, observed.clone()))
-        })
+    async fn update(
+        env: &Env,
+        desired: &RoleSpec,
+        observed: &ObservedRole,
+        _: &[Change],
+    ) -> Result<ObservedRole, AwsError> {
+        converge(env.c(), desired, observed).await?;
+        Ok(written(desired, observed.clone()))
     }
 
     /// Inline policies deleted and managed ones detached, then the role (a role must be out of
     /// every instance profile first: the profile is deleted before it).
-    fn delete<'a>(env: &'a Env, observed: &'a ObservedRole) -> BoxFuture<'a, Result<(), AwsError>> {
-        Box::pin(async move {
-            let c = env.c();
-            for n in observed.inline_policies.keys() {
-                delete_inline(c, &observed.name, n).await?;
+    async fn delete(env: &Env, observed: &ObservedRole) -> Result<(), AwsError> {
+        let c = env.c();
+        for n in observed.inline_policies.keys() {
+            delete_inline(c, &observed.name, n).await?;
+        }
+        for p in &observed.managed_policies {
+            detach(c, &observed.name, p).await?;
+        }
+        match c.iam.delete_role().role_name(&observed.name).send().await {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                let err = aws_error("delete IAM role", e);
+                if missing(&err) { Ok(()) } else { Err(err) }
             }
-            for p in &observed.managed_policies {
-                detach(c, &observed.name, p).await?;
-            }
-            match c.iam.delete_role().role_name(&observed.name).send().await {
-                Ok(_) => Ok(()),
-                Err(e) => {
-                    let err = aws_error("delete IAM role", e);
-                    if missing(&err) { Ok(()) } else { Err(err) }
-                }
-            }
-        })
+        }
     }
 
     fn desired_tags(desired: &RoleSpec) -> Option<Tags> {

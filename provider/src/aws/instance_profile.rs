@@ -3,7 +3,7 @@
 use super::Clients;
 use super::iam_role::{PATH, missing};
 use super::retry::{AwsError, adopt_after_retried_create, aws_error};
-use super::unit::{BoxFuture, Change, Changes, Env, Lookup, Unit};
+use super::unit::{Change, Changes, Env, Lookup, Unit};
 use crate::blueprint::role::InstanceProfileSpec;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,13 +94,8 @@ impl Lookup for InstanceProfile {
     type Key = String;
     type Observed = ObservedProfile;
 
-    fn read<'a>(
-        env: &'a Env,
-        keys: &'a [String],
-    ) -> BoxFuture<'a, Result<Vec<Option<ObservedProfile>>, AwsError>> {
-        Box::pin(futures_util::future::try_join_all(
-            keys.iter().map(|k| describe(env.c(), k)),
-        ))
+    async fn read(env: &Env, keys: &[String]) -> Result<Vec<Option<ObservedProfile>>, AwsError> {
+        futures_util::future::try_join_all(keys.iter().map(|k| describe(env.c(), k))).await
     }
 }
 
@@ -113,71 +108,64 @@ impl Unit for InstanceProfile {
             .done()
     }
 
-    fn create<'a>(
-        env: &'a Env,
-        _: &'a String,
-        desired: &'a InstanceProfileSpec,
-    ) -> BoxFuture<'a, Result<ObservedProfile, AwsError>> {
-        Box::pin(async move {
-            let c = env.c();
-            let created = c
-                .iam
-                .create_instance_profile()
-                .instance_profile_name(&desired.name)
-                .path(PATH)
-                .send()
-                .await
-                .map_err(|e| aws_error("create instance profile", e))
-                .and_then(|out| {
-                    out.instance_profile()
-                        .map(|p| ObservedProfile {
-                            name: desired.name.clone(),
-                            arn: p.arn().to_owned(),
-                            roles: Vec::new(),
-                        })
-                        .ok_or_else(|| {
-                            AwsError::new("create instance profile", "AWS returned no profile")
-                        })
-                });
-            let profile = adopt_after_retried_create(created, "EntityAlreadyExists", || {
-                describe(c, &desired.name)
-            })
-            .await?;
-            hold_role(c, desired, &profile).await
+    async fn create(
+        env: &Env,
+        _: &String,
+        desired: &InstanceProfileSpec,
+    ) -> Result<ObservedProfile, AwsError> {
+        let c = env.c();
+        let created = c
+            .iam
+            .create_instance_profile()
+            .instance_profile_name(&desired.name)
+            .path(PATH)
+            .send()
+            .await
+            .map_err(|e| aws_error("create instance profile", e))
+            .and_then(|out| {
+                out.instance_profile()
+                    .map(|p| ObservedProfile {
+                        name: desired.name.clone(),
+                        arn: p.arn().to_owned(),
+                        roles: Vec::new(),
+                    })
+                    .ok_or_else(|| {
+                        AwsError::new("create instance profile", "AWS returned no profile")
+                    })
+            });
+        let profile = adopt_after_retried_create(created, "EntityAlreadyExists", || {
+            describe(c, &desired.name)
         })
+        .await?;
+        hold_role(c, desired, &profile).await
     }
 
-    fn update<'a>(
-        env: &'a Env,
-        desired: &'a InstanceProfileSpec,
-        observed: &'a ObservedProfile,
-        _: &'a [Change],
-    ) -> BoxFuture<'a, Result<ObservedProfile, AwsError>> {
-        Box::pin(hold_role(env.c(), desired, observed))
+    async fn update(
+        env: &Env,
+        desired: &InstanceProfileSpec,
+        observed: &ObservedProfile,
+        _: &[Change],
+    ) -> Result<ObservedProfile, AwsError> {
+        hold_role(env.c(), desired, observed).await
     }
 
-    fn delete<'a>(
-        env: &'a Env,
-        observed: &'a ObservedProfile,
-    ) -> BoxFuture<'a, Result<(), AwsError>> {
-        Box::pin(async move {
-            let c = env.c();
-            for role in &observed.roles {
-                remove_role(c, &observed.name, role).await?;
+    async fn delete(env: &Env, observed: &ObservedProfile) -> Result<(), AwsError> {
+        let c = env.c();
+        for role in &observed.roles {
+            remove_role(c, &observed.name, role).await?;
+        }
+        match c
+            .iam
+            .delete_instance_profile()
+            .instance_profile_name(&observed.name)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                let err = aws_error("delete instance profile", e);
+                if missing(&err) { Ok(()) } else { Err(err) }
             }
-            match c
-                .iam
-                .delete_instance_profile()
-                .instance_profile_name(&observed.name)
-                .send()
-                .await
-            {
-                Ok(_) => Ok(()),
-                Err(e) => {
-                    let err = aws_error("delete instance profile", e);
-                    if missing(&err) { Ok(()) } else { Err(err) }
-                }
-            }
-        })
+        }
     }
 }

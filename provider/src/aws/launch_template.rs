@@ -14,7 +14,7 @@ use base64::Engine as _;
 use super::Clients;
 use super::retry::{AwsError, aws_error};
 use super::security_group::ec2_tags;
-use super::unit::{BoxFuture, Change, Changes, Env, Lookup, TagRef, TagTarget, Tags, Unit};
+use super::unit::{Change, Changes, Env, Lookup, TagRef, TagTarget, Tags, Unit};
 use crate::blueprint::cluster::LaunchTemplateSpec;
 
 /// What the default version of the template says, for drift detection.
@@ -179,14 +179,14 @@ pub async fn describe(c: &Clients, name: &str) -> Result<Option<ObservedTemplate
         root_volume_size: root.and_then(|e| e.volume_size()).unwrap_or(0),
         root_volume_encrypted: root.and_then(|e| e.encrypted()).unwrap_or(false),
         kms_key_id: root.and_then(|e| e.kms_key_id()).map(str::to_owned),
-        instance_tags: data
-            .map(|d| d.tag_specifications())
-            .unwrap_or_default()
-            .iter()
-            .filter(|t| t.resource_type() == Some(&ResourceType::Instance))
-            .flat_map(|t| t.tags())
-            .filter_map(|t| Some((t.key()?.to_owned(), t.value()?.to_owned())))
-            .collect(),
+        instance_tags: super::tags::pairs(
+            data.map(|d| d.tag_specifications())
+                .unwrap_or_default()
+                .iter()
+                .filter(|t| t.resource_type() == Some(&ResourceType::Instance))
+                .flat_map(|t| t.tags())
+                .map(|t| (t.key(), t.value())),
+        ),
         user_data: data.and_then(|d| d.user_data()).map(decode_user_data),
         key_name: data.and_then(|d| d.key_name()).map(str::to_owned),
         network_interfaces: data
@@ -315,33 +315,36 @@ pub fn profile_not_yet_visible(e: &AwsError) -> bool {
         && (m.contains("invalid") || m.contains("not found") || m.contains("does not exist"))
 }
 
-/// The template a version made from `spec` would be.
-fn as_written(spec: &LaunchTemplateSpec, id: &str, version: i64) -> ObservedTemplate {
-    ObservedTemplate {
-        id: id.to_owned(),
-        name: spec.name.clone(),
-        default_version: version,
-        image_id: spec.image_id.clone(),
-        http_tokens_required: spec.http_tokens_required,
-        hop_limit: spec.http_put_response_hop_limit,
-        root_volume_size: spec.root_volume_size,
-        root_volume_encrypted: spec.root_volume_encrypted,
-        kms_key_id: spec.kms_key_id.clone(),
-        instance_tags: spec.tags.clone(),
-        user_data: Some(spec.user_data.clone()),
-        network_interfaces: vec![ObservedInterface {
-            device_index: Some(0),
-            associate_public_ip: Some(spec.associate_public_ip),
-            security_groups: vec![spec.security_group_id.clone()],
-        }],
-        security_groups: Vec::new(),
-        block_devices: vec![ObservedBlockDevice {
-            device_name: spec.root_device_name.clone(),
-            volume_type: Some(spec.root_volume_type.clone()),
-            encrypted: Some(spec.root_volume_encrypted),
-        }],
-        instance_profile: Some(spec.instance_profile_name.clone()),
-        key_name: None,
+impl ObservedTemplate {
+    /// What DescribeLaunchTemplateVersions reports for version `version` of template `id`,
+    /// made from `spec`.
+    pub fn written(spec: &LaunchTemplateSpec, id: &str, version: i64) -> Self {
+        Self {
+            id: id.to_owned(),
+            name: spec.name.clone(),
+            default_version: version,
+            image_id: spec.image_id.clone(),
+            http_tokens_required: spec.http_tokens_required,
+            hop_limit: spec.http_put_response_hop_limit,
+            root_volume_size: spec.root_volume_size,
+            root_volume_encrypted: spec.root_volume_encrypted,
+            kms_key_id: spec.kms_key_id.clone(),
+            instance_tags: spec.tags.clone(),
+            user_data: Some(spec.user_data.clone()),
+            network_interfaces: vec![ObservedInterface {
+                device_index: Some(0),
+                associate_public_ip: Some(spec.associate_public_ip),
+                security_groups: vec![spec.security_group_id.clone()],
+            }],
+            security_groups: Vec::new(),
+            block_devices: vec![ObservedBlockDevice {
+                device_name: spec.root_device_name.clone(),
+                volume_type: Some(spec.root_volume_type.clone()),
+                encrypted: Some(spec.root_volume_encrypted),
+            }],
+            instance_profile: Some(spec.instance_profile_name.clone()),
+            key_name: None,
+        }
     }
 }
 
@@ -352,13 +355,8 @@ impl Lookup for LaunchTemplate {
     type Key = String;
     type Observed = ObservedTemplate;
 
-    fn read<'a>(
-        env: &'a Env,
-        keys: &'a [String],
-    ) -> BoxFuture<'a, Result<Vec<Option<ObservedTemplate>>, AwsError>> {
-        Box::pin(futures_util::future::try_join_all(
-            keys.iter().map(|k| describe(env.c(), k)),
-        ))
+    async fn read(env: &Env, keys: &[String]) -> Result<Vec<Option<ObservedTemplate>>, AwsError> {
+        futures_util::future::try_join_all(keys.iter().map(|k| describe(env.c(), k))).await
     }
 }
 
@@ -367,7 +365,7 @@ impl Unit for LaunchTemplate {
 
     /// Every setting of the default version; any difference is a new default version.
     fn diff(desired: &LaunchTemplateSpec, observed: &ObservedTemplate) -> Vec<Change> {
-        let want = as_written(desired, &observed.id, observed.default_version);
+        let want = ObservedTemplate::written(desired, &observed.id, observed.default_version);
         Changes::new()
             .check("image_id", observed.image_id != want.image_id)
             .check(
@@ -409,42 +407,35 @@ impl Unit for LaunchTemplate {
             .done()
     }
 
-    fn create<'a>(
-        env: &'a Env,
-        _: &'a String,
-        desired: &'a LaunchTemplateSpec,
-    ) -> BoxFuture<'a, Result<ObservedTemplate, AwsError>> {
-        Box::pin(async move {
-            let id = env
-                .budget
-                .retry_while(profile_not_yet_visible, || create(env.c(), desired))
-                .await?;
-            Ok(as_written(desired, &id, 1))
-        })
+    async fn create(
+        env: &Env,
+        _: &String,
+        desired: &LaunchTemplateSpec,
+    ) -> Result<ObservedTemplate, AwsError> {
+        let id = env
+            .budget
+            .retry_while(profile_not_yet_visible, || create(env.c(), desired))
+            .await?;
+        Ok(ObservedTemplate::written(desired, &id, 1))
     }
 
-    fn update<'a>(
-        env: &'a Env,
-        desired: &'a LaunchTemplateSpec,
-        observed: &'a ObservedTemplate,
-        _: &'a [Change],
-    ) -> BoxFuture<'a, Result<ObservedTemplate, AwsError>> {
-        Box::pin(async move {
-            let version = env
-                .budget
-                .retry_while(profile_not_yet_visible, || {
-                    new_default_version(env.c(), &observed.id, desired)
-                })
-                .await?;
-            Ok(as_written(desired, &observed.id, version))
-        })
+    async fn update(
+        env: &Env,
+        desired: &LaunchTemplateSpec,
+        observed: &ObservedTemplate,
+        _: &[Change],
+    ) -> Result<ObservedTemplate, AwsError> {
+        let version = env
+            .budget
+            .retry_while(profile_not_yet_visible, || {
+                new_default_version(env.c(), &observed.id, desired)
+            })
+            .await?;
+        Ok(ObservedTemplate::written(desired, &observed.id, version))
     }
 
-    fn delete<'a>(
-        env: &'a Env,
-        observed: &'a ObservedTemplate,
-    ) -> BoxFuture<'a, Result<(), AwsError>> {
-        Box::pin(delete(env.c(), &observed.id))
+    async fn delete(env: &Env, observed: &ObservedTemplate) -> Result<(), AwsError> {
+        delete(env.c(), &observed.id).await
     }
 
     fn desired_tags(desired: &LaunchTemplateSpec) -> Option<Tags> {

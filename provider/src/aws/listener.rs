@@ -5,15 +5,13 @@
 
 use std::collections::BTreeMap;
 
-use aws_sdk_elasticloadbalancingv2::types::{Certificate, ProtocolEnum, Tag};
+use aws_sdk_elasticloadbalancingv2::types::{Certificate, ProtocolEnum};
 
 use super::Clients;
 use super::listener_action::{action_from_sdk, action_to_sdk};
 use super::load_balancer::not_found;
 use super::retry::{AwsError, aws_error};
-use super::unit::{
-    BoxFuture, Change, Changes, Env, Leftovers, Lookup, TagRef, TagTarget, Tags, Unit,
-};
+use super::unit::{Change, Changes, Env, Leftovers, Lookup, TagRef, TagTarget, Tags, Unit};
 use crate::blueprint::cluster::{ListenerAction, ListenerSpec};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,6 +91,14 @@ fn protocol(name: &str) -> ProtocolEnum {
     ProtocolEnum::from(name)
 }
 
+/// The listener's certificate (an HTTPS listener has one), as the requests take it.
+fn certificates(spec: &ListenerSpec) -> Option<Vec<Certificate>> {
+    let certificate = |arn| Certificate::builder().certificate_arn(arn).build();
+    spec.certificate_arn
+        .as_ref()
+        .map(|arn| vec![certificate(arn)])
+}
+
 /// Creates the listener on the load balancer.
 async fn create(c: &Clients, lb_arn: &str, spec: &ListenerSpec) -> Result<String, AwsError> {
     let step = format!("create {} listener", spec.protocol);
@@ -103,18 +109,9 @@ async fn create(c: &Clients, lb_arn: &str, spec: &ListenerSpec) -> Result<String
         .protocol(protocol(&spec.protocol))
         .port(spec.port)
         .set_ssl_policy(spec.ssl_policy.clone())
-        .set_certificates(
-            spec.certificate_arn
-                .as_ref()
-                .map(|arn| vec![Certificate::builder().certificate_arn(arn).build()]),
-        )
+        .set_certificates(certificates(spec))
         .default_actions(action_to_sdk(&spec.default_action))
-        .set_tags(Some(
-            spec.tags
-                .iter()
-                .map(|(k, v)| Tag::builder().key(k).value(v).build())
-                .collect(),
-        ))
+        .set_tags(Some(super::tag_writes::elbv2(&spec.tags)))
         .send()
         .await
         .map_err(|e| aws_error(&step, e))?;
@@ -132,11 +129,7 @@ async fn modify(c: &Clients, arn: &str, spec: &ListenerSpec) -> Result<(), AwsEr
         .protocol(protocol(&spec.protocol))
         .port(spec.port)
         .set_ssl_policy(spec.ssl_policy.clone())
-        .set_certificates(
-            spec.certificate_arn
-                .as_ref()
-                .map(|arn| vec![Certificate::builder().certificate_arn(arn).build()]),
-        )
+        .set_certificates(certificates(spec))
         .default_actions(action_to_sdk(&spec.default_action))
         .send()
         .await
@@ -180,27 +173,25 @@ impl Lookup for Listener {
     type Key = ListenerKey;
     type Observed = ObservedListener;
 
-    fn read<'a>(
-        env: &'a Env,
-        keys: &'a [ListenerKey],
-    ) -> BoxFuture<'a, Result<Vec<Option<ObservedListener>>, AwsError>> {
-        Box::pin(async move {
-            let mut by_lb: BTreeMap<&str, Vec<ObservedListener>> = BTreeMap::new();
-            for k in keys {
-                if !by_lb.contains_key(k.load_balancer_arn.as_str()) {
-                    let found = listeners_shared(env, &k.load_balancer_arn).await?;
-                    by_lb.insert(&k.load_balancer_arn, found);
-                }
+    async fn read(
+        env: &Env,
+        keys: &[ListenerKey],
+    ) -> Result<Vec<Option<ObservedListener>>, AwsError> {
+        let mut by_lb: BTreeMap<&str, Vec<ObservedListener>> = BTreeMap::new();
+        for k in keys {
+            if !by_lb.contains_key(k.load_balancer_arn.as_str()) {
+                let found = listeners_shared(env, &k.load_balancer_arn).await?;
+                by_lb.insert(&k.load_balancer_arn, found);
             }
-            Ok(keys
-                .iter()
-                .map(|k| {
-                    by_lb
-                        .get(k.load_balancer_arn.as_str())
-                        .and_then(|ls| ls.iter().find(|l| l.port == k.port).cloned())
-                })
-                .collect())
-        })
+        }
+        Ok(keys
+            .iter()
+            .map(|k| {
+                by_lb
+                    .get(k.load_balancer_arn.as_str())
+                    .and_then(|ls| ls.iter().find(|l| l.port == k.port).cloned())
+            })
+            .collect())
     }
 }
 
@@ -226,35 +217,28 @@ impl Unit for Listener {
             .done()
     }
 
-    fn create<'a>(
-        env: &'a Env,
-        key: &'a ListenerKey,
-        desired: &'a ListenerSpec,
-    ) -> BoxFuture<'a, Result<ObservedListener, AwsError>> {
-        Box::pin(async move {
-            let arn = create(env.c(), &key.load_balancer_arn, desired).await?;
-            env.forget(&shared_key(&key.load_balancer_arn));
-            Ok(as_written(desired, arn))
-        })
+    async fn create(
+        env: &Env,
+        key: &ListenerKey,
+        desired: &ListenerSpec,
+    ) -> Result<ObservedListener, AwsError> {
+        let arn = create(env.c(), &key.load_balancer_arn, desired).await?;
+        env.forget(&shared_key(&key.load_balancer_arn));
+        Ok(as_written(desired, arn))
     }
 
-    fn update<'a>(
-        env: &'a Env,
-        desired: &'a ListenerSpec,
-        observed: &'a ObservedListener,
-        _: &'a [Change],
-    ) -> BoxFuture<'a, Result<ObservedListener, AwsError>> {
-        Box::pin(async move {
-            modify(env.c(), &observed.arn, desired).await?;
-            Ok(as_written(desired, observed.arn.clone()))
-        })
+    async fn update(
+        env: &Env,
+        desired: &ListenerSpec,
+        observed: &ObservedListener,
+        _: &[Change],
+    ) -> Result<ObservedListener, AwsError> {
+        modify(env.c(), &observed.arn, desired).await?;
+        Ok(as_written(desired, observed.arn.clone()))
     }
 
-    fn delete<'a>(
-        env: &'a Env,
-        observed: &'a ObservedListener,
-    ) -> BoxFuture<'a, Result<(), AwsError>> {
-        Box::pin(delete_listener(env.c(), &observed.arn))
+    async fn delete(env: &Env, observed: &ObservedListener) -> Result<(), AwsError> {
+        delete_listener(env.c(), &observed.arn).await
     }
 
     fn desired_tags(desired: &ListenerSpec) -> Option<Tags> {
@@ -284,33 +268,28 @@ impl Lookup for OtherListeners {
     type Key = OtherListenersKey;
     type Observed = Vec<ObservedListener>;
 
-    fn read<'a>(
-        env: &'a Env,
-        keys: &'a [OtherListenersKey],
-    ) -> BoxFuture<'a, Result<Vec<Option<Vec<ObservedListener>>>, AwsError>> {
-        Box::pin(async move {
-            let mut out = Vec::new();
-            for k in keys {
-                let all = listeners_shared(env, &k.load_balancer_arn).await?;
-                out.push(Some(
-                    all.into_iter()
-                        .filter(|l| !k.own_ports.contains(&l.port))
-                        .collect(),
-                ));
-            }
-            Ok(out)
-        })
+    async fn read(
+        env: &Env,
+        keys: &[OtherListenersKey],
+    ) -> Result<Vec<Option<Vec<ObservedListener>>>, AwsError> {
+        let mut out = Vec::new();
+        for k in keys {
+            let all = listeners_shared(env, &k.load_balancer_arn).await?;
+            out.push(Some(
+                all.into_iter()
+                    .filter(|l| !k.own_ports.contains(&l.port))
+                    .collect(),
+            ));
+        }
+        Ok(out)
     }
 }
 
 impl Leftovers for OtherListeners {
     type Item = ObservedListener;
 
-    fn delete_one<'a>(
-        env: &'a Env,
-        item: &'a ObservedListener,
-    ) -> BoxFuture<'a, Result<(), AwsError>> {
-        Box::pin(delete_listener(env.c(), &item.arn))
+    async fn delete_one(env: &Env, item: &ObservedListener) -> Result<(), AwsError> {
+        delete_listener(env.c(), &item.arn).await
     }
 }
 

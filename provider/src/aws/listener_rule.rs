@@ -6,12 +6,12 @@ use std::collections::BTreeSet;
 
 use aws_sdk_elasticloadbalancingv2::types::{
     Action, ActionTypeEnum, ForwardActionConfig, HostHeaderConditionConfig, Rule, RuleCondition,
-    Tag, TargetGroupTuple,
+    TargetGroupTuple,
 };
 
 use super::Clients;
 use super::retry::{AwsError, adopt_after_retried_create, aws_error};
-use super::unit::{BoxFuture, Change, Changes, Env, Lookup, TagRef, TagTarget, Tags, Unit};
+use super::unit::{Change, Changes, Env, Lookup, TagRef, TagTarget, Tags, Unit};
 use crate::blueprint::service::{
     ListenerRuleSpec, WeightedTarget, listener_rule_priority, same_forward,
 };
@@ -215,12 +215,7 @@ async fn create(c: &Clients, listener: &str, spec: &ListenerRuleSpec) -> Result<
         .priority(priority)
         .conditions(host_condition(spec))
         .actions(forward(spec))
-        .set_tags(Some(
-            spec.tags
-                .iter()
-                .map(|(k, v)| Tag::builder().key(k).value(v).build())
-                .collect(),
-        ))
+        .set_tags(Some(super::tag_writes::elbv2(&spec.tags)))
         .send()
         .await
         .map_err(|e| aws_error("create listener rule", e));
@@ -276,13 +271,8 @@ impl Lookup for ListenerRule {
     type Key = RuleKey;
     type Observed = ObservedRule;
 
-    fn read<'a>(
-        env: &'a Env,
-        keys: &'a [RuleKey],
-    ) -> BoxFuture<'a, Result<Vec<Option<ObservedRule>>, AwsError>> {
-        Box::pin(futures_util::future::try_join_all(
-            keys.iter().map(|k| find(env.c(), k)),
-        ))
+    async fn read(env: &Env, keys: &[RuleKey]) -> Result<Vec<Option<ObservedRule>>, AwsError> {
+        futures_util::future::try_join_all(keys.iter().map(|k| find(env.c(), k))).await
     }
 }
 
@@ -302,34 +292,30 @@ impl Unit for ListenerRule {
             .done()
     }
 
-    fn create<'a>(
-        env: &'a Env,
-        key: &'a RuleKey,
-        desired: &'a ListenerRuleSpec,
-    ) -> BoxFuture<'a, Result<ObservedRule, AwsError>> {
-        Box::pin(async move {
-            let listener = key.listener_arn.as_deref().ok_or_else(|| {
-                AwsError::new("create listener rule", "the cluster has no HTTPS listener")
-            })?;
-            let arn = create(env.c(), listener, desired).await?;
-            Ok(as_written(desired, arn, None))
-        })
+    async fn create(
+        env: &Env,
+        key: &RuleKey,
+        desired: &ListenerRuleSpec,
+    ) -> Result<ObservedRule, AwsError> {
+        let listener = key.listener_arn.as_deref().ok_or_else(|| {
+            AwsError::new("create listener rule", "the cluster has no HTTPS listener")
+        })?;
+        let arn = create(env.c(), listener, desired).await?;
+        Ok(as_written(desired, arn, None))
     }
 
-    fn update<'a>(
-        env: &'a Env,
-        desired: &'a ListenerRuleSpec,
-        observed: &'a ObservedRule,
-        _: &'a [Change],
-    ) -> BoxFuture<'a, Result<ObservedRule, AwsError>> {
-        Box::pin(async move {
-            modify_rule(env.c(), &observed.arn, desired).await?;
-            Ok(as_written(desired, observed.arn.clone(), observed.priority))
-        })
+    async fn update(
+        env: &Env,
+        desired: &ListenerRuleSpec,
+        observed: &ObservedRule,
+        _: &[Change],
+    ) -> Result<ObservedRule, AwsError> {
+        modify_rule(env.c(), &observed.arn, desired).await?;
+        Ok(as_written(desired, observed.arn.clone(), observed.priority))
     }
 
-    fn delete<'a>(env: &'a Env, observed: &'a ObservedRule) -> BoxFuture<'a, Result<(), AwsError>> {
-        Box::pin(delete_rule(env.c(), &observed.arn))
+    async fn delete(env: &Env, observed: &ObservedRule) -> Result<(), AwsError> {
+        delete_rule(env.c(), &observed.arn).await
     }
 
     fn desired_tags(desired: &ListenerRuleSpec) -> Option<Tags> {

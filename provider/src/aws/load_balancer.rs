@@ -5,13 +5,13 @@
 use std::collections::BTreeMap;
 
 use aws_sdk_elasticloadbalancingv2::types::{
-    IpAddressType, LoadBalancerAttribute, LoadBalancerSchemeEnum, LoadBalancerTypeEnum, Tag,
+    IpAddressType, LoadBalancerAttribute, LoadBalancerSchemeEnum, LoadBalancerTypeEnum,
 };
 
 use super::Clients;
 use super::listener::{delete_listener, listeners};
 use super::retry::{AwsError, aws_error};
-use super::unit::{BoxFuture, Change, Changes, Env, Lookup, TagRef, TagTarget, Tags, Unit, names};
+use super::unit::{Change, Changes, Env, Lookup, TagRef, TagTarget, Tags, Unit, names};
 use crate::blueprint::cluster::LoadBalancerSpec;
 
 /// The load balancer attribute that drops requests with invalid header fields.
@@ -152,12 +152,7 @@ async fn create(c: &Clients, spec: &LoadBalancerSpec) -> Result<ObservedLoadBala
         })
         .r#type(LoadBalancerTypeEnum::Application)
         .ip_address_type(IpAddressType::Ipv4)
-        .set_tags(Some(
-            spec.tags
-                .iter()
-                .map(|(k, v)| Tag::builder().key(k).value(v).build())
-                .collect(),
-        ))
+        .set_tags(Some(super::tag_writes::elbv2(&spec.tags)))
         .send()
         .await
         .map_err(|e| aws_error("create load balancer", e))?;
@@ -176,13 +171,11 @@ impl Lookup for LoadBalancer {
     type Key = String;
     type Observed = ObservedLoadBalancer;
 
-    fn read<'a>(
-        env: &'a Env,
-        keys: &'a [String],
-    ) -> BoxFuture<'a, Result<Vec<Option<ObservedLoadBalancer>>, AwsError>> {
-        Box::pin(futures_util::future::try_join_all(
-            keys.iter().map(|k| read(env.c(), k)),
-        ))
+    async fn read(
+        env: &Env,
+        keys: &[String],
+    ) -> Result<Vec<Option<ObservedLoadBalancer>>, AwsError> {
+        futures_util::future::try_join_all(keys.iter().map(|k| read(env.c(), k))).await
     }
 }
 
@@ -208,97 +201,88 @@ impl Unit for LoadBalancer {
             .done()
     }
 
-    fn create<'a>(
-        env: &'a Env,
-        _: &'a String,
-        desired: &'a LoadBalancerSpec,
-    ) -> BoxFuture<'a, Result<ObservedLoadBalancer, AwsError>> {
-        Box::pin(async move {
-            let created = create(env.c(), desired).await?;
-            Self::update(env, desired, &created, &Self::diff(desired, &created)).await
-        })
+    async fn create(
+        env: &Env,
+        _: &String,
+        desired: &LoadBalancerSpec,
+    ) -> Result<ObservedLoadBalancer, AwsError> {
+        let created = create(env.c(), desired).await?;
+        Self::update(env, desired, &created, &Self::diff(desired, &created)).await
     }
 
-    fn update<'a>(
-        env: &'a Env,
-        desired: &'a LoadBalancerSpec,
-        observed: &'a ObservedLoadBalancer,
-        changes: &'a [Change],
-    ) -> BoxFuture<'a, Result<ObservedLoadBalancer, AwsError>> {
-        Box::pin(async move {
-            let c = env.c();
-            let arn = observed.arn.as_str();
-            if names(changes, "subnets") {
-                c.elbv2
-                    .set_subnets()
-                    .load_balancer_arn(arn)
-                    .set_subnets(Some(desired.subnet_ids.clone()))
-                    .send()
-                    .await
-                    .map_err(|e| aws_error("set load balancer subnets", e))?;
-            }
-            if names(changes, "security_groups") {
-                c.elbv2
-                    .set_security_groups()
-                    .load_balancer_arn(arn)
-                    .security_groups(&desired.security_group_id)
-                    .send()
-                    .await
-                    .map_err(|e| aws_error("set load balancer security groups", e))?;
-            }
-            let attribute_changes: Vec<(&str, bool)> = wanted_attributes(desired)
-                .into_iter()
-                .filter(|(key, on)| observed.attribute_on(key) != *on)
-                .collect();
-            set_attributes(c, arn, &attribute_changes).await?;
-            let mut attributes = observed.attributes.clone();
-            for (key, on) in attribute_changes {
-                attributes.insert(key.to_owned(), on.to_string());
-            }
-            Ok(ObservedLoadBalancer {
-                subnet_ids: desired.subnet_ids.clone(),
-                security_group_ids: vec![desired.security_group_id.clone()],
-                attributes,
-                ..observed.clone()
-            })
+    async fn update(
+        env: &Env,
+        desired: &LoadBalancerSpec,
+        observed: &ObservedLoadBalancer,
+        changes: &[Change],
+    ) -> Result<ObservedLoadBalancer, AwsError> {
+        let c = env.c();
+        let arn = observed.arn.as_str();
+        if names(changes, "subnets") {
+            c.elbv2
+                .set_subnets()
+                .load_balancer_arn(arn)
+                .set_subnets(Some(desired.subnet_ids.clone()))
+                .send()
+                .await
+                .map_err(|e| aws_error("set load balancer subnets", e))?;
+        }
+        if names(changes, "security_groups") {
+            c.elbv2
+                .set_security_groups()
+                .load_balancer_arn(arn)
+                .security_groups(&desired.security_group_id)
+                .send()
+                .await
+                .map_err(|e| aws_error("set load balancer security groups", e))?;
+        }
+        let attribute_changes: Vec<(&str, bool)> = wanted_attributes(desired)
+            .into_iter()
+            .filter(|(key, on)| observed.attribute_on(key) != *on)
+            .collect();
+        set_attributes(c, arn, &attribute_changes).await?;
+        let mut attributes = observed.attributes.clone();
+        for (key, on) in attribute_changes {
+            attributes.insert(key.to_owned(), on.to_string());
+        }
+        Ok(ObservedLoadBalancer {
+            subnet_ids: desired.subnet_ids.clone(),
+            security_group_ids: vec![desired.security_group_id.clone()],
+            attributes,
+            ..observed.clone()
         })
     }
 
     /// Deletion protection off (the state says it is), listeners, then the load balancer; waits
     /// until it is gone.
-    fn delete<'a>(
-        env: &'a Env,
-        observed: &'a ObservedLoadBalancer,
-    ) -> BoxFuture<'a, Result<(), AwsError>> {
-        Box::pin(async move {
-            let c = env.c();
-            if observed.attribute_on(DELETION_PROTECTION) {
-                set_attributes(c, &observed.arn, &[(DELETION_PROTECTION, false)]).await?;
-            }
-            for l in listeners(c, &observed.arn).await? {
-                delete_listener(c, &l.arn).await?;
-            }
-            match c
-                .elbv2
-                .delete_load_balancer()
-                .load_balancer_arn(&observed.arn)
-                .send()
-                .await
-            {
-                Ok(_) => {}
-                Err(e) => {
-                    let err = aws_error("delete load balancer", e);
-                    if !not_found(&err) {
-                        return Err(err);
-                    }
+    async fn delete(env: &Env, observed: &ObservedLoadBalancer) -> Result<(), AwsError> {
+        let c = env.c();
+        if observed.attribute_on(DELETION_PROTECTION) {
+            set_attributes(c, &observed.arn, &[(DELETION_PROTECTION, false)]).await?;
+        }
+        for l in listeners(c, &observed.arn).await? {
+            delete_listener(c, &l.arn).await?;
+        }
+        match c
+            .elbv2
+            .delete_load_balancer()
+            .load_balancer_arn(&observed.arn)
+            .send()
+            .await
+        {
+            Ok(_) => {}
+            Err(e) => {
+                let err = aws_error("delete load balancer", e);
+                if !not_found(&err) {
+                    return Err(err);
                 }
             }
-            env.budget
-                .wait_until("the load balancer to be deleted", || async {
-                    Ok(describe(c, &observed.name).await?.is_none())
-                })
-                .await
-        })
+        }
+        env.budget
+            .wait_until("the load balancer to be deleted", || async {
+                Ok(describe(c, &observed.name).await?.is_none())
+            })
+            .await
     }
 
     fn desired_tags(desired: &LoadBalancerSpec) -> Option<Tags> {

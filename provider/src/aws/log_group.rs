@@ -3,7 +3,7 @@
 
 use super::Clients;
 use super::retry::{AwsError, aws_error};
-use super::unit::{BoxFuture, Change, Changes, Env, Lookup, TagRef, TagTarget, Tags, Unit};
+use super::unit::{Change, Changes, Env, Lookup, TagRef, TagTarget, Tags, Unit};
 use crate::blueprint::service::LogGroupSpec;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,13 +56,8 @@ impl Lookup for LogGroup {
     type Key = String;
     type Observed = ObservedLogGroup;
 
-    fn read<'a>(
-        env: &'a Env,
-        keys: &'a [String],
-    ) -> BoxFuture<'a, Result<Vec<Option<ObservedLogGroup>>, AwsError>> {
-        Box::pin(futures_util::future::try_join_all(
-            keys.iter().map(|k| describe(env.c(), k)),
-        ))
+    async fn read(env: &Env, keys: &[String]) -> Result<Vec<Option<ObservedLogGroup>>, AwsError> {
+        futures_util::future::try_join_all(keys.iter().map(|k| describe(env.c(), k))).await
     }
 }
 
@@ -78,74 +73,65 @@ impl Unit for LogGroup {
             .done()
     }
 
-    fn create<'a>(
-        env: &'a Env,
-        _: &'a String,
-        desired: &'a LogGroupSpec,
-    ) -> BoxFuture<'a, Result<ObservedLogGroup, AwsError>> {
-        Box::pin(async move {
-            let c = env.c();
-            if let Err(e) = c
-                .logs
-                .create_log_group()
-                .log_group_name(&desired.name)
-                .set_tags(Some(desired.tags.clone().into_iter().collect()))
-                .send()
-                .await
-            {
-                let err = aws_error("create log group", e);
-                if err.code() != Some("ResourceAlreadyExistsException") {
-                    return Err(err);
-                }
+    async fn create(
+        env: &Env,
+        _: &String,
+        desired: &LogGroupSpec,
+    ) -> Result<ObservedLogGroup, AwsError> {
+        let c = env.c();
+        if let Err(e) = c
+            .logs
+            .create_log_group()
+            .log_group_name(&desired.name)
+            .set_tags(Some(desired.tags.clone().into_iter().collect()))
+            .send()
+            .await
+        {
+            let err = aws_error("create log group", e);
+            if err.code() != Some("ResourceAlreadyExistsException") {
+                return Err(err);
             }
-            set_retention(c, desired).await?;
-            Ok(ObservedLogGroup {
-                name: desired.name.clone(),
-                arn: String::new(),
-                retention_days: Some(desired.retention_days),
-            })
+        }
+        set_retention(c, desired).await?;
+        Ok(ObservedLogGroup {
+            name: desired.name.clone(),
+            arn: String::new(),
+            retention_days: Some(desired.retention_days),
         })
     }
 
-    fn update<'a>(
-        env: &'a Env,
-        desired: &'a LogGroupSpec,
-        observed: &'a ObservedLogGroup,
-        _: &'a [Change],
-    ) -> BoxFuture<'a, Result<ObservedLogGroup, AwsError>> {
-        Box::pin(async move {
-            set_retention(env.c(), desired).await?;
-            Ok(ObservedLogGroup {
-                retention_days: Some(desired.retention_days),
-                ..observed.clone()
-            })
+    async fn update(
+        env: &Env,
+        desired: &LogGroupSpec,
+        observed: &ObservedLogGroup,
+        _: &[Change],
+    ) -> Result<ObservedLogGroup, AwsError> {
+        set_retention(env.c(), desired).await?;
+        Ok(ObservedLogGroup {
+            retention_days: Some(desired.retention_days),
+            ..observed.clone()
         })
     }
 
-    fn delete<'a>(
-        env: &'a Env,
-        observed: &'a ObservedLogGroup,
-    ) -> BoxFuture<'a, Result<(), AwsError>> {
-        Box::pin(async move {
-            match env
-                .c()
-                .logs
-                .delete_log_group()
-                .log_group_name(&observed.name)
-                .send()
-                .await
-            {
-                Ok(_) => Ok(()),
-                Err(e) => {
-                    let err = aws_error("delete log group", e);
-                    if err.code() == Some("ResourceNotFoundException") {
-                        Ok(())
-                    } else {
-                        Err(err)
-                    }
+    async fn delete(env: &Env, observed: &ObservedLogGroup) -> Result<(), AwsError> {
+        match env
+            .c()
+            .logs
+            .delete_log_group()
+            .log_group_name(&observed.name)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                let err = aws_error("delete log group", e);
+                if err.code() == Some("ResourceNotFoundException") {
+                    Ok(())
+                } else {
+                    Err(err)
                 }
             }
-        })
+        }
     }
 
     fn desired_tags(desired: &LogGroupSpec) -> Option<Tags> {

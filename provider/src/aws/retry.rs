@@ -95,6 +95,15 @@ where
     }
 }
 
+/// What a read found; `None` where AWS answers `gone`: what the read looks in does not exist.
+pub fn unless_gone<T>(result: Result<T, AwsError>, gone: &str) -> Result<Option<T>, AwsError> {
+    match result {
+        Ok(found) => Ok(Some(found)),
+        Err(e) if e.code() == Some(gone) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,7 +8,7 @@ use aws_sdk_applicationautoscaling::types::{
 
 use super::Clients;
 use super::retry::{AwsError, aws_error};
-use super::unit::{BoxFuture, Change, Changes, Env, Lookup, Unit};
+use super::unit::{Change, Changes, Env, Lookup, Unit};
 use crate::blueprint::service::{ScalingSpec, TargetTrackingSpec};
 
 /// Registers the target with the spec's bounds and puts each policy.
@@ -202,13 +202,11 @@ impl Lookup for Scaling {
     type Key = ScalingSpec;
     type Observed = ObservedScaling;
 
-    fn read<'a>(
-        env: &'a Env,
-        keys: &'a [ScalingSpec],
-    ) -> BoxFuture<'a, Result<Vec<Option<ObservedScaling>>, AwsError>> {
-        Box::pin(futures_util::future::try_join_all(
-            keys.iter().map(|k| observe(env.c(), k)),
-        ))
+    async fn read(
+        env: &Env,
+        keys: &[ScalingSpec],
+    ) -> Result<Vec<Option<ObservedScaling>>, AwsError> {
+        futures_util::future::try_join_all(keys.iter().map(|k| observe(env.c(), k))).await
     }
 }
 
@@ -233,30 +231,25 @@ impl Unit for Scaling {
             .done()
     }
 
-    fn create<'a>(
-        env: &'a Env,
-        _: &'a ScalingSpec,
-        desired: &'a ScalingSpec,
-    ) -> BoxFuture<'a, Result<ObservedScaling, AwsError>> {
-        Box::pin(async move {
-            put(env.c(), desired).await?;
-            Ok(as_written(desired))
-        })
+    async fn create(
+        env: &Env,
+        _: &ScalingSpec,
+        desired: &ScalingSpec,
+    ) -> Result<ObservedScaling, AwsError> {
+        put(env.c(), desired).await?;
+        Ok(as_written(desired))
     }
 
-    fn update<'a>(
-        env: &'a Env,
-        desired: &'a ScalingSpec,
-        _: &'a ObservedScaling,
-        _: &'a [Change],
-    ) -> BoxFuture<'a, Result<ObservedScaling, AwsError>> {
-        Self::create(env, desired, desired)
+    async fn update(
+        env: &Env,
+        desired: &ScalingSpec,
+        _: &ObservedScaling,
+        _: &[Change],
+    ) -> Result<ObservedScaling, AwsError> {
+        Self::create(env, desired, desired).await
     }
 
-    fn delete<'a>(
-        env: &'a Env,
-        observed: &'a ObservedScaling,
-    ) -> BoxFuture<'a, Result<(), AwsError>> {
-        Box::pin(delete(env.c(), &observed.target))
+    async fn delete(env: &Env, observed: &ObservedScaling) -> Result<(), AwsError> {
+        delete(env.c(), &observed.target).await
     }
 }

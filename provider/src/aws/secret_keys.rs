@@ -7,7 +7,7 @@ use aws_sdk_ssm::types::ParameterStringFilter;
 
 use super::Clients;
 use super::retry::{AwsError, aws_error};
-use super::unit::{BoxFuture, Env, Lookup};
+use super::unit::{Env, Lookup};
 use crate::blueprint::service::SecretKind;
 
 /// AWS-managed keys (`alias/aws/...`) need no grant; customer-managed ones do.
@@ -83,12 +83,14 @@ impl Lookup for SecretKeys {
     type Key = Vec<SecretKind>;
     type Observed = Vec<String>;
 
-    fn read<'a>(
-        env: &'a Env,
-        keys: &'a [Vec<SecretKind>],
-    ) -> BoxFuture<'a, Result<Vec<Option<Vec<String>>>, AwsError>> {
-        Box::pin(futures_util::future::try_join_all(keys.iter().map(
-            |secrets| async move { kms_keys(env.c(), secrets).await.map(Some) },
-        )))
+    async fn read(
+        env: &Env,
+        keys: &[Vec<SecretKind>],
+    ) -> Result<Vec<Option<Vec<String>>>, AwsError> {
+        futures_util::future::try_join_all(
+            keys.iter()
+                .map(|secrets| async move { kms_keys(env.c(), secrets).await.map(Some) }),
+        )
+        .await
     }
 }

@@ -12,7 +12,7 @@ use super::retry::{AwsError, adopt_after_retried_create, aws_error};
 use super::security_group_rules::{
     Rule, desired_egress, desired_rules, egress_rule, reconcile_egress, reconcile_rules, rules,
 };
-use super::unit::{BoxFuture, Change, Changes, Env, Lookup, TagRef, TagTarget, Tags, Unit};
+use super::unit::{Change, Changes, Env, Lookup, TagRef, TagTarget, Tags, Unit};
 use crate::blueprint::cluster::SecurityGroupSpec;
 
 /// A security group as observed: its rules and its tags.
@@ -30,9 +30,7 @@ pub fn ec2_tags(tags: &BTreeMap<String, String>, name: Option<&str>) -> Vec<Tag>
     if let Some(n) = name {
         all.insert("Name".into(), n.into());
     }
-    all.iter()
-        .map(|(k, v)| Tag::builder().key(k).value(v).build())
-        .collect()
+    super::tag_writes::ec2(&all)
 }
 
 /// The group of that name in the VPC, if it exists.
@@ -48,9 +46,7 @@ pub async fn find(
 }
 
 fn tag_map(tags: &[Tag]) -> BTreeMap<String, String> {
-    tags.iter()
-        .filter_map(|t| Some((t.key()?.to_owned(), t.value()?.to_owned())))
-        .collect()
+    super::tags::pairs(tags.iter().map(|t| (t.key(), t.value())))
 }
 
 /// The groups of these names in the VPC, with their rules and tags, in one call.
@@ -181,37 +177,35 @@ impl Lookup for SecurityGroup {
     type Observed = ObservedSecurityGroup;
 
     /// The groups of each VPC in one call.
-    fn read<'a>(
-        env: &'a Env,
-        keys: &'a [GroupKey],
-    ) -> BoxFuture<'a, Result<Vec<Option<ObservedSecurityGroup>>, AwsError>> {
-        Box::pin(async move {
-            let mut vpcs: Vec<&str> = keys.iter().map(|k| k.vpc_id.as_str()).collect();
-            vpcs.dedup();
-            let mut found = Vec::new();
-            for vpc in vpcs {
-                let names: Vec<&str> = keys
-                    .iter()
-                    .filter(|k| k.vpc_id == vpc)
-                    .map(|k| k.name.as_str())
-                    .collect();
-                found.extend(
-                    describe_by_names(env.c(), vpc, &names)
-                        .await?
-                        .into_iter()
-                        .map(|g| (vpc.to_owned(), g)),
-                );
-            }
-            Ok(keys
+    async fn read(
+        env: &Env,
+        keys: &[GroupKey],
+    ) -> Result<Vec<Option<ObservedSecurityGroup>>, AwsError> {
+        let mut vpcs: Vec<&str> = keys.iter().map(|k| k.vpc_id.as_str()).collect();
+        vpcs.dedup();
+        let mut found = Vec::new();
+        for vpc in vpcs {
+            let names: Vec<&str> = keys
                 .iter()
-                .map(|k| {
-                    found
-                        .iter()
-                        .find(|(vpc, g)| *vpc == k.vpc_id && g.name == k.name)
-                        .map(|(_, g)| g.clone())
-                })
-                .collect())
-        })
+                .filter(|k| k.vpc_id == vpc)
+                .map(|k| k.name.as_str())
+                .collect();
+            found.extend(
+                describe_by_names(env.c(), vpc, &names)
+                    .await?
+                    .into_iter()
+                    .map(|g| (vpc.to_owned(), g)),
+            );
+        }
+        Ok(keys
+            .iter()
+            .map(|k| {
+                found
+                    .iter()
+                    .find(|(vpc, g)| *vpc == k.vpc_id && g.name == k.name)
+                    .map(|(_, g)| g.clone())
+            })
+            .collect())
     }
 }
 
@@ -232,40 +226,35 @@ impl Unit for SecurityGroup {
             .done()
     }
 
-    fn create<'a>(
-        env: &'a Env,
-        _: &'a GroupKey,
-        desired: &'a SecurityGroupSpec,
-    ) -> BoxFuture<'a, Result<ObservedSecurityGroup, AwsError>> {
-        Box::pin(create(env.c(), desired))
+    async fn create(
+        env: &Env,
+        _: &GroupKey,
+        desired: &SecurityGroupSpec,
+    ) -> Result<ObservedSecurityGroup, AwsError> {
+        create(env.c(), desired).await
     }
 
-    fn update<'a>(
-        env: &'a Env,
-        desired: &'a SecurityGroupSpec,
-        observed: &'a ObservedSecurityGroup,
-        _: &'a [Change],
-    ) -> BoxFuture<'a, Result<ObservedSecurityGroup, AwsError>> {
-        Box::pin(converge(env.c(), desired, observed))
+    async fn update(
+        env: &Env,
+        desired: &SecurityGroupSpec,
+        observed: &ObservedSecurityGroup,
+        _: &[Change],
+    ) -> Result<ObservedSecurityGroup, AwsError> {
+        converge(env.c(), desired, observed).await
     }
 
     /// Waits until no network interface uses it (instances and the load balancer release theirs
     /// after they are deleted).
-    fn delete<'a>(
-        env: &'a Env,
-        observed: &'a ObservedSecurityGroup,
-    ) -> BoxFuture<'a, Result<(), AwsError>> {
-        Box::pin(async move {
-            env.budget
-                .wait_until(
-                    &format!(
-                        "security group {} to be free of network interfaces",
-                        observed.name
-                    ),
-                    || try_delete(env.c(), &observed.id),
-                )
-                .await
-        })
+    async fn delete(env: &Env, observed: &ObservedSecurityGroup) -> Result<(), AwsError> {
+        env.budget
+            .wait_until(
+                &format!(
+                    "security group {} to be free of network interfaces",
+                    observed.name
+                ),
+                || try_delete(env.c(), &observed.id),
+            )
+            .await
     }
 
     fn desired_tags(desired: &SecurityGroupSpec) -> Option<Tags> {

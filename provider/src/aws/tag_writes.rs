@@ -1,11 +1,43 @@
-//! Setting and removing tags with each API's own calls.
+//! Tags in each API's own types, and setting and removing them with each API's own calls.
+
+use std::future::Future;
+
+use aws_sdk_autoscaling::types::Tag as GroupTag;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 use super::Clients;
 use super::retry::{AwsError, aws_error};
 use super::unit::{TagTarget, Tags};
 
-fn asg_tag(group: &str, k: &str, v: Option<&str>) -> aws_sdk_autoscaling::types::Tag {
-    aws_sdk_autoscaling::types::Tag::builder()
+pub fn ecs(tags: &Tags) -> Vec<aws_sdk_ecs::types::Tag> {
+    let tag = |(k, v)| aws_sdk_ecs::types::Tag::builder().key(k).value(v).build();
+    tags.iter().map(tag).collect()
+}
+
+pub fn ec2(tags: &Tags) -> Vec<aws_sdk_ec2::types::Tag> {
+    let tag = |(k, v)| aws_sdk_ec2::types::Tag::builder().key(k).value(v).build();
+    tags.iter().map(tag).collect()
+}
+
+pub fn elbv2(tags: &Tags) -> Vec<aws_sdk_elasticloadbalancingv2::types::Tag> {
+    use aws_sdk_elasticloadbalancingv2::types::Tag;
+    tags.iter()
+        .map(|(k, v)| Tag::builder().key(k).value(v).build())
+        .collect()
+}
+
+pub fn iam(tags: &Tags) -> Result<Vec<aws_sdk_iam::types::Tag>, AwsError> {
+    let tag = |(k, v)| aws_sdk_iam::types::Tag::builder().key(k).value(v).build();
+    tags.iter()
+        .map(|t| tag(t).map_err(|e| AwsError::new("tag IAM role", e.to_string())))
+        .collect()
+}
+
+/// A tag of Auto Scaling group `group`, given to the instances it launches; no value for a
+/// removal.
+fn group_tag(group: &str, k: &str, v: Option<&str>) -> GroupTag {
+    GroupTag::builder()
         .resource_id(group)
         .resource_type("auto-scaling-group")
         .key(k)
@@ -14,146 +46,95 @@ fn asg_tag(group: &str, k: &str, v: Option<&str>) -> aws_sdk_autoscaling::types:
         .build()
 }
 
+/// The tags of Auto Scaling group `group`, each given to the instances it launches.
+pub fn auto_scaling(group: &str, tags: &Tags) -> Vec<GroupTag> {
+    tags.iter()
+        .map(|(k, v)| group_tag(group, k, Some(v)))
+        .collect()
+}
+
+/// Waits for a call that answers nothing worth keeping; its failure is `step`'s.
+async fn done<O, E, R>(
+    step: &str,
+    call: impl Future<Output = Result<O, SdkError<E, R>>>,
+) -> Result<(), AwsError>
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    call.await.map(|_| ()).map_err(|e| aws_error(step, e))
+}
+
 /// Sets `tags` (adding or changing those keys).
 pub async fn set(c: &Clients, target: &TagTarget, tags: &Tags) -> Result<(), AwsError> {
     match target {
-        TagTarget::Ecs(arn) => c
-            .ecs
-            .tag_resource()
-            .resource_arn(arn)
-            .set_tags(Some(
-                tags.iter()
-                    .map(|(k, v)| aws_sdk_ecs::types::Tag::builder().key(k).value(v).build())
-                    .collect(),
-            ))
-            .send()
+        TagTarget::Ecs(arn) => {
+            let call = c.ecs.tag_resource().resource_arn(arn);
+            done("tag ECS object", call.set_tags(Some(ecs(tags))).send()).await
+        }
+        TagTarget::Ec2(id) => {
+            let call = c.ec2.create_tags().resources(id);
+            done("tag EC2 object", call.set_tags(Some(ec2(tags))).send()).await
+        }
+        TagTarget::Elbv2(arn) => {
+            let call = c.elbv2.add_tags().resource_arns(arn);
+            done(
+                "tag load balancer object",
+                call.set_tags(Some(elbv2(tags))).send(),
+            )
             .await
-            .map(|_| ())
-            .map_err(|e| aws_error("tag ECS object", e)),
-        TagTarget::Ec2(id) => c
-            .ec2
-            .create_tags()
-            .resources(id)
-            .set_tags(Some(
-                tags.iter()
-                    .map(|(k, v)| aws_sdk_ec2::types::Tag::builder().key(k).value(v).build())
-                    .collect(),
-            ))
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| aws_error("tag EC2 object", e)),
-        TagTarget::Elbv2(arn) => c
-            .elbv2
-            .add_tags()
-            .resource_arns(arn)
-            .set_tags(Some(
-                tags.iter()
-                    .map(|(k, v)| {
-                        aws_sdk_elasticloadbalancingv2::types::Tag::builder()
-                            .key(k)
-                            .value(v)
-                            .build()
-                    })
-                    .collect(),
-            ))
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| aws_error("tag load balancer object", e)),
-        TagTarget::AutoScalingGroup(name) => c
-            .autoscaling
-            .create_or_update_tags()
-            .set_tags(Some(
-                tags.iter()
-                    .map(|(k, v)| asg_tag(name, k, Some(v)))
-                    .collect(),
-            ))
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| aws_error("tag Auto Scaling group", e)),
-        TagTarget::IamRole(name) => c
-            .iam
-            .tag_role()
-            .role_name(name)
-            .set_tags(Some(super::iam_role::iam_tags(tags)?))
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| aws_error("tag IAM role", e)),
-        TagTarget::LogGroup(arn) => c
-            .logs
-            .tag_resource()
-            .resource_arn(arn)
-            .set_tags(Some(tags.clone().into_iter().collect()))
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| aws_error("tag log group", e)),
+        }
+        TagTarget::AutoScalingGroup(name) => {
+            let call = c.autoscaling.create_or_update_tags();
+            let tags = auto_scaling(name, tags);
+            done("tag Auto Scaling group", call.set_tags(Some(tags)).send()).await
+        }
+        TagTarget::IamRole(name) => {
+            let call = c.iam.tag_role().role_name(name);
+            done("tag IAM role", call.set_tags(Some(iam(tags)?)).send()).await
+        }
+        TagTarget::LogGroup(arn) => {
+            let call = c.logs.tag_resource().resource_arn(arn);
+            let tags = tags.clone().into_iter().collect();
+            done("tag log group", call.set_tags(Some(tags)).send()).await
+        }
     }
 }
 
 /// Removes the tags with these keys.
 pub async fn remove(c: &Clients, target: &TagTarget, keys: &[String]) -> Result<(), AwsError> {
-    let keys = keys.to_vec();
+    let names = Some(keys.to_vec());
     match target {
-        TagTarget::Ecs(arn) => c
-            .ecs
-            .untag_resource()
-            .resource_arn(arn)
-            .set_tag_keys(Some(keys))
-            .send()
+        TagTarget::Ecs(arn) => {
+            let call = c.ecs.untag_resource().resource_arn(arn);
+            done("untag ECS object", call.set_tag_keys(names).send()).await
+        }
+        TagTarget::Ec2(id) => {
+            let tag = |k| aws_sdk_ec2::types::Tag::builder().key(k).build();
+            let call = c.ec2.delete_tags().resources(id);
+            let tags = keys.iter().map(tag).collect();
+            done("untag EC2 object", call.set_tags(Some(tags)).send()).await
+        }
+        TagTarget::Elbv2(arn) => {
+            let call = c.elbv2.remove_tags().resource_arns(arn);
+            done(
+                "untag load balancer object",
+                call.set_tag_keys(names).send(),
+            )
             .await
-            .map(|_| ())
-            .map_err(|e| aws_error("untag ECS object", e)),
-        TagTarget::Ec2(id) => c
-            .ec2
-            .delete_tags()
-            .resources(id)
-            .set_tags(Some(
-                keys.iter()
-                    .map(|k| aws_sdk_ec2::types::Tag::builder().key(k).build())
-                    .collect(),
-            ))
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| aws_error("untag EC2 object", e)),
-        TagTarget::Elbv2(arn) => c
-            .elbv2
-            .remove_tags()
-            .resource_arns(arn)
-            .set_tag_keys(Some(keys))
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| aws_error("untag load balancer object", e)),
-        TagTarget::AutoScalingGroup(name) => c
-            .autoscaling
-            .delete_tags()
-            .set_tags(Some(keys.iter().map(|k| asg_tag(name, k, None)).collect()))
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| aws_error("untag Auto Scaling group", e)),
-        TagTarget::IamRole(name) => c
-            .iam
-            .untag_role()
-            .role_name(name)
-            .set_tag_keys(Some(keys))
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| aws_error("untag IAM role", e)),
-        TagTarget::LogGroup(arn) => c
-            .logs
-            .untag_resource()
-            .resource_arn(arn)
-            .set_tag_keys(Some(keys))
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| aws_error("untag log group", e)),
+        }
+        TagTarget::AutoScalingGroup(name) => {
+            let tags = keys.iter().map(|k| group_tag(name, k, None)).collect();
+            let call = c.autoscaling.delete_tags().set_tags(Some(tags));
+            done("untag Auto Scaling group", call.send()).await
+        }
+        TagTarget::IamRole(name) => {
+            let call = c.iam.untag_role().role_name(name);
+            done("untag IAM role", call.set_tag_keys(names).send()).await
+        }
+        TagTarget::LogGroup(arn) => {
+            let call = c.logs.untag_resource().resource_arn(arn);
+            done("untag log group", call.set_tag_keys(names).send()).await
+        }
     }
 }

@@ -141,22 +141,11 @@ async fn read_groups(c: &Clients, names: &[String]) -> Result<BTreeMap<String, T
     if names.is_empty() {
         return Ok(BTreeMap::new());
     }
-    let out = c
-        .autoscaling
-        .describe_auto_scaling_groups()
-        .set_auto_scaling_group_names(Some(names.to_vec()))
-        .send()
-        .await
-        .map_err(|e| aws_error("read Auto Scaling group tags", e))?;
-    Ok(out
-        .auto_scaling_groups()
-        .iter()
-        .filter_map(|g| {
-            Some((
-                g.auto_scaling_group_name()?.to_owned(),
-                pairs(g.tags().iter().map(|t| (t.key(), t.value()))),
-            ))
-        })
+    let groups = super::auto_scaling_group::describe_many(c, names).await?;
+    Ok(groups
+        .into_iter()
+        .flatten()
+        .map(|g| (g.name, g.tags))
         .collect())
 }
 
@@ -226,10 +215,7 @@ mod tests {
     use super::*;
 
     fn tags(pairs: &[(&str, &str)]) -> Tags {
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect()
+        pairs.iter().map(|&(k, v)| (k.into(), v.into())).collect()
     }
 
     #[test]

@@ -4,14 +4,12 @@
 //! service has moved.
 
 use aws_sdk_elasticloadbalancingv2::types::{
-    Matcher, ProtocolEnum, Tag, TargetGroupAttribute, TargetHealthStateEnum, TargetTypeEnum,
+    Matcher, ProtocolEnum, TargetGroupAttribute, TargetHealthStateEnum, TargetTypeEnum,
 };
 
 use super::Clients;
 use super::retry::{AwsError, aws_error};
-use super::unit::{
-    BoxFuture, Change, Changes, Env, Leftovers, Lookup, TagRef, TagTarget, Tags, Unit, names,
-};
+use super::unit::{Change, Changes, Env, Leftovers, Lookup, TagRef, TagTarget, Tags, Unit, names};
 use crate::blueprint::service::TargetGroupSpec;
 
 const DEREGISTRATION_DELAY: &str = "deregistration_delay.timeout_seconds";
@@ -159,12 +157,7 @@ async fn create(c: &Clients, spec: &TargetGroupSpec) -> Result<String, AwsError>
                 .http_code(&spec.health_check_matcher)
                 .build(),
         )
-        .set_tags(Some(
-            spec.tags
-                .iter()
-                .map(|(k, v)| Tag::builder().key(k).value(v).build())
-                .collect(),
-        ))
+        .set_tags(Some(super::tag_writes::elbv2(&spec.tags)))
         .send()
         .await
         .map_err(|e| aws_error("create target group", e))?;
@@ -230,13 +223,11 @@ impl Lookup for TargetGroup {
     type Key = GroupRef;
     type Observed = ObservedTargetGroup;
 
-    fn read<'a>(
-        env: &'a Env,
-        keys: &'a [GroupRef],
-    ) -> BoxFuture<'a, Result<Vec<Option<ObservedTargetGroup>>, AwsError>> {
-        Box::pin(futures_util::future::try_join_all(
-            keys.iter().map(|k| describe(env.c(), k)),
-        ))
+    async fn read(
+        env: &Env,
+        keys: &[GroupRef],
+    ) -> Result<Vec<Option<ObservedTargetGroup>>, AwsError> {
+        futures_util::future::try_join_all(keys.iter().map(|k| describe(env.c(), k))).await
     }
 }
 
@@ -257,39 +248,32 @@ impl Unit for TargetGroup {
             .done()
     }
 
-    fn create<'a>(
-        env: &'a Env,
-        _: &'a GroupRef,
-        desired: &'a TargetGroupSpec,
-    ) -> BoxFuture<'a, Result<ObservedTargetGroup, AwsError>> {
-        Box::pin(async move {
-            let arn = create(env.c(), desired).await?;
-            Ok(as_written(desired, arn))
-        })
+    async fn create(
+        env: &Env,
+        _: &GroupRef,
+        desired: &TargetGroupSpec,
+    ) -> Result<ObservedTargetGroup, AwsError> {
+        let arn = create(env.c(), desired).await?;
+        Ok(as_written(desired, arn))
     }
 
-    fn update<'a>(
-        env: &'a Env,
-        desired: &'a TargetGroupSpec,
-        observed: &'a ObservedTargetGroup,
-        changes: &'a [Change],
-    ) -> BoxFuture<'a, Result<ObservedTargetGroup, AwsError>> {
-        Box::pin(async move {
-            if names(changes, "health_check") {
-                set_health_check(env.c(), &observed.arn, desired).await?;
-            }
-            if names(changes, "deregistration_delay") {
-                set_deregistration_delay(env.c(), &observed.arn, desired).await?;
-            }
-            Ok(as_written(desired, observed.arn.clone()))
-        })
+    async fn update(
+        env: &Env,
+        desired: &TargetGroupSpec,
+        observed: &ObservedTargetGroup,
+        changes: &[Change],
+    ) -> Result<ObservedTargetGroup, AwsError> {
+        if names(changes, "health_check") {
+            set_health_check(env.c(), &observed.arn, desired).await?;
+        }
+        if names(changes, "deregistration_delay") {
+            set_deregistration_delay(env.c(), &observed.arn, desired).await?;
+        }
+        Ok(as_written(desired, observed.arn.clone()))
     }
 
-    fn delete<'a>(
-        env: &'a Env,
-        observed: &'a ObservedTargetGroup,
-    ) -> BoxFuture<'a, Result<(), AwsError>> {
-        Box::pin(delete(env.c(), &observed.arn))
+    async fn delete(env: &Env, observed: &ObservedTargetGroup) -> Result<(), AwsError> {
+        delete(env.c(), &observed.arn).await
     }
 
     fn desired_tags(desired: &TargetGroupSpec) -> Option<Tags> {
@@ -315,22 +299,17 @@ impl Lookup for RetiredTargetGroups {
     /// The ARNs of those that exist.
     type Observed = Vec<String>;
 
-    fn read<'a>(
-        env: &'a Env,
-        keys: &'a [Vec<String>],
-    ) -> BoxFuture<'a, Result<Vec<Option<Vec<String>>>, AwsError>> {
-        Box::pin(async move {
-            let mut out = Vec::new();
-            for arns in keys {
-                let refs: Vec<GroupRef> = arns.iter().cloned().map(GroupRef::Arn).collect();
-                let found =
-                    futures_util::future::try_join_all(refs.iter().map(|r| describe(env.c(), r)))
-                        .await?;
-                let existing: Vec<String> = found.into_iter().flatten().map(|g| g.arn).collect();
-                out.push((!existing.is_empty()).then_some(existing));
-            }
-            Ok(out)
-        })
+    async fn read(env: &Env, keys: &[Vec<String>]) -> Result<Vec<Option<Vec<String>>>, AwsError> {
+        let mut out = Vec::new();
+        for arns in keys {
+            let refs: Vec<GroupRef> = arns.iter().cloned().map(GroupRef::Arn).collect();
+            let found =
+                futures_util::future::try_join_all(refs.iter().map(|r| describe(env.c(), r)))
+                    .await?;
+            let existing: Vec<String> = found.into_iter().flatten().map(|g| g.arn).collect();
+            out.push((!existing.is_empty()).then_some(existing));
+        }
+        Ok(out)
     }
 }
 
@@ -338,7 +317,7 @@ impl Leftovers for RetiredTargetGroups {
     /// A group's ARN.
     type Item = String;
 
-    fn delete_one<'a>(env: &'a Env, arn: &'a String) -> BoxFuture<'a, Result<(), AwsError>> {
-        Box::pin(delete(env.c(), arn))
+    async fn delete_one(env: &Env, arn: &String) -> Result<(), AwsError> {
+        delete(env.c(), arn).await
     }
 }

@@ -4,12 +4,12 @@
 
 use aws_sdk_ecs::types::{
     Compatibility, ContainerDefinition, KeyValuePair, LogConfiguration, LogDriver, NetworkMode,
-    PortMapping, Secret, Tag, TransportProtocol,
+    PortMapping, Secret, TransportProtocol,
 };
 
 use super::Clients;
-use super::retry::{AwsError, aws_error};
-use super::unit::{BoxFuture, Change, Changes, Env, Lookup, Unit};
+use super::retry::{AwsError, aws_error, unless_gone};
+use super::unit::{Change, Changes, Env, Lookup, Unit};
 use crate::blueprint::service::{self as bp, TaskDefinitionSpec, task_definition_matches};
 
 /// The registered revision (an ARN, or a family's latest active revision), with its ARN, read
@@ -18,22 +18,15 @@ pub async fn describe(
     c: &Clients,
     arn: &str,
 ) -> Result<Option<(String, TaskDefinitionSpec)>, AwsError> {
-    let out = match c
+    let found = c
         .ecs
         .describe_task_definition()
         .task_definition(arn)
         .send()
         .await
-    {
-        Ok(out) => out,
-        Err(e) => {
-            let err = aws_error("describe task definition", e);
-            return if err.code() == Some("ClientException") {
-                Ok(None)
-            } else {
-                Err(err)
-            };
-        }
+        .map_err(|e| aws_error("describe task definition", e));
+    let Some(out) = unless_gone(found, "ClientException")? else {
+        return Ok(None);
     };
     let Some(td) = out.task_definition() else {
         return Ok(None);
@@ -166,12 +159,7 @@ pub async fn register(c: &Clients, spec: &TaskDefinitionSpec) -> Result<String, 
         .execution_role_arn(&spec.execution_role_arn)
         .task_role_arn(&spec.task_role_arn)
         .container_definitions(container)
-        .set_tags(Some(
-            spec.tags
-                .iter()
-                .map(|(k, v)| Tag::builder().key(k).value(v).build())
-                .collect(),
-        ))
+        .set_tags(Some(super::tag_writes::ecs(&spec.tags)))
         .send()
         .await
         .map_err(|e| aws_error(step, e))?;
@@ -257,16 +245,15 @@ impl Lookup for TaskDefinition {
     type Key = RevisionKey;
     type Observed = ObservedTaskDefinition;
 
-    fn read<'a>(
-        env: &'a Env,
-        keys: &'a [RevisionKey],
-    ) -> BoxFuture<'a, Result<Vec<Option<ObservedTaskDefinition>>, AwsError>> {
-        Box::pin(futures_util::future::try_join_all(keys.iter().map(
-            |key| async move {
-                let found = describe(env.c(), key.arn.as_deref().unwrap_or(&key.family)).await?;
-                Ok(found.map(|(arn, definition)| ObservedTaskDefinition { arn, definition }))
-            },
-        )))
+    async fn read(
+        env: &Env,
+        keys: &[RevisionKey],
+    ) -> Result<Vec<Option<ObservedTaskDefinition>>, AwsError> {
+        futures_util::future::try_join_all(keys.iter().map(|key| async move {
+            let found = describe(env.c(), key.arn.as_deref().unwrap_or(&key.family)).await?;
+            Ok(found.map(|(arn, definition)| ObservedTaskDefinition { arn, definition }))
+        }))
+        .await
     }
 }
 
@@ -296,28 +283,25 @@ impl Unit for TaskDefinition {
             .done()
     }
 
-    fn create<'a>(
-        env: &'a Env,
-        _: &'a RevisionKey,
-        desired: &'a TaskDefinitionSpec,
-    ) -> BoxFuture<'a, Result<ObservedTaskDefinition, AwsError>> {
-        Box::pin(register_new(env, desired))
+    async fn create(
+        env: &Env,
+        _: &RevisionKey,
+        desired: &TaskDefinitionSpec,
+    ) -> Result<ObservedTaskDefinition, AwsError> {
+        register_new(env, desired).await
     }
 
-    fn update<'a>(
-        env: &'a Env,
-        desired: &'a TaskDefinitionSpec,
-        _: &'a ObservedTaskDefinition,
-        _: &'a [Change],
-    ) -> BoxFuture<'a, Result<ObservedTaskDefinition, AwsError>> {
-        Box::pin(register_new(env, desired))
+    async fn update(
+        env: &Env,
+        desired: &TaskDefinitionSpec,
+        _: &ObservedTaskDefinition,
+        _: &[Change],
+    ) -> Result<ObservedTaskDefinition, AwsError> {
+        register_new(env, desired).await
     }
 
-    fn delete<'a>(
-        env: &'a Env,
-        observed: &'a ObservedTaskDefinition,
-    ) -> BoxFuture<'a, Result<(), AwsError>> {
-        Box::pin(deregister(env.c(), &observed.arn))
+    async fn delete(env: &Env, observed: &ObservedTaskDefinition) -> Result<(), AwsError> {
+        deregister(env.c(), &observed.arn).await
     }
 }
 
@@ -339,13 +323,12 @@ impl Lookup for FamilyRevisions {
     /// The ARNs of its active revisions.
     type Observed = Vec<String>;
 
-    fn read<'a>(
-        env: &'a Env,
-        keys: &'a [FamilyKey],
-    ) -> BoxFuture<'a, Result<Vec<Option<Vec<String>>>, AwsError>> {
-        Box::pin(futures_util::future::try_join_all(keys.iter().map(
-            |k| async move { revisions(env.c(), &k.family).await.map(Some) },
-        )))
+    async fn read(env: &Env, keys: &[FamilyKey]) -> Result<Vec<Option<Vec<String>>>, AwsError> {
+        futures_util::future::try_join_all(
+            keys.iter()
+                .map(|k| async move { revisions(env.c(), &k.family).await.map(Some) }),
+        )
+        .await
     }
 }
 
@@ -359,34 +342,26 @@ impl Unit for FamilyRevisions {
             .done()
     }
 
-    fn create<'a>(
-        _: &'a Env,
-        _: &'a FamilyKey,
-        desired: &'a String,
-    ) -> BoxFuture<'a, Result<Vec<String>, AwsError>> {
-        Box::pin(async move { Ok(vec![desired.clone()]) })
+    async fn create(_: &Env, _: &FamilyKey, desired: &String) -> Result<Vec<String>, AwsError> {
+        Ok(vec![desired.clone()])
     }
 
-    fn update<'a>(
-        env: &'a Env,
-        desired: &'a String,
-        observed: &'a Vec<String>,
-        _: &'a [Change],
-    ) -> BoxFuture<'a, Result<Vec<String>, AwsError>> {
-        Box::pin(async move {
-            for arn in observed.iter().filter(|r| *r != desired) {
-                deregister(env.c(), arn).await?;
-            }
-            Ok(vec![desired.clone()])
-        })
+    async fn update(
+        env: &Env,
+        desired: &String,
+        observed: &Vec<String>,
+        _: &[Change],
+    ) -> Result<Vec<String>, AwsError> {
+        for arn in observed.iter().filter(|r| *r != desired) {
+            deregister(env.c(), arn).await?;
+        }
+        Ok(vec![desired.clone()])
     }
 
-    fn delete<'a>(env: &'a Env, observed: &'a Vec<String>) -> BoxFuture<'a, Result<(), AwsError>> {
-        Box::pin(async move {
-            for arn in observed {
-                deregister(env.c(), arn).await?;
-            }
-            Ok(())
-        })
+    async fn delete(env: &Env, observed: &Vec<String>) -> Result<(), AwsError> {
+        for arn in observed {
+            deregister(env.c(), arn).await?;
+        }
+        Ok(())
     }
 }

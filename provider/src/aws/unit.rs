@@ -188,10 +188,10 @@ pub trait Lookup: Send + Sync + 'static {
 
     /// The object of each key, `None` where there is none; several keys in as few calls as the
     /// API allows.
-    fn read<'a>(
-        env: &'a Env,
-        keys: &'a [Self::Key],
-    ) -> BoxFuture<'a, Result<Vec<Option<Self::Observed>>, AwsError>>;
+    fn read(
+        env: &Env,
+        keys: &[Self::Key],
+    ) -> impl Future<Output = Result<Vec<Option<Self::Observed>>, AwsError>> + Send;
 }
 
 /// A kind of object a resource owns.
@@ -203,25 +203,25 @@ pub trait Unit: Lookup {
 
     /// Creates the object; when a retried create finds what an earlier attempt made, that is
     /// adopted.
-    fn create<'a>(
-        env: &'a Env,
-        key: &'a Self::Key,
-        desired: &'a Self::Desired,
-    ) -> BoxFuture<'a, Result<Self::Observed, AwsError>>;
+    fn create(
+        env: &Env,
+        key: &Self::Key,
+        desired: &Self::Desired,
+    ) -> impl Future<Output = Result<Self::Observed, AwsError>> + Send;
 
     /// Writes what `changes` name, and only that.
-    fn update<'a>(
-        env: &'a Env,
-        desired: &'a Self::Desired,
-        observed: &'a Self::Observed,
-        changes: &'a [Change],
-    ) -> BoxFuture<'a, Result<Self::Observed, AwsError>>;
+    fn update(
+        env: &Env,
+        desired: &Self::Desired,
+        observed: &Self::Observed,
+        changes: &[Change],
+    ) -> impl Future<Output = Result<Self::Observed, AwsError>> + Send;
 
     /// Deletes the object and waits until it is gone (one already gone is fine).
-    fn delete<'a>(
-        env: &'a Env,
-        observed: &'a Self::Observed,
-    ) -> BoxFuture<'a, Result<(), AwsError>>;
+    fn delete(
+        env: &Env,
+        observed: &Self::Observed,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
 
     /// The tags the object must carry.
     fn desired_tags(_desired: &Self::Desired) -> Option<Tags> {
@@ -250,7 +250,10 @@ pub trait Leftovers: Lookup<Observed = Vec<Self::Item>> {
     type Item: Clone + Debug + Send + Sync + 'static;
 
     /// Deletes one of them (one already gone is fine).
-    fn delete_one<'a>(env: &'a Env, item: &'a Self::Item) -> BoxFuture<'a, Result<(), AwsError>>;
+    fn delete_one(
+        env: &Env,
+        item: &Self::Item,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
 }
 
 impl<T: Leftovers> Unit for T {
@@ -261,32 +264,24 @@ impl<T: Leftovers> Unit for T {
         Changes::new().check(T::KIND, !observed.is_empty()).done()
     }
 
-    fn create<'a>(
-        _: &'a Env,
-        _: &'a T::Key,
-        _: &'a (),
-    ) -> BoxFuture<'a, Result<Vec<T::Item>, AwsError>> {
-        Box::pin(async { Ok(Vec::new()) })
+    async fn create(_: &Env, _: &T::Key, _: &()) -> Result<Vec<T::Item>, AwsError> {
+        Ok(Vec::new())
     }
 
-    fn update<'a>(
-        env: &'a Env,
-        _: &'a (),
-        observed: &'a Vec<T::Item>,
-        _: &'a [Change],
-    ) -> BoxFuture<'a, Result<Vec<T::Item>, AwsError>> {
-        Box::pin(async move {
-            Self::delete(env, observed).await?;
-            Ok(Vec::new())
-        })
+    async fn update(
+        env: &Env,
+        _: &(),
+        observed: &Vec<T::Item>,
+        _: &[Change],
+    ) -> Result<Vec<T::Item>, AwsError> {
+        Self::delete(env, observed).await?;
+        Ok(Vec::new())
     }
 
-    fn delete<'a>(env: &'a Env, observed: &'a Vec<T::Item>) -> BoxFuture<'a, Result<(), AwsError>> {
-        Box::pin(async move {
-            for item in observed {
-                T::delete_one(env, item).await?;
-            }
-            Ok(())
-        })
+    async fn delete(env: &Env, observed: &Vec<T::Item>) -> Result<(), AwsError> {
+        for item in observed {
+            T::delete_one(env, item).await?;
+        }
+        Ok(())
     }
 }

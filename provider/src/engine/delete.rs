@@ -52,7 +52,7 @@ pub(crate) async fn delete_all<I: Send + Sync + 'static>(
             }
             let node = &nodes[i];
             let object = outputs.erased(node.name).cloned();
-            let (true, Some(object)) = (node.ops.owned(), object) else {
+            let (true, Some(object)) = (node.change.owned(), object) else {
                 status[i] = Status::Gone;
                 settled_one = true;
                 continue;
@@ -62,14 +62,16 @@ pub(crate) async fn delete_all<I: Send + Sync + 'static>(
                 settled_one = true;
                 errors.push(Error::new(
                     node.name,
-                    format!("delete the {}", node.ops.kind()),
+                    format!("delete the {}", node.find.kind()),
                     "cancelled by Terraform",
                 ));
                 continue;
             }
             status[i] = Status::Running;
-            let ops = &node.ops;
-            running.push(Box::pin(async move { (i, ops.delete(env, object).await) }));
+            let change = &node.change;
+            running.push(Box::pin(
+                async move { (i, change.delete(env, object).await) },
+            ));
         }
         if settled_one {
             continue;
@@ -80,7 +82,7 @@ pub(crate) async fn delete_all<I: Send + Sync + 'static>(
                 if *s == Status::Waiting {
                     errors.push(Error::new(
                         nodes[i].name,
-                        format!("delete the {}", nodes[i].ops.kind()),
+                        format!("delete the {}", nodes[i].find.kind()),
                         "its delete order has a cycle",
                     ));
                 }

@@ -5,17 +5,13 @@
 //! (`read_after`: its key comes from another node's object). Delete runs the create edges in
 //! reverse, plus `delete_after` edges for what only deletion orders.
 
-use std::any::{Any, TypeId};
 use std::marker::PhantomData;
-use std::sync::Arc;
 
 use ecsprod_cty::Value;
 
+use super::node::{Changes, Finder, Finds, Owned, ReadOnly};
 use super::outputs::{Missing, Outputs};
-use crate::aws::retry::AwsError;
-use crate::aws::unit::{BoxFuture, Env, Lookup, TagRef, Tags, Unit};
-
-pub(crate) type Erased = Arc<dyn Any + Send + Sync>;
+use crate::aws::unit::{Lookup, Unit};
 
 /// A typed handle on a node, by its name; `U` is the kind of object it holds.
 pub struct NodeId<U> {
@@ -78,276 +74,16 @@ pub struct LookupNode<I, L: Lookup> {
     pub project: ProjectFn<I, L::Observed>,
 }
 
-/// What a node's write did: the object as it is now (`None`: there is none), whether it was
-/// made new in this walk, and the failure, if any.
-pub(crate) struct Step {
-    pub now: Option<Erased>,
-    pub created: bool,
-    pub error: Option<AwsError>,
-}
-
-/// A node's operations on erased values, so the engine can walk nodes of any kind.
-pub(crate) trait Ops<I>: Send + Sync {
-    fn kind(&self) -> &'static str;
-    fn kind_id(&self) -> TypeId;
-    fn owned(&self) -> bool;
-    fn key(&self, input: &I, outputs: &Outputs) -> Option<Erased>;
-    fn same_key(&self, a: &Erased, b: &Erased) -> bool;
-    fn read<'a>(
-        &'a self,
-        env: &'a Env,
-        keys: Vec<Erased>,
-    ) -> BoxFuture<'a, Result<Vec<Option<Erased>>, AwsError>>;
-    fn desired(&self, input: &I, outputs: &Outputs) -> Result<Option<Erased>, Missing>;
-    fn write<'a>(
-        &'a self,
-        env: &'a Env,
-        key: Erased,
-        desired: Option<Erased>,
-        observed: Option<Erased>,
-    ) -> BoxFuture<'a, Step>;
-    fn delete<'a>(&'a self, env: &'a Env, observed: Erased) -> BoxFuture<'a, Result<(), AwsError>>;
-    fn tags(&self, observed: &Erased) -> Option<TagRef>;
-    fn desired_tags(&self, desired: &Erased) -> Option<Tags>;
-    fn project(&self, input: &I, outputs: &Outputs, state: &mut Value);
-    fn missing(&self, input: &I) -> Option<String>;
-}
-
-fn typed<T: Clone + 'static>(v: &Erased) -> Option<T> {
-    v.downcast_ref::<T>().cloned()
-}
-
-fn same<K: PartialEq + 'static>(a: &Erased, b: &Erased) -> bool {
-    match (a.downcast_ref::<K>(), b.downcast_ref::<K>()) {
-        (Some(a), Some(b)) => a == b,
-        _ => false,
-    }
-}
-
-fn erase<T: Send + Sync + 'static>(v: T) -> Erased {
-    Arc::new(v)
-}
-
-/// Reads the keys of one kind, erased.
-fn read_erased<'a, L: Lookup>(
-    env: &'a Env,
-    keys: Vec<Erased>,
-) -> BoxFuture<'a, Result<Vec<Option<Erased>>, AwsError>> {
-    Box::pin(async move {
-        let keys: Vec<L::Key> = keys.iter().filter_map(typed::<L::Key>).collect();
-        let found = L::read(env, &keys).await?;
-        Ok(found.into_iter().map(|o| o.map(erase)).collect())
-    })
-}
-
-impl<I: Send + Sync + 'static, U: Unit> Ops<I> for UnitNode<I, U> {
-    fn kind(&self) -> &'static str {
-        U::KIND
-    }
-
-    fn kind_id(&self) -> TypeId {
-        TypeId::of::<U>()
-    }
-
-    fn owned(&self) -> bool {
-        true
-    }
-
-    fn key(&self, input: &I, outputs: &Outputs) -> Option<Erased> {
-        (self.key)(input, outputs).map(erase)
-    }
-
-    fn same_key(&self, a: &Erased, b: &Erased) -> bool {
-        same::<U::Key>(a, b)
-    }
-
-    fn read<'a>(
-        &'a self,
-        env: &'a Env,
-        keys: Vec<Erased>,
-    ) -> BoxFuture<'a, Result<Vec<Option<Erased>>, AwsError>> {
-        read_erased::<U>(env, keys)
-    }
-
-    fn desired(&self, input: &I, outputs: &Outputs) -> Result<Option<Erased>, Missing> {
-        Ok((self.desired)(input, outputs)?.map(erase))
-    }
-
-    fn write<'a>(
-        &'a self,
-        env: &'a Env,
-        key: Erased,
-        desired: Option<Erased>,
-        observed: Option<Erased>,
-    ) -> BoxFuture<'a, Step> {
-        Box::pin(async move {
-            let key = typed::<U::Key>(&key);
-            let desired = desired.as_ref().and_then(typed::<U::Desired>);
-            let observed_typed = observed.as_ref().and_then(typed::<U::Observed>);
-            let kept = |error: Option<AwsError>| Step {
-                now: observed.clone(),
-                created: false,
-                error,
-            };
-            let made = |r: Result<U::Observed, AwsError>| match r {
-                Ok(o) => Step {
-                    now: Some(erase(o)),
-                    created: true,
-                    error: None,
-                },
-                Err(e) => Step {
-                    now: None,
-                    created: false,
-                    error: Some(e),
-                },
-            };
-            match (desired, observed_typed, key) {
-                (None, None, _) => kept(None),
-                (None, Some(o), _) => match U::delete(env, &o).await {
-                    Ok(()) => Step {
-                        now: None,
-                        created: false,
-                        error: None,
-                    },
-                    Err(e) => kept(Some(e)),
-                },
-                (Some(d), None, Some(k)) => made(U::create(env, &k, &d).await),
-                (Some(d), Some(o), Some(k)) => {
-                    let changes = U::diff(&d, &o);
-                    if changes.is_empty() {
-                        return kept(None);
-                    }
-                    if changes
-                        .iter()
-                        .any(|c| c.fix == crate::aws::unit::Fix::Replace)
-                    {
-                        tracing::info!(kind = U::KIND, ?changes, "replacing");
-                        if let Err(e) = U::delete(env, &o).await {
-                            return kept(Some(e));
-                        }
-                        return made(U::create(env, &k, &d).await);
-                    }
-                    tracing::info!(kind = U::KIND, ?changes, "updating in place");
-                    match U::update(env, &d, &o, &changes).await {
-                        Ok(now) => Step {
-                            now: Some(erase(now)),
-                            created: false,
-                            error: None,
-                        },
-                        Err(e) => kept(Some(e)),
-                    }
-                }
-                (Some(_), _, None) => kept(Some(AwsError::new(
-                    format!("find the {}", U::KIND),
-                    "its key is not known",
-                ))),
-            }
-        })
-    }
-
-    fn delete<'a>(&'a self, env: &'a Env, observed: Erased) -> BoxFuture<'a, Result<(), AwsError>> {
-        Box::pin(async move {
-            match typed::<U::Observed>(&observed) {
-                Some(o) => U::delete(env, &o).await,
-                None => Ok(()),
-            }
-        })
-    }
-
-    fn tags(&self, observed: &Erased) -> Option<TagRef> {
-        U::tags(&typed::<U::Observed>(observed)?)
-    }
-
-    fn desired_tags(&self, desired: &Erased) -> Option<Tags> {
-        U::desired_tags(&typed::<U::Desired>(desired)?)
-    }
-
-    fn project(&self, input: &I, outputs: &Outputs, state: &mut Value) {
-        (self.project)(input, outputs.get(self.id), outputs, state);
-    }
-
-    fn missing(&self, _: &I) -> Option<String> {
-        None
-    }
-}
-
-impl<I: Send + Sync + 'static, L: Lookup> Ops<I> for LookupNode<I, L> {
-    fn kind(&self) -> &'static str {
-        L::KIND
-    }
-
-    fn kind_id(&self) -> TypeId {
-        TypeId::of::<L>()
-    }
-
-    fn owned(&self) -> bool {
-        false
-    }
-
-    fn key(&self, input: &I, outputs: &Outputs) -> Option<Erased> {
-        (self.key)(input, outputs).map(erase)
-    }
-
-    fn same_key(&self, a: &Erased, b: &Erased) -> bool {
-        same::<L::Key>(a, b)
-    }
-
-    fn read<'a>(
-        &'a self,
-        env: &'a Env,
-        keys: Vec<Erased>,
-    ) -> BoxFuture<'a, Result<Vec<Option<Erased>>, AwsError>> {
-        read_erased::<L>(env, keys)
-    }
-
-    fn desired(&self, _: &I, _: &Outputs) -> Result<Option<Erased>, Missing> {
-        Ok(None)
-    }
-
-    fn write<'a>(
-        &'a self,
-        _: &'a Env,
-        _: Erased,
-        _: Option<Erased>,
-        observed: Option<Erased>,
-    ) -> BoxFuture<'a, Step> {
-        Box::pin(async move {
-            Step {
-                now: observed,
-                created: false,
-                error: None,
-            }
-        })
-    }
-
-    fn delete<'a>(&'a self, _: &'a Env, _: Erased) -> BoxFuture<'a, Result<(), AwsError>> {
-        Box::pin(async { Ok(()) })
-    }
-
-    fn tags(&self, _: &Erased) -> Option<TagRef> {
-        None
-    }
-
-    fn desired_tags(&self, _: &Erased) -> Option<Tags> {
-        None
-    }
-
-    fn project(&self, input: &I, outputs: &Outputs, state: &mut Value) {
-        (self.project)(input, outputs.get(self.id), outputs, state);
-    }
-
-    fn missing(&self, input: &I) -> Option<String> {
-        self.missing.map(|m| m(input))
-    }
-}
-
 /// One node of a graph.
 pub(crate) struct Node<I> {
     pub name: &'static str,
     pub after: &'static [&'static str],
     pub read_after: &'static [&'static str],
     pub delete_after: &'static [&'static str],
-    pub ops: Box<dyn Ops<I>>,
+    /// How its object is found, read and shown.
+    pub find: Box<dyn Finds<I>>,
+    /// How its object is changed.
+    pub change: Box<dyn Changes<I>>,
 }
 
 /// The nodes of a resource and their edges.
@@ -373,7 +109,15 @@ impl<I: Send + Sync + 'static> Graph<I> {
             after: node.after,
             read_after: node.read_after,
             delete_after: node.delete_after,
-            ops: Box::new(node),
+            find: Box::new(Finder {
+                id: node.id,
+                key: node.key,
+                project: node.project,
+                missing: None,
+            }),
+            change: Box::new(Owned::<I, U> {
+                desired: node.desired,
+            }),
         });
         self
     }
@@ -385,7 +129,13 @@ impl<I: Send + Sync + 'static> Graph<I> {
             after: node.read_after,
             read_after: node.read_after,
             delete_after: &[],
-            ops: Box::new(node),
+            find: Box::new(Finder {
+                id: node.id,
+                key: node.key,
+                project: node.project,
+                missing: node.missing,
+            }),
+            change: Box::new(ReadOnly),
         });
         self
     }
@@ -447,8 +197,8 @@ impl<I: Send + Sync + 'static> Graph<I> {
     pub fn mermaid(&self) -> String {
         let mut out = String::from("flowchart TD\n");
         for n in &self.nodes {
-            let label = format!("{}<br/><i>{}</i>", n.name, n.ops.kind());
-            if n.ops.owned() {
+            let label = format!("{}<br/><i>{}</i>", n.name, n.find.kind());
+            if n.change.owned() {
                 out.push_str(&format!("  {}[\"{label}\"]\n", n.name));
             } else {
                 out.push_str(&format!("  {}([\"{label}\"])\n", n.name));

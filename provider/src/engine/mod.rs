@@ -12,6 +12,7 @@
 mod delete;
 mod error;
 mod graph;
+mod node;
 mod order;
 mod outputs;
 mod read;
@@ -22,7 +23,7 @@ pub use crate::aws::{AssumeRole, ClientConfig};
 pub use error::Error;
 pub use graph::{DesiredFn, Graph, KeyFn, LookupNode, NodeId, ProjectFn, UnitNode};
 pub use outputs::{Missing, Outputs};
-pub use session::{Limits, Outcome, Session, anything_exists, project};
+pub use session::{Limits, Outcome, Session, Walk, anything_exists, project};
 
 /// The kinds of AWS objects graphs are made of, and what reading one gives.
 pub mod units {

@@ -2,7 +2,8 @@
 
 use std::collections::BTreeMap;
 
-use super::graph::{Erased, NodeId};
+use super::graph::NodeId;
+use super::node::Erased;
 use crate::aws::unit::{Lookup, Tags};
 
 /// A node's object could not be had for another node's desired value.

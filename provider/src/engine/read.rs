@@ -7,7 +7,8 @@ use std::any::TypeId;
 use std::collections::BTreeMap;
 
 use super::error::Error;
-use super::graph::{Erased, Graph};
+use super::graph::Graph;
+use super::node::Erased;
 use super::outputs::Outputs;
 use crate::aws::tags;
 use crate::aws::unit::{Env, TagTarget};
@@ -46,10 +47,13 @@ pub(crate) async fn read_all<I: Send + Sync + 'static>(
                     .position(|n| n.name == *d)
                     .is_some_and(|j| !before[j])
             });
-            match node.ops.key(input, &read.outputs) {
+            match node.find.key(input, &read.outputs) {
                 Some(key) => {
                     read.keys.insert(node.name, key.clone());
-                    groups.entry(node.ops.kind_id()).or_default().push((i, key));
+                    groups
+                        .entry(node.find.kind_id())
+                        .or_default()
+                        .push((i, key));
                 }
                 None if waiting => continue,
                 None => {}
@@ -64,7 +68,7 @@ pub(crate) async fn read_all<I: Send + Sync + 'static>(
             let first = &graph.nodes[members[0].0];
             let keys = members.iter().map(|(_, k)| k.clone()).collect();
             let found = first
-                .ops
+                .find
                 .read(env, keys)
                 .await
                 .map_err(|e| Error::aws(first.name, e))?;
@@ -76,7 +80,7 @@ pub(crate) async fn read_all<I: Send + Sync + 'static>(
                 let node = &graph.nodes[i];
                 tracing::debug!(
                     node = node.name,
-                    kind = node.ops.kind(),
+                    kind = node.find.kind(),
                     found = object.is_some(),
                     "read"
                 );
@@ -104,7 +108,7 @@ pub(crate) async fn resolve_tags<I>(
         let Some(object) = outputs.erased(node.name) else {
             continue;
         };
-        if let Some(r) = node.ops.tags(object) {
+        if let Some(r) = node.change.tags(object) {
             match r.known {
                 Some(t) => outputs.set_tags(node.name, t),
                 None => unknown.push((node.name, r.target)),

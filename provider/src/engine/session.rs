@@ -100,35 +100,34 @@ impl Session {
         Ok(read::read_all(graph, &env, input, true).await?.outputs)
     }
 
-    /// Creates or updates every node.
-    pub async fn apply<I: Send + Sync + 'static>(
+    /// Creates or updates every node, or deletes every owned node.
+    pub async fn walk<I: Send + Sync + 'static>(
         &self,
+        walk: Walk,
         graph: &Graph<I>,
         input: &I,
         limits: &Limits,
     ) -> Outcome {
         let env = self.env(limits);
-        let found = read::read_all(graph, &env, input, true).await;
-        outcome(match found {
-            Ok(found) => Ok(walk::write_all(graph, &env, input, found).await),
-            Err(e) => Err(e),
-        })
+        // A delete needs no tags.
+        let found = match read::read_all(graph, &env, input, walk == Walk::Apply).await {
+            Ok(found) => found,
+            Err(e) => return outcome(Err(e)),
+        };
+        outcome(Ok(match walk {
+            Walk::Apply => walk::write_all(graph, &env, input, found).await,
+            Walk::Delete => delete::delete_all(graph, &env, found).await,
+        }))
     }
+}
 
-    /// Deletes every owned node.
-    pub async fn delete<I: Send + Sync + 'static>(
-        &self,
-        graph: &Graph<I>,
-        input: &I,
-        limits: &Limits,
-    ) -> Outcome {
-        let env = self.env(limits);
-        let found = read::read_all(graph, &env, input, false).await;
-        outcome(match found {
-            Ok(found) => Ok(delete::delete_all(graph, &env, found).await),
-            Err(e) => Err(e),
-        })
-    }
+/// The walks that change AWS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Walk {
+    /// Create or update every node.
+    Apply,
+    /// Delete every owned node.
+    Delete,
 }
 
 /// A walk's outcome; a read that failed before it leaves nothing known.
@@ -151,12 +150,12 @@ pub fn anything_exists<I>(graph: &Graph<I>, outputs: &Outputs) -> bool {
     graph
         .nodes
         .iter()
-        .any(|n| n.ops.owned() && outputs.has(n.name))
+        .any(|n| n.change.owned() && outputs.has(n.name))
 }
 
 /// Writes every node's object (or its absence) onto the state.
 pub fn project<I>(graph: &Graph<I>, input: &I, outputs: &Outputs, state: &mut Value) {
     for node in &graph.nodes {
-        node.ops.project(input, outputs, state);
+        node.find.project(input, outputs, state);
     }
 }

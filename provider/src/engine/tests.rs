@@ -10,7 +10,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::*;
 use crate::aws::retry::AwsError;
-use crate::aws::unit::{BoxFuture, Change, Changes, Env, Lookup, Unit};
+use crate::aws::unit::{Change, Changes, Env, Lookup, Unit};
 
 /// Objects by key, and the events of each test, by the test's key prefix.
 static STORE: LazyLock<Mutex<BTreeMap<String, u32>>> = LazyLock::new(Mutex::default);
@@ -47,17 +47,12 @@ impl Lookup for Memo {
     type Key = String;
     type Observed = (String, u32);
 
-    fn read<'a>(
-        _: &'a Env,
-        keys: &'a [String],
-    ) -> BoxFuture<'a, Result<Vec<Option<(String, u32)>>, AwsError>> {
-        Box::pin(async move {
-            log(format!("read {}", keys.join(",")));
-            Ok(keys
-                .iter()
-                .map(|k| stored(k).map(|v| (k.clone(), v)))
-                .collect())
-        })
+    async fn read(_: &Env, keys: &[String]) -> Result<Vec<Option<(String, u32)>>, AwsError> {
+        log(format!("read {}", keys.join(",")));
+        Ok(keys
+            .iter()
+            .map(|k| stored(k).map(|v| (k.clone(), v)))
+            .collect())
     }
 }
 
@@ -84,31 +79,25 @@ impl Unit for Memo {
             .done()
     }
 
-    fn create<'a>(
-        _: &'a Env,
-        key: &'a String,
-        desired: &'a Want,
-    ) -> BoxFuture<'a, Result<(String, u32), AwsError>> {
-        Box::pin(write(key, desired))
+    async fn create(_: &Env, key: &String, desired: &Want) -> Result<(String, u32), AwsError> {
+        write(key, desired).await
     }
 
-    fn update<'a>(
-        _: &'a Env,
-        desired: &'a Want,
-        observed: &'a (String, u32),
-        _: &'a [Change],
-    ) -> BoxFuture<'a, Result<(String, u32), AwsError>> {
-        Box::pin(write(&observed.0, desired))
+    async fn update(
+        _: &Env,
+        desired: &Want,
+        observed: &(String, u32),
+        _: &[Change],
+    ) -> Result<(String, u32), AwsError> {
+        write(&observed.0, desired).await
     }
 
-    fn delete<'a>(_: &'a Env, observed: &'a (String, u32)) -> BoxFuture<'a, Result<(), AwsError>> {
-        Box::pin(async move {
-            log(format!("delete {}", observed.0));
-            if let Ok(mut s) = STORE.lock() {
-                s.remove(&observed.0);
-            }
-            Ok(())
-        })
+    async fn delete(_: &Env, observed: &(String, u32)) -> Result<(), AwsError> {
+        log(format!("delete {}", observed.0));
+        if let Ok(mut s) = STORE.lock() {
+            s.remove(&observed.0);
+        }
+        Ok(())
     }
 }
 
@@ -138,27 +127,39 @@ fn key(plan: &Plan, node: &str) -> String {
     format!("{}-{node}", plan.prefix)
 }
 
+/// A node written after `after`, showing nothing.
+fn node(
+    id: NodeId<Memo>,
+    after: &'static [&'static str],
+    key: KeyFn<Plan, String>,
+    desired: DesiredFn<Plan, Want>,
+) -> UnitNode<Plan, Memo> {
+    UnitNode {
+        id,
+        after,
+        read_after: &[],
+        delete_after: &[],
+        key,
+        desired,
+        project: |_, _, _, _| {},
+    }
+}
+
 /// a and b are independent; c needs a; d needs b and c.
 fn graph() -> Graph<Plan> {
     Graph::<Plan>::new()
-        .unit(UnitNode {
-            id: A,
-            after: &[],
-            read_after: &[],
-            delete_after: &[],
-            key: |p, _| Some(key(p, "a")),
-            desired: |p, _| Ok(Some(want(p, "a"))),
-            project: |_, _, _, _| {},
-        })
-        .unit(UnitNode {
-            id: B,
-            after: &[],
-            read_after: &[],
-            delete_after: &[],
-            key: |p, _| Some(key(p, "b")),
-            desired: |p, _| Ok(Some(want(p, "b"))),
-            project: |_, _, _, _| {},
-        })
+        .unit(node(
+            A,
+            &[],
+            |p, _| Some(key(p, "a")),
+            |p, _| Ok(Some(want(p, "a"))),
+        ))
+        .unit(node(
+            B,
+            &[],
+            |p, _| Some(key(p, "b")),
+            |p, _| Ok(Some(want(p, "b"))),
+        ))
         .unit(UnitNode {
             id: C,
             after: &[A.name],
@@ -187,6 +188,12 @@ fn graph() -> Graph<Plan> {
                 }
             },
         })
+}
+
+/// The walk of `graph()` for `p`, with no deadline to speak of and no cancellation.
+async fn walked(s: &Session, walk: Walk, p: &Plan) -> Outcome {
+    s.walk(walk, &graph(), p, &limits(CancellationToken::new()))
+        .await
 }
 
 async fn session() -> Session {
@@ -218,10 +225,7 @@ async fn a_node_starts_when_its_own_dependencies_are_done_not_when_a_whole_level
     let mut p = plan("barrier");
     // b is slow; c needs only a, so it must finish before b does.
     p.delays.insert("b", 400);
-    let outcome = session()
-        .await
-        .apply(&graph(), &p, &limits(CancellationToken::new()))
-        .await;
+    let outcome = walked(&session().await, Walk::Apply, &p).await;
     assert!(outcome.succeeded(), "{:?}", outcome.errors);
     let e = events("barrier");
     let at = |x: &str| e.iter().position(|y| y == x).unwrap_or(usize::MAX);
@@ -242,10 +246,7 @@ async fn independent_writes_run_at_the_same_time() {
     p.delays.insert("a", 300);
     p.delays.insert("b", 300);
     let start = Instant::now();
-    let outcome = session()
-        .await
-        .apply(&graph(), &p, &limits(CancellationToken::new()))
-        .await;
+    let outcome = walked(&session().await, Walk::Apply, &p).await;
     assert!(outcome.succeeded());
     // a and b (300 ms each) overlap; c and d follow without waiting.
     assert!(
@@ -260,10 +261,7 @@ async fn a_failure_stops_only_what_needs_it_and_the_outputs_hold_everything_that
     let mut p = plan("failure");
     p.failing.push("a");
     p.delays.insert("b", 50);
-    let outcome = session()
-        .await
-        .apply(&graph(), &p, &limits(CancellationToken::new()))
-        .await;
+    let outcome = walked(&session().await, Walk::Apply, &p).await;
     assert_eq!(outcome.errors.len(), 1);
     assert_eq!(outcome.errors[0].node, "a");
     assert_eq!(outcome.errors[0].step, "write failure-a");
@@ -274,10 +272,7 @@ async fn a_failure_stops_only_what_needs_it_and_the_outputs_hold_everything_that
     assert_eq!(stored("failure-c"), None, "c needs a: never started");
     // The next walk makes what is missing and leaves b alone.
     p.failing.clear();
-    let again = session()
-        .await
-        .apply(&graph(), &p, &limits(CancellationToken::new()))
-        .await;
+    let again = walked(&session().await, Walk::Apply, &p).await;
     assert!(again.succeeded());
     assert_eq!(
         events("failure-b")
@@ -293,11 +288,7 @@ async fn a_failure_stops_only_what_needs_it_and_the_outputs_hold_everything_that
 async fn an_update_writes_only_what_differs_and_projects_the_result() {
     let mut p = plan("update");
     let s = session().await;
-    assert!(
-        s.apply(&graph(), &p, &limits(CancellationToken::new()))
-            .await
-            .succeeded()
-    );
+    assert!(walked(&s, Walk::Apply, &p).await.succeeded());
     let writes = || {
         events("update")
             .iter()
@@ -305,16 +296,10 @@ async fn an_update_writes_only_what_differs_and_projects_the_result() {
             .count()
     };
     assert_eq!(writes(), 4);
-    assert!(
-        s.apply(&graph(), &p, &limits(CancellationToken::new()))
-            .await
-            .succeeded()
-    );
+    assert!(walked(&s, Walk::Apply, &p).await.succeeded());
     assert_eq!(writes(), 4, "nothing differs: nothing written");
     p.value = 2;
-    let outcome = s
-        .apply(&graph(), &p, &limits(CancellationToken::new()))
-        .await;
+    let outcome = walked(&s, Walk::Apply, &p).await;
     assert_eq!(writes(), 8);
     let mut state = Value::Object(BTreeMap::new());
     project(&graph(), &p, &outcome.outputs.expect("outputs"), &mut state);
@@ -332,7 +317,10 @@ async fn a_cancelled_walk_starts_nothing_more() {
         tokio::time::sleep(Duration::from_millis(50)).await;
         stop.cancel();
     });
-    let outcome = session().await.apply(&graph(), &p, &limits(cancel)).await;
+    let outcome = session()
+        .await
+        .walk(Walk::Apply, &graph(), &p, &limits(cancel))
+        .await;
     assert!(
         outcome
             .errors
@@ -349,14 +337,8 @@ async fn a_cancelled_walk_starts_nothing_more() {
 async fn delete_runs_the_edges_in_reverse_and_finds_objects_by_their_keys() {
     let p = plan("delete");
     let s = session().await;
-    assert!(
-        s.apply(&graph(), &p, &limits(CancellationToken::new()))
-            .await
-            .succeeded()
-    );
-    let outcome = s
-        .delete(&graph(), &p, &limits(CancellationToken::new()))
-        .await;
+    assert!(walked(&s, Walk::Apply, &p).await.succeeded());
+    let outcome = walked(&s, Walk::Delete, &p).await;
     assert!(outcome.succeeded());
     let e = events("delete");
     let at = |x: &str| e.iter().position(|y| y == x).unwrap_or(usize::MAX);
@@ -380,15 +362,12 @@ fn a_graph_with_a_cycle_or_an_unknown_node_says_so() {
             desired: |p, _| Ok(Some(want(p, "a"))),
             project: |_, _, _, _| {},
         })
-        .unit(UnitNode {
-            id: B,
-            after: &[A.name],
-            read_after: &[],
-            delete_after: &[],
-            key: |p, _| Some(key(p, "b")),
-            desired: |p, _| Ok(Some(want(p, "b"))),
-            project: |_, _, _, _| {},
-        });
+        .unit(node(
+            B,
+            &[A.name],
+            |p, _| Some(key(p, "b")),
+            |p, _| Ok(Some(want(p, "b"))),
+        ));
     let problems = cyclic.problems();
     assert!(
         problems.iter().any(|p| p.contains("nowhere")),
@@ -407,20 +386,14 @@ fn a_graph_with_a_cycle_or_an_unknown_node_says_so() {
 async fn an_object_whose_dependents_are_already_gone_is_deleted_too() {
     let p = plan("orphan");
     let s = session().await;
-    assert!(
-        s.apply(&graph(), &p, &limits(CancellationToken::new()))
-            .await
-            .succeeded()
-    );
+    assert!(walked(&s, Walk::Apply, &p).await.succeeded());
     // c and d (declared after a, and needing it) were deleted by an earlier destroy that
     // stopped part way.
     if let Ok(mut store) = STORE.lock() {
         store.remove("orphan-c");
         store.remove("orphan-d");
     }
-    let outcome = s
-        .delete(&graph(), &p, &limits(CancellationToken::new()))
-        .await;
+    let outcome = walked(&s, Walk::Delete, &p).await;
     assert!(outcome.succeeded());
     assert_eq!(stored("orphan-a"), None);
     assert_eq!(stored("orphan-b"), None);
@@ -445,9 +418,14 @@ async fn a_key_from_another_nodes_object_is_read_after_that_object() {
     let p = plan("keyed");
     let s = session().await;
     assert!(
-        s.apply(&keyed_graph(), &p, &limits(CancellationToken::new()))
-            .await
-            .succeeded()
+        s.walk(
+            Walk::Apply,
+            &keyed_graph(),
+            &p,
+            &limits(CancellationToken::new())
+        )
+        .await
+        .succeeded()
     );
     assert_eq!(stored("keyed-e1"), Some(1));
     let outputs = s

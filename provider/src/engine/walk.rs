@@ -7,7 +7,8 @@ use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
 
 use super::error::Error;
-use super::graph::{Erased, Graph, Step};
+use super::graph::Graph;
+use super::node::{Erased, Step};
 use super::outputs::Outputs;
 use super::read::Read;
 use crate::aws::tags;
@@ -62,19 +63,19 @@ pub(crate) async fn write_all<I: Send + Sync + 'static>(
                 settled_one = true;
                 errors.push(Error::new(
                     node.name,
-                    format!("{} the {}", env.budget.operation(), node.ops.kind()),
+                    format!("{} the {}", env.budget.operation(), node.find.kind()),
                     "cancelled by Terraform",
                 ));
                 continue;
             }
-            let wanted = match node.ops.desired(input, &outputs) {
+            let wanted = match node.change.desired(input, &outputs) {
                 Ok(w) => w,
                 Err(missing) => {
                     status[i] = Status::Stopped;
                     settled_one = true;
                     errors.push(Error::new(
                         node.name,
-                        format!("work out the {}", node.ops.kind()),
+                        format!("work out the {}", node.find.kind()),
                         missing.0,
                     ));
                     continue;
@@ -83,24 +84,24 @@ pub(crate) async fn write_all<I: Send + Sync + 'static>(
             if let Some(w) = &wanted {
                 desired.insert(node.name, w.clone());
             }
-            let key = node.ops.key(input, &outputs);
-            if !node.ops.owned()
+            let key = node.find.key(input, &outputs);
+            if !node.change.owned()
                 && key.is_some()
                 && !outputs.has(node.name)
-                && let Some(message) = node.ops.missing(input)
+                && let Some(message) = node.find.missing(input)
             {
                 status[i] = Status::Stopped;
                 settled_one = true;
                 errors.push(Error::new(
                     node.name,
-                    format!("read the {}", node.ops.kind()),
+                    format!("read the {}", node.find.kind()),
                     message,
                 ));
                 continue;
             }
             let read_key = read.keys.get(node.name);
             let same_key = match (&key, read_key) {
-                (Some(a), Some(b)) => node.ops.same_key(a, b),
+                (Some(a), Some(b)) => node.find.same_key(a, b),
                 (None, None) => true,
                 _ => false,
             };
@@ -112,41 +113,26 @@ pub(crate) async fn write_all<I: Send + Sync + 'static>(
             };
             let reread = !same_key && key.is_some();
             status[i] = Status::Running;
-            let ops = &node.ops;
+            let (find, change) = (&node.find, &node.change);
             running.push(Box::pin(async move {
                 let Some(key) = key else {
-                    return (
-                        i,
-                        Step {
-                            now: None,
-                            created: false,
-                            error: wanted.map(|_| {
-                                crate::aws::retry::AwsError::new(
-                                    format!("find the {}", ops.kind()),
-                                    "the objects it belongs to do not exist",
-                                )
-                            }),
-                        },
-                    );
+                    let error = wanted.map(|_| {
+                        crate::aws::retry::AwsError::new(
+                            format!("find the {}", find.kind()),
+                            "the objects it belongs to do not exist",
+                        )
+                    });
+                    return (i, Step::kept(None, error));
                 };
                 let observed = if reread {
-                    match ops.read(env, vec![key.clone()]).await {
+                    match find.read(env, vec![key.clone()]).await {
                         Ok(found) => found.into_iter().next().flatten(),
-                        Err(e) => {
-                            return (
-                                i,
-                                Step {
-                                    now: None,
-                                    created: false,
-                                    error: Some(e),
-                                },
-                            );
-                        }
+                        Err(e) => return (i, Step::kept(None, Some(e))),
                     }
                 } else {
                     observed
                 };
-                (i, ops.write(env, key, wanted, observed).await)
+                (i, change.write(env, key, wanted, observed).await)
             }));
         }
         if settled_one {
@@ -204,7 +190,8 @@ async fn converge_tags<I>(
         else {
             continue;
         };
-        let (Some(target), Some(want)) = (node.ops.tags(object), node.ops.desired_tags(wanted))
+        let (Some(target), Some(want)) =
+            (node.change.tags(object), node.change.desired_tags(wanted))
         else {
             continue;
         };

@@ -143,24 +143,15 @@ mod tests {
         }
     }
 
-    fn obj(pairs: &[(&str, Value)]) -> Value {
-        Value::Object(
-            pairs
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), v.clone()))
-                .collect(),
-        )
-    }
-
     fn config(image: &str) -> Value {
-        obj(&[
+        Value::object([
             ("name", Value::string("a")),
             ("image", Value::string(image)),
             ("size", Value::Null),
             ("ami", Value::Null),
             (
                 "scaling",
-                obj(&[("min", Value::number(3)), ("max", Value::Null)]),
+                Value::object([("min", Value::number(3)), ("max", Value::Null)]),
             ),
             ("arn", Value::Null),
             ("revision", Value::Null),
@@ -168,14 +159,14 @@ mod tests {
     }
 
     fn applied(image: &str) -> Value {
-        obj(&[
+        Value::object([
             ("name", Value::string("a")),
             ("image", Value::string(image)),
             ("size", Value::number(2)),
             ("ami", Value::string("ami-1")),
             (
                 "scaling",
-                obj(&[("min", Value::number(3)), ("max", Value::number(9))]),
+                Value::object([("min", Value::number(3)), ("max", Value::number(9))]),
             ),
             ("arn", Value::string("arn:a")),
             ("revision", Value::string("r1")),

@@ -106,12 +106,9 @@ impl Attribute {
         attributes: Vec<Attribute>,
         description: impl Into<String>,
     ) -> Self {
-        Self::new(
-            name,
-            AttrType::Object(attributes),
-            Mode::OptionalComputed,
-            description,
-        )
+        let mut a = Self::optional_object(name, attributes, description);
+        a.mode = Mode::OptionalComputed;
+        a
     }
 
     /// An optional nested object.

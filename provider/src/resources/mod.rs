@@ -6,10 +6,12 @@ pub mod fields;
 pub mod outcome;
 pub mod preflight;
 pub mod provider_config;
+mod rpcs;
 pub mod service;
 pub mod tags;
 pub mod timeouts;
 pub mod validators;
+pub mod walks;
 
 use std::sync::{Arc, RwLock};
 

@@ -6,15 +6,12 @@
 //! - A failed delete keeps the resource with what still exists.
 //! - Each failure is a diagnostic naming the step, with what to do next in that operation.
 
-use std::sync::LazyLock;
-
 use ecsprod_cty::Value;
 
 use super::fields::set;
-use super::timeouts;
-use crate::engine::{Error, Graph, Limits, Outputs, Session, anything_exists, project};
+use crate::engine::{Error, Graph, Outputs, project};
 use crate::protocol::diag::{Diagnostic, Diagnostics};
-use crate::protocol::provider::{ApplyOutput, CallContext, ReadOutput};
+use crate::protocol::provider::ApplyOutput;
 
 /// The operation a failure happened in, for what the diagnostic tells the user to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -108,128 +105,12 @@ pub fn after_apply<I>(
     with_computed(graph, input, outputs, settings, computed)
 }
 
-/// What a resource gives the walks every resource shares.
-pub struct Lifecycle<I: 'static> {
-    pub type_name: &'static str,
-    pub graph: &'static LazyLock<Graph<I>>,
-    /// Attributes an apply fills from what exists.
-    pub computed: &'static [&'static str],
-}
-
-fn limits(call: &CallContext, state: &Value, operation: &'static str) -> Limits {
-    Limits {
-        operation,
-        limit: timeouts::limit(state, operation),
-        cancel: call.cancel.clone(),
-    }
-}
-
 /// The output of an apply that changed nothing: `state` as it was, with `diagnostics`.
 pub fn unchanged(state: &Value, diagnostics: Diagnostics) -> ApplyOutput {
     ApplyOutput {
         new_state: state.clone(),
         private: Vec::new(),
         diagnostics,
-    }
-}
-
-impl<I: Send + Sync + 'static> Lifecycle<I> {
-    /// Create or update: converge AWS on `planned`.
-    pub async fn apply(
-        &self,
-        session: &Session,
-        input: &I,
-        call: &CallContext,
-        prior: &Value,
-        planned: &Value,
-    ) -> ApplyOutput {
-        let operation = if prior.is_null() { "create" } else { "update" };
-        let outcome = session
-            .apply(&**self.graph, input, &limits(call, planned, operation))
-            .await;
-        let diagnostics = diagnostics(self.type_name, Operation::Apply, &outcome.errors);
-        let Some(outputs) = outcome.outputs else {
-            return unchanged(prior, diagnostics);
-        };
-        let failed = !outcome.errors.is_empty();
-        ApplyOutput {
-            new_state: after_apply(
-                &**self.graph,
-                input,
-                &outputs,
-                prior,
-                planned,
-                failed,
-                self.computed,
-            ),
-            private: Vec::new(),
-            diagnostics,
-        }
-    }
-
-    /// Refresh: what AWS says, written over `state` by `show`; null when nothing the resource
-    /// owns exists any more (Terraform plans to create it again).
-    pub async fn read(
-        &self,
-        session: &Session,
-        input: &I,
-        call: &CallContext,
-        state: Value,
-        show: impl FnOnce(&Outputs, &mut Value),
-    ) -> ReadOutput {
-        let found = session
-            .refresh(&**self.graph, input, &limits(call, &state, "read"))
-            .await;
-        let (new_state, diagnostics) = match found {
-            Ok(o) if !anything_exists(&**self.graph, &o) => (Value::Null, Diagnostics::new()),
-            Ok(outputs) => {
-                let mut new_state = state;
-                show(&outputs, &mut new_state);
-                (new_state, Diagnostics::new())
-            }
-            Err(e) => (state, diagnostics(self.type_name, Operation::Read, &[e])),
-        };
-        ReadOutput {
-            new_state,
-            private: Vec::new(),
-            diagnostics,
-        }
-    }
-
-    /// Deletes everything the resource owns; on failure it stays, with what still exists.
-    pub async fn delete(
-        &self,
-        session: &Session,
-        input: &I,
-        call: &CallContext,
-        prior: &Value,
-    ) -> ApplyOutput {
-        let outcome = session
-            .delete(&**self.graph, input, &limits(call, prior, "delete"))
-            .await;
-        if outcome.errors.is_empty() {
-            return unchanged(&Value::Null, Diagnostics::new());
-        }
-        let diagnostics = diagnostics(self.type_name, Operation::Delete, &outcome.errors);
-        let new_state = match outcome.outputs {
-            Some(outputs) => with_computed(&**self.graph, input, &outputs, prior, self.computed),
-            None => prior.clone(),
-        };
-        unchanged(&new_state, diagnostics)
-    }
-
-    /// Import: what AWS says of the objects found by `input`'s names, or the diagnostics.
-    pub async fn find(
-        &self,
-        session: &Session,
-        input: &I,
-        call: &CallContext,
-        defaults: &Value,
-    ) -> Result<Outputs, Diagnostics> {
-        session
-            .refresh(&**self.graph, input, &limits(call, defaults, "read"))
-            .await
-            .map_err(|e| diagnostics(self.type_name, Operation::Import, &[e]))
     }
 }
 

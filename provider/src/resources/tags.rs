@@ -95,10 +95,7 @@ mod tests {
     use crate::blueprint::cluster::{self as bp, ClusterInput};
 
     fn tags(pairs: &[(&str, &str)]) -> Tags {
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect()
+        pairs.iter().map(|&(k, v)| (k.into(), v.into())).collect()
     }
 
     fn input() -> ClusterInput {

@@ -88,31 +88,26 @@ pub fn execution_role_policy(input: &ServiceInput, kms_keys: &[String]) -> Optio
         .filter(|k| k.starts_with("arn:") && !k.contains('*'))
         .collect();
 
+    let allow = |sid: &str, action: &str, resources: Value| json!({ "Sid": sid, "Effect": "Allow", "Action": action, "Resource": resources });
     let mut statements = Vec::new();
     if !parameters.is_empty() {
-        statements.push(json!({
-            "Sid": "ReadSsmParameters",
-            "Effect": "Allow",
-            "Action": "ssm:GetParameters",
-            "Resource": parameters,
-        }));
+        statements.push(allow(
+            "ReadSsmParameters",
+            "ssm:GetParameters",
+            json!(parameters),
+        ));
     }
     if !secrets.is_empty() {
-        statements.push(json!({
-            "Sid": "ReadSecrets",
-            "Effect": "Allow",
-            "Action": "secretsmanager:GetSecretValue",
-            "Resource": secrets,
-        }));
+        statements.push(allow(
+            "ReadSecrets",
+            "secretsmanager:GetSecretValue",
+            json!(secrets),
+        ));
     }
     if !keys.is_empty() && !via_services.is_empty() {
-        statements.push(json!({
-            "Sid": "DecryptSecrets",
-            "Effect": "Allow",
-            "Action": "kms:Decrypt",
-            "Resource": keys,
-            "Condition": { "StringEquals": { "kms:ViaService": via_services } },
-        }));
+        let mut decrypt = allow("DecryptSecrets", "kms:Decrypt", json!(keys));
+        decrypt["Condition"] = json!({ "StringEquals": { "kms:ViaService": via_services } });
+        statements.push(decrypt);
     }
     (!statements.is_empty()).then(|| json!({ "Version": "2012-10-17", "Statement": statements }))
 }

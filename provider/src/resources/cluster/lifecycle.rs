@@ -10,13 +10,14 @@ use super::graph::{self, GRAPH, Run};
 use super::{TYPE_NAME, schema};
 use crate::blueprint::OWNER_TAG;
 use crate::blueprint::cluster::{self as bp, ClusterInput};
-use crate::engine::{Outputs, Session, project};
+use crate::engine::{Outputs, Session};
 use crate::protocol::diag::{Diagnostic, Diagnostics};
 use crate::protocol::provider::{ApplyOutput, CallContext, ImportOutput, ReadOutput};
 use crate::resources::Context;
 use crate::resources::fields::{self, Field, set};
-use crate::resources::outcome::{self, Lifecycle, unchanged};
+use crate::resources::outcome::unchanged;
 use crate::resources::tags;
+use crate::resources::walks::{Lifecycle, not_imported};
 
 /// Attributes the apply fills from what exists.
 const COMPUTED: &[&str] = &[
@@ -111,7 +112,8 @@ fn run(session: &Session, name: String, state: &Value, config: Option<ClusterInp
 
 /// Every object's tags as found, each with the tags the provider gives it itself; the launch
 /// template's instance tags count as an object of their own.
-fn tag_objects<'a>(name: &str, outputs: &'a Outputs) -> Vec<(&'a tags::Tags, tags::Tags)> {
+fn tag_objects<'a>(run: &Run, outputs: &'a Outputs) -> Vec<(&'a tags::Tags, tags::Tags)> {
+    let name = &run.name;
     let names = bp::names(name);
     let owner = || BTreeMap::from([(OWNER_TAG.to_owned(), name.to_owned())]);
     let named = |n: &str| {
@@ -140,22 +142,13 @@ fn tag_objects<'a>(name: &str, outputs: &'a Outputs) -> Vec<(&'a tags::Tags, tag
     objects
 }
 
-/// Writes what AWS says over `state`, tags included.
-fn show(ctx: &Context, run: &Run, outputs: &Outputs, state: &mut Value) {
-    project(&GRAPH, run, outputs, state);
-    tags::show(
-        state,
-        &tag_objects(&run.name, outputs),
-        &schema::managed_tags(&run.name),
-        &ctx.default_tags(),
-    );
-}
-
 /// The cluster's walks.
 const CLUSTER: Lifecycle<Run> = Lifecycle {
     type_name: TYPE_NAME,
     graph: &GRAPH,
     computed: COMPUTED,
+    tag_objects,
+    managed_tags: |run| schema::managed_tags(&run.name),
 };
 
 /// Create or update: converge AWS on `planned`.
@@ -178,21 +171,11 @@ pub async fn reconcile(
 }
 
 pub async fn read(ctx: &Context, call: &CallContext, state: Value) -> ReadOutput {
-    let keep = |state: Value, diagnostics: Diagnostics| ReadOutput {
-        new_state: state,
-        private: Vec::new(),
-        diagnostics,
-    };
-    let session = match ctx.session().await {
-        Ok(s) => s,
-        Err(d) => return keep(state, d),
-    };
-    let Some(name) = fields::string(&state, "name").known().cloned() else {
-        return keep(state, Diagnostics::new());
-    };
-    let run = run(session, name, &state, None);
     CLUSTER
-        .read(session, &run, call, state, |o, s| show(ctx, &run, o, s))
+        .refresh(ctx, call, state, |session, state| {
+            let name = fields::string(state, "name").known().cloned()?;
+            Some(run(session, name, state, None))
+        })
         .await
 }
 
@@ -202,44 +185,30 @@ pub async fn import(
     schema_defaults: Value,
     name: String,
 ) -> ImportOutput {
-    let fail = |diagnostics: Diagnostics| ImportOutput {
-        state: Value::Null,
-        private: Vec::new(),
-        diagnostics,
-    };
     let session = match ctx.session().await {
         Ok(s) => s,
-        Err(d) => return fail(d),
+        Err(d) => return not_imported(d),
     };
     let run = run(session, name.clone(), &Value::Null, None);
-    let outputs = match CLUSTER.find(session, &run, call, &schema_defaults).await {
-        Ok(o) => o,
-        Err(d) => return fail(d),
+    let absent = || {
+        Diagnostic::error(
+            "Cluster not found",
+            format!("No active ECS cluster named {name:?} exists in this account and region."),
+        )
     };
-    let Some(cluster) = outputs.get(graph::CLUSTER) else {
-        return fail(
-            Diagnostic::error(
-                "Cluster not found",
-                format!("No active ECS cluster named {name:?} exists in this account and region."),
-            )
-            .into(),
-        );
+    let tags = |o: &Outputs| o.get(graph::CLUSTER).map(|c| c.tags.clone());
+    let found = CLUSTER.find(session, &run, call, &schema_defaults, tags, absent);
+    let (outputs, mut tags_all) = match found.await {
+        Ok(found) => found,
+        Err(failed) => return failed,
     };
     let mut state = schema_defaults;
     set(&mut state, "name", Value::string(name.clone()));
     set(&mut state, "id", Value::string(name.clone()));
     // Tags: everything but the ownership tag; the provider's default tags are not the
     // resource's own.
-    let mut tags_all = cluster.tags.clone();
     tags_all.remove(OWNER_TAG);
-    tags::set_user_tags(&mut state, &tags_all, &ctx.default_tags());
-    show(ctx, &run, &outputs, &mut state);
-    outcome::wholly_known(&mut state);
-    ImportOutput {
-        state,
-        private: Vec::new(),
-        diagnostics: Diagnostics::new(),
-    }
+    CLUSTER.imported(ctx, &run, &outputs, state, &tags_all)
 }
 
 /// Deletes everything in the safe order. On failure the resource stays, with what still exists.

@@ -6,21 +6,12 @@ use super::*;
 use crate::engine::units::ObservedSubnet;
 use std::collections::BTreeMap;
 
-fn obj(pairs: &[(&str, Value)]) -> Value {
-    Value::Object(
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), v.clone()))
-            .collect(),
-    )
-}
-
 fn list(items: &[&str]) -> Value {
     Value::List(items.iter().map(|s| Value::string(*s)).collect())
 }
 
 fn cluster(vpc: Value, certificate: &str) -> Value {
-    obj(&[
+    Value::object([
         ("vpc_id", vpc),
         ("public_subnet_ids", list(&["subnet-1", "subnet-2"])),
         ("private_subnet_ids", list(&["subnet-3", "subnet-4"])),
@@ -57,7 +48,7 @@ fn an_update_checks_only_what_changed() {
 }
 
 fn service(cluster: Value, secrets: &[(&str, &str)]) -> Value {
-    obj(&[
+    Value::object([
         ("cluster", cluster),
         ("domain_name", Value::string("api.example.com")),
         ("zone_id", Value::string("Z1")),
@@ -101,7 +92,7 @@ fn an_unknown_cluster_skips_the_certificate_check_only() {
 
 #[test]
 fn a_service_checks_the_certificate_its_cluster_is_planned_with() {
-    let cluster = obj(&[
+    let cluster = Value::object([
         ("name", Value::string("recorded-cluster")),
         ("certificate_arn", Value::string("arn:planned")),
     ]);

@@ -10,13 +10,14 @@ use super::TYPE_NAME;
 use super::graph::{self, GRAPH, Purpose, Recorded, Run};
 use crate::blueprint::OWNER_TAG;
 use crate::blueprint::service::{self as bp, AutoscalingInput, SERVICE_TAG, ServiceInput};
-use crate::engine::{Outputs, Session, project};
+use crate::engine::{Outputs, Session};
 use crate::protocol::diag::{Diagnostic, Diagnostics};
 use crate::protocol::provider::{ApplyOutput, CallContext, ImportOutput, ReadOutput};
 use crate::resources::Context;
 use crate::resources::fields::{self, Field, known_map, set};
-use crate::resources::outcome::{self, Lifecycle, unchanged};
+use crate::resources::outcome::unchanged;
 use crate::resources::tags;
+use crate::resources::walks::{Lifecycle, not_imported};
 
 /// Attributes the apply fills from what exists.
 const COMPUTED: &[&str] = &[
@@ -152,22 +153,13 @@ fn tag_objects<'a>(run: &Run, outputs: &'a Outputs) -> Vec<(&'a tags::Tags, tags
         .collect()
 }
 
-/// Writes what AWS says over `state`, tags included.
-fn show(ctx: &Context, run: &Run, outputs: &Outputs, state: &mut Value) {
-    project(&GRAPH, run, outputs, state);
-    tags::show(
-        state,
-        &tag_objects(run, outputs),
-        &BTreeMap::new(),
-        &ctx.default_tags(),
-    );
-}
-
 /// The service's walks.
 const SERVICE: Lifecycle<Run> = Lifecycle {
     type_name: TYPE_NAME,
     graph: &GRAPH,
     computed: COMPUTED,
+    tag_objects,
+    managed_tags: |_| BTreeMap::new(),
 };
 
 pub async fn reconcile(
@@ -194,23 +186,13 @@ pub async fn reconcile(
 }
 
 pub async fn read(ctx: &Context, call: &CallContext, state: Value) -> ReadOutput {
-    let keep = |state: Value, diagnostics: Diagnostics| ReadOutput {
-        new_state: state,
-        private: Vec::new(),
-        diagnostics,
-    };
-    let session = match ctx.session().await {
-        Ok(s) => s,
-        Err(d) => return keep(state, d),
-    };
-    let Some(run) = run(&state, Purpose::Refresh, None) else {
-        return keep(state, Diagnostics::new());
-    };
     // While some object remains (a destroy that stopped part way, a service deleted outside
     // Terraform), the resource stays, so a destroy removes the rest and an apply creates the
     // service again.
     SERVICE
-        .read(session, &run, call, state, |o, s| show(ctx, &run, o, s))
+        .refresh(ctx, call, state, |_, state| {
+            run(state, Purpose::Refresh, None)
+        })
         .await
 }
 
@@ -233,23 +215,15 @@ pub async fn import(
     defaults: Value,
     id: String,
 ) -> ImportOutput {
-    let fail = |d: Diagnostics| ImportOutput {
-        state: Value::Null,
-        private: Vec::new(),
-        diagnostics: d,
-    };
     let Some((cluster, name)) = id.split_once('/') else {
-        return fail(
-            Diagnostic::error(
-                "Invalid import ID",
-                format!("{id:?} is not <cluster>/<service>, e.g. prod/api."),
-            )
-            .into(),
-        );
+        return not_imported(Diagnostic::error(
+            "Invalid import ID",
+            format!("{id:?} is not <cluster>/<service>, e.g. prod/api."),
+        ));
     };
     let session = match ctx.session().await {
         Ok(s) => s,
-        Err(d) => return fail(d),
+        Err(d) => return not_imported(d),
     };
     let mut state = defaults;
     set(&mut state, "cluster", Value::string(cluster));
@@ -260,56 +234,33 @@ pub async fn import(
         Value::string(bp::service_key(cluster, name)),
     );
     let Some(run) = run(&state, Purpose::Import, None) else {
-        return fail(Diagnostics::new());
+        return not_imported(Diagnostics::new());
     };
-    let outputs = match SERVICE.find(session, &run, call, &state).await {
-        Ok(o) => o,
-        Err(d) => return fail(d),
+    let absent = || {
+        Diagnostic::error(
+            "Service not found",
+            format!("No active ECS service {name:?} in cluster {cluster:?}."),
+        )
     };
-    let Some(service) = outputs.get(graph::SERVICE) else {
-        return fail(
-            Diagnostic::error(
-                "Service not found",
-                format!("No active ECS service {name:?} in cluster {cluster:?}."),
-            )
-            .into(),
-        );
+    let tags = |o: &Outputs| o.get(graph::SERVICE).map(|s| s.tags.clone());
+    let (outputs, mut tags_all) = match SERVICE
+        .find(session, &run, call, &state, tags, absent)
+        .await
+    {
+        Ok(found) => found,
+        Err(failed) => return failed,
     };
     // Tags: the service's, without the ownership tags; default tags are the provider's.
-    let mut tags_all = service.tags.clone();
     tags_all.remove(OWNER_TAG);
     tags_all.remove(SERVICE_TAG);
-    tags::set_user_tags(&mut state, &tags_all, &ctx.default_tags());
-    show(ctx, &run, &outputs, &mut state);
     set(&mut state, "task_role_policy_json", Value::Null);
-    outcome::wholly_known(&mut state);
-    ImportOutput {
-        state,
-        private: Vec::new(),
-        diagnostics: Diagnostics::new(),
-    }
+    SERVICE.imported(ctx, &run, &outputs, state, &tags_all)
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::project::tests::applied;
     use super::*;
-    use crate::protocol::plan;
-
-    fn applied() -> Value {
-        let mut state = plan::with_defaults(
-            &super::super::schema::SCHEMA,
-            &Value::object([
-                ("cluster", Value::string("prod")),
-                ("name", Value::string("api")),
-                ("image", Value::string("nginx:1.27")),
-                ("container_port", Value::number(8080)),
-                ("domain_name", Value::string("api.example.com")),
-            ]),
-        );
-        set(&mut state, "target_group_arn", Value::string("arn:tg"));
-        set(&mut state, PREVIOUS_TARGET_GROUPS, Value::Null);
-        state
-    }
 
     fn attr<'v>(v: &'v Value, name: &str) -> &'v Value {
         v.get_attr(name).unwrap_or(&Value::Null)

@@ -13,11 +13,7 @@ use ecsprod_cty::Value;
 use super::fields::{self, Field};
 use super::{Context, plan_tags_all};
 use crate::protocol::diag::Diagnostics;
-use crate::protocol::plan;
-use crate::protocol::provider::{
-    ApplyOutput, BoxFuture, CallContext, ImportOutput, PlanInput, ReadOutput, Resource,
-};
-use crate::protocol::schema::Schema;
+use crate::protocol::provider::{PlanInput, Resource};
 
 pub const TYPE_NAME: &str = "ecsprod_service";
 
@@ -47,18 +43,6 @@ fn derive(planned: &mut Value, attr: &str, inputs: &[&str], f: impl Fn(&[String]
 }
 
 impl Resource for ServiceResource {
-    fn type_name(&self) -> &'static str {
-        TYPE_NAME
-    }
-
-    fn schema(&self) -> &Schema {
-        &schema::SCHEMA
-    }
-
-    fn validate(&self, config: &Value) -> Diagnostics {
-        config::validate(&plan::with_defaults(&schema::SCHEMA, config))
-    }
-
     fn modify_plan(&self, input: &PlanInput<'_>, planned: &mut Value) -> Diagnostics {
         if planned.is_null() {
             return Diagnostics::new();
@@ -95,40 +79,5 @@ impl Resource for ServiceResource {
         Diagnostics::new()
     }
 
-    fn preflight<'a>(
-        &'a self,
-        ctx: CallContext,
-        input: &'a PlanInput<'a>,
-        planned: &'a Value,
-    ) -> BoxFuture<'a, Diagnostics> {
-        Box::pin(async move {
-            super::preflight::service(&self.context, &ctx, input.prior, planned).await
-        })
-    }
-
-    fn read<'a>(&'a self, ctx: CallContext, state: Value, _: Vec<u8>) -> BoxFuture<'a, ReadOutput> {
-        Box::pin(async move { lifecycle::read(&self.context, &ctx, state).await })
-    }
-
-    fn apply<'a>(
-        &'a self,
-        ctx: CallContext,
-        prior: Value,
-        planned: Value,
-        _: Value,
-        _: Vec<u8>,
-    ) -> BoxFuture<'a, ApplyOutput> {
-        Box::pin(async move {
-            if planned.is_null() {
-                lifecycle::delete(&self.context, &ctx, &prior).await
-            } else {
-                lifecycle::reconcile(&self.context, &ctx, &prior, &planned).await
-            }
-        })
-    }
-
-    fn import<'a>(&'a self, ctx: CallContext, id: String) -> BoxFuture<'a, ImportOutput> {
-        let defaults = plan::with_defaults(&schema::SCHEMA, &Value::Object(Default::default()));
-        Box::pin(async move { lifecycle::import(&self.context, &ctx, defaults, id).await })
-    }
+    super::rpcs::resource_rpcs!(super::preflight::service);
 }

@@ -222,4 +222,4 @@ pub fn alias_record(run: &Run, o: Option<&ObservedAlias>, _: &Outputs, state: &m
 
 #[cfg(test)]
 #[path = "project_tests.rs"]
-mod tests;
+pub(super) mod tests;

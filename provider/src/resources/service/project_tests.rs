@@ -11,7 +11,8 @@ use crate::resources::service::graph::{
     ALIAS, GRAPH, LOG_GROUP, RULE, Recorded, SCALING, SERVICE, TARGET_GROUP, TASK_DEFINITION,
 };
 
-fn applied() -> Value {
+/// The state after an apply of a service with a hosted zone.
+pub(in crate::resources::service) fn applied() -> Value {
     let mut state = plan::with_defaults(
         &super::super::schema::SCHEMA,
         &Value::object([

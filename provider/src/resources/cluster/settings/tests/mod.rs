@@ -8,7 +8,7 @@ use super::*;
 mod binding;
 
 use crate::blueprint::cluster::{self as bp, ClusterInput, ListenerAction};
-use crate::engine::units::{ObservedBlockDevice, ObservedInterface, Rule};
+use crate::engine::units::{ObservedBlockDevice, Rule};
 use crate::resources::fields;
 use binding::observed_group;
 
@@ -149,7 +149,10 @@ fn name_tags_read_as_planned_and_a_changed_or_missing_name_differently() {
     assert_eq!(name_tags(&o), None);
     o.insert(ALB_GROUP, group("sg-1", &[]));
     o.insert(INSTANCE_GROUP, group("sg-2", &[]));
-    o.insert(TEMPLATE, observed_template(&template_spec()));
+    o.insert(
+        TEMPLATE,
+        ObservedTemplate::written(&template_spec(), "lt-1", 1),
+    );
     o.insert(GROUP, observed_group());
     o.set_tags(ALB_GROUP.name, name(&names.alb_security_group));
     o.set_tags(INSTANCE_GROUP.name, name(&names.instance_security_group));
@@ -169,39 +172,9 @@ fn template_spec() -> bp::LaunchTemplateSpec {
     bp::launch_template(&input(), &bp::names("prod").instance_profile, "sg-1")
 }
 
-/// What DescribeLaunchTemplateVersions reports for a version made from `spec`.
-fn observed_template(spec: &bp::LaunchTemplateSpec) -> ObservedTemplate {
-    ObservedTemplate {
-        id: "lt-1".into(),
-        name: spec.name.clone(),
-        default_version: 1,
-        image_id: spec.image_id.clone(),
-        http_tokens_required: spec.http_tokens_required,
-        hop_limit: spec.http_put_response_hop_limit,
-        root_volume_size: spec.root_volume_size,
-        root_volume_encrypted: spec.root_volume_encrypted,
-        kms_key_id: spec.kms_key_id.clone(),
-        instance_tags: spec.tags.clone(),
-        user_data: Some(spec.user_data.clone()),
-        network_interfaces: vec![ObservedInterface {
-            device_index: Some(0),
-            associate_public_ip: Some(spec.associate_public_ip),
-            security_groups: vec![spec.security_group_id.clone()],
-        }],
-        security_groups: Vec::new(),
-        block_devices: vec![ObservedBlockDevice {
-            device_name: spec.root_device_name.clone(),
-            volume_type: Some(spec.root_volume_type.clone()),
-            encrypted: Some(spec.root_volume_encrypted),
-        }],
-        instance_profile: Some(spec.instance_profile_name.clone()),
-        key_name: None,
-    }
-}
-
 #[test]
 fn a_template_version_made_from_the_blueprint_reads_as_planned() {
-    let t = observed_template(&template_spec());
+    let t = ObservedTemplate::written(&template_spec(), "lt-1", 1);
     assert_eq!(
         fields::string_map_value(&template(&t, Some("sg-1"))),
         planned_map("launch_template_settings")
@@ -262,7 +235,7 @@ fn every_changed_template_setting_reads_differently() {
         ("key_name", Box::new(|t| t.key_name = Some("ops".into()))),
     ];
     each_change_shows(
-        || observed_template(&template_spec()),
+        || ObservedTemplate::written(&template_spec(), "lt-1", 1),
         |t| template(t, Some("sg-1")),
         changes,
     );
