@@ -10,11 +10,11 @@ use aws_sdk_ecs::types::{
 };
 
 use super::Clients;
-use super::cluster_capacity::{attach, settling, update_in_progress};
+use super::cluster_capacity::{StrategyItem, attach, settling, update_in_progress};
 use super::ecs_cluster;
 use super::retry::{AwsError, adopt_after_retried_create, aws_error};
 use super::unit::{Change, Changes, Env, Lookup, TagRef, TagTarget, Tags, Unit, names};
-use crate::blueprint::cluster::CapacityProviderSpec;
+use crate::blueprint::cluster::{CapacityProviderSpec, STRATEGY_BASE, STRATEGY_WEIGHT};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ObservedCapacityProvider {
@@ -190,6 +190,12 @@ fn rebind_refused(spec: &CapacityProviderSpec, why: &str) -> AwsError {
     )
 }
 
+/// The provider as the cluster's default strategy names it; the cluster capacity node checks
+/// the strategy afterwards.
+fn strategy_item(spec: &CapacityProviderSpec) -> StrategyItem<'_> {
+    (&spec.name, STRATEGY_WEIGHT, STRATEGY_BASE)
+}
+
 /// Binds the provider to the cluster's group: AWS cannot move one, so it is detached from the
 /// cluster, deleted, created again and attached again. ECS refuses the detach while tasks run
 /// on it and the delete while a service's strategy names it; then the provider stays attached
@@ -197,7 +203,7 @@ fn rebind_refused(spec: &CapacityProviderSpec, why: &str) -> AwsError {
 async fn rebind(env: &Env, spec: &CapacityProviderSpec) -> Result<String, AwsError> {
     let c = env.c();
     let cluster = spec.cluster.as_str();
-    let attached = ecs_cluster::describe(c, cluster)
+    let attached = ecs_cluster::describe_shared(env, cluster)
         .await?
         .is_some_and(|cl| cl.capacity_providers.contains(&spec.name));
     if attached {
@@ -248,7 +254,7 @@ async fn rebind(env: &Env, spec: &CapacityProviderSpec) -> Result<String, AwsErr
     if let Some(reason) = refused {
         // Keep the cluster's capacity while the provider cannot be replaced.
         let restored = if attached {
-            attach(env, cluster, Some(&spec.name), update_in_progress).await
+            attach(env, cluster, Some(strategy_item(spec)), update_in_progress).await
         } else {
             Ok(())
         };
@@ -278,7 +284,7 @@ async fn rebind(env: &Env, spec: &CapacityProviderSpec) -> Result<String, AwsErr
         )
     })?;
     if attached {
-        attach(env, cluster, Some(&spec.name), update_in_progress).await?;
+        attach(env, cluster, Some(strategy_item(spec)), update_in_progress).await?;
     }
     Ok(arn)
 }

@@ -2,8 +2,11 @@
 //! Read from the cluster's description (shared with [`super::ecs_cluster`], one call), written
 //! with PutClusterCapacityProviders, which ECS refuses while a previous change settles.
 
-use super::ecs_cluster::{self, describe_shared, shared_key};
-use super::retry::AwsError;
+use aws_sdk_ecs::types::CapacityProviderStrategyItem;
+
+use super::Clients;
+use super::ecs_cluster::{describe_shared, shared_key};
+use super::retry::{AwsError, aws_error};
 use super::unit::{Change, Changes, Env, Lookup, Unit};
 use crate::blueprint::cluster::ClusterCapacitySpec;
 
@@ -28,18 +31,48 @@ pub fn settling(e: &AwsError) -> bool {
     e.code() == Some("UpdateInProgressException")
 }
 
-/// Attaches `provider` as the cluster's only provider and default strategy (`None`: detaches
-/// every provider), retrying while `retryable` says the refusal is passing.
+/// A capacity provider in a default strategy: its name, weight and base.
+pub type StrategyItem<'a> = (&'a str, i32, i32);
+
+/// Makes `item`'s provider the cluster's only capacity provider and `item` its default
+/// strategy; with `None`, detaches every capacity provider.
+async fn set_capacity_provider(
+    c: &Clients,
+    cluster: &str,
+    item: Option<StrategyItem<'_>>,
+) -> Result<(), AwsError> {
+    let step = "associate the capacity provider with the cluster";
+    let mut req = c
+        .ecs
+        .put_cluster_capacity_providers()
+        .cluster(cluster)
+        .set_capacity_providers(Some(
+            item.iter().map(|(cp, _, _)| (*cp).to_owned()).collect(),
+        ))
+        .set_default_capacity_provider_strategy(Some(Vec::new()));
+    if let Some((cp, weight, base)) = item {
+        let item = CapacityProviderStrategyItem::builder()
+            .capacity_provider(cp)
+            .weight(weight)
+            .base(base)
+            .build()
+            .map_err(|e| AwsError::new(step, e.to_string()))?;
+        req = req.set_default_capacity_provider_strategy(Some(vec![item]));
+    }
+    req.send().await.map_err(|e| aws_error(step, e))?;
+    Ok(())
+}
+
+/// Attaches `item`'s provider as the cluster's only provider and default strategy (`None`:
+/// detaches every provider), retrying while `retryable` says the refusal is passing.
 pub async fn attach(
     env: &Env,
     cluster: &str,
-    provider: Option<&str>,
+    item: Option<StrategyItem<'_>>,
     retryable: fn(&AwsError) -> bool,
 ) -> Result<(), AwsError> {
     env.budget
-        .retry_while(retryable, || {
-            ecs_cluster::set_capacity_provider(env.c(), cluster, provider)
-        })
+        .retry_while(retryable, || set_capacity_provider(env.c(), cluster, item))
         .await?;
     env.forget(&shared_key(cluster));
     Ok(())
@@ -95,7 +128,7 @@ impl Unit for ClusterCapacity {
         attach(
             env,
             &desired.cluster,
-            Some(&desired.capacity_provider),
+            Some((&desired.capacity_provider, desired.weight, desired.base)),
             update_in_progress,
         )
         .await?;

@@ -15,7 +15,7 @@ use crate::blueprint::service::AliasRecordSpec;
 /// cannot build a request from values no zone or record can have, so they are refused here,
 /// before any call.
 pub fn check_identifiers(step: &str, zone_id: &str, name: &str) -> Result<(), AwsError> {
-    let id = zone_id.trim_start_matches("/hostedzone/");
+    let id = crate::blueprint::service::bare_zone_id(zone_id);
     if id.is_empty() || id.len() > 32 || !id.bytes().all(|b| b.is_ascii_alphanumeric()) {
         return Err(AwsError::new(
             step,
@@ -154,7 +154,7 @@ pub async fn find_alias_zone(c: &Clients, name: &str) -> Result<Option<String>, 
         if !name.ends_with(zone.name()) {
             continue;
         }
-        let id = zone.id().trim_start_matches("/hostedzone/").to_owned();
+        let id = crate::blueprint::service::bare_zone_id(zone.id()).to_owned();
         if describe(c, &id, name).await?.is_some() {
             return Ok(Some(id));
         }

@@ -4,14 +4,12 @@
 
 use std::collections::BTreeMap;
 
-use aws_sdk_ecs::types::{
-    CapacityProviderStrategyItem, ClusterField, ClusterSetting, ClusterSettingName,
-};
+use aws_sdk_ecs::types::{ClusterField, ClusterSetting, ClusterSettingName};
 
 use super::Clients;
 use super::retry::{AwsError, aws_error};
 use super::unit::{Change, Changes, Env, Lookup, TagRef, TagTarget, Tags, Unit};
-use crate::blueprint::cluster::{EcsClusterSpec, STRATEGY_BASE, STRATEGY_WEIGHT};
+use crate::blueprint::cluster::EcsClusterSpec;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ObservedCluster {
@@ -142,35 +140,6 @@ pub async fn set_container_insights(
         .send()
         .await
         .map_err(|e| aws_error("update ECS cluster settings", e))?;
-    Ok(())
-}
-
-/// Makes `capacity_provider` the cluster's only capacity provider and default strategy; with
-/// `None`, detaches every capacity provider.
-pub async fn set_capacity_provider(
-    c: &Clients,
-    cluster: &str,
-    capacity_provider: Option<&str>,
-) -> Result<(), AwsError> {
-    let step = "associate the capacity provider with the cluster";
-    let mut req = c
-        .ecs
-        .put_cluster_capacity_providers()
-        .cluster(cluster)
-        .set_capacity_providers(Some(
-            capacity_provider.iter().map(|s| (*s).to_owned()).collect(),
-        ))
-        .set_default_capacity_provider_strategy(Some(Vec::new()));
-    if let Some(cp) = capacity_provider {
-        let item = CapacityProviderStrategyItem::builder()
-            .capacity_provider(cp)
-            .weight(STRATEGY_WEIGHT)
-            .base(STRATEGY_BASE)
-            .build()
-            .map_err(|e| AwsError::new(step, e.to_string()))?;
-        req = req.set_default_capacity_provider_strategy(Some(vec![item]));
-    }
-    req.send().await.map_err(|e| aws_error(step, e))?;
     Ok(())
 }
 

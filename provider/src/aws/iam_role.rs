@@ -24,11 +24,7 @@ pub fn missing(err: &AwsError) -> bool {
 pub async fn unless_missing<T>(
     read: impl std::future::Future<Output = Result<T, AwsError>>,
 ) -> Result<Option<T>, AwsError> {
-    match read.await {
-        Ok(v) => Ok(Some(v)),
-        Err(e) if missing(&e) => Ok(None),
-        Err(e) => Err(e),
-    }
+    super::retry::unless_gone(read.await, "NoSuchEntity")
 }
 
 /// A role as observed.

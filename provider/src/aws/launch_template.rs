@@ -13,7 +13,6 @@ use base64::Engine as _;
 
 use super::Clients;
 use super::retry::{AwsError, aws_error};
-use super::security_group::ec2_tags;
 use super::unit::{Change, Changes, Env, Lookup, TagRef, TagTarget, Tags, Unit};
 use crate::blueprint::cluster::LaunchTemplateSpec;
 
@@ -83,7 +82,7 @@ fn data(spec: &LaunchTemplateSpec) -> RequestLaunchTemplateData {
     if let Some(key) = &spec.kms_key_id {
         ebs = ebs.kms_key_id(key);
     }
-    let tags = ec2_tags(&spec.tags, None);
+    let tags = super::tag_writes::ec2(&spec.tags);
     RequestLaunchTemplateData::builder()
         .image_id(&spec.image_id)
         .iam_instance_profile(
@@ -237,7 +236,7 @@ async fn create(c: &Clients, spec: &LaunchTemplateSpec) -> Result<String, AwsErr
         .tag_specifications(
             TagSpecification::builder()
                 .resource_type(ResourceType::LaunchTemplate)
-                .set_tags(Some(ec2_tags(&spec.template_tags, None)))
+                .set_tags(Some(super::tag_writes::ec2(&spec.template_tags)))
                 .build(),
         )
         .send()

@@ -122,7 +122,7 @@ pub async fn route_tables(c: &Clients, vpc_id: &str) -> Result<Vec<ObservedRoute
 /// `zone_id` may carry the `/hostedzone/` prefix.
 pub async fn hosted_zone_name(c: &Clients, zone_id: &str) -> Result<Option<String>, AwsError> {
     super::dns::check_identifiers("read the hosted zone", zone_id, "")?;
-    let id = zone_id.trim_start_matches("/hostedzone/");
+    let id = crate::blueprint::service::bare_zone_id(zone_id);
     match c.route53.get_hosted_zone().id(id).send().await {
         Ok(out) => Ok(out
             .hosted_zone()

@@ -25,14 +25,6 @@ pub struct ObservedSecurityGroup {
     pub tags: BTreeMap<String, String>,
 }
 
-pub fn ec2_tags(tags: &BTreeMap<String, String>, name: Option<&str>) -> Vec<Tag> {
-    let mut all = tags.clone();
-    if let Some(n) = name {
-        all.insert("Name".into(), n.into());
-    }
-    super::tag_writes::ec2(&all)
-}
-
 /// The group of that name in the VPC, if it exists.
 pub async fn find(
     c: &Clients,
@@ -92,7 +84,7 @@ async fn create(c: &Clients, spec: &SecurityGroupSpec) -> Result<ObservedSecurit
         .tag_specifications(
             TagSpecification::builder()
                 .resource_type(ResourceType::SecurityGroup)
-                .set_tags(Some(ec2_tags(&spec.tags, None)))
+                .set_tags(Some(super::tag_writes::ec2(&spec.tags)))
                 .build(),
         )
         .send()

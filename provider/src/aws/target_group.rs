@@ -25,11 +25,7 @@ pub struct ObservedTargetGroup {
 
 /// `Ok(None)` for a target group that does not exist.
 fn gone<T>(err: AwsError) -> Result<Option<T>, AwsError> {
-    if err.code() == Some("TargetGroupNotFound") {
-        Ok(None)
-    } else {
-        Err(err)
-    }
+    super::retry::unless_gone(Err(err), "TargetGroupNotFound")
 }
 
 /// The group's deregistration delay in seconds; `None` when the group is gone.

@@ -234,15 +234,6 @@ pub trait Unit: Lookup {
     }
 }
 
-/// Reads one key.
-pub async fn read_one<L: Lookup>(env: &Env, key: L::Key) -> Result<Option<L::Observed>, AwsError> {
-    Ok(L::read(env, std::slice::from_ref(&key))
-        .await?
-        .into_iter()
-        .next()
-        .flatten())
-}
-
 /// A kind whose objects must not exist: every one found is deleted (listeners on ports the
 /// cluster does not serve, a service's earlier target groups). A node of such a kind has no
 /// desired value, so the engine deletes what it reads.

@@ -85,7 +85,8 @@ impl Outputs {
         self.tags.insert(name, tags);
     }
 
-    /// Sets a node's object from outside a walk (tests, imports that start from known objects).
+    /// Sets a node's object from outside a walk.
+    #[cfg(test)]
     pub fn insert<L: Lookup>(&mut self, id: NodeId<L>, object: L::Observed) {
         self.objects.insert(id.name(), std::sync::Arc::new(object));
     }

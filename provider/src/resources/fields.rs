@@ -109,6 +109,11 @@ pub fn string_map_value(map: &BTreeMap<String, String>) -> Value {
 }
 
 /// Builds a known list of strings.
+/// The items of a list field when the list and every item are known.
+pub fn known_strings(v: &Field<Vec<Field<String>>>) -> Option<Vec<String>> {
+    v.known()?.iter().map(|f| f.known().cloned()).collect()
+}
+
 pub fn string_list_value(items: &[String]) -> Value {
     Value::List(items.iter().map(|s| Value::string(s.clone())).collect())
 }

@@ -36,10 +36,6 @@ const COMPUTED: &[&str] = &[
     "ami_id",
 ];
 
-fn known_strings(v: &Field<Vec<Field<String>>>) -> Option<Vec<String>> {
-    v.known()?.iter().map(|f| f.known().cloned()).collect()
-}
-
 fn int32(v: &Field<i64>) -> Option<i32> {
     v.known().and_then(|n| i32::try_from(*n).ok())
 }
@@ -64,9 +60,9 @@ pub fn input_from(planned: &Value) -> Result<ClusterInput, Diagnostics> {
     Ok(ClusterInput {
         name: c.name.known().cloned().ok_or_else(|| missing("name"))?,
         vpc_id: c.vpc_id.known().cloned().ok_or_else(|| missing("vpc_id"))?,
-        public_subnet_ids: known_strings(&c.public_subnet_ids)
+        public_subnet_ids: fields::known_strings(&c.public_subnet_ids)
             .ok_or_else(|| missing("public_subnet_ids"))?,
-        private_subnet_ids: known_strings(&c.private_subnet_ids)
+        private_subnet_ids: fields::known_strings(&c.private_subnet_ids)
             .ok_or_else(|| missing("private_subnet_ids"))?,
         certificate_arn: c
             .certificate_arn
@@ -78,7 +74,7 @@ pub fn input_from(planned: &Value) -> Result<ClusterInput, Diagnostics> {
             .known()
             .cloned()
             .ok_or_else(|| missing("ssl_policy"))?,
-        instance_types: known_strings(&c.instance_types)
+        instance_types: fields::known_strings(&c.instance_types)
             .ok_or_else(|| missing("instance_types"))?,
         min_size: int32(&c.min_size).ok_or_else(|| missing("min_size"))?,
         max_size: int32(&c.max_size).ok_or_else(|| missing("max_size"))?,

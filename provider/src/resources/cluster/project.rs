@@ -40,11 +40,7 @@ fn same_set_keep_order(prior: Option<Vec<String>>, observed: &[String]) -> Vec<S
 }
 
 fn prior_list(state: &Value, attr: &str) -> Option<Vec<String>> {
-    fields::string_list(state, attr)
-        .known()?
-        .iter()
-        .map(|f| f.known().cloned())
-        .collect()
+    fields::known_strings(&fields::string_list(state, attr))
 }
 
 pub fn ecs_cluster(_: &Run, o: Option<&ObservedCluster>, _: &Outputs, state: &mut Value) {
