@@ -8,6 +8,13 @@ Serves every AWS API moto implements on one endpoint, plus, under /_ecsprod/:
 - POST /_ecsprod/faults              replace the fault rules (JSON list, see below)
 - POST /_ecsprod/reset               clear counters, recorded requests and fault rules
                                      (moto's own POST /moto-api/reset wipes its state)
+- POST /_ecsprod/parameter           {"region": R, "name": N, "value": V}: a new version of
+                                     parameter N in region R (created if missing), as when AWS
+                                     publishes a new value of a public parameter such as
+                                     /aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/
+                                     image_id, which PutParameter may not write; GetParameter(s)
+                                     then answer V with the next Version. Answers {"version": n}.
+                                     A moto reset brings back moto's bundled values.
 
 A fault rule: {"service": "ecs" | null, "action": "CreateService" | null, "mode": MODE,
 "times": N | null, "probability": P | null, "delay_ms": D}. MODE is one of
@@ -19,7 +26,14 @@ A fault rule: {"service": "ecs" | null, "action": "CreateService" | null, "mode"
 - "rollback": (ECS DescribeServices) run the call, then report every deployment as rolled back
               by the circuit breaker, with failed tasks and a service event saying why;
 - "in_progress": (ECS DescribeServices) run the call, then report every deployment as still
-              rolling out (IN_PROGRESS, no task running yet).
+              rolling out (IN_PROGRESS, no task running yet);
+- "refresh_fails": (Auto Scaling StartInstanceRefresh) run the call; the refresh it starts fails
+              after its InProgress steps: Failed with a StatusReason saying its replacement
+              instances failed their health checks or, when its preferences have AutoRollback,
+              RollbackInProgress then RollbackSuccessful with that reason and RollbackDetails;
+- "refresh_stalls": (Auto Scaling StartInstanceRefresh) run the call; the refresh it starts stays
+              InProgress at 0 % until it is cancelled or rolled back.
+(A refresh_* rule that matches another call lets it run as usual.)
 Errors use each protocol's own format: awsJson, EC2 query, query XML, REST XML.
 A rule with "after": N lets the first N matching calls through before it applies.
 
@@ -36,11 +50,20 @@ answer as AWS does where moto differs (the case a retried create after a lost re
 
 Always, as in AWS: DeregisterScalableTarget deletes the target's scaling policies (moto keeps
 them); RemoveRoleFromInstanceProfile of a role the profile does not hold answers NoSuchEntity
-(moto answers 500); UpdateCapacityProvider changes managed draining (moto ignores it).
+(moto answers 500); UpdateCapacityProvider changes managed draining (moto ignores it);
+UpdateAutoScalingGroup changes CapacityRebalance (moto ignores it) and keeps the group's mixed
+instances policy when it names none (moto drops it); Auto Scaling instance
+refreshes (StartInstanceRefresh, DescribeInstanceRefreshes, CancelInstanceRefresh,
+RollbackInstanceRefresh), which moto does not implement, are answered with AWS's shapes,
+validation and error codes (InstanceRefreshInProgress, ActiveInstanceRefreshNotFound,
+IrreversibleInstanceRefresh), each DescribeInstanceRefreshes moving a refresh one step on
+(Pending, InProgress 0 %, InProgress 50 %, Successful); a successful refresh puts the group on
+its desired configuration and replaces the instances it covers (see emulator_refresh.py).
 
 Usage: emulator.py PORT
 """
 
+import copy
 import io
 import json
 import os
@@ -63,8 +86,21 @@ from moto.moto_server.werkzeug_app import (  # noqa: E402
     create_backend_app,
 )
 from werkzeug.serving import run_simple  # noqa: E402
+from moto.autoscaling import models as autoscaling_models  # noqa: E402
+from moto.autoscaling.responses import AutoScalingResponse  # noqa: E402
+from moto.core.utils import utcnow  # noqa: E402
 from moto.iam import access_control  # noqa: E402
 from moto.ecs import models as ecs_models  # noqa: E402
+from moto.ssm.models import Parameter  # noqa: E402
+
+sys.dont_write_bytecode = True  # no __pycache__ in tools/ for the emulator's own modules
+import emulator_wire as wire  # noqa: E402
+from emulator_refresh import ACTIONS as REFRESH_ACTIONS, OUTCOMES as REFRESH_OUTCOMES  # noqa: E402
+from emulator_refresh import InstanceRefreshes  # noqa: E402
+from emulator_strict import StrictCreates  # noqa: E402
+from emulator_wire import (  # noqa: E402
+    CREDENTIAL_SCOPE, JSON_SERVICES, error_response, json_body, query_param,
+)
 
 # With IAM enforcement on (INITIAL_NO_AUTH_ACTION_COUNT), moto recomputes each request's SigV4
 # signature from the form fields it parsed and re-encoded, which differs from what the AWS SDKs
@@ -87,10 +123,62 @@ def _update_capacity_provider(update):
 
 ecs_models.CapacityProvider.update = _update_capacity_provider(ecs_models.CapacityProvider.update)
 
-JSON_SERVICES = {
-    "ecs", "logs", "ssm", "secretsmanager", "acm", "application-autoscaling", "kms",
-}
-EC2_SERVICES = {"ec2"}
+
+def _update_group_capacity_rebalance(update):
+    """UpdateAutoScalingGroup also changes CapacityRebalance, as in AWS (moto ignores it)."""
+
+    def patched(self):
+        result = update(self)
+        rebalance = self._get_bool_param("CapacityRebalance")
+        if rebalance is not None:
+            name = self._get_param("AutoScalingGroupName")
+            self.autoscaling_backend.autoscaling_groups[name].capacity_rebalance = rebalance
+        return result
+
+    return patched
+
+
+AutoScalingResponse.update_auto_scaling_group = _update_group_capacity_rebalance(
+    AutoScalingResponse.update_auto_scaling_group)
+
+
+def _update_group_keeps_its_template(update):
+    """UpdateAutoScalingGroup without a launch template, configuration or mixed instances policy
+    keeps the group's own, as in AWS (moto drops the mixed instances policy)."""
+
+    def patched(self, **kwargs):
+        names = ("launch_config_name", "launch_template", "mixed_instances_policy")
+        if self.mixed_instances_policy and not any(kwargs.get(name) for name in names):
+            policy = copy.deepcopy(self.mixed_instances_policy)
+            spec = policy["LaunchTemplate"]["LaunchTemplateSpecification"]
+            if spec.get("LaunchTemplateId"):  # moto takes the id or the name, not both
+                spec.pop("LaunchTemplateName", None)
+            kwargs["mixed_instances_policy"] = policy
+        return update(self, **kwargs)
+
+    return patched
+
+
+autoscaling_models.FakeAutoScalingGroup.update = _update_group_keeps_its_template(
+    autoscaling_models.FakeAutoScalingGroup.update)
+
+
+def publish_parameter(region, name, value):
+    """A new version of a parameter, as when AWS publishes a new value of one of its public
+    parameters (/aws/service/..., which PutParameter may not write). Returns the version."""
+    history = wire.backend("ssm", region)._parameters[name]  # loads moto's bundled values
+    last = history[-1] if history else None
+    version = last.version + 1 if last else 1
+    history.append(Parameter(
+        account_id=wire.ACCOUNT_ID, name=name, value=value,
+        parameter_type=last.parameter_type if last else "String",
+        description=last.description if last else None, allowed_pattern=None,
+        keyid=last.keyid if last else None, last_modified_date=utcnow(), version=version,
+        data_type=last.data_type if last else "text",
+    ))
+    return version
+
+
 REST_XML_SERVICES = {"route53"}
 THROTTLE_CODE = {
     "ec2": "RequestLimitExceeded",
@@ -102,7 +190,6 @@ THROTTLE_CODE = {
     "application-autoscaling": "ThrottlingException",
     "kms": "ThrottlingException",
 }
-CREDENTIAL_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/([^/]+)/([^/]+)/aws4_request")
 ROUTE53_ACTIONS = [
     ("POST", re.compile(r"/hostedzone/[^/]+/rrset/?$"), "ChangeResourceRecordSets"),
     ("GET", re.compile(r"/hostedzone/[^/]+/rrset/?$"), "ListResourceRecordSets"),
@@ -178,34 +265,6 @@ def identify(environ, body):
     return service, action
 
 
-def error_response(service, code, message, status):
-    request_id = str(uuid.uuid4())
-    if service in JSON_SERVICES:
-        body = json.dumps({"__type": code, "message": message}).encode()
-        headers = [
-            ("Content-Type", "application/x-amz-json-1.1"),
-            ("x-amzn-RequestId", request_id),
-            ("x-amzn-ErrorType", code),
-        ]
-    elif service in EC2_SERVICES:
-        body = (
-            f"<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Errors><Error>"
-            f"<Code>{code}</Code><Message>{message}</Message></Error></Errors>"
-            f"<RequestID>{request_id}</RequestID></Response>"
-        ).encode()
-        headers = [("Content-Type", "text/xml")]
-    else:
-        kind = "Receiver" if status >= 500 else "Sender"
-        body = (
-            f"<?xml version=\"1.0\" encoding=\"UTF-8\"?><ErrorResponse><Error>"
-            f"<Type>{kind}</Type><Code>{code}</Code><Message>{message}</Message></Error>"
-            f"<RequestId>{request_id}</RequestId></ErrorResponse>"
-        ).encode()
-        headers = [("Content-Type", "text/xml"), ("x-amzn-RequestId", request_id)]
-    headers.append(("Content-Length", str(len(body))))
-    return status, headers, body
-
-
 def throttle(service):
     code = THROTTLE_CODE.get(service, "Throttling")
     return error_response(service, code, "Rate exceeded (injected by the test emulator)", 400)
@@ -243,27 +302,12 @@ def still_deploying(service):
         deployment["pendingCount"] = deployment.get("desiredCount", 0)
 
 
-ACCOUNT_ID = "123456789012"
-
-
-def query_param(body, name):
-    return parse_qs(body.decode("utf-8", "replace")).get(name, [None])[0]
-
-
-def json_body(body):
-    try:
-        doc = json.loads(body or b"{}")
-    except ValueError:
-        return {}
-    return doc if isinstance(doc, dict) else {}
-
-
 def role_not_in_profile(body):
     """AWS's NoSuchEntity for removing a role an instance profile does not hold (moto answers
     500)."""
     profile_name = query_param(body, "InstanceProfileName")
     role = query_param(body, "RoleName")
-    backend = StrictCreates.backend("iam", "aws")
+    backend = wire.backend("iam", "aws")
     for profile in backend.get_instance_profiles():
         if profile.name == profile_name and not any(r.name == role for r in profile.roles):
             return error_response("iam", "NoSuchEntity",
@@ -271,109 +315,12 @@ def role_not_in_profile(body):
     return None
 
 
-class StrictCreates:
-    """AWS's answers to creating an object that already exists, where moto's differ."""
-
-    def __init__(self):
-        self.lock = threading.Lock()
-        # (region, cluster name, service name) -> clientToken of the CreateService that made it
-        self.service_tokens = {}
-
-    @staticmethod
-    def backend(name, region):
-        from moto.backends import get_backend
-
-        return get_backend(name)[ACCOUNT_ID][region]
-
-    @staticmethod
-    def region(environ):
-        m = CREDENTIAL_SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
-        return m.group(1) if m else "us-east-1"
-
-    def answer(self, moto, environ, service, action, body):
-        """(status, headers, body) to send instead of running the call, or None to run it."""
-        region = self.region(environ)
-        if service == "elasticloadbalancing" and action == "CreateLoadBalancer":
-            name = query_param(body, "Name")
-            backend = self.backend("elbv2", region)
-            if any(lb.name == name for lb in backend.load_balancers.values()):
-                return self.existing(moto, environ, "DescribeLoadBalancers", "CreateLoadBalancer",
-                                     f"Names.member.1={name}")
-        if service == "elasticloadbalancing" and action == "CreateTargetGroup":
-            name = query_param(body, "Name")
-            backend = self.backend("elbv2", region)
-            if any(tg.name == name for tg in backend.target_groups.values()):
-                return self.existing(moto, environ, "DescribeTargetGroups", "CreateTargetGroup",
-                                     f"Names.member.1={name}")
-        if service == "elasticloadbalancing" and action == "CreateListener":
-            arn = query_param(body, "LoadBalancerArn")
-            port = query_param(body, "Port")
-            balancer = self.backend("elbv2", region).load_balancers.get(arn)
-            taken = [listener for listener in (balancer.listeners.values() if balancer else [])
-                     if str(listener.port) == str(port)]
-            if taken:
-                return self.existing(moto, environ, "DescribeListeners", "CreateListener",
-                                     f"ListenerArns.member.1={taken[0].arn}")
-        if service == "autoscaling" and action == "CreateAutoScalingGroup":
-            name = query_param(body, "AutoScalingGroupName")
-            if name in self.backend("autoscaling", region).autoscaling_groups:
-                return error_response(service, "AlreadyExists",
-                                      f"AutoScalingGroup by this name already exists - A group "
-                                      f"with the name {name} already exists", 400)
-        if service == "ecs" and action == "CreateCapacityProvider":
-            name = json_body(body).get("name")
-            if name in self.backend("ecs", region).capacity_providers:
-                return error_response(service, "ClientException",
-                                      "The specified capacity provider already exists. To change "
-                                      "the configuration of an existing capacity provider, "
-                                      "update the capacity provider.", 400)
-        if service == "ecs" and action == "CreateService":
-            return self.create_service(region, json_body(body))
-        return None
-
-    def create_service(self, region, request):
-        cluster = (request.get("cluster") or "default").rsplit("/", 1)[-1]
-        name = request.get("serviceName")
-        token = request.get("clientToken")
-        backend = self.backend("ecs", region)
-        existing = backend.services.get(f"{cluster}:{name}")
-        key = (region, cluster, name)
-        with self.lock:
-            if existing is not None and existing.status in ("ACTIVE", "DRAINING"):
-                if token is None or self.service_tokens.get(key) != token:
-                    return error_response("ecs", "InvalidParameterException",
-                                          "Creation of service was not idempotent.", 400)
-                return None
-            self.service_tokens[key] = token
-        return None
-
-    @staticmethod
-    def existing(moto, environ, describe_action, create_action, selector):
-        """The existing object, answered in the create's response shape."""
-        request = f"Action={describe_action}&Version=2015-12-01&{selector}".encode()
-        inner = dict(environ)
-        inner["wsgi.input"] = io.BytesIO(request)
-        inner["CONTENT_LENGTH"] = str(len(request))
-        inner["CONTENT_TYPE"] = "application/x-www-form-urlencoded; charset=utf-8"
-        inner["QUERY_STRING"] = ""
-        captured = {}
-
-        def capture(status, headers, exc_info=None):
-            captured["status"] = status
-
-        text = b"".join(moto(inner, capture)).decode("utf-8")
-        text = text.replace(f"{describe_action}Response", f"{create_action}Response")
-        text = text.replace(f"{describe_action}Result", f"{create_action}Result")
-        payload = text.encode()
-        status = int(captured.get("status", "200 OK").split(" ", 1)[0])
-        return status, [("Content-Type", "text/xml"), ("Content-Length", str(len(payload)))], payload
-
-
 class App:
     def __init__(self):
         self.moto = DomainDispatcherApplication(create_backend_app)
         self.control = Control()
         self.strict = StrictCreates() if os.environ.get("ECSPROD_EMULATOR_STRICT") == "1" else None
+        self.refreshes = InstanceRefreshes()
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
@@ -402,6 +349,8 @@ class App:
                 return self.rewrite_services(environ, start_response, roll_back)
             elif mode == "in_progress":
                 return self.rewrite_services(environ, start_response, still_deploying)
+            elif mode in REFRESH_OUTCOMES:
+                return self.dispatch(environ, start_response, service, action, body, mode)
             elif mode == "lost":
                 # Run the call for real, drop its response.
                 result = self.dispatch(environ, lambda *a, **k: None, service, action, body)
@@ -412,12 +361,16 @@ class App:
                 return self.send(start_response, *internal_error(service))
         return self.dispatch(environ, start_response, service, action, body)
 
-    def dispatch(self, environ, start_response, service, action, body):
-        """Runs a call in moto, answering as AWS does first where strict mode says so."""
+    def dispatch(self, environ, start_response, service, action, body, outcome=None):
+        """Runs a call in moto, answering as AWS does first where strict mode says so, or where
+        moto does not implement the call (instance refreshes, which end as outcome says)."""
         if self.strict is not None:
             answer = self.strict.answer(self.moto, environ, service, action, body)
             if answer is not None:
                 return self.send(start_response, *answer)
+        if service == "autoscaling" and action in REFRESH_ACTIONS:
+            answer = self.refreshes.answer(environ, action, body, outcome)
+            return self.send(start_response, *answer)
         if service == "application-autoscaling" and action == "DeregisterScalableTarget":
             return self.deregister_scalable_target(environ, start_response, body)
         if service == "iam" and action == "RemoveRoleFromInstanceProfile":
@@ -440,8 +393,7 @@ class App:
             request = json_body(body)
             key = (request.get("ServiceNamespace"), request.get("ResourceId"),
                    request.get("ScalableDimension"))
-            backend = StrictCreates.backend("applicationautoscaling",
-                                            StrictCreates.region(environ))
+            backend = wire.backend("applicationautoscaling", wire.region(environ))
             for name, policy in list(backend.policies.items()):
                 if (policy.service_namespace, policy.resource_id,
                         policy.scalable_dimension) == key:
@@ -489,15 +441,35 @@ class App:
             with self.control.lock:
                 return self.json(start_response, list(self.control.requests.get(action, [])))
         if path == "/_ecsprod/faults" and method == "POST":
-            length = int(environ.get("CONTENT_LENGTH") or 0)
-            rules = json.loads(environ["wsgi.input"].read(length) or b"[]")
+            rules = json.loads(self.read_body(environ) or b"[]")
             with self.control.lock:
                 self.control.rules = rules
             return self.json(start_response, {"rules": len(rules)})
+        if path == "/_ecsprod/parameter" and method == "POST":
+            return self.parameter(start_response, json_body(self.read_body(environ)))
         if path == "/_ecsprod/reset" and method == "POST":
             self.control.reset()
             return self.json(start_response, {"reset": True})
         return self.send(start_response, 404, [("Content-Type", "text/plain")], b"not found")
+
+    def parameter(self, start_response, request):
+        """POST /_ecsprod/parameter: a new value of a public parameter in a region."""
+        missing = [key for key in ("region", "name", "value") if not request.get(key)]
+        if missing:
+            message = f"missing {', '.join(missing)}: send {{region, name, value}}".encode()
+            return self.send(start_response, 400, [("Content-Type", "text/plain")], message)
+        try:
+            version = publish_parameter(request["region"], request["name"], request["value"])
+        except KeyError:
+            message = f"unknown region {request['region']}".encode()
+            return self.send(start_response, 400, [("Content-Type", "text/plain")], message)
+        return self.json(start_response, {"region": request["region"], "name": request["name"],
+                                          "version": version})
+
+    @staticmethod
+    def read_body(environ):
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        return environ["wsgi.input"].read(length) if length else b""
 
     @staticmethod
     def json(start_response, value):
