@@ -188,6 +188,16 @@ impl Emulator {
         assert_eq!(status, 200, "{body}");
     }
 
+    /// Publishes a new value of one of AWS's public SSM parameters in the emulator's region, as
+    /// AWS does when it recommends a new AMI.
+    pub fn publish_parameter(&self, name: &str, value: &str) {
+        let url = self.control_url("publishes AWS's public parameters");
+        let body = serde_json::json!({ "region": REGION, "name": name, "value": value });
+        let (status, answer) =
+            http(url, "POST", "/_ecsprod/parameter", &body.to_string()).expect("publish parameter");
+        assert_eq!(status, 200, "{answer}");
+    }
+
     /// Clears counters, recorded requests and faults.
     pub fn reset_counters(&self) {
         let url = self.control_url("counts API calls");

@@ -315,7 +315,7 @@ mod lab;
 mod state;
 
 pub use lab::Lab;
-pub use state::{applied_value, state_from_create_plan};
+pub use state::{applied_value, state_from_create_plan, with_derived};
 
 /// A multi-threaded runtime for the SDK calls of one test.
 pub fn runtime() -> tokio::runtime::Runtime {

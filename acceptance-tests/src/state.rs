@@ -8,6 +8,10 @@ use serde_json::{Value, json};
 pub fn applied_value(attr: &str, family: &str) -> Value {
     match attr {
         "ami_id" => json!("ami-0123456789abcdef0"),
+        "architecture" => json!("x86_64"),
+        "gpu_support" => json!(false),
+        // A map the next plan knows (see `with_derived`).
+        "launch_template_settings" => json!({}),
         "task_definition_arn" => {
             json!(format!(
                 "arn:aws:ecs:ap-south-1:123456789012:task-definition/{family}:1"
@@ -57,4 +61,43 @@ pub fn state_from_create_plan(plan: &Value, applied: impl Fn(&str, &str) -> Valu
         "outputs": {},
         "resources": resources
     })
+}
+
+/// `state` (written to `work`) with the values of `attrs` that a plan of it knows: settings the
+/// provider plans from values the create plan did not know yet (the launch template's settings
+/// follow from the instance types' GPU support, for one), as an apply would have written them.
+pub fn with_derived(work: &crate::Workdir, mut state: Value, attrs: &[&str]) -> Value {
+    work.write(
+        "terraform.tfstate",
+        &serde_json::to_string_pretty(&state).expect("state JSON"),
+    );
+    work.run(&[
+        "plan",
+        "-refresh=false",
+        "-input=false",
+        "-no-color",
+        "-out=derived.tfplan",
+    ])
+    .success();
+    let plan = work
+        .run(&["show", "-json", "derived.tfplan"])
+        .success()
+        .json();
+    let changes = plan["resource_changes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    for resource in state["resources"].as_array_mut().into_iter().flatten() {
+        let planned = changes
+            .iter()
+            .find(|c| c["type"] == resource["type"] && c["name"] == resource["name"])
+            .map(|c| c["change"]["after"].clone())
+            .unwrap_or_default();
+        for attr in attrs {
+            if !planned[*attr].is_null() {
+                resource["instances"][0]["attributes"][*attr] = planned[*attr].clone();
+            }
+        }
+    }
+    state
 }

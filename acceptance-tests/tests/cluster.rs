@@ -138,6 +138,8 @@ fn apply_creates_every_object_with_production_settings_then_plan_is_empty_and_de
         let g = aws.auto_scaling_group("acc-instances").await;
         assert_eq!((g.min_size(), g.max_size()), (Some(2), Some(10)));
         assert_eq!(g.new_instances_protected_from_scale_in(), Some(true));
+        // Spot is allowed above the base: Spot instances at risk are replaced ahead of time.
+        assert_eq!(g.capacity_rebalance(), Some(true));
         assert_eq!(
             aws_check::group_subnets(&g),
             sorted(&s.seed.private_subnet_ids)
@@ -270,6 +272,7 @@ fn out_of_band_changes_show_on_their_attribute_and_apply_repairs_them() {
     s.rt.block_on(async {
         let aws = &s.aws;
         drift::set_group_max_size(aws, "acc-instances", 3).await;
+        drift::set_group_capacity_rebalance(aws, "acc-instances", false).await;
         drift::set_target_capacity(aws, "acc-capacity", 50).await;
         let lb_arn = aws.load_balancer_arn("acc-alb").await;
         let https = aws.listener_arn(&lb_arn, 443).await;
@@ -297,6 +300,8 @@ fn out_of_band_changes_show_on_their_attribute_and_apply_repairs_them() {
     assert_eq!(change["actions"], json!(["update"]));
     assert_eq!(change["before"]["max_size"], 3);
     assert_eq!(change["after"]["max_size"], 10);
+    assert_eq!(change["before"]["capacity_rebalance"], false);
+    assert_eq!(change["after"]["capacity_rebalance"], true);
     assert_eq!(change["before"]["target_capacity"], 50);
     assert_eq!(change["after"]["target_capacity"], 80);
     assert_eq!(change["before"]["ssl_policy"], "ELBSecurityPolicy-2016-08");
@@ -317,6 +322,7 @@ fn out_of_band_changes_show_on_their_attribute_and_apply_repairs_them() {
     s.rt.block_on(async {
         let g = s.aws.auto_scaling_group("acc-instances").await;
         assert_eq!(g.max_size(), Some(10));
+        assert_eq!(g.capacity_rebalance(), Some(true));
         let data = s.aws.default_template_data("acc-instances").await;
         let md = data.metadata_options().expect("metadata options");
         assert_eq!(md.http_tokens().map(|t| t.as_str()), Some("required"));
@@ -615,6 +621,8 @@ fn refresh_reads_rules_tags_and_capacity_provider_switches_in_batched_calls_and_
     // its listeners' tags in one call, both listeners in one call, every load balancer attribute
     // in one call (as the emulator's control API counts them). The role's policies
     // and the instance profile take three calls of their own: IAM reports them nowhere else.
+    // The instance types (for `architecture`) and the recommended AMI's public parameter
+    // (`recommended_ami_id`) are read too.
     let calls = refresh_calls(&s);
     let total: u64 = calls.values().sum();
     eprintln!("refresh: {total} calls {calls:#?}");
@@ -636,7 +644,9 @@ fn refresh_reads_rules_tags_and_capacity_provider_switches_in_batched_calls_and_
     ] {
         assert_eq!(calls.get(iam), Some(&1), "{iam}: {calls:#?}");
     }
-    assert!(total <= 14, "{total} calls: {calls:#?}");
+    assert_eq!(calls.get("ssm.GetParameter"), Some(&1));
+    assert_eq!(calls.get("ec2.DescribeInstanceTypes"), Some(&1));
+    assert!(total <= 16, "{total} calls: {calls:#?}");
 
     let aws = &s.aws;
     let Made {
@@ -919,7 +929,7 @@ fn refresh_reads_listeners_attributes_bindings_role_and_template_content_and_app
             "capacity_provider_auto_scaling_group": "autoscaling_group_name",
         }),
         json!({
-            "auto_scaling_group_launch_template": "launch_template_id version $Default",
+            "auto_scaling_group_launch_template": "launch_template_id default version",
             "auto_scaling_group_scale_in_protection": "true",
             "cluster_capacity_providers": "acc-capacity",
             "cluster_default_strategy": "acc-capacity weight=1 base=0",
@@ -1026,7 +1036,13 @@ fn refresh_reads_listeners_attributes_bindings_role_and_template_content_and_app
             .and_then(|t| t.launch_template_specification())
             .expect("template binding");
         assert_eq!(binding.launch_template_id(), Some(template_id.as_str()));
-        assert_eq!(binding.version(), Some("$Default"));
+        // The template's default version, by number, so that a roll-out can be rolled back.
+        let default = aws
+            .launch_template("acc-instances")
+            .await
+            .default_version_number()
+            .map(|n| n.to_string());
+        assert_eq!(binding.version(), default.as_deref());
         let cluster = aws.cluster(NAME).await;
         let strategy = cluster.default_capacity_provider_strategy();
         assert_eq!(strategy.len(), 1);

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use acceptance_tests::drift;
 use acceptance_tests::emulator::{Emulator, Seed, is_read};
 use acceptance_tests::{
-    Lab, REQUIRED_PROVIDERS, Run, applied_value, line_of, state_from_create_plan,
+    Lab, REQUIRED_PROVIDERS, Run, applied_value, line_of, state_from_create_plan, with_derived,
 };
 use serde_json::{Value as Json, json};
 
@@ -192,8 +192,15 @@ impl Env {
                 "the plan made a call that is not a read: {call} (all calls: {calls:?})"
             );
             assert!(
-                !matches!(action, "GetParameter" | "GetParameters" | "GetSecretValue"),
+                !matches!(action, "GetParameters" | "GetSecretValue"),
                 "the plan read a secret value: {call} (all calls: {calls:?})"
+            );
+        }
+        // GetParameter only of AWS's public recommended-AMI parameter, which the refresh reads.
+        for body in self.emulator.requests("GetParameter") {
+            assert!(
+                body.contains("\"/aws/service/ecs/optimized-ami/"),
+                "the plan read a parameter other than the recommended AMI: {body}"
             );
         }
         calls
@@ -471,7 +478,7 @@ fn zone_and_secret_problems_fail_the_plan_on_their_attribute_line_without_readin
 }
 
 #[test]
-fn a_valid_stack_plans_with_ten_preflight_reads_and_an_unchanged_one_with_none() {
+fn a_valid_stack_plans_with_twelve_preflight_reads_and_an_unchanged_one_with_none() {
     let e = env();
     let stack = Stack::valid(&e.seed);
     e.work.write("main.tf", &stack.hcl());
@@ -484,11 +491,14 @@ fn a_valid_stack_plans_with_ten_preflight_reads_and_an_unchanged_one_with_none()
     let total: u64 = calls.values().sum();
     println!("preflight reads for a new cluster and service: {total} {calls:?}");
     let expected: BTreeMap<String, u64> = [
-        // ecsprod_cluster: VPC, subnets, route tables, certificate.
+        // ecsprod_cluster: VPC, subnets, route tables, certificate, the instance types and
+        // the zones that offer them.
         ("ec2.DescribeVpcs", 1),
         ("ec2.DescribeSubnets", 1),
         ("ec2.DescribeRouteTables", 1),
         ("acm.DescribeCertificate", 2),
+        ("ec2.DescribeInstanceTypes", 1),
+        ("ec2.DescribeInstanceTypeOfferings", 1),
         // ecsprod_service: its cluster's load balancer (none yet) and the certificate the
         // cluster is planned with (counted above), the zone, the parameter (and whose account
         // it is), the secret.
@@ -510,12 +520,11 @@ fn a_valid_stack_plans_with_ten_preflight_reads_and_an_unchanged_one_with_none()
 
     // The same configuration, as if applied: planning it again makes no preflight read.
     let plan = e.work.run(&["show", "-json", "tfplan"]).success().json();
+    let state = state_from_create_plan(&plan, |_, attr| applied_value(attr, "pre-api"));
+    let state = with_derived(&e.work, state, &["launch_template_settings"]);
     e.work.write(
         "terraform.tfstate",
-        &serde_json::to_string_pretty(&state_from_create_plan(&plan, |_, attr| {
-            applied_value(attr, "pre-api")
-        }))
-        .expect("state JSON"),
+        &serde_json::to_string_pretty(&state).expect("state JSON"),
     );
     e.emulator.reset_counters();
     let run = e.work.run(&[

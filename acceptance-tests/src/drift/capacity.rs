@@ -32,6 +32,16 @@ pub async fn set_group_max_size(aws: &Aws, group: &str, max_size: i32) {
         .unwrap_or_else(|e| panic!("set the maximum size of {group}: {e}"));
 }
 
+pub async fn set_group_capacity_rebalance(aws: &Aws, group: &str, on: bool) {
+    aws.autoscaling
+        .update_auto_scaling_group()
+        .auto_scaling_group_name(group)
+        .capacity_rebalance(on)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("set capacity rebalancing of {group}: {e}"));
+}
+
 /// An Auto Scaling group tag passed on to the instances it launches.
 fn group_tag(group: &str, key: &str, value: Option<&str>) -> Tag {
     Tag::builder()

@@ -195,12 +195,18 @@ pub fn cluster() -> Vec<Row> {
         },
         Row {
             attribute: "on_demand_percentage_above_base",
-            value: |_| Some("50".into()),
+            // All On-Demand: no Spot left to rebalance.
+            value: |_| Some("100".into()),
             check: |c| {
                 expect(
                     "On-Demand above base",
                     distribution(c).on_demand_percentage_above_base_capacity(),
-                    Some(50),
+                    Some(100),
+                )?;
+                expect(
+                    "capacity rebalancing",
+                    group(c).capacity_rebalance(),
+                    Some(false),
                 )
             },
         },
@@ -229,6 +235,12 @@ pub fn cluster() -> Vec<Row> {
                     .and_then(|m| m.target_capacity());
                 expect("target capacity", target, Some(90))
             },
+        },
+        Row {
+            // The recommended AMI is the one the cluster runs: following it changes nothing.
+            attribute: "ami_update",
+            value: |_| quoted("latest"),
+            check: no_writes,
         },
         Row {
             attribute: "ami_id",

@@ -2,12 +2,10 @@
 //! not a secret).
 
 use super::retry::{AwsError, aws_error};
-use super::unit::{Env, Lookup};
+use super::unit::{Env, Lookup, each};
 
-pub const ECS_AL2023_PARAMETER: &str =
-    "/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id";
-
-/// The region's recommended ECS-optimized AMI, by the public parameter that names it.
+/// The region's recommended ECS-optimized AMI, by the public parameter that names it (one per
+/// architecture, see `blueprint::cluster::ami_parameter`).
 pub struct RecommendedAmi;
 
 impl Lookup for RecommendedAmi {
@@ -18,7 +16,7 @@ impl Lookup for RecommendedAmi {
     type Observed = String;
 
     async fn read(env: &Env, keys: &[String]) -> Result<Vec<Option<String>>, AwsError> {
-        futures_util::future::try_join_all(keys.iter().map(|parameter| async move {
+        each(keys, |parameter| async move {
             let step = "look up the ECS-optimized Amazon Linux 2023 AMI";
             let out = env
                 .c()
@@ -27,9 +25,14 @@ impl Lookup for RecommendedAmi {
                 .name(parameter)
                 .send()
                 .await
-                .map_err(|e| aws_error(step, e))?;
-            Ok(out.parameter().and_then(|p| p.value()).map(str::to_owned))
-        }))
+                .map_err(|e| aws_error(step, e));
+            match out {
+                Ok(out) => Ok(out.parameter().and_then(|p| p.value()).map(str::to_owned)),
+                // A region without the parameter has no recommended AMI.
+                Err(e) if e.code() == Some("ParameterNotFound") => Ok(None),
+                Err(e) => Err(e),
+            }
+        })
         .await
     }
 }

@@ -1,5 +1,5 @@
 //! The instances' Auto Scaling group: mixed instances (On-Demand base, Spot above it), scale-in
-//! protection for ECS managed termination protection. Desired capacity is set only at creation:
+//! protection for ECS managed termination protection, capacity rebalancing while Spot is allowed. Desired capacity is set only at creation:
 //! ECS managed scaling owns it afterwards. Deleted with its instances, and waited for.
 
 use aws_sdk_autoscaling::types::{
@@ -8,10 +8,11 @@ use aws_sdk_autoscaling::types::{
 };
 
 use super::Clients;
+use super::instance_refresh;
 use super::launch_template::profile_not_yet_visible;
 use super::retry::{AwsError, aws_error};
-use super::unit::{Change, Changes, Env, Lookup, TagRef, TagTarget, Tags, Unit};
-use crate::blueprint::cluster::{AutoScalingGroupSpec, LAUNCH_TEMPLATE_VERSION};
+use super::unit::{Change, Changes, Env, Lookup, TagRef, TagTarget, Tags, Unit, names};
+use crate::blueprint::cluster::{AutoScalingGroupSpec, ROLLOUT, Rollout};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ObservedGroup {
@@ -26,9 +27,12 @@ pub struct ObservedGroup {
     pub on_demand_percentage_above_base: i32,
     pub spot_allocation_strategy: String,
     pub protected_from_scale_in: bool,
+    pub capacity_rebalance: bool,
     pub launch_template_id: Option<String>,
-    /// The template version it launches from (`$Default`, `$Latest` or a number).
+    /// The template version it launches from (a number, `$Default` or `$Latest`).
     pub launch_template_version: Option<String>,
+    /// Its instances, in any state.
+    pub instances: usize,
     pub deleting: bool,
     pub tags: std::collections::BTreeMap<String, String>,
 }
@@ -40,7 +44,7 @@ fn policy(spec: &AutoScalingGroupSpec) -> MixedInstancesPolicy {
                 .launch_template_specification(
                     LaunchTemplateSpecification::builder()
                         .launch_template_id(&spec.launch_template_id)
-                        .version(LAUNCH_TEMPLATE_VERSION)
+                        .version(&spec.launch_template_version)
                         .build(),
                 )
                 .set_overrides(Some(
@@ -129,6 +133,7 @@ fn observed(g: &aws_sdk_autoscaling::types::AutoScalingGroup) -> ObservedGroup {
             .unwrap_or_default()
             .to_owned(),
         protected_from_scale_in: g.new_instances_protected_from_scale_in().unwrap_or(false),
+        capacity_rebalance: g.capacity_rebalance().unwrap_or(false),
         launch_template_id: template
             .and_then(|t| t.launch_template_specification())
             .and_then(|s| s.launch_template_id())
@@ -137,6 +142,7 @@ fn observed(g: &aws_sdk_autoscaling::types::AutoScalingGroup) -> ObservedGroup {
             .and_then(|t| t.launch_template_specification())
             .and_then(|s| s.version())
             .map(str::to_owned),
+        instances: g.instances().len(),
         deleting: g.status().is_some_and(|s| s.starts_with("Delete")),
         tags: super::tags::pairs(g.tags().iter().map(|t| (t.key(), t.value()))),
     }
@@ -155,6 +161,7 @@ async fn create(c: &Clients, spec: &AutoScalingGroupSpec) -> Result<ObservedGrou
         .vpc_zone_identifier(spec.subnet_ids.join(","))
         .mixed_instances_policy(policy(spec))
         .new_instances_protected_from_scale_in(spec.new_instances_protected_from_scale_in)
+        .capacity_rebalance(spec.capacity_rebalance)
         .set_tags(Some(tags))
         .send()
         .await;
@@ -183,6 +190,7 @@ async fn update(c: &Clients, spec: &AutoScalingGroupSpec) -> Result<(), AwsError
         .vpc_zone_identifier(spec.subnet_ids.join(","))
         .mixed_instances_policy(policy(spec))
         .new_instances_protected_from_scale_in(spec.new_instances_protected_from_scale_in)
+        .capacity_rebalance(spec.capacity_rebalance)
         .send()
         .await
         .map_err(|e| aws_error("update Auto Scaling group", e))?;
@@ -261,12 +269,14 @@ impl Unit for AutoScalingGroup {
                 o.protected_from_scale_in != d.new_instances_protected_from_scale_in,
             )
             .check(
+                "capacity_rebalance",
+                o.capacity_rebalance != d.capacity_rebalance,
+            )
+            .check(
                 "launch_template",
                 o.launch_template_id.as_deref() != Some(d.launch_template_id.as_str())
-                    || o.launch_template_version
-                        .as_deref()
-                        .unwrap_or(LAUNCH_TEMPLATE_VERSION)
-                        != LAUNCH_TEMPLATE_VERSION,
+                    || o.launch_template_version.as_deref()
+                        != Some(d.launch_template_version.as_str()),
             )
             .done()
     }
@@ -281,13 +291,49 @@ impl Unit for AutoScalingGroup {
             .await
     }
 
+    /// A new launch template version reaches running instances through an instance refresh,
+    /// after the group's other settings (which keep the instances' version meanwhile). A group
+    /// without instances just launches the new version from now on.
     async fn update(
         env: &Env,
         desired: &AutoScalingGroupSpec,
         observed: &ObservedGroup,
-        _: &[Change],
+        changes: &[Change],
     ) -> Result<ObservedGroup, AwsError> {
-        update(env.c(), desired).await?;
+        if names(changes, "launch_template") && observed.instances > 0 {
+            // AWS refuses changes to a group under a refresh; an earlier apply's ends first,
+            // and may have rolled the instances already.
+            if instance_refresh::settle(env, &desired.name).await?
+                && let Some(g) = describe(env.c(), &desired.name).await?
+                && Self::diff(desired, &g).is_empty()
+            {
+                return Ok(g);
+            }
+            if changes.iter().any(|c| c.setting != "launch_template") {
+                let kept = AutoScalingGroupSpec {
+                    launch_template_id: observed.launch_template_id.clone().unwrap_or_default(),
+                    launch_template_version: observed
+                        .launch_template_version
+                        .clone()
+                        .unwrap_or_default(),
+                    ..desired.clone()
+                };
+                update(env.c(), &kept).await?;
+            }
+            // AWS rolls back only to a numbered version: a group on `$Default` or `$Latest`
+            // (bound outside Terraform) is rolled forward without that safety net.
+            let numbered = observed
+                .launch_template_version
+                .as_deref()
+                .is_some_and(|v| v.parse::<u64>().is_ok());
+            let rollout = Rollout {
+                auto_rollback: ROLLOUT.auto_rollback && numbered,
+                ..ROLLOUT
+            };
+            instance_refresh::roll(env, &desired.name, policy(desired), &rollout).await?;
+        } else {
+            update(env.c(), desired).await?;
+        }
         let d = desired;
         Ok(ObservedGroup {
             min_size: d.min_size,
@@ -298,8 +344,9 @@ impl Unit for AutoScalingGroup {
             on_demand_percentage_above_base: d.on_demand_percentage_above_base,
             spot_allocation_strategy: d.spot_allocation_strategy.clone(),
             protected_from_scale_in: d.new_instances_protected_from_scale_in,
+            capacity_rebalance: d.capacity_rebalance,
             launch_template_id: Some(d.launch_template_id.clone()),
-            launch_template_version: Some(LAUNCH_TEMPLATE_VERSION.to_owned()),
+            launch_template_version: Some(d.launch_template_version.clone()),
             ..observed.clone()
         })
     }

@@ -10,20 +10,8 @@ use super::load_balancer;
 use super::network::{self, ObservedRouteTable, ObservedSubnet};
 use super::parameters::{self, SecretState};
 use super::retry::AwsError;
-use super::unit::{BoxFuture, Env, Lookup};
+use super::unit::{Env, Lookup, each};
 use crate::blueprint::cluster::{HTTPS_PORT, names};
-
-/// Reads each key on its own, all at once.
-fn each<'a, K: Sync, T: Send + 'a, F, Fut>(
-    keys: &'a [K],
-    read: F,
-) -> BoxFuture<'a, Result<Vec<Option<T>>, AwsError>>
-where
-    F: Fn(&'a K) -> Fut + Send + 'a,
-    Fut: std::future::Future<Output = Result<Option<T>, AwsError>> + Send + 'a,
-{
-    Box::pin(futures_util::future::try_join_all(keys.iter().map(read)))
-}
 
 /// A VPC, by ID: found or not.
 pub struct Vpc;

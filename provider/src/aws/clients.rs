@@ -15,25 +15,6 @@ use std::collections::BTreeMap;
 /// are retried with exponential backoff and jitter).
 pub const DEFAULT_MAX_ATTEMPTS: u32 = 10;
 
-#[derive(Clone, Debug)]
-pub struct Clients {
-    pub region: String,
-    pub partition: String,
-    pub ec2: aws_sdk_ec2::Client,
-    pub ecs: aws_sdk_ecs::Client,
-    pub elbv2: aws_sdk_elasticloadbalancingv2::Client,
-    pub autoscaling: aws_sdk_autoscaling::Client,
-    pub iam: aws_sdk_iam::Client,
-    pub ssm: aws_sdk_ssm::Client,
-    pub sts: aws_sdk_sts::Client,
-    pub logs: aws_sdk_cloudwatchlogs::Client,
-    pub appautoscaling: aws_sdk_applicationautoscaling::Client,
-    pub route53: aws_sdk_route53::Client,
-    pub secretsmanager: aws_sdk_secretsmanager::Client,
-    pub kms: aws_sdk_kms::Client,
-    pub acm: aws_sdk_acm::Client,
-}
-
 /// A role every call is made as.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct AssumeRole {
@@ -118,76 +99,7 @@ impl Clients {
             .region()
             .map(|r| r.to_string())
             .ok_or(ConfigError::NoRegion)?;
-        let endpoint = |service: &str| config.endpoints.get(service).cloned();
-        Ok(Self {
-            partition: partition_of(&region).to_owned(),
-            region,
-            ec2: aws_sdk_ec2::Client::from_conf(with_endpoint(
-                aws_sdk_ec2::config::Builder::from(&sdk),
-                endpoint("ec2"),
-                |b, u| b.endpoint_url(u),
-            )),
-            ecs: aws_sdk_ecs::Client::from_conf(with_endpoint(
-                aws_sdk_ecs::config::Builder::from(&sdk),
-                endpoint("ecs"),
-                |b, u| b.endpoint_url(u),
-            )),
-            elbv2: aws_sdk_elasticloadbalancingv2::Client::from_conf(with_endpoint(
-                aws_sdk_elasticloadbalancingv2::config::Builder::from(&sdk),
-                endpoint("elbv2"),
-                |b, u| b.endpoint_url(u),
-            )),
-            autoscaling: aws_sdk_autoscaling::Client::from_conf(with_endpoint(
-                aws_sdk_autoscaling::config::Builder::from(&sdk),
-                endpoint("autoscaling"),
-                |b, u| b.endpoint_url(u),
-            )),
-            iam: aws_sdk_iam::Client::from_conf(with_endpoint(
-                aws_sdk_iam::config::Builder::from(&sdk),
-                endpoint("iam"),
-                |b, u| b.endpoint_url(u),
-            )),
-            ssm: aws_sdk_ssm::Client::from_conf(with_endpoint(
-                aws_sdk_ssm::config::Builder::from(&sdk),
-                endpoint("ssm"),
-                |b, u| b.endpoint_url(u),
-            )),
-            sts: aws_sdk_sts::Client::from_conf(with_endpoint(
-                aws_sdk_sts::config::Builder::from(&sdk),
-                endpoint("sts"),
-                |b, u| b.endpoint_url(u),
-            )),
-            logs: aws_sdk_cloudwatchlogs::Client::from_conf(with_endpoint(
-                aws_sdk_cloudwatchlogs::config::Builder::from(&sdk),
-                endpoint("cloudwatchlogs"),
-                |b, u| b.endpoint_url(u),
-            )),
-            appautoscaling: aws_sdk_applicationautoscaling::Client::from_conf(with_endpoint(
-                aws_sdk_applicationautoscaling::config::Builder::from(&sdk),
-                endpoint("applicationautoscaling"),
-                |b, u| b.endpoint_url(u),
-            )),
-            route53: aws_sdk_route53::Client::from_conf(with_endpoint(
-                aws_sdk_route53::config::Builder::from(&sdk),
-                endpoint("route53"),
-                |b, u| b.endpoint_url(u),
-            )),
-            secretsmanager: aws_sdk_secretsmanager::Client::from_conf(with_endpoint(
-                aws_sdk_secretsmanager::config::Builder::from(&sdk),
-                endpoint("secretsmanager"),
-                |b, u| b.endpoint_url(u),
-            )),
-            kms: aws_sdk_kms::Client::from_conf(with_endpoint(
-                aws_sdk_kms::config::Builder::from(&sdk),
-                endpoint("kms"),
-                |b, u| b.endpoint_url(u),
-            )),
-            acm: aws_sdk_acm::Client::from_conf(with_endpoint(
-                aws_sdk_acm::config::Builder::from(&sdk),
-                endpoint("acm"),
-                |b, u| b.endpoint_url(u),
-            )),
-        })
+        Ok(Self::from_sdk(&sdk, region, &config.endpoints))
     }
 
     /// The same clients for calls that must answer quickly rather than eventually: at most
@@ -202,84 +114,74 @@ impl Clients {
             .build();
         self.with_policy(&retry, &timeouts)
     }
+}
 
-    /// The same clients (region, credentials, endpoints, connections) with another retry and
-    /// timeout policy.
-    fn with_policy(&self, retry: &RetryConfig, timeouts: &TimeoutConfig) -> Self {
-        macro_rules! rebuilt {
-            ($krate:ident, $field:ident) => {
-                $krate::Client::from_conf(
-                    self.$field
-                        .config()
-                        .to_builder()
-                        .retry_config(retry.clone())
-                        .timeout_config(timeouts.clone())
-                        .build(),
-                )
-            };
+/// Declares the clients, one per service, and the two ways they are built: from the SDK
+/// config with the provider block's endpoint for the service (by its key in `endpoints`), and
+/// again from built clients with another retry and timeout policy.
+macro_rules! clients {
+    ($($field:ident: $krate:ident at $service:literal,)*) => {
+        #[derive(Clone, Debug)]
+        pub struct Clients {
+            pub region: String,
+            pub partition: String,
+            $(pub $field: $krate::Client,)*
         }
-        Self {
-            region: self.region.clone(),
-            partition: self.partition.clone(),
-            ec2: rebuilt!(aws_sdk_ec2, ec2),
-            ecs: rebuilt!(aws_sdk_ecs, ecs),
-            elbv2: rebuilt!(aws_sdk_elasticloadbalancingv2, elbv2),
-            autoscaling: rebuilt!(aws_sdk_autoscaling, autoscaling),
-            iam: rebuilt!(aws_sdk_iam, iam),
-            ssm: rebuilt!(aws_sdk_ssm, ssm),
-            sts: rebuilt!(aws_sdk_sts, sts),
-            logs: rebuilt!(aws_sdk_cloudwatchlogs, logs),
-            appautoscaling: rebuilt!(aws_sdk_applicationautoscaling, appautoscaling),
-            route53: rebuilt!(aws_sdk_route53, route53),
-            secretsmanager: rebuilt!(aws_sdk_secretsmanager, secretsmanager),
-            kms: rebuilt!(aws_sdk_kms, kms),
-            acm: rebuilt!(aws_sdk_acm, acm),
-        }
-    }
-}
 
-/// Applies a provider-block endpoint override to a service config builder.
-fn with_endpoint<B, C>(builder: B, url: Option<String>, set: impl FnOnce(B, String) -> B) -> C
-where
-    B: Buildable<C>,
-{
-    match url {
-        Some(u) => set(builder, u).build_config(),
-        None => builder.build_config(),
-    }
-}
-
-/// The SDK config builders share no trait for `build`; this one lets `with_endpoint` stay
-/// generic.
-pub trait Buildable<C> {
-    fn build_config(self) -> C;
-}
-
-macro_rules! buildable {
-    ($($krate:ident),*) => {
-        $(impl Buildable<$krate::Config> for $krate::config::Builder {
-            fn build_config(self) -> $krate::Config {
-                self.build()
+        impl Clients {
+            fn from_sdk(
+                sdk: &aws_config::SdkConfig,
+                region: String,
+                endpoints: &BTreeMap<String, String>,
+            ) -> Self {
+                Self {
+                    partition: partition_of(&region).to_owned(),
+                    region,
+                    $($field: {
+                        let mut builder = $krate::config::Builder::from(sdk);
+                        if let Some(url) = endpoints.get($service) {
+                            builder = builder.endpoint_url(url);
+                        }
+                        $krate::Client::from_conf(builder.build())
+                    },)*
+                }
             }
-        })*
+
+            /// The same clients (region, credentials, endpoints, connections) with another
+            /// retry and timeout policy.
+            fn with_policy(&self, retry: &RetryConfig, timeouts: &TimeoutConfig) -> Self {
+                Self {
+                    region: self.region.clone(),
+                    partition: self.partition.clone(),
+                    $($field: $krate::Client::from_conf(
+                        self.$field
+                            .config()
+                            .to_builder()
+                            .retry_config(retry.clone())
+                            .timeout_config(timeouts.clone())
+                            .build(),
+                    ),)*
+                }
+            }
+        }
     };
 }
 
-buildable!(
-    aws_sdk_ec2,
-    aws_sdk_ecs,
-    aws_sdk_elasticloadbalancingv2,
-    aws_sdk_autoscaling,
-    aws_sdk_iam,
-    aws_sdk_ssm,
-    aws_sdk_sts,
-    aws_sdk_cloudwatchlogs,
-    aws_sdk_applicationautoscaling,
-    aws_sdk_route53,
-    aws_sdk_secretsmanager,
-    aws_sdk_kms,
-    aws_sdk_acm
-);
+clients! {
+    ec2: aws_sdk_ec2 at "ec2",
+    ecs: aws_sdk_ecs at "ecs",
+    elbv2: aws_sdk_elasticloadbalancingv2 at "elbv2",
+    autoscaling: aws_sdk_autoscaling at "autoscaling",
+    iam: aws_sdk_iam at "iam",
+    ssm: aws_sdk_ssm at "ssm",
+    sts: aws_sdk_sts at "sts",
+    logs: aws_sdk_cloudwatchlogs at "cloudwatchlogs",
+    appautoscaling: aws_sdk_applicationautoscaling at "applicationautoscaling",
+    route53: aws_sdk_route53 at "route53",
+    secretsmanager: aws_sdk_secretsmanager at "secretsmanager",
+    kms: aws_sdk_kms at "kms",
+    acm: aws_sdk_acm at "acm",
+}
 
 #[cfg(test)]
 mod tests {

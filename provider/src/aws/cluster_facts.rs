@@ -5,7 +5,7 @@
 use super::listener::listeners;
 use super::load_balancer;
 use super::retry::AwsError;
-use super::unit::{Env, Lookup};
+use super::unit::{Env, Lookup, each};
 use super::{Clients, ecs_cluster};
 use crate::blueprint::cluster::{HTTPS_PORT, names};
 
@@ -67,6 +67,6 @@ impl Lookup for ServiceCluster {
     type Observed = ClusterFacts;
 
     async fn read(env: &Env, keys: &[String]) -> Result<Vec<Option<ClusterFacts>>, AwsError> {
-        futures_util::future::try_join_all(keys.iter().map(|k| describe(env.c(), k))).await
+        each(keys, |k| describe(env.c(), k)).await
     }
 }

@@ -8,7 +8,7 @@ use aws_sdk_route53::types::{
 
 use super::Clients;
 use super::retry::{AwsError, aws_error, unless_gone};
-use super::unit::{Change as UnitChange, Changes, Env, Lookup, Unit};
+use super::unit::{Change as UnitChange, Changes, Env, Lookup, Unit, each};
 use crate::blueprint::service::AliasRecordSpec;
 
 /// Route53 puts the zone ID (and, for reads, the record name) in the request URI; the SDK
@@ -228,7 +228,7 @@ impl Lookup for AliasRecord {
     type Observed = ObservedAlias;
 
     async fn read(env: &Env, keys: &[AliasKey]) -> Result<Vec<Option<ObservedAlias>>, AwsError> {
-        futures_util::future::try_join_all(keys.iter().map(|k| find(env.c(), k))).await
+        each(keys, |k| find(env.c(), k)).await
     }
 }
 

@@ -12,7 +12,7 @@ use super::Clients;
 use super::deployment::{cut_over, wait_for_steady_state};
 use super::retry::{AwsError, aws_error, unless_gone};
 use super::task_definition::iam_not_yet_visible;
-use super::unit::{Change, Changes, Env, Lookup, TagRef, TagTarget, Tags, Unit, names};
+use super::unit::{Change, Changes, Env, Lookup, TagRef, TagTarget, Tags, Unit, each, names};
 use crate::blueprint::service::EcsServiceSpec;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -343,11 +343,11 @@ impl Lookup for EcsService {
         env: &Env,
         keys: &[ServiceKey],
     ) -> Result<Vec<Option<ObservedService>>, AwsError> {
-        futures_util::future::try_join_all(keys.iter().map(|k| async move {
+        each(keys, |k| async move {
             Ok(describe(env.c(), &k.cluster, &k.name)
                 .await?
                 .filter(|s| s.status != "INACTIVE"))
-        }))
+        })
         .await
     }
 }

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use super::Clients;
 use super::retry::{AwsError, aws_error};
-use super::unit::{Change, Changes, Env, Lookup, TagRef, TagTarget, Tags, Unit};
+use super::unit::{Change, Changes, Env, Lookup, TagRef, TagTarget, Tags, Unit, each};
 use crate::blueprint::policy::{decode_policy_document, normalized_policy};
 use crate::blueprint::role::{OtherPolicies, RoleSpec};
 
@@ -280,7 +280,7 @@ impl Lookup for Role {
     type Observed = ObservedRole;
 
     async fn read(env: &Env, keys: &[String]) -> Result<Vec<Option<ObservedRole>>, AwsError> {
-        futures_util::future::try_join_all(keys.iter().map(|k| describe(env.c(), k))).await
+        each(keys, |k| describe(env.c(), k)).await
     }
 }
 

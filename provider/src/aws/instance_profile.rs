@@ -3,7 +3,7 @@
 use super::Clients;
 use super::iam_role::{PATH, missing};
 use super::retry::{AwsError, adopt_after_retried_create, aws_error};
-use super::unit::{Change, Changes, Env, Lookup, Unit};
+use super::unit::{Change, Changes, Env, Lookup, Unit, each};
 use crate::blueprint::role::InstanceProfileSpec;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,7 +95,7 @@ impl Lookup for InstanceProfile {
     type Observed = ObservedProfile;
 
     async fn read(env: &Env, keys: &[String]) -> Result<Vec<Option<ObservedProfile>>, AwsError> {
-        futures_util::future::try_join_all(keys.iter().map(|k| describe(env.c(), k))).await
+        each(keys, |k| describe(env.c(), k)).await
     }
 }
 

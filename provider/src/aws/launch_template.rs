@@ -13,7 +13,7 @@ use base64::Engine as _;
 
 use super::Clients;
 use super::retry::{AwsError, aws_error};
-use super::unit::{Change, Changes, Env, Lookup, TagRef, TagTarget, Tags, Unit};
+use super::unit::{Change, Changes, Env, Lookup, TagRef, TagTarget, Tags, Unit, each};
 use crate::blueprint::cluster::LaunchTemplateSpec;
 
 /// What the default version of the template says, for drift detection.
@@ -355,7 +355,7 @@ impl Lookup for LaunchTemplate {
     type Observed = ObservedTemplate;
 
     async fn read(env: &Env, keys: &[String]) -> Result<Vec<Option<ObservedTemplate>>, AwsError> {
-        futures_util::future::try_join_all(keys.iter().map(|k| describe(env.c(), k))).await
+        each(keys, |k| describe(env.c(), k)).await
     }
 }
 

@@ -33,7 +33,7 @@ fn a_version_made_from_the_blueprint_has_no_changes_and_any_other_setting_is_one
         ami_id: "ami-1".into(),
         ..bp::example()
     };
-    let spec = bp::launch_template(&input, "prod-ecs-instance", "sg-1");
+    let spec = bp::launch_template(&input, "prod-ecs-instance", "sg-1", false);
     let made = ObservedTemplate::written(&spec, "lt-1", 1);
     assert_eq!(LaunchTemplate::diff(&spec, &made), Vec::new());
     type Edit = fn(&mut ObservedTemplate);

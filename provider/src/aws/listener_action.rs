@@ -5,7 +5,7 @@ use aws_sdk_elasticloadbalancingv2::types::{
     RedirectActionStatusCodeEnum, TargetGroupTuple,
 };
 
-use crate::blueprint::cluster::ListenerAction;
+use crate::blueprint::cluster::{ListenerAction, Redirect};
 
 /// A listener action as AWS reports it.
 pub fn action_from_sdk(a: &Action) -> ListenerAction {
@@ -24,7 +24,7 @@ pub fn action_from_sdk(a: &Action) -> ListenerAction {
         }
         Some(ActionTypeEnum::Redirect) => {
             let r = a.redirect_config();
-            ListenerAction::Redirect {
+            ListenerAction::Redirect(Redirect {
                 protocol: owned(r.and_then(|r| r.protocol())),
                 host: owned(r.and_then(|r| r.host())),
                 port: owned(r.and_then(|r| r.port())),
@@ -34,7 +34,7 @@ pub fn action_from_sdk(a: &Action) -> ListenerAction {
                     .and_then(|r| r.status_code())
                     .map(|s| s.as_str().to_owned())
                     .unwrap_or_default(),
-            }
+            })
         }
         Some(ActionTypeEnum::Forward) => {
             let mut target_groups: Vec<String> = a
@@ -76,23 +76,16 @@ pub fn action_to_sdk(action: &ListenerAction) -> Action {
                     .build(),
             )
             .build(),
-        ListenerAction::Redirect {
-            protocol,
-            host,
-            port,
-            path,
-            query,
-            status_code,
-        } => Action::builder()
+        ListenerAction::Redirect(r) => Action::builder()
             .r#type(ActionTypeEnum::Redirect)
             .redirect_config(
                 RedirectActionConfig::builder()
-                    .set_protocol(protocol.clone())
-                    .set_host(host.clone())
-                    .set_port(port.clone())
-                    .set_path(path.clone())
-                    .set_query(query.clone())
-                    .status_code(RedirectActionStatusCodeEnum::from(status_code.as_str()))
+                    .set_protocol(r.protocol.clone())
+                    .set_host(r.host.clone())
+                    .set_port(r.port.clone())
+                    .set_path(r.path.clone())
+                    .set_query(r.query.clone())
+                    .status_code(RedirectActionStatusCodeEnum::from(r.status_code.as_str()))
                     .build(),
             )
             .build(),

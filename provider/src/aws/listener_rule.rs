@@ -11,7 +11,7 @@ use aws_sdk_elasticloadbalancingv2::types::{
 
 use super::Clients;
 use super::retry::{AwsError, adopt_after_retried_create, aws_error};
-use super::unit::{Change, Changes, Env, Lookup, TagRef, TagTarget, Tags, Unit};
+use super::unit::{Change, Changes, Env, Lookup, TagRef, TagTarget, Tags, Unit, each};
 use crate::blueprint::service::{
     ListenerRuleSpec, WeightedTarget, listener_rule_priority, same_forward,
 };
@@ -272,7 +272,7 @@ impl Lookup for ListenerRule {
     type Observed = ObservedRule;
 
     async fn read(env: &Env, keys: &[RuleKey]) -> Result<Vec<Option<ObservedRule>>, AwsError> {
-        futures_util::future::try_join_all(keys.iter().map(|k| find(env.c(), k))).await
+        each(keys, |k| find(env.c(), k)).await
     }
 }
 

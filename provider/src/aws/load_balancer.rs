@@ -11,7 +11,7 @@ use aws_sdk_elasticloadbalancingv2::types::{
 use super::Clients;
 use super::listener::{delete_listener, listeners};
 use super::retry::{AwsError, aws_error};
-use super::unit::{Change, Changes, Env, Lookup, TagRef, TagTarget, Tags, Unit, names};
+use super::unit::{Change, Changes, Env, Lookup, TagRef, TagTarget, Tags, Unit, each, names};
 use crate::blueprint::cluster::LoadBalancerSpec;
 
 /// The load balancer attribute that drops requests with invalid header fields.
@@ -175,7 +175,7 @@ impl Lookup for LoadBalancer {
         env: &Env,
         keys: &[String],
     ) -> Result<Vec<Option<ObservedLoadBalancer>>, AwsError> {
-        futures_util::future::try_join_all(keys.iter().map(|k| read(env.c(), k))).await
+        each(keys, |k| read(env.c(), k)).await
     }
 }
 

@@ -3,7 +3,7 @@
 
 use super::Clients;
 use super::retry::{AwsError, aws_error};
-use super::unit::{Change, Changes, Env, Lookup, TagRef, TagTarget, Tags, Unit};
+use super::unit::{Change, Changes, Env, Lookup, TagRef, TagTarget, Tags, Unit, each};
 use crate::blueprint::service::LogGroupSpec;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,7 +57,7 @@ impl Lookup for LogGroup {
     type Observed = ObservedLogGroup;
 
     async fn read(env: &Env, keys: &[String]) -> Result<Vec<Option<ObservedLogGroup>>, AwsError> {
-        futures_util::future::try_join_all(keys.iter().map(|k| describe(env.c(), k))).await
+        each(keys, |k| describe(env.c(), k)).await
     }
 }
 

@@ -18,6 +18,8 @@ pub mod ecs_cluster;
 pub mod ecs_service;
 pub mod iam_role;
 pub mod instance_profile;
+pub mod instance_refresh;
+pub mod instance_types;
 pub mod launch_template;
 pub mod listener;
 pub mod listener_action;

@@ -8,7 +8,7 @@ use aws_sdk_applicationautoscaling::types::{
 
 use super::Clients;
 use super::retry::{AwsError, aws_error};
-use super::unit::{Change, Changes, Env, Lookup, Unit};
+use super::unit::{Change, Changes, Env, Lookup, Unit, each};
 use crate::blueprint::service::{ScalingSpec, TargetTrackingSpec};
 
 /// Registers the target with the spec's bounds and puts each policy.
@@ -206,7 +206,7 @@ impl Lookup for Scaling {
         env: &Env,
         keys: &[ScalingSpec],
     ) -> Result<Vec<Option<ObservedScaling>>, AwsError> {
-        futures_util::future::try_join_all(keys.iter().map(|k| observe(env.c(), k))).await
+        each(keys, |k| observe(env.c(), k)).await
     }
 }
 

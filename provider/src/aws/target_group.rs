@@ -9,7 +9,9 @@ use aws_sdk_elasticloadbalancingv2::types::{
 
 use super::Clients;
 use super::retry::{AwsError, aws_error};
-use super::unit::{Change, Changes, Env, Leftovers, Lookup, TagRef, TagTarget, Tags, Unit, names};
+use super::unit::{
+    Change, Changes, Env, Leftovers, Lookup, TagRef, TagTarget, Tags, Unit, each, names,
+};
 use crate::blueprint::service::TargetGroupSpec;
 
 const DEREGISTRATION_DELAY: &str = "deregistration_delay.timeout_seconds";
@@ -223,7 +225,7 @@ impl Lookup for TargetGroup {
         env: &Env,
         keys: &[GroupRef],
     ) -> Result<Vec<Option<ObservedTargetGroup>>, AwsError> {
-        futures_util::future::try_join_all(keys.iter().map(|k| describe(env.c(), k))).await
+        each(keys, |k| describe(env.c(), k)).await
     }
 }
 

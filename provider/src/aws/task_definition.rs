@@ -9,7 +9,7 @@ use aws_sdk_ecs::types::{
 
 use super::Clients;
 use super::retry::{AwsError, aws_error, unless_gone};
-use super::unit::{Change, Changes, Env, Lookup, Unit};
+use super::unit::{Change, Changes, Env, Lookup, Unit, each};
 use crate::blueprint::service::{self as bp, TaskDefinitionSpec, task_definition_matches};
 
 /// The registered revision (an ARN, or a family's latest active revision), with its ARN, read
@@ -249,10 +249,10 @@ impl Lookup for TaskDefinition {
         env: &Env,
         keys: &[RevisionKey],
     ) -> Result<Vec<Option<ObservedTaskDefinition>>, AwsError> {
-        futures_util::future::try_join_all(keys.iter().map(|key| async move {
+        each(keys, |key| async move {
             let found = describe(env.c(), key.arn.as_deref().unwrap_or(&key.family)).await?;
             Ok(found.map(|(arn, definition)| ObservedTaskDefinition { arn, definition }))
-        }))
+        })
         .await
     }
 }

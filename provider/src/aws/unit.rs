@@ -179,6 +179,18 @@ pub struct TagRef {
     pub known: Option<Tags>,
 }
 
+/// Reads each key on its own, all at once.
+pub fn each<'a, K: Sync, T: Send + 'a, F, Fut>(
+    keys: &'a [K],
+    read: F,
+) -> BoxFuture<'a, Result<Vec<Option<T>>, AwsError>>
+where
+    F: Fn(&'a K) -> Fut + Send + 'a,
+    Fut: std::future::Future<Output = Result<Option<T>, AwsError>> + Send + 'a,
+{
+    Box::pin(futures_util::future::try_join_all(keys.iter().map(read)))
+}
+
 /// A kind of object that is only read.
 pub trait Lookup: Send + Sync + 'static {
     /// The kind's name in messages and diagrams.

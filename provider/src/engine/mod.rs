@@ -34,6 +34,7 @@ pub mod units {
     pub use crate::aws::ecs_cluster::{EcsCluster, ObservedCluster};
     pub use crate::aws::iam_role::{ObservedRole, Role};
     pub use crate::aws::instance_profile::{InstanceProfile, ObservedProfile};
+    pub use crate::aws::instance_types::{InstanceTypes, OfferingsKey, TypeOfferings};
     pub use crate::aws::launch_template::{
         LaunchTemplate, ObservedBlockDevice, ObservedInterface, ObservedTemplate,
     };
@@ -67,11 +68,6 @@ pub mod units {
     };
     pub use crate::aws::network::{ObservedRouteTable, ObservedSubnet};
     pub use crate::aws::parameters::SecretState;
-
-    /// The public parameter that names the region's recommended ECS-optimized AMI.
-    pub fn ami_parameter() -> String {
-        crate::aws::ami::ECS_AL2023_PARAMETER.to_owned()
-    }
 }
 
 #[cfg(test)]

@@ -95,14 +95,23 @@ pub fn after_apply<I>(
     prior: &Value,
     planned: &Value,
     failed: bool,
-    computed: &[&str],
+    (computed, facts): (&[&str], &[&str]),
 ) -> Value {
     let settings = if failed && !prior.is_null() {
         prior
     } else {
         planned
     };
-    with_computed(graph, input, outputs, settings, computed)
+    let mut state = with_computed(graph, input, outputs, settings, computed);
+    for attr in facts {
+        if let Some(known) = planned
+            .get_attr(attr)
+            .filter(|v| v.is_wholly_known() && !v.is_null())
+        {
+            set(&mut state, attr, known.clone());
+        }
+    }
+    state
 }
 
 /// The output of an apply that changed nothing: `state` as it was, with `diagnostics`.

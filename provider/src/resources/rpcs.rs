@@ -4,7 +4,8 @@
 /// module has `TYPE_NAME` and `schema`, `config` and `lifecycle` modules, to the methods that
 /// name the resource and its schema, validate with `config::validate` (after the schema's
 /// defaults), hand plan-time checks to `$preflight` and read, apply (create, update or delete)
-/// and import to the lifecycle's walks.
+/// and import to the lifecycle's walks: create and update run `lifecycle::LIFECYCLE` from the
+/// input `lifecycle::apply_input` makes.
 macro_rules! resource_rpcs {
     ($preflight:path) => {
         fn type_name(&self) -> &'static str {
@@ -26,7 +27,7 @@ macro_rules! resource_rpcs {
             &'a self,
             ctx: $crate::protocol::provider::CallContext,
             input: &'a $crate::protocol::provider::PlanInput<'a>,
-            planned: &'a ::ecsprod_cty::Value,
+            planned: &'a mut ::ecsprod_cty::Value,
         ) -> $crate::protocol::provider::BoxFuture<'a, $crate::protocol::diag::Diagnostics> {
             Box::pin(async move { $preflight(&self.context, &ctx, input.prior, planned).await })
         }
@@ -52,7 +53,16 @@ macro_rules! resource_rpcs {
                 if planned.is_null() {
                     lifecycle::delete(&self.context, &ctx, &prior).await
                 } else {
-                    lifecycle::reconcile(&self.context, &ctx, &prior, &planned).await
+                    let walks = &lifecycle::LIFECYCLE;
+                    walks
+                        .apply(
+                            &self.context,
+                            &ctx,
+                            &prior,
+                            &planned,
+                            lifecycle::apply_input,
+                        )
+                        .await
                 }
             })
         }

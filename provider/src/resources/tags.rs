@@ -173,7 +173,7 @@ mod tests {
     #[test]
     fn fixed_tags_checked_on_refresh_are_those_the_blueprint_sets() {
         let i = input();
-        let group = bp::auto_scaling_group(&i, "lt-1");
+        let group = bp::auto_scaling_group(&i, "lt-1", 1);
         let mut want = i.tags.clone();
         want.insert(OWNER_TAG.into(), "prod".into());
         want.insert("Name".into(), bp::instance_name("prod"));

@@ -23,6 +23,10 @@ pub struct Lifecycle<I: 'static> {
     pub graph: &'static LazyLock<Graph<I>>,
     /// Attributes an apply fills from what exists.
     pub computed: &'static [&'static str],
+    /// Of those, facts AWS publishes (not settings of the resource's objects), which can change
+    /// between the plan and the apply: the apply keeps a value the plan knew, and the next
+    /// refresh shows the new one.
+    pub facts: &'static [&'static str],
     pub tag_objects: TagObjects<I>,
     /// The provider's own tags that `managed_tags` shows (none where the resource has no
     /// such attribute).
@@ -38,15 +42,25 @@ fn limits(call: &CallContext, state: &Value, operation: &'static str) -> Limits 
 }
 
 impl<I: Send + Sync + 'static> Lifecycle<I> {
-    /// Create or update: converge AWS on `planned`.
+    /// Create or update: converge AWS on `planned`, from the walk's input that `input` makes
+    /// of the prior and planned states.
     pub async fn apply(
         &self,
-        session: &Session,
-        input: &I,
+        ctx: &Context,
         call: &CallContext,
         prior: &Value,
         planned: &Value,
+        input: impl FnOnce(&Session, &Value, &Value) -> Result<I, Diagnostics>,
     ) -> ApplyOutput {
+        let session = match ctx.session().await {
+            Ok(s) => s,
+            Err(d) => return unchanged(prior, d),
+        };
+        let input = match input(session, prior, planned) {
+            Ok(i) => i,
+            Err(d) => return unchanged(prior, d),
+        };
+        let input = &input;
         let operation = if prior.is_null() { "create" } else { "update" };
         let outcome = session
             .walk(
@@ -69,7 +83,7 @@ impl<I: Send + Sync + 'static> Lifecycle<I> {
                 prior,
                 planned,
                 failed,
-                self.computed,
+                (self.computed, self.facts),
             ),
             private: Vec::new(),
             diagnostics,

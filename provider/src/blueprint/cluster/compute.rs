@@ -4,8 +4,14 @@ use std::collections::BTreeMap;
 
 use super::{ClusterInput, named_tags, names, tags};
 
-/// The instances' user data: join the cluster and drain tasks before a Spot interruption.
-pub fn user_data(cluster: &str) -> String {
+/// The instances' user data: join the cluster, drain tasks before a Spot interruption and, on
+/// GPU instances, give tasks the GPUs.
+pub fn user_data(cluster: &str, gpu: bool) -> String {
+    let gpu = if gpu {
+        "ECS_ENABLE_GPU_SUPPORT=true\n"
+    } else {
+        ""
+    };
     format!(
         "#!/bin/bash\n\
 cat >> /etc/ecs/ecs.config <<'ECSCONFIG'\n\
@@ -13,7 +19,7 @@ ECS_CLUSTER={cluster}\n\
 ECS_ENABLE_SPOT_INSTANCE_DRAINING=true\n\
 ECS_ENABLE_TASK_IAM_ROLE=true\n\
 ECS_CONTAINER_STOP_TIMEOUT=60s\n\
-ECSCONFIG\n"
+{gpu}ECSCONFIG\n"
     )
 }
 
@@ -49,6 +55,7 @@ pub fn launch_template(
     input: &ClusterInput,
     instance_profile_name: &str,
     security_group_id: &str,
+    gpu: bool,
 ) -> LaunchTemplateSpec {
     LaunchTemplateSpec {
         name: names(&input.name).launch_template,
@@ -63,7 +70,7 @@ pub fn launch_template(
         root_volume_encrypted: true,
         kms_key_id: input.ebs_kms_key_id.clone(),
         associate_public_ip: false,
-        user_data: user_data(&input.name),
+        user_data: user_data(&input.name, gpu),
         tags: tags(input),
         template_tags: named_tags(input, &names(&input.name).launch_template),
     }
@@ -78,14 +85,25 @@ pub struct AutoScalingGroupSpec {
     pub initial_desired_capacity: i32,
     pub subnet_ids: Vec<String>,
     pub launch_template_id: String,
+    /// The template version the group launches: the template's default version, by number, so
+    /// that a roll-out to a new one can be rolled back.
+    pub launch_template_version: String,
     pub instance_types: Vec<String>,
     pub on_demand_base_capacity: i32,
     pub on_demand_percentage_above_base: i32,
     pub spot_allocation_strategy: String,
     /// Required by managed termination protection.
     pub new_instances_protected_from_scale_in: bool,
+    /// Replaces a Spot instance at elevated risk of interruption before it is interrupted.
+    pub capacity_rebalance: bool,
     /// Propagated to instances at launch.
     pub tags: BTreeMap<String, String>,
+}
+
+/// Capacity rebalancing is on whenever the group may run Spot instances: some of the capacity
+/// above the On-Demand base is Spot.
+pub fn capacity_rebalance(on_demand_percentage_above_base: i64) -> bool {
+    on_demand_percentage_above_base < 100
 }
 
 /// The tag ECS expects on an Auto Scaling group that managed scaling controls.
@@ -96,7 +114,11 @@ pub fn instance_name(cluster: &str) -> String {
     format!("{cluster}-ecs-instance")
 }
 
-pub fn auto_scaling_group(input: &ClusterInput, launch_template_id: &str) -> AutoScalingGroupSpec {
+pub fn auto_scaling_group(
+    input: &ClusterInput,
+    launch_template_id: &str,
+    launch_template_version: i64,
+) -> AutoScalingGroupSpec {
     let mut group_tags = named_tags(input, &instance_name(&input.name));
     group_tags.insert(ECS_MANAGED_TAG.into(), "true".into());
     AutoScalingGroupSpec {
@@ -106,18 +128,46 @@ pub fn auto_scaling_group(input: &ClusterInput, launch_template_id: &str) -> Aut
         initial_desired_capacity: input.min_size,
         subnet_ids: input.private_subnet_ids.clone(),
         launch_template_id: launch_template_id.to_owned(),
+        launch_template_version: launch_template_version.to_string(),
         instance_types: input.instance_types.clone(),
         on_demand_base_capacity: input.on_demand_base_capacity,
         on_demand_percentage_above_base: input.on_demand_percentage_above_base,
         spot_allocation_strategy: input.spot_allocation_strategy.clone(),
         new_instances_protected_from_scale_in: true,
+        capacity_rebalance: capacity_rebalance(input.on_demand_percentage_above_base.into()),
         tags: group_tags,
     }
 }
 
-/// The launch template version the Auto Scaling group launches from: the template's default
-/// version, which the provider moves forward with each change.
-pub const LAUNCH_TEMPLATE_VERSION: &str = "$Default";
+/// How the group's instances are replaced when its launch template version moves (a new AMI,
+/// user data, volume, key, profile or security group): an Auto Scaling instance refresh that
+/// launches each new instance before it terminates an old one, so capacity never drops below
+/// what the running tasks need, and rolls back if it fails. ECS managed draining moves the tasks
+/// off each instance before it goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rollout {
+    /// Healthy capacity kept during the refresh, in percent of the desired capacity.
+    pub min_healthy_percentage: i32,
+    /// Capacity allowed above the desired capacity while new instances start.
+    pub max_healthy_percentage: i32,
+    /// Seconds a new instance is given to join the cluster before the next replacement.
+    pub instance_warmup: i32,
+    /// Instances already running the new version are left alone.
+    pub skip_matching: bool,
+    pub auto_rollback: bool,
+    /// Instances ECS protects from scale-in (those running tasks) are replaced too, after
+    /// draining; `Refresh` in the API.
+    pub replace_protected: bool,
+}
+
+pub const ROLLOUT: Rollout = Rollout {
+    min_healthy_percentage: 100,
+    max_healthy_percentage: 200,
+    instance_warmup: 120,
+    skip_matching: true,
+    auto_rollback: true,
+    replace_protected: true,
+};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CapacityProviderSpec {

@@ -1,5 +1,6 @@
 //! What one `ecsprod_cluster` consists of: the desired value of every object it owns.
 
+mod architecture;
 mod compute;
 mod network;
 
@@ -9,6 +10,7 @@ use serde_json::json;
 
 use super::OWNER_TAG;
 use super::role::{InstanceProfileSpec, OtherPolicies, RoleSpec};
+pub use architecture::*;
 pub use compute::*;
 pub use network::*;
 

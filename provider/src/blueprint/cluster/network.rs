@@ -144,14 +144,7 @@ pub enum ListenerAction {
         content_type: Option<String>,
         body: Option<String>,
     },
-    Redirect {
-        protocol: Option<String>,
-        host: Option<String>,
-        port: Option<String>,
-        path: Option<String>,
-        query: Option<String>,
-        status_code: String,
-    },
+    Redirect(Redirect),
     Forward {
         target_groups: Vec<String>,
     },
@@ -159,6 +152,17 @@ pub enum ListenerAction {
     Other {
         kind: String,
     },
+}
+
+/// Where a redirect action sends a request; a part left out keeps the request's own value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Redirect {
+    pub protocol: Option<String>,
+    pub host: Option<String>,
+    pub port: Option<String>,
+    pub path: Option<String>,
+    pub query: Option<String>,
+    pub status_code: String,
 }
 
 pub const HTTPS_PORT: i32 = 443;
@@ -188,14 +192,14 @@ pub fn not_found_action() -> ListenerAction {
 
 /// What port 80 answers: the same host, path and query over HTTPS, permanently.
 pub fn redirect_action() -> ListenerAction {
-    ListenerAction::Redirect {
+    ListenerAction::Redirect(Redirect {
         protocol: Some(HTTPS.into()),
         host: Some("#{host}".into()),
         port: Some(HTTPS_PORT.to_string()),
         path: Some("/#{path}".into()),
         query: Some("#{query}".into()),
         status_code: "HTTP_301".into(),
-    }
+    })
 }
 
 /// The HTTPS listener answers 404 for hosts no service claims; services add their rules to it.

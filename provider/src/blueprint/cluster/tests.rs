@@ -37,7 +37,7 @@ fn load_balancer_group_opens_only_80_and_443() {
 
 #[test]
 fn launch_template_requires_imdsv2_hop_limit_1_and_encrypted_gp3() {
-    let lt = launch_template(&input(), "prod-ecs-instance", "sg-1");
+    let lt = launch_template(&input(), "prod-ecs-instance", "sg-1", false);
     assert!(lt.http_tokens_required);
     assert_eq!(lt.http_put_response_hop_limit, 1);
     assert!(lt.root_volume_encrypted);
@@ -50,11 +50,17 @@ fn launch_template_requires_imdsv2_hop_limit_1_and_encrypted_gp3() {
             .contains("ECS_ENABLE_SPOT_INSTANCE_DRAINING=true\n")
     );
     assert_eq!(lt.tags.get(OWNER_TAG).map(String::as_str), Some("prod"));
+    assert!(!lt.user_data.contains("GPU"));
+    let gpu = launch_template(&input(), "prod-ecs-instance", "sg-1", true);
+    assert!(
+        gpu.user_data
+            .contains("ECS_ENABLE_GPU_SUPPORT=true\nECSCONFIG\n")
+    );
 }
 
 #[test]
 fn group_is_protected_tagged_for_ecs_and_in_private_subnets() {
-    let asg = auto_scaling_group(&input(), "lt-1");
+    let asg = auto_scaling_group(&input(), "lt-1", 1);
     assert!(asg.new_instances_protected_from_scale_in);
     assert_eq!(
         asg.tags.get(ECS_MANAGED_TAG).map(String::as_str),
@@ -88,17 +94,11 @@ fn listeners_serve_https_and_redirect_http() {
     let http = http_listener(&input());
     assert_eq!((http.port, http.protocol.as_str()), (80, "HTTP"));
     match http.default_action {
-        ListenerAction::Redirect {
-            protocol,
-            port,
-            host,
-            status_code,
-            ..
-        } => {
-            assert_eq!(protocol.as_deref(), Some("HTTPS"));
-            assert_eq!(port.as_deref(), Some("443"));
-            assert_eq!(host.as_deref(), Some("#{host}"));
-            assert_eq!(status_code, "HTTP_301");
+        ListenerAction::Redirect(r) => {
+            assert_eq!(r.protocol.as_deref(), Some("HTTPS"));
+            assert_eq!(r.port.as_deref(), Some("443"));
+            assert_eq!(r.host.as_deref(), Some("#{host}"));
+            assert_eq!(r.status_code, "HTTP_301");
         }
         other => panic!("not a redirect: {other:?}"),
     }

@@ -7,20 +7,7 @@ use super::{ProviderServer, decode, encode};
 use crate::protocol::diag::Diagnostics;
 use crate::protocol::provider::Provider;
 
-pub(crate) async fn handle<P: Provider>(
-    server: &ProviderServer<P>,
-    req: pb::apply_resource_change::Request,
-) -> pb::apply_resource_change::Response {
-    match run(server, req).await {
-        Ok(resp) => resp,
-        Err(d) => pb::apply_resource_change::Response {
-            diagnostics: d.into_proto(),
-            ..Default::default()
-        },
-    }
-}
-
-async fn run<P: Provider>(
+pub(crate) async fn run<P: Provider>(
     server: &ProviderServer<P>,
     req: pb::apply_resource_change::Request,
 ) -> Result<pb::apply_resource_change::Response, Diagnostics> {

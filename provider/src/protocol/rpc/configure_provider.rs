@@ -2,28 +2,20 @@
 
 use ecsprod_proto::tfplugin6 as pb;
 
-use super::{ProviderServer, decode};
+use super::ProviderServer;
+use crate::protocol::diag::Diagnostics;
 use crate::protocol::provider::Provider;
 
-pub(crate) async fn handle<P: Provider>(
+pub(crate) async fn run<P: Provider>(
     server: &ProviderServer<P>,
     req: pb::configure_provider::Request,
-) -> pb::configure_provider::Response {
-    let schema = server.provider.schema();
-    let diagnostics = match decode(
-        req.config.as_ref(),
-        &schema.value_type(),
-        "provider configuration",
-    ) {
-        Ok(config) => {
-            server
-                .provider
-                .configure(req.terraform_version, config)
-                .await
-        }
-        Err(d) => d,
-    };
-    pb::configure_provider::Response {
+) -> Result<pb::configure_provider::Response, Diagnostics> {
+    let config = server.provider_config(req.config.as_ref())?;
+    let diagnostics = server
+        .provider
+        .configure(req.terraform_version, config)
+        .await;
+    Ok(pb::configure_provider::Response {
         diagnostics: diagnostics.into_proto(),
-    }
+    })
 }

@@ -6,20 +6,7 @@ use super::{ProviderServer, encode};
 use crate::protocol::diag::Diagnostics;
 use crate::protocol::provider::Provider;
 
-pub(crate) async fn handle<P: Provider>(
-    server: &ProviderServer<P>,
-    req: pb::import_resource_state::Request,
-) -> pb::import_resource_state::Response {
-    match run(server, req).await {
-        Ok(resp) => resp,
-        Err(d) => pb::import_resource_state::Response {
-            diagnostics: d.into_proto(),
-            ..Default::default()
-        },
-    }
-}
-
-async fn run<P: Provider>(
+pub(crate) async fn run<P: Provider>(
     server: &ProviderServer<P>,
     req: pb::import_resource_state::Request,
 ) -> Result<pb::import_resource_state::Response, Diagnostics> {

@@ -7,7 +7,6 @@
 mod apply_resource_change;
 mod configure_provider;
 mod get_provider_schema;
-mod identity;
 mod import_resource_state;
 mod plan_resource_change;
 mod read_resource;
@@ -44,6 +43,12 @@ impl<P: Provider> ProviderServer<P> {
         CallContext {
             cancel: self.stop.clone(),
         }
+    }
+
+    /// The provider block, decoded against the provider's schema.
+    fn provider_config(&self, config: Option<&pb::DynamicValue>) -> Result<Value, Diagnostics> {
+        let ty = self.provider.schema().value_type();
+        decode(config, &ty, "provider configuration")
     }
 
     fn resource(&self, type_name: &str) -> Result<Arc<dyn Resource>, Diagnostics> {
@@ -103,6 +108,52 @@ pub(crate) fn encode(
 
 type Rpc<T> = Result<Response<T>, Status>;
 
+/// A call's response. One that fails before it has anything else to say carries only its
+/// diagnostics.
+trait Answer: Default {
+    fn diagnostics(&mut self) -> &mut Vec<pb::Diagnostic>;
+}
+
+macro_rules! answers {
+    ($($call:ident),*) => {
+        $(impl Answer for pb::$call::Response {
+            fn diagnostics(&mut self) -> &mut Vec<pb::Diagnostic> {
+                &mut self.diagnostics
+            }
+        })*
+    };
+}
+
+answers!(
+    validate_provider_config,
+    validate_resource_config,
+    validate_data_resource_config,
+    upgrade_resource_state,
+    upgrade_resource_identity,
+    configure_provider,
+    read_resource,
+    plan_resource_change,
+    apply_resource_change,
+    import_resource_state,
+    move_resource_state,
+    read_data_source,
+    generate_resource_config,
+    validate_ephemeral_resource_config,
+    open_ephemeral_resource,
+    renew_ephemeral_resource,
+    close_ephemeral_resource
+);
+
+fn answer<R: Answer>(result: Result<R, Diagnostics>) -> R {
+    result.unwrap_or_else(refuse)
+}
+
+fn refuse<R: Answer>(diagnostics: Diagnostics) -> R {
+    let mut response = R::default();
+    *response.diagnostics() = diagnostics.into_proto();
+    response
+}
+
 /// The call named by `ECSPROD_CRASH_IN_RPC`, read once: that call panics on purpose, so the
 /// crash path (panic report on stderr, process exit, Terraform's "plugin crashed" message) can
 /// be seen and tested end to end.
@@ -124,222 +175,49 @@ fn enter(rpc: &'static str) {
     }
 }
 
-#[tonic::async_trait]
-impl<P: Provider> pb::provider_server::Provider for ProviderServer<P> {
-    async fn get_metadata(
-        &self,
-        _: Request<pb::get_metadata::Request>,
-    ) -> Rpc<pb::get_metadata::Response> {
-        enter("get_metadata");
-        Ok(Response::new(get_provider_schema::metadata(self)))
-    }
+/// One method of the tonic service per call: log the call, unwrap the request, answer with
+/// what the call's own file returns.
+macro_rules! rpcs {
+    ($($name:ident($server:pat, $req:pat) => $answer:expr,)*) => {
+        #[tonic::async_trait]
+        impl<P: Provider> pb::provider_server::Provider for ProviderServer<P> {
+            $(
+                async fn $name(
+                    &self,
+                    req: Request<pb::$name::Request>,
+                ) -> Rpc<pb::$name::Response> {
+                    enter(stringify!($name));
+                    let $server = self;
+                    let $req = req.into_inner();
+                    Ok(Response::new($answer))
+                }
+            )*
+        }
+    };
+}
 
-    async fn get_provider_schema(
-        &self,
-        _: Request<pb::get_provider_schema::Request>,
-    ) -> Rpc<pb::get_provider_schema::Response> {
-        enter("get_provider_schema");
-        Ok(Response::new(get_provider_schema::handle(self)))
-    }
-
-    async fn validate_provider_config(
-        &self,
-        req: Request<pb::validate_provider_config::Request>,
-    ) -> Rpc<pb::validate_provider_config::Response> {
-        enter("validate_provider_config");
-        Ok(Response::new(validate::provider_config(
-            self,
-            req.into_inner(),
-        )))
-    }
-
-    async fn validate_resource_config(
-        &self,
-        req: Request<pb::validate_resource_config::Request>,
-    ) -> Rpc<pb::validate_resource_config::Response> {
-        enter("validate_resource_config");
-        Ok(Response::new(validate::resource_config(
-            self,
-            req.into_inner(),
-        )))
-    }
-
-    async fn validate_data_resource_config(
-        &self,
-        req: Request<pb::validate_data_resource_config::Request>,
-    ) -> Rpc<pb::validate_data_resource_config::Response> {
-        enter("validate_data_resource_config");
-        Ok(Response::new(unsupported::validate_data_resource_config(
-            req.into_inner(),
-        )))
-    }
-
-    async fn upgrade_resource_state(
-        &self,
-        req: Request<pb::upgrade_resource_state::Request>,
-    ) -> Rpc<pb::upgrade_resource_state::Response> {
-        enter("upgrade_resource_state");
-        Ok(Response::new(upgrade_resource_state::handle(
-            self,
-            req.into_inner(),
-        )))
-    }
-
-    async fn get_resource_identity_schemas(
-        &self,
-        _: Request<pb::get_resource_identity_schemas::Request>,
-    ) -> Rpc<pb::get_resource_identity_schemas::Response> {
-        enter("get_resource_identity_schemas");
-        Ok(Response::new(identity::schemas()))
-    }
-
-    async fn upgrade_resource_identity(
-        &self,
-        req: Request<pb::upgrade_resource_identity::Request>,
-    ) -> Rpc<pb::upgrade_resource_identity::Response> {
-        enter("upgrade_resource_identity");
-        Ok(Response::new(identity::upgrade(req.into_inner())))
-    }
-
-    async fn configure_provider(
-        &self,
-        req: Request<pb::configure_provider::Request>,
-    ) -> Rpc<pb::configure_provider::Response> {
-        enter("configure_provider");
-        Ok(Response::new(
-            configure_provider::handle(self, req.into_inner()).await,
-        ))
-    }
-
-    async fn read_resource(
-        &self,
-        req: Request<pb::read_resource::Request>,
-    ) -> Rpc<pb::read_resource::Response> {
-        enter("read_resource");
-        Ok(Response::new(
-            read_resource::handle(self, req.into_inner()).await,
-        ))
-    }
-
-    async fn plan_resource_change(
-        &self,
-        req: Request<pb::plan_resource_change::Request>,
-    ) -> Rpc<pb::plan_resource_change::Response> {
-        enter("plan_resource_change");
-        Ok(Response::new(
-            plan_resource_change::handle(self, req.into_inner()).await,
-        ))
-    }
-
-    async fn apply_resource_change(
-        &self,
-        req: Request<pb::apply_resource_change::Request>,
-    ) -> Rpc<pb::apply_resource_change::Response> {
-        enter("apply_resource_change");
-        Ok(Response::new(
-            apply_resource_change::handle(self, req.into_inner()).await,
-        ))
-    }
-
-    async fn import_resource_state(
-        &self,
-        req: Request<pb::import_resource_state::Request>,
-    ) -> Rpc<pb::import_resource_state::Response> {
-        enter("import_resource_state");
-        Ok(Response::new(
-            import_resource_state::handle(self, req.into_inner()).await,
-        ))
-    }
-
-    async fn move_resource_state(
-        &self,
-        req: Request<pb::move_resource_state::Request>,
-    ) -> Rpc<pb::move_resource_state::Response> {
-        enter("move_resource_state");
-        Ok(Response::new(unsupported::move_resource_state(
-            req.into_inner(),
-        )))
-    }
-
-    async fn read_data_source(
-        &self,
-        req: Request<pb::read_data_source::Request>,
-    ) -> Rpc<pb::read_data_source::Response> {
-        enter("read_data_source");
-        Ok(Response::new(unsupported::read_data_source(
-            req.into_inner(),
-        )))
-    }
-
-    async fn generate_resource_config(
-        &self,
-        req: Request<pb::generate_resource_config::Request>,
-    ) -> Rpc<pb::generate_resource_config::Response> {
-        enter("generate_resource_config");
-        Ok(Response::new(unsupported::generate_resource_config(
-            req.into_inner(),
-        )))
-    }
-
-    async fn validate_ephemeral_resource_config(
-        &self,
-        req: Request<pb::validate_ephemeral_resource_config::Request>,
-    ) -> Rpc<pb::validate_ephemeral_resource_config::Response> {
-        enter("validate_ephemeral_resource_config");
-        Ok(Response::new(unsupported::validate_ephemeral(
-            req.into_inner(),
-        )))
-    }
-
-    async fn open_ephemeral_resource(
-        &self,
-        req: Request<pb::open_ephemeral_resource::Request>,
-    ) -> Rpc<pb::open_ephemeral_resource::Response> {
-        enter("open_ephemeral_resource");
-        Ok(Response::new(unsupported::open_ephemeral(req.into_inner())))
-    }
-
-    async fn renew_ephemeral_resource(
-        &self,
-        req: Request<pb::renew_ephemeral_resource::Request>,
-    ) -> Rpc<pb::renew_ephemeral_resource::Response> {
-        enter("renew_ephemeral_resource");
-        Ok(Response::new(unsupported::renew_ephemeral(
-            req.into_inner(),
-        )))
-    }
-
-    async fn close_ephemeral_resource(
-        &self,
-        req: Request<pb::close_ephemeral_resource::Request>,
-    ) -> Rpc<pb::close_ephemeral_resource::Response> {
-        enter("close_ephemeral_resource");
-        Ok(Response::new(unsupported::close_ephemeral(
-            req.into_inner(),
-        )))
-    }
-
-    async fn get_functions(
-        &self,
-        _: Request<pb::get_functions::Request>,
-    ) -> Rpc<pb::get_functions::Response> {
-        enter("get_functions");
-        Ok(Response::new(pb::get_functions::Response::default()))
-    }
-
-    async fn call_function(
-        &self,
-        req: Request<pb::call_function::Request>,
-    ) -> Rpc<pb::call_function::Response> {
-        enter("call_function");
-        Ok(Response::new(unsupported::call_function(req.into_inner())))
-    }
-
-    async fn stop_provider(
-        &self,
-        _: Request<pb::stop_provider::Request>,
-    ) -> Rpc<pb::stop_provider::Response> {
-        enter("stop_provider");
-        Ok(Response::new(stop_provider::handle(self)))
-    }
+rpcs! {
+    get_metadata(server, _) => get_provider_schema::metadata(server),
+    get_provider_schema(server, _) => get_provider_schema::handle(server),
+    validate_provider_config(server, req) => answer(validate::provider_config(server, req)),
+    validate_resource_config(server, req) => answer(validate::resource_config(server, req)),
+    validate_data_resource_config(_, req) => refuse(unsupported::data_source(&req.type_name)),
+    upgrade_resource_state(server, req) => answer(upgrade_resource_state::run(server, req)),
+    get_resource_identity_schemas(_, _) => pb::get_resource_identity_schemas::Response::default(),
+    upgrade_resource_identity(_, req) => refuse(unsupported::identity(&req.type_name)),
+    configure_provider(server, req) => answer(configure_provider::run(server, req).await),
+    read_resource(server, req) => answer(read_resource::run(server, req).await),
+    plan_resource_change(server, req) => answer(plan_resource_change::run(server, req).await),
+    apply_resource_change(server, req) => answer(apply_resource_change::run(server, req).await),
+    import_resource_state(server, req) => answer(import_resource_state::run(server, req).await),
+    move_resource_state(_, req) => refuse(unsupported::move_state(&req)),
+    read_data_source(_, req) => refuse(unsupported::data_source(&req.type_name)),
+    generate_resource_config(_, req) => refuse(unsupported::generate_config(&req.type_name)),
+    validate_ephemeral_resource_config(_, req) => refuse(unsupported::ephemeral(&req.type_name)),
+    open_ephemeral_resource(_, req) => refuse(unsupported::ephemeral(&req.type_name)),
+    renew_ephemeral_resource(_, req) => refuse(unsupported::ephemeral(&req.type_name)),
+    close_ephemeral_resource(_, req) => refuse(unsupported::ephemeral(&req.type_name)),
+    get_functions(_, _) => pb::get_functions::Response::default(),
+    call_function(_, req) => unsupported::call_function(req),
+    stop_provider(server, _) => stop_provider::handle(server),
 }

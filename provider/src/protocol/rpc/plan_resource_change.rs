@@ -9,31 +9,10 @@ use crate::protocol::diag::{Diagnostics, path_to_proto};
 use crate::protocol::plan;
 use crate::protocol::provider::{PlanInput, Provider};
 
-pub(crate) async fn handle<P: Provider>(
+pub(crate) async fn run<P: Provider>(
     server: &ProviderServer<P>,
     req: pb::plan_resource_change::Request,
-) -> pb::plan_resource_change::Response {
-    match run(server, &req).await {
-        Ok((planned_state, requires_replace, diagnostics)) => pb::plan_resource_change::Response {
-            planned_state: Some(planned_state),
-            requires_replace,
-            planned_private: req.prior_private,
-            diagnostics: diagnostics.into_proto(),
-            ..Default::default()
-        },
-        Err(d) => pb::plan_resource_change::Response {
-            diagnostics: d.into_proto(),
-            ..Default::default()
-        },
-    }
-}
-
-type PlanParts = (pb::DynamicValue, Vec<pb::AttributePath>, Diagnostics);
-
-async fn run<P: Provider>(
-    server: &ProviderServer<P>,
-    req: &pb::plan_resource_change::Request,
-) -> Result<PlanParts, Diagnostics> {
+) -> Result<pb::plan_resource_change::Response, Diagnostics> {
     let resource = server.resource(&req.type_name)?;
     let schema = resource.schema();
     let ty = schema.value_type();
@@ -53,7 +32,7 @@ async fn run<P: Provider>(
     if !planned.state.is_null() {
         diagnostics.extend(
             resource
-                .preflight(server.call_context(), &input, &planned.state)
+                .preflight(server.call_context(), &input, &mut planned.state)
                 .await,
         );
         if diagnostics.has_errors() {
@@ -67,6 +46,11 @@ async fn run<P: Provider>(
         "planned resource change"
     );
     let encoded = encode(&planned.state, &ty, "planned state")?;
-    let replace = planned.requires_replace.iter().map(path_to_proto).collect();
-    Ok((encoded, replace, diagnostics))
+    Ok(pb::plan_resource_change::Response {
+        planned_state: Some(encoded),
+        requires_replace: planned.requires_replace.iter().map(path_to_proto).collect(),
+        planned_private: req.prior_private,
+        diagnostics: diagnostics.into_proto(),
+        ..Default::default()
+    })
 }

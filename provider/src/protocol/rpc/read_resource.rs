@@ -6,20 +6,7 @@ use super::{ProviderServer, decode, encode};
 use crate::protocol::diag::Diagnostics;
 use crate::protocol::provider::Provider;
 
-pub(crate) async fn handle<P: Provider>(
-    server: &ProviderServer<P>,
-    req: pb::read_resource::Request,
-) -> pb::read_resource::Response {
-    match run(server, req).await {
-        Ok(resp) => resp,
-        Err(d) => pb::read_resource::Response {
-            diagnostics: d.into_proto(),
-            ..Default::default()
-        },
-    }
-}
-
-async fn run<P: Provider>(
+pub(crate) async fn run<P: Provider>(
     server: &ProviderServer<P>,
     req: pb::read_resource::Request,
 ) -> Result<pb::read_resource::Response, Diagnostics> {

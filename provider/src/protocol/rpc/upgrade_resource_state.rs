@@ -9,26 +9,10 @@ use super::{ProviderServer, encode};
 use crate::protocol::diag::{Diagnostic, Diagnostics};
 use crate::protocol::provider::Provider;
 
-pub(crate) fn handle<P: Provider>(
+pub(crate) fn run<P: Provider>(
     server: &ProviderServer<P>,
     req: pb::upgrade_resource_state::Request,
-) -> pb::upgrade_resource_state::Response {
-    match upgrade(server, req) {
-        Ok(upgraded_state) => pb::upgrade_resource_state::Response {
-            upgraded_state: Some(upgraded_state),
-            diagnostics: Vec::new(),
-        },
-        Err(d) => pb::upgrade_resource_state::Response {
-            upgraded_state: None,
-            diagnostics: d.into_proto(),
-        },
-    }
-}
-
-fn upgrade<P: Provider>(
-    server: &ProviderServer<P>,
-    req: pb::upgrade_resource_state::Request,
-) -> Result<pb::DynamicValue, Diagnostics> {
+) -> Result<pb::upgrade_resource_state::Response, Diagnostics> {
     let resource = server.resource(&req.type_name)?;
     let schema = resource.schema();
     if req.version > schema.version {
@@ -66,5 +50,8 @@ fn upgrade<P: Provider>(
             ),
         ))
     })?;
-    encode(&value, &ty, "upgraded state")
+    Ok(pb::upgrade_resource_state::Response {
+        upgraded_state: Some(encode(&value, &ty, "upgraded state")?),
+        diagnostics: Vec::new(),
+    })
 }

@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 use ecsprod_cty::Value;
 use regex_lite::Regex;
 
-use super::schema::{SCHEMA, SPOT_STRATEGIES};
+use super::schema::{AMI_LATEST, AMI_PINNED, SCHEMA, SPOT_STRATEGIES};
 use crate::protocol::diag::Diagnostics;
 use crate::resources::fields::{self, Field};
 use crate::resources::validators::{self as v, ArnKind, at};
@@ -79,6 +79,7 @@ pub struct ClusterConfig {
     pub spot_allocation_strategy: Field<String>,
     pub target_capacity: Field<i64>,
     pub ami_id: Field<String>,
+    pub ami_update: Field<String>,
     pub root_volume_size: Field<i64>,
     pub ebs_kms_key_id: Field<String>,
     pub container_insights: Field<bool>,
@@ -103,6 +104,7 @@ impl ClusterConfig {
             spot_allocation_strategy: fields::string(c, "spot_allocation_strategy"),
             target_capacity: fields::int(c, "target_capacity"),
             ami_id: fields::string(c, "ami_id"),
+            ami_update: fields::string(c, "ami_update"),
             root_volume_size: fields::int(c, "root_volume_size"),
             ebs_kms_key_id: fields::string(c, "ebs_kms_key_id"),
             container_insights: fields::boolean(c, "container_insights"),
@@ -270,6 +272,13 @@ pub fn validate(raw: &Value) -> Diagnostics {
         1,
         100,
         "target_capacity",
+    );
+    v::one_of(
+        &mut d,
+        at("ami_update"),
+        &c.ami_update,
+        &[AMI_PINNED, AMI_LATEST],
+        "AMI update mode",
     );
     v::matches(
         &mut d,

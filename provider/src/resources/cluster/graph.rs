@@ -8,8 +8,8 @@ use super::project as show;
 use crate::blueprint::cluster::{self as bp, ClusterInput};
 use crate::engine::units::{
     AutoScalingGroup, CapacityProvider, ClusterCapacity, EcsCluster, GroupKey, InstanceProfile,
-    LaunchTemplate, Listener, ListenerKey, LoadBalancer, OtherListeners, OtherListenersKey,
-    RecommendedAmi, Role, SecurityGroup, ami_parameter,
+    InstanceTypes, LaunchTemplate, Listener, ListenerKey, LoadBalancer, OtherListeners,
+    OtherListenersKey, RecommendedAmi, Role, SecurityGroup,
 };
 use crate::engine::{Graph, LookupNode, Missing, NodeId, Outputs, UnitNode};
 
@@ -22,6 +22,11 @@ pub struct Run {
     pub partition: String,
     /// The configuration, for create and update.
     pub config: Option<ClusterInput>,
+    /// The instance types, as configured or as the state records them.
+    pub instance_types: Vec<String>,
+    /// The AMI the instances run and their family, when the instance types change and no AMI
+    /// is configured: kept if the new types share the family.
+    pub kept_ami: Option<(String, bp::Family)>,
 }
 
 impl Run {
@@ -42,6 +47,7 @@ pub const INSTANCE_ROLE: NodeId<Role> = NodeId::new("instance_role");
 pub const INSTANCE_PROFILE: NodeId<InstanceProfile> = NodeId::new("instance_profile");
 pub const ALB_GROUP: NodeId<SecurityGroup> = NodeId::new("alb_security_group");
 pub const INSTANCE_GROUP: NodeId<SecurityGroup> = NodeId::new("instance_security_group");
+pub const INSTANCE_TYPES: NodeId<InstanceTypes> = NodeId::new("instance_types");
 pub const AMI: NodeId<RecommendedAmi> = NodeId::new("recommended_ami");
 pub const TEMPLATE: NodeId<LaunchTemplate> = NodeId::new("launch_template");
 pub const GROUP: NodeId<AutoScalingGroup> = NodeId::new("auto_scaling_group");
@@ -66,12 +72,24 @@ fn listener_key(outputs: &Outputs, port: i32) -> Option<ListenerKey> {
     })
 }
 
+/// What the instance types make of the instances: their architecture and GPU support.
+pub fn family(outputs: &Outputs) -> Result<bp::Family, Missing> {
+    bp::family(outputs.need(INSTANCE_TYPES)?).map_err(Missing::new)
+}
+
 /// The configuration with the AMI the instances run: the configured one, else the region's
 /// recommended one.
 fn with_ami(run: &Run, outputs: &Outputs) -> Result<ClusterInput, Missing> {
     let mut input = run.config()?.clone();
     if input.ami_id.is_empty() {
-        input.ami_id = outputs.need(AMI)?.clone();
+        let family = family(outputs)?;
+        input.ami_id = match &run.kept_ami {
+            Some((ami, kept)) if *kept == family => ami.clone(),
+            _ => outputs
+                .get(AMI)
+                .ok_or_else(|| Missing::new("the region has no recommended ECS-optimized AMI"))?
+                .clone(),
+        };
     }
     Ok(input)
 }
@@ -132,18 +150,28 @@ fn graph() -> Graph<Run> {
             project: show::instance_security_group,
         })
         .lookup(LookupNode {
-            id: AMI,
+            id: INSTANCE_TYPES,
             read_after: &[],
-            key: |run, _| {
-                let input = run.config.as_ref()?;
-                input.ami_id.is_empty().then(ami_parameter)
-            },
-            missing: Some(|_| "the region has no recommended ECS-optimized AMI".into()),
-            project: show::through_launch_template,
+            key: |run, _| (!run.instance_types.is_empty()).then(|| run.instance_types.clone()),
+            missing: None,
+            project: show::architecture,
+        })
+        .lookup(LookupNode {
+            id: AMI,
+            read_after: &[INSTANCE_TYPES.name],
+            // Read on every walk: `recommended_ami_id` shows whether the instances are behind.
+            key: |_, o| Some(bp::ami_parameter(family(o).ok()?).to_owned()),
+            missing: None,
+            project: show::recommended_ami,
         })
         .unit(UnitNode {
             id: TEMPLATE,
-            after: &[INSTANCE_PROFILE.name, INSTANCE_GROUP.name, AMI.name],
+            after: &[
+                INSTANCE_PROFILE.name,
+                INSTANCE_GROUP.name,
+                INSTANCE_TYPES.name,
+                AMI.name,
+            ],
             read_after: &[],
             delete_after: &[],
             key: |run, _| Some(run.names().launch_template),
@@ -152,6 +180,7 @@ fn graph() -> Graph<Run> {
                     &with_ami(run, o)?,
                     &o.need(INSTANCE_PROFILE)?.name,
                     &o.need(INSTANCE_GROUP)?.id,
+                    family(o)?.gpu,
                 )))
             },
             project: show::launch_template,
@@ -163,9 +192,11 @@ fn graph() -> Graph<Run> {
             delete_after: &[],
             key: |run, _| Some(run.names().auto_scaling_group),
             desired: |run, o| {
+                let template = o.need(TEMPLATE)?;
                 Ok(Some(bp::auto_scaling_group(
                     run.config()?,
-                    &o.need(TEMPLATE)?.id,
+                    &template.id,
+                    template.default_version,
                 )))
             },
             project: show::auto_scaling_group,

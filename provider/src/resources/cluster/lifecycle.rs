@@ -34,6 +34,11 @@ const COMPUTED: &[&str] = &[
     "alb_zone_id",
     "https_listener_arn",
     "ami_id",
+    "architecture",
+    "gpu_support",
+    "recommended_ami_id",
+    // Planned only once the instance types' GPU support is known.
+    "launch_template_settings",
 ];
 
 fn int32(v: &Field<i64>) -> Option<i32> {
@@ -103,6 +108,9 @@ fn run(session: &Session, name: String, state: &Value, config: Option<ClusterInp
         vpc_id: fields::string(state, "vpc_id").known().cloned(),
         partition: session.partition().to_owned(),
         config,
+        instance_types: fields::known_strings(&fields::string_list(state, "instance_types"))
+            .unwrap_or_default(),
+        kept_ami: None,
     }
 }
 
@@ -139,35 +147,39 @@ fn tag_objects<'a>(run: &Run, outputs: &'a Outputs) -> Vec<(&'a tags::Tags, tags
 }
 
 /// The cluster's walks.
-const CLUSTER: Lifecycle<Run> = Lifecycle {
+pub const LIFECYCLE: Lifecycle<Run> = Lifecycle {
     type_name: TYPE_NAME,
     graph: &GRAPH,
     computed: COMPUTED,
+    facts: &["recommended_ami_id"],
     tag_objects,
     managed_tags: |run| schema::managed_tags(&run.name),
 };
 
-/// Create or update: converge AWS on `planned`.
-pub async fn reconcile(
-    ctx: &Context,
-    call: &CallContext,
-    prior: &Value,
-    planned: &Value,
-) -> ApplyOutput {
-    let input = match input_from(planned) {
-        Ok(i) => i,
-        Err(d) => return unchanged(prior, d),
+/// What a create or update walks from: the planned configuration, and the AMI the instances
+/// run when the plan leaves it to the apply.
+pub fn apply_input(session: &Session, prior: &Value, planned: &Value) -> Result<Run, Diagnostics> {
+    let input = input_from(planned)?;
+    let mut run = run(session, input.name.clone(), planned, Some(input));
+    if fields::string(planned, "ami_id").known().is_none() {
+        run.kept_ami = kept_ami(prior);
+    }
+    Ok(run)
+}
+
+/// The AMI a state records with the family it was chosen for.
+fn kept_ami(state: &Value) -> Option<(String, bp::Family)> {
+    let ami = fields::string(state, "ami_id").known()?.clone();
+    let architecture = match fields::string(state, "architecture").known()?.as_str() {
+        bp::ARM64 => bp::ARM64,
+        _ => bp::X86_64,
     };
-    let session = match ctx.session().await {
-        Ok(s) => s,
-        Err(d) => return unchanged(prior, d),
-    };
-    let run = run(session, input.name.clone(), planned, Some(input));
-    CLUSTER.apply(session, &run, call, prior, planned).await
+    let gpu = *fields::boolean(state, "gpu_support").known()?;
+    Some((ami, bp::Family { architecture, gpu }))
 }
 
 pub async fn read(ctx: &Context, call: &CallContext, state: Value) -> ReadOutput {
-    CLUSTER
+    LIFECYCLE
         .refresh(ctx, call, state, |session, state| {
             let name = fields::string(state, "name").known().cloned()?;
             Some(run(session, name, state, None))
@@ -193,7 +205,7 @@ pub async fn import(
         )
     };
     let tags = |o: &Outputs| o.get(graph::CLUSTER).map(|c| c.tags.clone());
-    let found = CLUSTER.find(session, &run, call, &schema_defaults, tags, absent);
+    let found = LIFECYCLE.find(session, &run, call, &schema_defaults, tags, absent);
     let (outputs, mut tags_all) = match found.await {
         Ok(found) => found,
         Err(failed) => return failed,
@@ -204,7 +216,7 @@ pub async fn import(
     // Tags: everything but the ownership tag; the provider's default tags are not the
     // resource's own.
     tags_all.remove(OWNER_TAG);
-    CLUSTER.imported(ctx, &run, &outputs, state, &tags_all)
+    LIFECYCLE.imported(ctx, &run, &outputs, state, &tags_all)
 }
 
 /// Deletes everything in the safe order. On failure the resource stays, with what still exists.
@@ -220,5 +232,5 @@ pub async fn delete(ctx: &Context, call: &CallContext, prior: &Value) -> ApplyOu
         return unchanged(&Value::Null, Diagnostics::new());
     };
     let run = run(session, name, prior, None);
-    CLUSTER.delete(session, &run, call, prior).await
+    LIFECYCLE.delete(session, &run, call, prior).await
 }

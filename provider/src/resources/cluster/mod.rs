@@ -3,6 +3,7 @@
 pub mod config;
 pub mod graph;
 pub mod lifecycle;
+pub(crate) mod plan;
 mod planned;
 mod project;
 pub mod schema;
@@ -55,13 +56,7 @@ impl Resource for ClusterResource {
         if let Some(slot) = planned.get_attr_mut("id") {
             *slot = id;
         }
-        // Fixed production settings: always planned as required, so drift shows as a change.
-        let name = fields::string(planned, "name").known().cloned();
-        for (attr, value) in schema::fixed_settings(name.as_deref()) {
-            if let Some(slot) = planned.get_attr_mut(attr) {
-                *slot = value;
-            }
-        }
+        plan::adjust(input, planned);
         plan_tags_all(&self.context, planned);
         d
     }

@@ -80,9 +80,9 @@ pub fn planned_instance_role_settings(cluster: &str) -> BTreeMap<String, String>
     )
 }
 
-pub fn planned_launch_template_settings(cluster: &str) -> BTreeMap<String, String> {
+pub fn planned_launch_template_settings(cluster: &str, gpu: bool) -> BTreeMap<String, String> {
     launch_template_settings(
-        bp::user_data(cluster),
+        bp::user_data(cluster, gpu),
         interface_text(Some(0), Some(false), INSTANCE_GROUP_SOURCE.to_owned()),
         block_device_text(bp::ROOT_DEVICE_NAME, Some(bp::ROOT_VOLUME_TYPE), Some(true)),
         bp::names(cluster).instance_profile,
@@ -91,8 +91,9 @@ pub fn planned_launch_template_settings(cluster: &str) -> BTreeMap<String, Strin
 }
 
 /// Fixed production settings and the value the plan always gives them, so that drift recorded
-/// by refresh shows as a change back. `cluster` is the name when known.
-pub fn fixed_settings(cluster: Option<&str>) -> Vec<(&'static str, Value)> {
+/// by refresh shows as a change back. `cluster` is the name and `gpu` the GPU support, when
+/// known.
+pub fn fixed_settings(cluster: Option<&str>, gpu: Option<bool>) -> Vec<(&'static str, Value)> {
     vec![
         (
             "instance_metadata_options",
@@ -148,9 +149,12 @@ pub fn fixed_settings(cluster: Option<&str>) -> Vec<(&'static str, Value)> {
         ),
         (
             "launch_template_settings",
-            cluster.map_or_else(Value::unknown, |name| {
-                crate::resources::fields::string_map_value(&planned_launch_template_settings(name))
-            }),
+            match (cluster, gpu) {
+                (Some(name), Some(gpu)) => crate::resources::fields::string_map_value(
+                    &planned_launch_template_settings(name, gpu),
+                ),
+                _ => Value::unknown(),
+            },
         ),
     ]
 }

@@ -10,6 +10,7 @@ use super::graph::{
 };
 use super::schema;
 use super::settings;
+use crate::blueprint::cluster::{self as bp, InstanceTypeFacts};
 use crate::engine::Outputs;
 use crate::engine::units::{
     ObservedCapacityProvider, ObservedCluster, ObservedGroup, ObservedListener,
@@ -179,6 +180,11 @@ pub fn auto_scaling_group(
     );
     set(
         state,
+        "capacity_rebalance",
+        Value::Bool(g.capacity_rebalance),
+    );
+    set(
+        state,
         "spot_allocation_strategy",
         Value::string(g.spot_allocation_strategy.clone()),
     );
@@ -232,7 +238,9 @@ pub fn capacity_binding<T>(_: &Run, _: Option<&T>, outputs: &Outputs, state: &mu
         outputs.get(GROUP),
         outputs.get(CAPACITY),
         outputs.get(PROVIDER),
-        outputs.get(TEMPLATE).map(|t| t.id.as_str()),
+        outputs
+            .get(TEMPLATE)
+            .map(|t| (t.id.as_str(), t.default_version)),
     );
     set(state, "capacity_binding", map_or_null(binding));
 }
@@ -295,5 +303,25 @@ pub fn https_listener(_: &Run, o: Option<&ObservedListener>, _: &Outputs, state:
 /// Shown in `load_balancer_settings` (by the load balancer).
 pub fn in_load_balancer_settings<T>(_: &Run, _: Option<&T>, _: &Outputs, _: &mut Value) {}
 
-/// The recommended AMI shows as `ami_id` through the launch template that uses it.
-pub fn through_launch_template<T>(_: &Run, _: Option<&T>, _: &Outputs, _: &mut Value) {}
+/// The architecture the instance types share and whether they have GPUs; null when they share
+/// none (the plan refuses such a list).
+pub fn architecture(_: &Run, o: Option<&Vec<InstanceTypeFacts>>, _: &Outputs, state: &mut Value) {
+    let family = o.and_then(|facts| bp::family(facts).ok());
+    set(
+        state,
+        "architecture",
+        family.map_or(Value::Null, |f| Value::string(f.architecture)),
+    );
+    set(
+        state,
+        "gpu_support",
+        family.map_or(Value::Null, |f| Value::Bool(f.gpu)),
+    );
+}
+
+/// The AMI AWS recommends now; the one the instances run shows as `ami_id`, through the launch
+/// template.
+pub fn recommended_ami(_: &Run, o: Option<&String>, _: &Outputs, state: &mut Value) {
+    let ami = o.map_or(Value::Null, |id| Value::string(id.clone()));
+    set(state, "recommended_ami_id", ami);
+}

@@ -12,6 +12,10 @@ pub const DEFAULT_INSTANCE_TYPES: [&str; 3] = ["m6i.large", "m6a.large", "m5.lar
 pub use super::planned::*;
 pub use super::texts::*;
 
+/// `ami_update`: the AMI stays as created, or follows the recommended one.
+pub const AMI_PINNED: &str = "pinned";
+pub const AMI_LATEST: &str = "latest";
+
 pub const SPOT_STRATEGIES: &[&str] = &[
     "capacity-optimized",
     "price-capacity-optimized",
@@ -32,7 +36,12 @@ Manager access, a launch template (ECS-optimized Amazon Linux 2023, IMDSv2 only 
 encrypted gp3 root volume, no public IP, Spot draining on), an Auto Scaling group with an On-Demand \
 base and Spot above it, a capacity provider with managed scaling, termination protection and \
 draining, and an internet-facing Application Load Balancer that only serves HTTPS (HTTP redirects \
-to HTTPS; unknown hosts get a 404). Services attach to it with `ecsprod_service`."
+to HTTPS; unknown hosts get a 404). Services attach to it with `ecsprod_service`. \
+The instance types decide the architecture: Graviton (arm64) types run the arm64 AMI, GPU types \
+the GPU AMI. A new AMI (set in `ami_id`, or published by AWS with `ami_update = \"latest\"`) or any \
+other change of the instances' launch settings rolls the running instances with an instance refresh \
+that launches new instances before it drains and terminates old ones, and rolls back if it fails; \
+the apply waits for it."
         .into(),
     attributes: vec![
         Attribute::required(
@@ -98,6 +107,11 @@ to HTTPS; unknown hosts get a 404). Services attach to it with `ecsprod_service`
             Value::number(0),
             "Percentage of instances above the base that are On-Demand (0-100); the rest are Spot. Default `0` (all Spot above the base).",
         ),
+        Attribute::computed(
+            "capacity_rebalance",
+            Type::Bool,
+            "Whether the Auto Scaling group's capacity rebalancing is on, as AWS reports it: `true` whenever Spot instances are allowed (`on_demand_percentage_above_base` below 100), so that a Spot instance at elevated risk of interruption is replaced before it is interrupted (ECS drains it first); `false` when every instance above the base is On-Demand. A change made outside Terraform shows here and is reverted by the next apply.",
+        ),
         Attribute::with_default(
             "spot_allocation_strategy",
             Type::String,
@@ -110,10 +124,38 @@ to HTTPS; unknown hosts get a 404). Services attach to it with `ecsprod_service`
             Value::number(80),
             "Target utilisation, in percent (1-100), that ECS managed scaling keeps the instances at; the headroom absorbs new tasks while instances start. Default `80`.",
         ),
+        Attribute::with_default(
+            "ami_update",
+            Type::String,
+            Value::string(AMI_PINNED),
+            "How the AMI follows AWS's recommendation when `ami_id` is not set: `pinned` (the default) keeps the AMI read at creation until you set `ami_id`; \
+`latest` moves to the AMI AWS recommends now (`recommended_ami_id`, read at every refresh), so a plan after AWS publishes a new ECS-optimized AMI shows the `ami_id` change, and the apply rolls the instances as for any AMI change.",
+        ),
+        Attribute::computed(
+            "architecture",
+            Type::String,
+            "The CPU architecture of every type in `instance_types`, as EC2 reports it: `x86_64`, or `arm64` for Graviton types. It chooses the recommended AMI (the arm64 one for Graviton); a list that mixes architectures is refused at plan time, since an AMI runs on one.",
+        )
+        .changes_with(&["instance_types"]),
+        Attribute::computed(
+            "gpu_support",
+            Type::Bool,
+            "Whether one of the (x86_64) `instance_types` has GPUs: the instances then run the ECS GPU-optimized AMI and the ECS agent gives tasks the GPUs (`ECS_ENABLE_GPU_SUPPORT`).",
+        )
+        .changes_with(&["instance_types"]),
+        Attribute::computed(
+            "recommended_ami_id",
+            Type::String,
+            "The ECS-optimized Amazon Linux 2023 AMI AWS recommends now for the cluster's `architecture` and GPU support (its public SSM parameter), read at every refresh: when it differs from `ami_id`, the instances are behind.",
+        )
+        .changes_with(&["instance_types"]),
         Attribute::optional_computed(
             "ami_id",
             Type::String,
-            "AMI for the instances. When unset, the current ECS-optimized Amazon Linux 2023 AMI is read from the public SSM parameter at creation and kept in state: instances change AMI only when you set this attribute.",
+            "AMI for the instances. When unset, the current ECS-optimized Amazon Linux 2023 AMI is read from the public SSM parameter at creation and kept in state: instances change AMI only when you set this attribute. \
+A change rolls the running instances: an Auto Scaling instance refresh replaces them, launching each new instance before the old one goes (healthy capacity stays at 100 %, up to 200 % while new instances start, 120 s warm-up), ECS drains the tasks off each old instance first, and a refresh that fails is rolled back. \
+The apply waits for the refresh within `timeouts.update` and fails with AWS's reason if it does not succeed. \
+The same roll-out follows any change of the user data, root volume size or KMS key, instance profile or security group; a change of `instance_types` only applies to instances launched afterwards.",
         ),
         Attribute::with_default(
             "root_volume_size",
@@ -231,7 +273,7 @@ A change made outside Terraform (a listener's action or protocol changed, a list
             "capacity_binding",
             Type::map(Type::String),
             "How the instances' capacity is bound together, as AWS reports it: \
-`auto_scaling_group_launch_template` = `launch_template_id version $Default` (the Auto Scaling group launches the template's default version, which every change of the instances' settings moves forward), \
+`auto_scaling_group_launch_template` = `launch_template_id default version` (the Auto Scaling group launches the template's default version, by its number; every change of the instances' settings makes a new default version, which an instance refresh rolls out to the running instances: `launch_template_id version N` shows a group still on an older version, whose roll-out the next apply starts again), \
 `auto_scaling_group_scale_in_protection` = `true` (new instances are protected from scale-in, which managed termination protection requires), \
 `cluster_capacity_providers` = `<name>-capacity`, \
 `cluster_default_strategy` = `<name>-capacity weight=1 base=0` (the ECS cluster's only capacity provider and its default strategy) and \

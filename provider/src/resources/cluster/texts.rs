@@ -159,27 +159,21 @@ pub fn action_text(action: &bp::ListenerAction) -> String {
             }
             text
         }
-        bp::ListenerAction::Redirect {
-            protocol,
-            host,
-            port,
-            path,
-            query,
-            status_code,
-        } => {
+        bp::ListenerAction::Redirect(r) => {
             // A part AWS leaves out keeps the request's own value.
             let part =
                 |v: &Option<String>, keep: &str| v.clone().unwrap_or_else(|| keep.to_owned());
-            let path = part(path, "/#{path}");
-            let query = part(query, "#{query}");
+            let path = part(&r.path, "/#{path}");
+            let query = part(&r.query, "#{query}");
             format!(
-                "redirect to {}://{}:{}{}{}{} {status_code}",
-                part(protocol, "#{protocol}"),
-                part(host, "#{host}"),
-                part(port, "#{port}"),
+                "redirect to {}://{}:{}{}{}{} {}",
+                part(&r.protocol, "#{protocol}"),
+                part(&r.host, "#{host}"),
+                part(&r.port, "#{port}"),
                 path,
                 if query.is_empty() { "" } else { "?" },
                 query,
+                r.status_code,
             )
         }
         bp::ListenerAction::Forward { target_groups } => {
@@ -229,14 +223,13 @@ pub fn other_listeners_text(mut listeners: Vec<(i32, String)>) -> String {
     }
 }
 
-/// The Auto Scaling group's template binding as `capacity_binding` shows it.
+/// The Auto Scaling group's template binding as `capacity_binding` shows it; a `version` of
+/// `None` is the template's default version.
 pub fn template_binding_text(template: Option<&str>, version: Option<&str>) -> String {
-    match template {
-        Some(t) => format!(
-            "{t} version {}",
-            version.unwrap_or(bp::LAUNCH_TEMPLATE_VERSION)
-        ),
-        None => NONE.to_owned(),
+    match (template, version) {
+        (Some(t), None) => format!("{t} default version"),
+        (Some(t), Some(v)) => format!("{t} version {v}"),
+        (None, _) => NONE.to_owned(),
     }
 }
 

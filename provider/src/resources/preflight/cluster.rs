@@ -5,7 +5,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use ecsprod_cty::Value;
 
-use super::{Findings, Reader, arn_region, at, changed, known_string, run};
+use super::{Findings, Reader, arn_region, at, changed, instance_types, known_string, run};
+use crate::blueprint::cluster as bp;
 use crate::engine::Error;
 use crate::engine::units::{
     Certificate, ObservedRouteTable, ObservedSubnet, RouteTables, Subnet, Vpc,
@@ -13,6 +14,7 @@ use crate::engine::units::{
 use crate::protocol::diag::Diagnostics;
 use crate::protocol::provider::CallContext;
 use crate::resources::Context;
+use crate::resources::cluster::plan;
 use crate::resources::fields::{self, Field};
 
 /// The object of a one-key read.
@@ -54,6 +56,10 @@ pub(super) struct ClusterChecks {
     pub public: Option<SubnetList>,
     pub private: Option<SubnetList>,
     pub certificate_arn: Option<String>,
+    /// Each instance type's name when known, when the types or the private subnets change.
+    pub instance_types: Option<Vec<Option<String>>>,
+    /// The private subnets whose zones must offer the instance types.
+    pub zone_subnets: Vec<String>,
 }
 
 impl ClusterChecks {
@@ -68,12 +74,30 @@ impl ClusterChecks {
             }),
             _ => None,
         };
+        let types_change = ["instance_types", "private_subnet_ids"]
+            .iter()
+            .any(|a| changed(prior, planned, a));
+        let instance_types = match fields::string_list(planned, "instance_types") {
+            Field::Known(items) if types_change => {
+                Some(items.iter().map(|i| i.known().cloned()).collect())
+            }
+            _ => None,
+        };
+        let zone_subnets = match (
+            &instance_types,
+            fields::string_list(planned, "private_subnet_ids"),
+        ) {
+            (Some(_), Field::Known(ids)) => ids.iter().filter_map(|i| i.known().cloned()).collect(),
+            _ => Vec::new(),
+        };
         Self {
             vpc_id: known_string(planned, "vpc_id").filter(|_| network),
             public: list("public_subnet_ids"),
             private: list("private_subnet_ids"),
             certificate_arn: known_string(planned, "certificate_arn")
                 .filter(|_| changed(prior, planned, "certificate_arn")),
+            instance_types,
+            zone_subnets,
         }
     }
 
@@ -82,6 +106,7 @@ impl ClusterChecks {
             && self.public.is_none()
             && self.private.is_none()
             && self.certificate_arn.is_none()
+            && self.instance_types.is_none()
     }
 
     pub(super) fn lists(&self) -> impl Iterator<Item = &SubnetList> {
@@ -89,27 +114,44 @@ impl ClusterChecks {
     }
 }
 
+/// The cluster's checks; what they read of the instance types fills in the plan's
+/// architecture, GPU support and launch template settings.
 pub async fn cluster(
     ctx: &Context,
     call: &CallContext,
     prior: &Value,
-    planned: &Value,
+    planned: &mut Value,
 ) -> Diagnostics {
     super::service::record_planned_certificate(planned);
     let checks = ClusterChecks::from_plan(prior, planned);
     if checks.is_empty() {
         return Diagnostics::new();
     }
-    run(ctx, call, "ecsprod_cluster", |r| async move {
-        check_cluster(&r, &checks).await
+    let family = std::sync::Mutex::new(None);
+    let diagnostics = run(ctx, call, "ecsprod_cluster", |r| {
+        let (checks, family) = (&checks, &family);
+        async move {
+            let (findings, found) = check_cluster(&r, checks).await;
+            if let Ok(mut slot) = family.lock() {
+                *slot = found;
+            }
+            findings
+        }
     })
-    .await
+    .await;
+    if let Some(found) = family.into_inner().ok().flatten()
+        && !diagnostics.has_errors()
+    {
+        plan::with_family(prior, planned, found);
+    }
+    diagnostics
 }
 
-async fn check_cluster(r: &Reader, checks: &ClusterChecks) -> Findings {
+async fn check_cluster(r: &Reader, checks: &ClusterChecks) -> (Findings, Option<bp::Family>) {
     let subnet_ids: Vec<String> = checks
         .lists()
         .flat_map(|l| l.known().map(|(_, id)| id.clone()))
+        .chain(checks.zone_subnets.iter().cloned())
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
@@ -119,7 +161,16 @@ async fn check_cluster(r: &Reader, checks: &ClusterChecks) -> Findings {
         .is_some_and(|l| l.known().count() > 0);
     let route_vpc = checks.vpc_id.as_deref().filter(|_| private_known);
     let region = r.region().to_owned();
-    let (vpc, subnets, tables, cert) = tokio::join!(
+    let type_names: Vec<String> = checks
+        .instance_types
+        .iter()
+        .flatten()
+        .flatten()
+        .cloned()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let (vpc, subnets, tables, cert, types) = tokio::join!(
         async {
             match &checks.vpc_id {
                 Some(id) => Some(
@@ -168,6 +219,13 @@ async fn check_cluster(r: &Reader, checks: &ClusterChecks) -> Findings {
                 _ => None,
             }
         },
+        async {
+            if type_names.is_empty() {
+                None
+            } else {
+                Some(instance_types::read(r, &type_names).await)
+            }
+        },
     );
 
     let mut f = Findings::default();
@@ -201,6 +259,20 @@ async fn check_cluster(r: &Reader, checks: &ClusterChecks) -> Findings {
         for list in checks.lists() {
             check_subnet_list(&mut f, list, observed, checks.vpc_id.as_deref(), vpc_exists);
         }
+    }
+
+    // The instance types, against the private subnets' zones.
+    let mut family = None;
+    if let (Some(types), Some(read)) = (&checks.instance_types, types) {
+        let zones: Option<BTreeSet<String>> = observed.as_ref().and_then(|o| {
+            checks
+                .zone_subnets
+                .iter()
+                .map(|id| o.get(id).map(|s| s.availability_zone.clone()))
+                .collect()
+        });
+        let zones = zones.filter(|z| !z.is_empty());
+        family = instance_types::check(&mut f, types, read, zones.as_ref());
     }
 
     // Private subnets must not route to an internet gateway.
@@ -273,7 +345,7 @@ async fn check_cluster(r: &Reader, checks: &ClusterChecks) -> Findings {
             _ => {}
         }
     }
-    f
+    (f, family)
 }
 
 pub(super) fn check_subnet_list(

@@ -3,7 +3,9 @@
 //!
 //! - `ecsprod_cluster`: the VPC exists; every subnet exists and is in that VPC; each subnet
 //!   list spans at least two Availability Zones; no private subnet routes to an internet
-//!   gateway; the certificate exists in the provider's region and is issued.
+//!   gateway; the certificate exists in the provider's region and is issued; every instance type
+//!   exists, is offered in the private subnets' zones (in only some: a warning) and all run one
+//!   architecture.
 //! - `ecsprod_service`: a certificate of the cluster's HTTPS listener (as planned in this run, or
 //!   as it is now) covers `domain_name`; the hosted zone exists and contains `domain_name`;
 //!   every secret exists (metadata only: secret values are never read).
@@ -16,6 +18,7 @@
 //! bounded in time.
 
 mod cluster;
+mod instance_types;
 mod service;
 
 use std::future::Future;
@@ -73,6 +76,11 @@ pub(super) struct Findings {
 impl Findings {
     pub(super) fn error(&mut self, path: Path, summary: &str, detail: String) {
         self.diagnostics.error_at(path, summary, detail);
+    }
+
+    pub(super) fn warning(&mut self, path: Path, summary: &str, detail: String) {
+        self.diagnostics
+            .push(Diagnostic::warning(summary, detail).at(path));
     }
 
     pub(super) fn unchecked(&mut self, what: &str, err: &Error) {

@@ -154,42 +154,31 @@ fn tag_objects<'a>(run: &Run, outputs: &'a Outputs) -> Vec<(&'a tags::Tags, tags
 }
 
 /// The service's walks.
-const SERVICE: Lifecycle<Run> = Lifecycle {
+pub const LIFECYCLE: Lifecycle<Run> = Lifecycle {
     type_name: TYPE_NAME,
     graph: &GRAPH,
     computed: COMPUTED,
+    facts: &[],
     tag_objects,
     managed_tags: |_| BTreeMap::new(),
 };
 
-pub async fn reconcile(
-    ctx: &Context,
-    call: &CallContext,
-    prior: &Value,
-    planned: &Value,
-) -> ApplyOutput {
-    let session = match ctx.session().await {
-        Ok(s) => s,
-        Err(d) => return unchanged(prior, d),
-    };
-    let input = match input_from(planned, session) {
-        Ok(i) => i,
-        Err(d) => return unchanged(prior, d),
-    };
-    let Some(mut run) = run(planned, Purpose::Apply, Some(input)) else {
-        return unchanged(prior, Diagnostics::new());
-    };
+/// What a create or update walks from: the planned configuration, and what the prior state
+/// records of a move to a new target group.
+pub fn apply_input(session: &Session, prior: &Value, planned: &Value) -> Result<Run, Diagnostics> {
+    let input = input_from(planned, session)?;
+    let mut run = run(planned, Purpose::Apply, Some(input)).ok_or_else(Diagnostics::new)?;
     if !prior.is_null() {
         run.recorded = recorded(prior);
     }
-    SERVICE.apply(session, &run, call, prior, planned).await
+    Ok(run)
 }
 
 pub async fn read(ctx: &Context, call: &CallContext, state: Value) -> ReadOutput {
     // While some object remains (a destroy that stopped part way, a service deleted outside
     // Terraform), the resource stays, so a destroy removes the rest and an apply creates the
     // service again.
-    SERVICE
+    LIFECYCLE
         .refresh(ctx, call, state, |_, state| {
             run(state, Purpose::Refresh, None)
         })
@@ -205,7 +194,7 @@ pub async fn delete(ctx: &Context, call: &CallContext, prior: &Value) -> ApplyOu
     let Some(run) = run(prior, Purpose::Delete, config) else {
         return unchanged(&Value::Null, Diagnostics::new());
     };
-    SERVICE.delete(session, &run, call, prior).await
+    LIFECYCLE.delete(session, &run, call, prior).await
 }
 
 /// `terraform import ecsprod_service.x <cluster>/<service>`: the whole state from AWS.
@@ -243,7 +232,7 @@ pub async fn import(
         )
     };
     let tags = |o: &Outputs| o.get(graph::SERVICE).map(|s| s.tags.clone());
-    let (outputs, mut tags_all) = match SERVICE
+    let (outputs, mut tags_all) = match LIFECYCLE
         .find(session, &run, call, &state, tags, absent)
         .await
     {
@@ -254,7 +243,7 @@ pub async fn import(
     tags_all.remove(OWNER_TAG);
     tags_all.remove(SERVICE_TAG);
     set(&mut state, "task_role_policy_json", Value::Null);
-    SERVICE.imported(ctx, &run, &outputs, state, &tags_all)
+    LIFECYCLE.imported(ctx, &run, &outputs, state, &tags_all)
 }
 
 #[cfg(test)]

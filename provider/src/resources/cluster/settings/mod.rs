@@ -126,13 +126,26 @@ pub fn load_balancer(
     )
 }
 
+/// The version the group launches, `None` when it is its own template's default version.
+fn launched_version<'g>(
+    g: &'g ObservedGroup,
+    own_template: Option<(&str, i64)>,
+) -> Option<&'g str> {
+    let version = g.launch_template_version.as_deref().unwrap_or(schema::NONE);
+    let default = own_template.filter(|(id, _)| g.launch_template_id.as_deref() == Some(*id));
+    match default {
+        Some((_, number)) if version == number.to_string() => None,
+        _ => Some(version),
+    }
+}
+
 /// The group's template binding, the cluster's capacity providers and the provider's group as
 /// `capacity_binding` shows them; `None` when none of them exists.
 pub fn capacity_binding(
     group: Option<&ObservedGroup>,
     cluster: Option<&ObservedCapacity>,
     provider: Option<&ObservedCapacityProvider>,
-    own_template: Option<&str>,
+    own_template: Option<(&str, i64)>,
 ) -> Option<Texts> {
     if group.is_none() && cluster.is_none() && provider.is_none() {
         return None;
@@ -142,9 +155,15 @@ pub fn capacity_binding(
             schema::template_binding_text(
                 g.launch_template_id
                     .as_deref()
-                    .map(|id| own_or_id(id, own_template, schema::LAUNCH_TEMPLATE_SOURCE))
+                    .map(|id| {
+                        own_or_id(
+                            id,
+                            own_template.map(|(own, _)| own),
+                            schema::LAUNCH_TEMPLATE_SOURCE,
+                        )
+                    })
                     .as_deref(),
-                g.launch_template_version.as_deref(),
+                launched_version(g, own_template),
             ),
             g.protected_from_scale_in.to_string(),
         ),

@@ -15,8 +15,10 @@ pub(super) fn observed_group() -> ObservedGroup {
         on_demand_percentage_above_base: 0,
         spot_allocation_strategy: "capacity-optimized".into(),
         protected_from_scale_in: true,
+        capacity_rebalance: true,
         launch_template_id: Some("lt-1".into()),
-        launch_template_version: Some("$Default".into()),
+        launch_template_version: Some("1".into()),
+        instances: 2,
         deleting: false,
         tags: BTreeMap::new(),
     }
@@ -54,7 +56,7 @@ fn observed_binding() -> Binding {
 }
 
 fn binding_settings(b: &Binding) -> Option<Texts> {
-    capacity_binding(b.0.as_ref(), b.1.as_ref(), b.2.as_ref(), Some("lt-1"))
+    capacity_binding(b.0.as_ref(), b.1.as_ref(), b.2.as_ref(), Some(("lt-1", 1)))
 }
 
 #[test]
@@ -63,12 +65,6 @@ fn the_blueprint_capacity_binding_reads_as_planned() {
         shown(binding_settings(&observed_binding())),
         planned_map("capacity_binding")
     );
-    // A group bound without a version launches the default version.
-    let mut b = observed_binding();
-    if let Some(g) = &mut b.0 {
-        g.launch_template_version = None;
-    }
-    assert_eq!(shown(binding_settings(&b)), planned_map("capacity_binding"));
     assert_eq!(binding_settings(&(None, None, None)), None);
 }
 
@@ -87,7 +83,16 @@ fn every_changed_binding_reads_differently() {
         ),
         (
             "auto_scaling_group_launch_template",
-            group(|g| g.launch_template_version = Some("1".into())),
+            group(|g| g.launch_template_version = Some("$Default".into())),
+        ),
+        (
+            // Instances still on an older version: a roll-out is to do.
+            "auto_scaling_group_launch_template",
+            group(|g| g.launch_template_version = Some("2".into())),
+        ),
+        (
+            "auto_scaling_group_launch_template",
+            group(|g| g.launch_template_version = None),
         ),
         (
             "auto_scaling_group_launch_template",
@@ -255,8 +260,10 @@ fn policies_show_aws_managed_ones_by_name_and_others_by_arn() {
 #[test]
 fn planned_fixed_settings_are_what_the_blueprint_builds() {
     let i = input();
-    let planned: BTreeMap<&str, Value> = schema::fixed_settings(Some("prod")).into_iter().collect();
-    let lt = bp::launch_template(&i, "prod-ecs-instance", "sg-1");
+    let planned: BTreeMap<&str, Value> = schema::fixed_settings(Some("prod"), Some(false))
+        .into_iter()
+        .collect();
+    let lt = bp::launch_template(&i, "prod-ecs-instance", "sg-1", false);
     assert_eq!(
         planned["instance_metadata_options"],
         Value::string(schema::metadata_options(
@@ -280,9 +287,15 @@ fn planned_fixed_settings_are_what_the_blueprint_builds() {
             (bp::ECS_MANAGED_TAG.to_owned(), "true".to_owned()),
         ]))
     );
-    let without_name: BTreeMap<&str, Value> = schema::fixed_settings(None).into_iter().collect();
+    let without_name: BTreeMap<&str, Value> =
+        schema::fixed_settings(None, None).into_iter().collect();
     assert!(
         !without_name["managed_tags"].is_known(),
         "unknown until the name is known"
     );
+    // The user data says whether tasks get the GPUs: unknown until the instance types are.
+    let without_gpu: BTreeMap<&str, Value> = schema::fixed_settings(Some("prod"), None)
+        .into_iter()
+        .collect();
+    assert!(!without_gpu["launch_template_settings"].is_known());
 }

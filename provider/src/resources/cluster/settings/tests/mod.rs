@@ -35,7 +35,7 @@ fn each_change_shows<T>(base: impl Fn() -> T, read: impl Fn(&T) -> Texts, change
 }
 
 fn planned_map(attr: &str) -> Value {
-    schema::fixed_settings(Some("prod"))
+    schema::fixed_settings(Some("prod"), Some(false))
         .into_iter()
         .find(|(a, _)| *a == attr)
         .map(|(_, v)| v)
@@ -169,7 +169,7 @@ fn name_tags_read_as_planned_and_a_changed_or_missing_name_differently() {
 }
 
 fn template_spec() -> bp::LaunchTemplateSpec {
-    bp::launch_template(&input(), &bp::names("prod").instance_profile, "sg-1")
+    bp::launch_template(&input(), &bp::names("prod").instance_profile, "sg-1", false)
 }
 
 #[test]
@@ -359,14 +359,13 @@ fn every_changed_load_balancer_setting_reads_differently() {
         (
             "http_listener",
             Box::new(|b| {
-                let elsewhere = ListenerAction::Redirect {
-                    protocol: Some("HTTPS".into()),
-                    host: Some("evil.example".into()),
-                    port: Some("443".into()),
-                    path: Some("/#{path}".into()),
-                    query: Some("#{query}".into()),
-                    status_code: "HTTP_301".into(),
+                let ListenerAction::Redirect(ours) = bp::redirect_action() else {
+                    unreachable!("port 80 redirects")
                 };
+                let elsewhere = ListenerAction::Redirect(bp::Redirect {
+                    host: Some("evil.example".into()),
+                    ..ours
+                });
                 replace_listener(b, listener("HTTP", 80, elsewhere));
             }),
         ),

@@ -1,0 +1,237 @@
+//! What EC2 says of instance types: their architectures and GPUs (DescribeInstanceTypes), and
+//! the Availability Zones that offer them (DescribeInstanceTypeOfferings). Both are AWS's own
+//! facts, the same for every resource: each type is asked about once per provider process (one
+//! plan or apply), however many clusters use it.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Mutex, OnceLock};
+
+use aws_sdk_ec2::types::{Filter, InstanceTypeInfo, LocationType};
+
+use super::Clients;
+use super::retry::{AwsError, aws_error};
+use super::unit::{Env, Lookup, each};
+use crate::blueprint::cluster::InstanceTypeFacts;
+
+/// What EC2 said of each type asked about, by region and type.
+type Remembered<T> = Mutex<HashMap<(String, String), T>>;
+
+/// What `fetch` says of each of `types` in the clients' region (`T::default()` for a type it
+/// says nothing of), asking it only about the types not asked about yet.
+async fn remembered<T, F, Fut>(
+    memory: &Remembered<T>,
+    c: &Clients,
+    types: &[String],
+    fetch: F,
+) -> Result<Vec<(String, T)>, AwsError>
+where
+    T: Clone + Default,
+    F: FnOnce(Vec<String>) -> Fut,
+    Fut: std::future::Future<Output = Result<BTreeMap<String, T>, AwsError>>,
+{
+    let key = |t: &String| (c.region.clone(), t.clone());
+    let missing: Vec<String> = match memory.lock() {
+        Ok(m) => types
+            .iter()
+            .filter(|t| !m.contains_key(&key(t)))
+            .cloned()
+            .collect(),
+        Err(_) => types.to_vec(),
+    };
+    if !missing.is_empty() {
+        let mut found = fetch(missing.clone()).await?;
+        if let Ok(mut m) = memory.lock() {
+            for t in &missing {
+                m.insert(key(t), found.remove(t).unwrap_or_default());
+            }
+        }
+    }
+    let m = memory
+        .lock()
+        .map_err(|_| AwsError::new("read instance types", "what was read is lost"))?;
+    Ok(types
+        .iter()
+        .filter_map(|t| Some((t.clone(), m.get(&key(t))?.clone())))
+        .collect())
+}
+
+fn facts(info: &InstanceTypeInfo) -> InstanceTypeFacts {
+    InstanceTypeFacts {
+        name: info
+            .instance_type()
+            .map(|t| t.as_str().to_owned())
+            .unwrap_or_default(),
+        architectures: info
+            .processor_info()
+            .map(|p| {
+                p.supported_architectures()
+                    .iter()
+                    .map(|a| a.as_str().to_owned())
+                    .collect()
+            })
+            .unwrap_or_default(),
+        gpus: info
+            .gpu_info()
+            .map(|g| g.gpus().iter().filter_map(|d| d.count()).sum())
+            .unwrap_or(0),
+    }
+}
+
+/// The types' facts in one call; a type EC2 does not know is left out.
+async fn describe(c: &Clients, types: &[String]) -> Result<Vec<InstanceTypeFacts>, AwsError> {
+    let step = "describe instance types";
+    let asked = c
+        .ec2
+        .describe_instance_types()
+        .set_instance_types(Some(types.iter().map(|t| t.as_str().into()).collect()))
+        .send()
+        .await
+        .map_err(|e| aws_error(step, e));
+    match asked {
+        Ok(out) => Ok(out.instance_types().iter().map(facts).collect()),
+        // One unknown type fails the whole call: ask for each on its own.
+        Err(e) if e.code() == Some("InvalidInstanceType") && types.len() > 1 => {
+            let each_type = types.iter().map(|t| async move {
+                match Box::pin(describe(c, std::slice::from_ref(t))).await {
+                    Ok(found) => Ok(found),
+                    Err(e) if e.code() == Some("InvalidInstanceType") => Ok(Vec::new()),
+                    Err(e) => Err(e),
+                }
+            });
+            let found = futures_util::future::try_join_all(each_type).await?;
+            Ok(found.into_iter().flatten().collect())
+        }
+        Err(e) if e.code() == Some("InvalidInstanceType") => Ok(Vec::new()),
+        Err(e) => Err(e),
+    }
+}
+
+/// The facts of each of `types` that exists.
+async fn types_facts(c: &Clients, types: &[String]) -> Result<Vec<InstanceTypeFacts>, AwsError> {
+    static KNOWN: OnceLock<Remembered<Option<InstanceTypeFacts>>> = OnceLock::new();
+    let found = remembered(
+        KNOWN.get_or_init(Mutex::default),
+        c,
+        types,
+        |missing| async move {
+            let facts = describe(c, &missing).await?;
+            Ok(facts
+                .into_iter()
+                .map(|f| (f.name.clone(), Some(f)))
+                .collect())
+        },
+    )
+    .await?;
+    Ok(found.into_iter().filter_map(|(_, f)| f).collect())
+}
+
+/// Instance types, by name: the facts of those that exist.
+pub struct InstanceTypes;
+
+impl Lookup for InstanceTypes {
+    const KIND: &'static str = "instance types";
+    type Key = Vec<String>;
+    type Observed = Vec<InstanceTypeFacts>;
+
+    async fn read(
+        env: &Env,
+        keys: &[Vec<String>],
+    ) -> Result<Vec<Option<Vec<InstanceTypeFacts>>>, AwsError> {
+        each(keys, |types| async move {
+            types_facts(env.c(), types).await.map(Some)
+        })
+        .await
+    }
+}
+
+/// Which of some Availability Zones (all the region's when none are named) offer which
+/// instance types.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OfferingsKey {
+    pub types: Vec<String>,
+    pub zones: Vec<String>,
+}
+
+/// The zones of the key that offer each type (a type no zone offers is absent).
+pub struct TypeOfferings;
+
+async fn offerings(
+    c: &Clients,
+    key: &OfferingsKey,
+) -> Result<BTreeMap<String, Vec<String>>, AwsError> {
+    let filter = |name: &str, values: &[String]| {
+        Filter::builder()
+            .name(name)
+            .set_values(Some(values.to_vec()))
+            .build()
+    };
+    let mut request = c
+        .ec2
+        .describe_instance_type_offerings()
+        .location_type(LocationType::AvailabilityZone)
+        .filters(filter("instance-type", &key.types));
+    if !key.zones.is_empty() {
+        request = request.filters(filter("location", &key.zones));
+    }
+    let mut pages = request.into_paginator().send();
+    let mut offered: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| aws_error("describe instance type offerings", e))?;
+        for o in page.instance_type_offerings() {
+            if let (Some(t), Some(zone)) = (o.instance_type(), o.location()) {
+                offered
+                    .entry(t.as_str().to_owned())
+                    .or_default()
+                    .push(zone.to_owned());
+            }
+        }
+    }
+    offered.values_mut().for_each(|zones| zones.sort());
+    Ok(offered)
+}
+
+/// The zones of the region that offer each of `types` (a type none offers is absent).
+async fn region_offerings(
+    c: &Clients,
+    types: &[String],
+) -> Result<BTreeMap<String, Vec<String>>, AwsError> {
+    static OFFERED: OnceLock<Remembered<Vec<String>>> = OnceLock::new();
+    let found = remembered(
+        OFFERED.get_or_init(Mutex::default),
+        c,
+        types,
+        |missing| async move {
+            let asked = OfferingsKey {
+                types: missing,
+                zones: Vec::new(),
+            };
+            offerings(c, &asked).await
+        },
+    )
+    .await?;
+    Ok(found
+        .into_iter()
+        .filter(|(_, zones)| !zones.is_empty())
+        .collect())
+}
+
+impl Lookup for TypeOfferings {
+    const KIND: &'static str = "instance type offerings";
+    type Key = OfferingsKey;
+    type Observed = BTreeMap<String, Vec<String>>;
+
+    async fn read(
+        env: &Env,
+        keys: &[OfferingsKey],
+    ) -> Result<Vec<Option<BTreeMap<String, Vec<String>>>>, AwsError> {
+        each(keys, |key| async move {
+            let found = if key.zones.is_empty() {
+                region_offerings(env.c(), &key.types).await?
+            } else {
+                offerings(env.c(), key).await?
+            };
+            Ok(Some(found))
+        })
+        .await
+    }
+}
