@@ -52,7 +52,8 @@ Always, as in AWS: DeregisterScalableTarget deletes the target's scaling policie
 them); RemoveRoleFromInstanceProfile of a role the profile does not hold answers NoSuchEntity
 (moto answers 500); UpdateCapacityProvider changes managed draining (moto ignores it);
 UpdateAutoScalingGroup changes CapacityRebalance (moto ignores it) and keeps the group's mixed
-instances policy when it names none (moto drops it); Auto Scaling instance
+instances policy when it names none (moto drops it); a group's instances report the launch
+template version they were launched from (moto reports the group's current one); Auto Scaling instance
 refreshes (StartInstanceRefresh, DescribeInstanceRefreshes, CancelInstanceRefresh,
 RollbackInstanceRefresh), which moto does not implement, are answered with AWS's shapes,
 validation and error codes (InstanceRefreshInProgress, ActiveInstanceRefreshNotFound,

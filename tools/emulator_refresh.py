@@ -178,7 +178,8 @@ def replace_instances(group, states):
 
 
 def _instance_launch_template(original):
-    """An instance a refresh launched reports the launch template version it came from."""
+    """An instance reports the launch template version it was launched from, as in AWS (moto
+    reports the group's template version as it is now)."""
 
     def launch_template(self):
         return getattr(self, "refreshed_launch_template", None) or original.fget(self)
@@ -186,8 +187,24 @@ def _instance_launch_template(original):
     return property(launch_template)
 
 
+def _stamped_at_launch(init):
+    """Each instance the group launches records the version it came from."""
+
+    def patched(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        try:
+            group = self.auto_scaling_group
+            self.refreshed_launch_template = running_template(group) if group else None
+        except Exception:  # a template moto cannot resolve: moto's own answer stands
+            self.refreshed_launch_template = None
+
+    return patched
+
+
 autoscaling_models.InstanceState.launch_template = _instance_launch_template(
     autoscaling_models.InstanceState.launch_template)
+autoscaling_models.InstanceState.__init__ = _stamped_at_launch(
+    autoscaling_models.InstanceState.__init__)
 
 
 # --- One refresh -----------------------------------------------------------------------------

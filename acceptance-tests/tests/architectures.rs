@@ -76,7 +76,8 @@ fn graviton_types_run_the_arm64_ami_and_gpu_types_the_gpu_ami_with_the_gpus_give
     assert!(!user_data.contains("GPU"), "{user_data}");
     plan_is_empty(&lab);
 
-    // Other Graviton types: the plan keeps the AMI and the apply rolls nothing.
+    // Other Graviton types: the apply keeps the AMI (the plan leaves it to the apply, which
+    // reads the types' architecture) and rolls nothing.
     lab.work.write(
         "main.tf",
         &config(&lab.seed, r#"["c7g.large", "m7g.large"]"#),
@@ -88,14 +89,17 @@ fn graviton_types_run_the_arm64_ami_and_gpu_types_the_gpu_ami_with_the_gpus_give
         .run(&["show", "-json", "types.tfplan"])
         .success()
         .json();
-    let after = &shown["resource_changes"][0]["change"]["after"];
-    assert_eq!(after["ami_id"], arm64.as_str(), "{after:#}");
-    assert_eq!(after["architecture"], "arm64", "{after:#}");
+    let change = &shown["resource_changes"][0]["change"];
+    assert_eq!(change["after_unknown"]["ami_id"], true, "{change:#}");
     lab.emulator.reset_counters();
     lab.work
         .run(&["apply", "-input=false", "-no-color", "types.tfplan"])
         .success();
     assert!(lab.emulator.requests("StartInstanceRefresh").is_empty());
+    let state = lab.work.state_of("ecsprod_cluster.main");
+    assert_eq!(state["ami_id"], arm64.as_str());
+    assert_eq!(state["architecture"], "arm64");
+    assert_eq!(template(&lab).0, arm64);
     plan_is_empty(&lab);
 
     // GPU types: another architecture family, so the apply takes the GPU AMI and rolls.
@@ -119,11 +123,18 @@ fn graviton_types_run_the_arm64_ami_and_gpu_types_the_gpu_ami_with_the_gpus_give
         user_data.contains("ECS_ENABLE_GPU_SUPPORT=true\n"),
         "{user_data}"
     );
+    let refreshes = lab.emulator.requests("StartInstanceRefresh");
     assert_eq!(
-        lab.emulator.requests("StartInstanceRefresh").len(),
+        refreshes.len(),
         1,
         "the instances are rolled to the GPU AMI"
     );
+    // The new types reach the group with the new AMI, through the refresh: the group never
+    // launches GPU types from the arm64 template.
+    assert!(refreshes[0].contains("g5.xlarge"), "{}", refreshes[0]);
+    for update in lab.emulator.requests("UpdateAutoScalingGroup") {
+        assert!(!update.contains("g5.xlarge"), "{update}");
+    }
     plan_is_empty(&lab);
     run(&lab, &["destroy", "-auto-approve"]).success();
     let left = lab.leftovers(NAME);
@@ -161,7 +172,7 @@ fn mixed_architectures_and_types_the_zones_do_not_offer_fail_the_plan_on_the_att
     assert_ne!(plan.code, 0);
     let said = words(&plan.stderr);
     assert!(
-        said.contains("Instance types of different architectures")
+        said.contains("Instance types that need different AMIs")
             && said.contains("x86_64 (m6i.large) and arm64 (m7g.large)")
             && said.contains("instance_types = [\"m7g.large\", \"m6i.large\"]"),
         "{said}"
@@ -178,6 +189,53 @@ fn mixed_architectures_and_types_the_zones_do_not_offer_fail_the_plan_on_the_att
         "{said}"
     );
     assert!(writes.is_empty(), "{writes:?}");
+
+    // EC2 not answering for the types: a warning, and the plan leaves the architecture to the
+    // apply.
+    lab.work
+        .write("main.tf", &config(&lab.seed, r#"["m7g.large"]"#));
+    lab.emulator.reset_counters();
+    lab.emulator.set_faults(serde_json::json!([
+        {"service": "ec2", "action": "DescribeInstanceTypes", "mode": "throttle"}
+    ]));
+    let plan = run(&lab, &["plan"]);
+    lab.emulator.set_faults(serde_json::json!([]));
+    assert_eq!(plan.code, 0, "{}", plan.stderr);
+    let said = words(&format!("{}\n{}", plan.stdout, plan.stderr));
+    assert!(
+        said.contains("Preflight checks skipped")
+            && said.contains("the instance types (instance_types)")
+            && said.contains("architecture = (known after apply)"),
+        "{said}"
+    );
+
+    // Two clusters of the same types: EC2 is asked about them once in the plan.
+    let second = cluster_resource(
+        &lab.seed,
+        "arch2",
+        "  instance_types = [\"m7g.large\", \"m6g.large\"]\n",
+    )
+    .replace(
+        "\"ecsprod_cluster\" \"main\"",
+        "\"ecsprod_cluster\" \"second\"",
+    );
+    lab.work.write(
+        "main.tf",
+        &format!(
+            "{}\n{second}",
+            config(&lab.seed, r#"["m6g.large", "m7g.large"]"#)
+        ),
+    );
+    lab.emulator.reset_counters();
+    let plan = run(&lab, &["plan"]);
+    assert_eq!(plan.code, 0, "{}", plan.stderr);
+    let calls = lab.emulator.calls();
+    for read in [
+        "ec2.DescribeInstanceTypes",
+        "ec2.DescribeInstanceTypeOfferings",
+    ] {
+        assert_eq!(calls.get(read), Some(&1), "{read}: {calls:?}");
+    }
 
     // A type offered in only one of the zones: a warning naming the other; the plan goes on.
     let (plan, writes) = plan_of(&lab, r#"["m7g.large", "a1.large"]"#);

@@ -168,7 +168,23 @@ fn an_ami_change_rolls_the_instances_launching_before_terminating_and_the_next_p
         &config(&lab.seed, &format!("  ami_id = \"{new_ami}\"\n")),
     );
     lab.emulator.reset_counters();
-    apply(&lab).success();
+    // The provider logs the refresh's progress at INFO.
+    let run = lab
+        .work
+        .run_with(
+            &["apply", "-auto-approve", "-input=false", "-no-color"],
+            &[("TF_LOG_PROVIDER", "INFO")],
+        )
+        .success();
+    let progress = run
+        .stderr
+        .lines()
+        .find(|l| l.contains("[INFO]") && l.contains("instance refresh in progress"))
+        .unwrap_or_else(|| panic!("no progress line in the provider log:\n{}", run.stderr));
+    assert!(
+        progress.contains("percent=") && progress.contains("instances_to_go="),
+        "{progress}"
+    );
 
     let starts_made = lab.emulator.requests("StartInstanceRefresh");
     assert_eq!(starts_made.len(), 1, "{starts_made:?}");
@@ -226,6 +242,10 @@ fn a_refresh_that_fails_fails_the_apply_with_its_reason_and_the_next_apply_rolls
         "{said}"
     );
     lab.emulator.set_faults(json!([]));
+    // The state keeps the cluster and everything it owns.
+    let state = lab.work.state_of("ecsprod_cluster.main");
+    assert_eq!(state["autoscaling_group_name"], GROUP, "{state:#}");
+    assert!(state["launch_template_id"].is_string(), "{state:#}");
     // The instances stay on the old version.
     let (version, running) = instances(&lab);
     assert_ne!(version, default_version(&lab).to_string());

@@ -31,8 +31,8 @@ pub struct ObservedGroup {
     pub launch_template_id: Option<String>,
     /// The template version it launches from (a number, `$Default` or `$Latest`).
     pub launch_template_version: Option<String>,
-    /// Its instances, in any state.
-    pub instances: usize,
+    /// The launch template version each of its instances was launched from.
+    pub instance_versions: Vec<Option<String>>,
     pub deleting: bool,
     pub tags: std::collections::BTreeMap<String, String>,
 }
@@ -142,7 +142,15 @@ fn observed(g: &aws_sdk_autoscaling::types::AutoScalingGroup) -> ObservedGroup {
             .and_then(|t| t.launch_template_specification())
             .and_then(|s| s.version())
             .map(str::to_owned),
-        instances: g.instances().len(),
+        instance_versions: g
+            .instances()
+            .iter()
+            .map(|i| {
+                i.launch_template()
+                    .and_then(|t| t.version())
+                    .map(str::to_owned)
+            })
+            .collect(),
         deleting: g.status().is_some_and(|s| s.starts_with("Delete")),
         tags: super::tags::pairs(g.tags().iter().map(|t| (t.key(), t.value()))),
     }
@@ -218,6 +226,100 @@ async fn delete(c: &Clients, name: &str) -> Result<(), AwsError> {
                 Err(err)
             }
         }
+    }
+}
+
+impl ObservedGroup {
+    /// Whether an instance runs another launch template version than `version`.
+    fn behind(&self, version: &str) -> bool {
+        self.instance_versions
+            .iter()
+            .any(|v| v.as_deref() != Some(version))
+    }
+
+    /// The group once an update wrote `d`.
+    fn updated_to(&self, d: &AutoScalingGroupSpec) -> ObservedGroup {
+        ObservedGroup {
+            min_size: d.min_size,
+            max_size: d.max_size,
+            subnet_ids: d.subnet_ids.clone(),
+            instance_types: d.instance_types.clone(),
+            on_demand_base_capacity: d.on_demand_base_capacity,
+            on_demand_percentage_above_base: d.on_demand_percentage_above_base,
+            spot_allocation_strategy: d.spot_allocation_strategy.clone(),
+            protected_from_scale_in: d.new_instances_protected_from_scale_in,
+            capacity_rebalance: d.capacity_rebalance,
+            launch_template_id: Some(d.launch_template_id.clone()),
+            launch_template_version: Some(d.launch_template_version.clone()),
+            ..self.clone()
+        }
+    }
+
+    /// `desired` with the instances' launch configuration (template, types, On-Demand and Spot
+    /// split) as the group has it now: what a group update writes before a refresh carries them.
+    fn keeping_launch(&self, desired: &AutoScalingGroupSpec) -> AutoScalingGroupSpec {
+        AutoScalingGroupSpec {
+            launch_template_id: self
+                .launch_template_id
+                .clone()
+                .unwrap_or_else(|| desired.launch_template_id.clone()),
+            launch_template_version: self
+                .launch_template_version
+                .clone()
+                .unwrap_or_else(|| desired.launch_template_version.clone()),
+            instance_types: self.instance_types.clone(),
+            on_demand_base_capacity: self.on_demand_base_capacity,
+            on_demand_percentage_above_base: self.on_demand_percentage_above_base,
+            spot_allocation_strategy: self.spot_allocation_strategy.clone(),
+            ..desired.clone()
+        }
+    }
+}
+
+/// Moves the group's instances to the desired launch template version with an instance
+/// refresh, after writing its other settings. The refresh carries the template, types and
+/// split, so instances launched meanwhile still match the template they start from.
+async fn roll(
+    env: &Env,
+    desired: &AutoScalingGroupSpec,
+    observed: &ObservedGroup,
+) -> Result<ObservedGroup, AwsError> {
+    let name = &desired.name;
+    // AWS refuses changes to a group under a refresh: an earlier apply's ends first, and may
+    // have rolled the instances already.
+    let current = match instance_refresh::settle(env, name).await? {
+        true => describe(env.c(), name)
+            .await?
+            .unwrap_or_else(|| observed.clone()),
+        false => observed.clone(),
+    };
+    if !current.behind(&desired.launch_template_version) {
+        update(env.c(), desired).await?;
+        return Ok(current.updated_to(desired));
+    }
+    let kept = current.keeping_launch(desired);
+    if !AutoScalingGroup::diff(&kept, &current).is_empty() {
+        update(env.c(), &kept).await?;
+    }
+    // AWS rolls back only to a numbered version: a group on `$Default` or `$Latest` (bound
+    // outside Terraform, or by an earlier version of this provider) rolls without that net.
+    let numbered = current
+        .launch_template_version
+        .as_deref()
+        .is_some_and(|v| v.parse::<u64>().is_ok());
+    let rollout = Rollout {
+        auto_rollback: ROLLOUT.auto_rollback && numbered,
+        ..ROLLOUT
+    };
+    instance_refresh::roll(env, name, policy(desired), &rollout).await?;
+    // The refresh waited for may have been started by someone else for something else.
+    let after = describe(env.c(), name).await?;
+    match after {
+        Some(g) if AutoScalingGroup::diff(desired, &g).is_empty() => Ok(g),
+        _ => Err(AwsError::new(
+            "roll the instances to the new launch template version",
+            "the instance refresh ended, but the group is not on the desired settings (another refresh ran?); the next apply starts a new one",
+        )),
     }
 }
 
@@ -300,55 +402,11 @@ impl Unit for AutoScalingGroup {
         observed: &ObservedGroup,
         changes: &[Change],
     ) -> Result<ObservedGroup, AwsError> {
-        if names(changes, "launch_template") && observed.instances > 0 {
-            // AWS refuses changes to a group under a refresh; an earlier apply's ends first,
-            // and may have rolled the instances already.
-            if instance_refresh::settle(env, &desired.name).await?
-                && let Some(g) = describe(env.c(), &desired.name).await?
-                && Self::diff(desired, &g).is_empty()
-            {
-                return Ok(g);
-            }
-            if changes.iter().any(|c| c.setting != "launch_template") {
-                let kept = AutoScalingGroupSpec {
-                    launch_template_id: observed.launch_template_id.clone().unwrap_or_default(),
-                    launch_template_version: observed
-                        .launch_template_version
-                        .clone()
-                        .unwrap_or_default(),
-                    ..desired.clone()
-                };
-                update(env.c(), &kept).await?;
-            }
-            // AWS rolls back only to a numbered version: a group on `$Default` or `$Latest`
-            // (bound outside Terraform) is rolled forward without that safety net.
-            let numbered = observed
-                .launch_template_version
-                .as_deref()
-                .is_some_and(|v| v.parse::<u64>().is_ok());
-            let rollout = Rollout {
-                auto_rollback: ROLLOUT.auto_rollback && numbered,
-                ..ROLLOUT
-            };
-            instance_refresh::roll(env, &desired.name, policy(desired), &rollout).await?;
-        } else {
-            update(env.c(), desired).await?;
+        if names(changes, "launch_template") && observed.behind(&desired.launch_template_version) {
+            return roll(env, desired, observed).await;
         }
-        let d = desired;
-        Ok(ObservedGroup {
-            min_size: d.min_size,
-            max_size: d.max_size,
-            subnet_ids: d.subnet_ids.clone(),
-            instance_types: d.instance_types.clone(),
-            on_demand_base_capacity: d.on_demand_base_capacity,
-            on_demand_percentage_above_base: d.on_demand_percentage_above_base,
-            spot_allocation_strategy: d.spot_allocation_strategy.clone(),
-            protected_from_scale_in: d.new_instances_protected_from_scale_in,
-            capacity_rebalance: d.capacity_rebalance,
-            launch_template_id: Some(d.launch_template_id.clone()),
-            launch_template_version: Some(d.launch_template_version.clone()),
-            ..observed.clone()
-        })
+        update(env.c(), desired).await?;
+        Ok(observed.updated_to(desired))
     }
 
     async fn delete(env: &Env, observed: &ObservedGroup) -> Result<(), AwsError> {

@@ -4,7 +4,7 @@
 //! plan or apply), however many clusters use it.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Mutex, OnceLock};
+use std::sync::OnceLock;
 
 use aws_sdk_ec2::types::{Filter, InstanceTypeInfo, LocationType};
 
@@ -13,8 +13,9 @@ use super::retry::{AwsError, aws_error};
 use super::unit::{Env, Lookup, each};
 use crate::blueprint::cluster::InstanceTypeFacts;
 
-/// What EC2 said of each type asked about, by region and type.
-type Remembered<T> = Mutex<HashMap<(String, String), T>>;
+/// What EC2 said of each type asked about, by region and type. Held across the call that
+/// fills it, so that resources planned at once wait for one call instead of each making one.
+type Remembered<T> = tokio::sync::Mutex<HashMap<(String, String), T>>;
 
 /// What `fetch` says of each of `types` in the clients' region (`T::default()` for a type it
 /// says nothing of), asking it only about the types not asked about yet.
@@ -30,25 +31,18 @@ where
     Fut: std::future::Future<Output = Result<BTreeMap<String, T>, AwsError>>,
 {
     let key = |t: &String| (c.region.clone(), t.clone());
-    let missing: Vec<String> = match memory.lock() {
-        Ok(m) => types
-            .iter()
-            .filter(|t| !m.contains_key(&key(t)))
-            .cloned()
-            .collect(),
-        Err(_) => types.to_vec(),
-    };
+    let mut m = memory.lock().await;
+    let missing: Vec<String> = types
+        .iter()
+        .filter(|t| !m.contains_key(&key(t)))
+        .cloned()
+        .collect();
     if !missing.is_empty() {
         let mut found = fetch(missing.clone()).await?;
-        if let Ok(mut m) = memory.lock() {
-            for t in &missing {
-                m.insert(key(t), found.remove(t).unwrap_or_default());
-            }
+        for t in &missing {
+            m.insert(key(t), found.remove(t).unwrap_or_default());
         }
     }
-    let m = memory
-        .lock()
-        .map_err(|_| AwsError::new("read instance types", "what was read is lost"))?;
     Ok(types
         .iter()
         .filter_map(|t| Some((t.clone(), m.get(&key(t))?.clone())))
@@ -110,7 +104,7 @@ async fn describe(c: &Clients, types: &[String]) -> Result<Vec<InstanceTypeFacts
 async fn types_facts(c: &Clients, types: &[String]) -> Result<Vec<InstanceTypeFacts>, AwsError> {
     static KNOWN: OnceLock<Remembered<Option<InstanceTypeFacts>>> = OnceLock::new();
     let found = remembered(
-        KNOWN.get_or_init(Mutex::default),
+        KNOWN.get_or_init(Default::default),
         c,
         types,
         |missing| async move {
@@ -197,7 +191,7 @@ async fn region_offerings(
 ) -> Result<BTreeMap<String, Vec<String>>, AwsError> {
     static OFFERED: OnceLock<Remembered<Vec<String>>> = OnceLock::new();
     let found = remembered(
-        OFFERED.get_or_init(Mutex::default),
+        OFFERED.get_or_init(Default::default),
         c,
         types,
         |missing| async move {

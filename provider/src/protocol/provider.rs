@@ -72,13 +72,12 @@ pub trait Resource: Send + Sync {
     /// Checks the planned change against the live account before anything is created, after
     /// `modify_plan` reported no error. Never called for a destroy. Reads only; an error fails
     /// the plan, so only a definite problem is one: a read that could not be made (throttling,
-    /// an outage, a denied permission) is a warning. It may fill in planned values that only
-    /// what it read can tell.
+    /// an outage, a denied permission) is a warning.
     fn preflight<'a>(
         &'a self,
         _ctx: CallContext,
         _input: &'a PlanInput<'a>,
-        _planned: &'a mut Value,
+        _planned: &'a Value,
     ) -> BoxFuture<'a, Diagnostics> {
         Box::pin(async { Diagnostics::new() })
     }

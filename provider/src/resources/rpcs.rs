@@ -27,7 +27,7 @@ macro_rules! resource_rpcs {
             &'a self,
             ctx: $crate::protocol::provider::CallContext,
             input: &'a $crate::protocol::provider::PlanInput<'a>,
-            planned: &'a mut ::ecsprod_cty::Value,
+            planned: &'a ::ecsprod_cty::Value,
         ) -> $crate::protocol::provider::BoxFuture<'a, $crate::protocol::diag::Diagnostics> {
             Box::pin(async move { $preflight(&self.context, &ctx, input.prior, planned).await })
         }

@@ -21,8 +21,9 @@ pub struct Family {
     pub gpu: bool,
 }
 
-/// The family of `facts`; `Err` names the types of each architecture when no single one runs
-/// them all.
+/// The family of `facts`; `Err` says why when they need different AMIs: no single
+/// architecture runs them all, or some have GPUs and others not (the ECS agent of the GPU AMI
+/// stops on an instance without GPUs, so such instances would never join the cluster).
 pub fn family(facts: &[InstanceTypeFacts]) -> Result<Family, String> {
     let runs = |arch: &str| {
         facts
@@ -33,9 +34,23 @@ pub fn family(facts: &[InstanceTypeFacts]) -> Result<Family, String> {
         .into_iter()
         .find(|arch| runs(arch))
         .ok_or_else(|| mixed(facts))?;
+    let (with, without): (Vec<_>, Vec<_>) = facts.iter().partition(|f| f.gpus > 0);
+    if architecture == X86_64 && !with.is_empty() && !without.is_empty() {
+        let names = |l: &[&InstanceTypeFacts]| {
+            l.iter()
+                .map(|f| f.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        return Err(format!(
+            "GPU types ({}) and types without GPUs ({}) need different AMIs: the GPU AMI's ECS agent does not start without GPUs. Use a second cluster for one kind",
+            names(&with),
+            names(&without)
+        ));
+    }
     Ok(Family {
         architecture,
-        gpu: architecture == X86_64 && facts.iter().any(|f| f.gpus > 0),
+        gpu: architecture == X86_64 && !with.is_empty(),
     })
 }
 
@@ -104,10 +119,10 @@ mod tests {
     }
 
     #[test]
-    fn a_gpu_type_makes_the_cluster_take_the_gpu_ami() {
+    fn gpu_types_make_the_cluster_take_the_gpu_ami() {
         let f = family(&[
             facts("g5.xlarge", &[X86_64], 1),
-            facts("m6i.large", &["i386", X86_64], 0),
+            facts("g4dn.xlarge", &["i386", X86_64], 1),
         ]);
         assert_eq!(
             f,
@@ -129,6 +144,18 @@ mod tests {
                 gpu: false
             })
             .contains("/gpu/")
+        );
+    }
+
+    #[test]
+    fn gpu_and_non_gpu_types_together_are_refused() {
+        let e = family(&[
+            facts("g5.xlarge", &[X86_64], 1),
+            facts("m6i.large", &[X86_64], 0),
+        ]);
+        assert_eq!(
+            e.map_err(|e| e.contains("GPU types (g5.xlarge) and types without GPUs (m6i.large)")),
+            Err(true)
         );
     }
 

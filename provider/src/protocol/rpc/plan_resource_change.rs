@@ -32,7 +32,7 @@ pub(crate) async fn run<P: Provider>(
     if !planned.state.is_null() {
         diagnostics.extend(
             resource
-                .preflight(server.call_context(), &input, &mut planned.state)
+                .preflight(server.call_context(), &input, &planned.state)
                 .await,
         );
         if diagnostics.has_errors() {

@@ -231,6 +231,8 @@ pub async fn delete(ctx: &Context, call: &CallContext, prior: &Value) -> ApplyOu
     let Some(name) = fields::string(prior, "name").known().cloned() else {
         return unchanged(&Value::Null, Diagnostics::new());
     };
-    let run = run(session, name, prior, None);
+    let mut run = run(session, name, prior, None);
+    // A delete needs no facts about instance types or AMIs.
+    run.instance_types.clear();
     LIFECYCLE.delete(session, &run, call, prior).await
 }

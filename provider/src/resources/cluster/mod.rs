@@ -3,7 +3,7 @@
 pub mod config;
 pub mod graph;
 pub mod lifecycle;
-pub(crate) mod plan;
+mod plan;
 mod planned;
 mod project;
 pub mod schema;

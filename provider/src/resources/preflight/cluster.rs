@@ -6,7 +6,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use ecsprod_cty::Value;
 
 use super::{Findings, Reader, arn_region, at, changed, instance_types, known_string, run};
-use crate::blueprint::cluster as bp;
 use crate::engine::Error;
 use crate::engine::units::{
     Certificate, ObservedRouteTable, ObservedSubnet, RouteTables, Subnet, Vpc,
@@ -14,7 +13,6 @@ use crate::engine::units::{
 use crate::protocol::diag::Diagnostics;
 use crate::protocol::provider::CallContext;
 use crate::resources::Context;
-use crate::resources::cluster::plan;
 use crate::resources::fields::{self, Field};
 
 /// The object of a one-key read.
@@ -114,40 +112,24 @@ impl ClusterChecks {
     }
 }
 
-/// The cluster's checks; what they read of the instance types fills in the plan's
-/// architecture, GPU support and launch template settings.
 pub async fn cluster(
     ctx: &Context,
     call: &CallContext,
     prior: &Value,
-    planned: &mut Value,
+    planned: &Value,
 ) -> Diagnostics {
     super::service::record_planned_certificate(planned);
     let checks = ClusterChecks::from_plan(prior, planned);
     if checks.is_empty() {
         return Diagnostics::new();
     }
-    let family = std::sync::Mutex::new(None);
-    let diagnostics = run(ctx, call, "ecsprod_cluster", |r| {
-        let (checks, family) = (&checks, &family);
-        async move {
-            let (findings, found) = check_cluster(&r, checks).await;
-            if let Ok(mut slot) = family.lock() {
-                *slot = found;
-            }
-            findings
-        }
+    run(ctx, call, "ecsprod_cluster", |r| async move {
+        check_cluster(&r, &checks).await
     })
-    .await;
-    if let Some(found) = family.into_inner().ok().flatten()
-        && !diagnostics.has_errors()
-    {
-        plan::with_family(prior, planned, found);
-    }
-    diagnostics
+    .await
 }
 
-async fn check_cluster(r: &Reader, checks: &ClusterChecks) -> (Findings, Option<bp::Family>) {
+async fn check_cluster(r: &Reader, checks: &ClusterChecks) -> Findings {
     let subnet_ids: Vec<String> = checks
         .lists()
         .flat_map(|l| l.known().map(|(_, id)| id.clone()))
@@ -262,7 +244,6 @@ async fn check_cluster(r: &Reader, checks: &ClusterChecks) -> (Findings, Option<
     }
 
     // The instance types, against the private subnets' zones.
-    let mut family = None;
     if let (Some(types), Some(read)) = (&checks.instance_types, types) {
         let zones: Option<BTreeSet<String>> = observed.as_ref().and_then(|o| {
             checks
@@ -272,7 +253,7 @@ async fn check_cluster(r: &Reader, checks: &ClusterChecks) -> (Findings, Option<
                 .collect()
         });
         let zones = zones.filter(|z| !z.is_empty());
-        family = instance_types::check(&mut f, types, read, zones.as_ref());
+        instance_types::check(&mut f, types, read, zones.as_ref());
     }
 
     // Private subnets must not route to an internet gateway.
@@ -345,7 +326,7 @@ async fn check_cluster(r: &Reader, checks: &ClusterChecks) -> (Findings, Option<
             _ => {}
         }
     }
-    (f, family)
+    f
 }
 
 pub(super) fn check_subnet_list(

@@ -34,20 +34,19 @@ pub(super) async fn read(r: &Reader, types: &[String]) -> Read {
 }
 
 /// Findings on `types` (each element's name when known) given what EC2 says and the private
-/// subnets' zones (`None` when they are not known); their family when every type is known and
-/// they share one.
+/// subnets' zones (`None` when they are not known).
 pub(super) fn check(
     f: &mut Findings,
     types: &[Option<String>],
     read: Read,
     zones: Option<&BTreeSet<String>>,
-) -> Option<bp::Family> {
+) {
     let (facts, offered) = read;
     let facts = match facts {
         Ok(facts) => facts,
         Err(e) => {
             f.unchecked("the instance types (instance_types)", &e);
-            return None;
+            return;
         }
     };
     let region_offers = offered.as_ref().ok();
@@ -105,16 +104,11 @@ pub(super) fn check(
         .flatten()
         .filter_map(|n| facts.iter().find(|t| &t.name == n).cloned())
         .collect();
-    let complete = known.len() == types.len();
-    match bp::family(&known) {
-        Ok(family) => complete.then_some(family),
-        Err(why) => {
-            f.error(
-                at(ATTR),
-                "Instance types of different architectures",
-                format!("{why}."),
-            );
-            None
-        }
+    if let Err(why) = bp::family(&known) {
+        f.error(
+            at(ATTR),
+            "Instance types that need different AMIs",
+            format!("{why}."),
+        );
     }
 }

@@ -18,7 +18,7 @@ pub(super) fn observed_group() -> ObservedGroup {
         capacity_rebalance: true,
         launch_template_id: Some("lt-1".into()),
         launch_template_version: Some("1".into()),
-        instances: 2,
+        instance_versions: vec![Some("1".into()); 2],
         deleting: false,
         tags: BTreeMap::new(),
     }
