@@ -138,36 +138,27 @@ impl Lookup for InstanceTypes {
     }
 }
 
-/// Which of some Availability Zones (all the region's when none are named) offer which
-/// instance types.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OfferingsKey {
-    pub types: Vec<String>,
-    pub zones: Vec<String>,
-}
-
-/// The zones of the key that offer each type (a type no zone offers is absent).
+/// The region's Availability Zones that offer each of some instance types (by the types; a
+/// type no zone offers is absent).
 pub struct TypeOfferings;
 
+/// The zones that offer each of `types`, in one paginated call.
 async fn offerings(
     c: &Clients,
-    key: &OfferingsKey,
+    types: &[String],
 ) -> Result<BTreeMap<String, Vec<String>>, AwsError> {
-    let filter = |name: &str, values: &[String]| {
-        Filter::builder()
-            .name(name)
-            .set_values(Some(values.to_vec()))
-            .build()
-    };
-    let mut request = c
+    let mut pages = c
         .ec2
         .describe_instance_type_offerings()
         .location_type(LocationType::AvailabilityZone)
-        .filters(filter("instance-type", &key.types));
-    if !key.zones.is_empty() {
-        request = request.filters(filter("location", &key.zones));
-    }
-    let mut pages = request.into_paginator().send();
+        .filters(
+            Filter::builder()
+                .name("instance-type")
+                .set_values(Some(types.to_vec()))
+                .build(),
+        )
+        .into_paginator()
+        .send();
     let mut offered: BTreeMap<String, Vec<String>> = BTreeMap::new();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| aws_error("describe instance type offerings", e))?;
@@ -184,7 +175,7 @@ async fn offerings(
     Ok(offered)
 }
 
-/// The zones of the region that offer each of `types` (a type none offers is absent).
+/// The zones that offer each of `types`, asking EC2 only about types not asked about yet.
 async fn region_offerings(
     c: &Clients,
     types: &[String],
@@ -194,13 +185,7 @@ async fn region_offerings(
         OFFERED.get_or_init(Default::default),
         c,
         types,
-        |missing| async move {
-            let asked = OfferingsKey {
-                types: missing,
-                zones: Vec::new(),
-            };
-            offerings(c, &asked).await
-        },
+        |missing| async move { offerings(c, &missing).await },
     )
     .await?;
     Ok(found
@@ -211,20 +196,15 @@ async fn region_offerings(
 
 impl Lookup for TypeOfferings {
     const KIND: &'static str = "instance type offerings";
-    type Key = OfferingsKey;
+    type Key = Vec<String>;
     type Observed = BTreeMap<String, Vec<String>>;
 
     async fn read(
         env: &Env,
-        keys: &[OfferingsKey],
+        keys: &[Vec<String>],
     ) -> Result<Vec<Option<BTreeMap<String, Vec<String>>>>, AwsError> {
-        each(keys, |key| async move {
-            let found = if key.zones.is_empty() {
-                region_offerings(env.c(), &key.types).await?
-            } else {
-                offerings(env.c(), key).await?
-            };
-            Ok(Some(found))
+        each(keys, |types| async move {
+            region_offerings(env.c(), types).await.map(Some)
         })
         .await
     }

@@ -34,7 +34,7 @@ pub mod units {
     pub use crate::aws::ecs_cluster::{EcsCluster, ObservedCluster};
     pub use crate::aws::iam_role::{ObservedRole, Role};
     pub use crate::aws::instance_profile::{InstanceProfile, ObservedProfile};
-    pub use crate::aws::instance_types::{InstanceTypes, OfferingsKey, TypeOfferings};
+    pub use crate::aws::instance_types::{InstanceTypes, TypeOfferings};
     pub use crate::aws::launch_template::{
         LaunchTemplate, ObservedBlockDevice, ObservedInterface, ObservedTemplate,
     };

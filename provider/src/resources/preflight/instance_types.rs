@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::{Findings, Reader, at};
 use crate::blueprint::cluster::{self as bp, InstanceTypeFacts};
 use crate::engine::Error;
-use crate::engine::units::{InstanceTypes, OfferingsKey, TypeOfferings};
+use crate::engine::units::{InstanceTypes, TypeOfferings};
 
 const ATTR: &str = "instance_types";
 
@@ -19,13 +19,9 @@ pub(super) type Read = (
 /// Both reads, at once.
 pub(super) async fn read(r: &Reader, types: &[String]) -> Read {
     let asked = [types.to_vec()];
-    let key = [OfferingsKey {
-        types: types.to_vec(),
-        zones: Vec::new(),
-    }];
     let (facts, offered) = tokio::join!(
         r.session.lookup::<InstanceTypes>(&asked, &r.limits),
-        r.session.lookup::<TypeOfferings>(&key, &r.limits),
+        r.session.lookup::<TypeOfferings>(&asked, &r.limits),
     );
     (
         facts.map(|v| v.into_iter().next().flatten().unwrap_or_default()),
