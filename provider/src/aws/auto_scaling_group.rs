@@ -11,7 +11,9 @@ use super::Clients;
 use super::instance_refresh;
 use super::launch_template::profile_not_yet_visible;
 use super::retry::{AwsError, aws_error};
-use super::unit::{Change, Changes, Env, Lookup, TagRef, TagTarget, Tags, Unit, names};
+use super::unit::{
+    Change, Changes, Env, TagRef, TagTarget, Tags, Unit, names, read_all, same_fields,
+};
 use crate::blueprint::cluster::{AutoScalingGroupSpec, ROLLOUT, Rollout};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -331,14 +333,11 @@ fn sorted(items: &[String]) -> Vec<String> {
 
 pub struct AutoScalingGroup;
 
-impl Lookup for AutoScalingGroup {
-    const KIND: &'static str = "Auto Scaling group";
-    type Key = String;
-    type Observed = ObservedGroup;
-
-    async fn read(env: &Env, keys: &[String]) -> Result<Vec<Option<ObservedGroup>>, AwsError> {
+read_all! {
+    AutoScalingGroup: "Auto Scaling group", String => ObservedGroup,
+    |env, keys| {
         describe_many(env.c(), keys).await
-    }
+}
 }
 
 impl Unit for AutoScalingGroup {
@@ -347,32 +346,18 @@ impl Unit for AutoScalingGroup {
     fn diff(desired: &AutoScalingGroupSpec, observed: &ObservedGroup) -> Vec<Change> {
         let d = desired;
         let o = observed;
-        Changes::new()
-            // A group being deleted cannot be used: it is waited for and made again.
-            .check_replace("deleting", o.deleting)
-            .check("min_size", o.min_size != d.min_size)
-            .check("max_size", o.max_size != d.max_size)
-            .check("subnets", sorted(&o.subnet_ids) != sorted(&d.subnet_ids))
-            .check("instance_types", o.instance_types != d.instance_types)
-            .check(
-                "on_demand_base_capacity",
-                o.on_demand_base_capacity != d.on_demand_base_capacity,
-            )
-            .check(
-                "on_demand_percentage_above_base",
-                o.on_demand_percentage_above_base != d.on_demand_percentage_above_base,
-            )
-            .check(
-                "spot_allocation_strategy",
-                o.spot_allocation_strategy != d.spot_allocation_strategy,
-            )
-            .check(
+        let mut changes = Changes::new();
+        // A group being deleted cannot be used: it is waited for and made again.
+        changes.check_replace("deleting", o.deleting);
+        same_fields!(&mut changes, o, d;
+            min_size, max_size, instance_types, on_demand_base_capacity,
+            on_demand_percentage_above_base, spot_allocation_strategy, capacity_rebalance);
+        changes
+            .differ("subnets", &sorted(&o.subnet_ids), &sorted(&d.subnet_ids))
+            .differ(
                 "scale_in_protection",
-                o.protected_from_scale_in != d.new_instances_protected_from_scale_in,
-            )
-            .check(
-                "capacity_rebalance",
-                o.capacity_rebalance != d.capacity_rebalance,
+                &o.protected_from_scale_in,
+                &d.new_instances_protected_from_scale_in,
             )
             .check(
                 "launch_template",

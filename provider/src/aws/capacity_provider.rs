@@ -13,7 +13,9 @@ use super::Clients;
 use super::cluster_capacity::{StrategyItem, attach, settling, update_in_progress};
 use super::ecs_cluster;
 use super::retry::{AwsError, adopt_after_retried_create, aws_error};
-use super::unit::{Change, Changes, Env, Lookup, TagRef, TagTarget, Tags, Unit, names};
+use super::unit::{
+    Change, Changes, Env, TagRef, TagTarget, Tags, Unit, names, read_all, same_fields,
+};
 use crate::blueprint::cluster::{CapacityProviderSpec, STRATEGY_BASE, STRATEGY_WEIGHT};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -307,43 +309,28 @@ fn as_written(spec: &CapacityProviderSpec, arn: String, tags: Tags) -> ObservedC
 
 pub struct CapacityProvider;
 
-impl Lookup for CapacityProvider {
-    const KIND: &'static str = "capacity provider";
-    type Key = String;
-    type Observed = ObservedCapacityProvider;
-
-    async fn read(
-        env: &Env,
-        keys: &[String],
-    ) -> Result<Vec<Option<ObservedCapacityProvider>>, AwsError> {
+read_all! {
+    CapacityProvider: "capacity provider", String => ObservedCapacityProvider,
+    |env, keys| {
         describe_many(env.c(), keys).await
-    }
+}
 }
 
 impl Unit for CapacityProvider {
     type Desired = CapacityProviderSpec;
 
     fn diff(desired: &CapacityProviderSpec, observed: &ObservedCapacityProvider) -> Vec<Change> {
-        Changes::new()
+        let mut changes = Changes::new();
+        changes
             // Handled by `update`, which also detaches and attaches it.
             .check(
                 "auto_scaling_group",
                 observed.auto_scaling_group_arn != desired.auto_scaling_group_arn,
             )
-            .check(
-                "target_capacity",
-                observed.target_capacity != desired.target_capacity,
-            )
-            .check("managed_scaling", !observed.managed_scaling)
-            .check(
-                "managed_termination_protection",
-                observed.managed_termination_protection != desired.managed_termination_protection,
-            )
-            .check(
-                "managed_draining",
-                observed.managed_draining != desired.managed_draining,
-            )
-            .done()
+            .check("managed_scaling", !observed.managed_scaling);
+        same_fields!(&mut changes, observed, desired;
+            target_capacity, managed_termination_protection, managed_draining);
+        changes.done()
     }
 
     async fn create(

@@ -10,76 +10,49 @@ use super::load_balancer;
 use super::network::{self, ObservedRouteTable, ObservedSubnet};
 use super::parameters::{self, SecretState};
 use super::retry::AwsError;
-use super::unit::{Env, Lookup, each};
+use super::unit::{Env, read_all, read_each};
 use crate::blueprint::cluster::{HTTPS_PORT, names};
 
 /// A VPC, by ID: found or not.
 pub struct Vpc;
 
-impl Lookup for Vpc {
-    const KIND: &'static str = "VPC";
-    type Key = String;
-    type Observed = ();
-
-    async fn read(env: &Env, keys: &[String]) -> Result<Vec<Option<()>>, AwsError> {
-        each(keys, move |id| async move {
-            Ok(network::vpc_exists(env.c(), id).await?.then_some(()))
-        })
-        .await
+read_each! {
+    Vpc: "VPC", String => (),
+    |env, id| async move {
+        Ok(network::vpc_exists(env.c(), id).await?.then_some(()))
     }
 }
 
 /// Subnets, by ID, all in one call.
 pub struct Subnet;
 
-impl Lookup for Subnet {
-    const KIND: &'static str = "subnet";
-    type Key = String;
-    type Observed = ObservedSubnet;
-
-    async fn read(env: &Env, keys: &[String]) -> Result<Vec<Option<ObservedSubnet>>, AwsError> {
+read_all! {
+    Subnet: "subnet", String => ObservedSubnet,
+    |env, keys| {
         let found = network::subnets(env.c(), keys).await?;
         Ok(keys
             .iter()
             .map(|k| found.iter().find(|s| &s.id == k).cloned())
             .collect())
-    }
+}
 }
 
 /// The route tables of a VPC.
 pub struct RouteTables;
 
-impl Lookup for RouteTables {
-    const KIND: &'static str = "route tables";
-    /// The VPC.
-    type Key = String;
-    type Observed = Vec<ObservedRouteTable>;
-
-    async fn read(
-        env: &Env,
-        keys: &[String],
-    ) -> Result<Vec<Option<Vec<ObservedRouteTable>>>, AwsError> {
-        each(keys, move |vpc| async move {
-            Ok(Some(network::route_tables(env.c(), vpc).await?))
-        })
-        .await
+read_each! {
+    RouteTables: "route tables", String => Vec<ObservedRouteTable>,
+    |env, vpc| async move {
+        Ok(Some(network::route_tables(env.c(), vpc).await?))
     }
 }
 
 /// An ACM certificate, by ARN.
 pub struct Certificate;
 
-impl Lookup for Certificate {
-    const KIND: &'static str = "certificate";
-    type Key = String;
-    type Observed = ObservedCertificate;
-
-    async fn read(
-        env: &Env,
-        keys: &[String],
-    ) -> Result<Vec<Option<ObservedCertificate>>, AwsError> {
-        each(keys, move |arn| certificate::describe(env.c(), arn)).await
-    }
+read_each! {
+    Certificate: "certificate", String => ObservedCertificate,
+    |env, arn| certificate::describe(env.c(), arn)
 }
 
 /// Whose HTTPS listener, and with which certificate it is planned in this run.
@@ -127,41 +100,25 @@ async fn serving(
     Ok(Some(found.into_iter().flatten().collect()))
 }
 
-impl Lookup for ServingCertificates {
-    const KIND: &'static str = "certificates of the cluster's HTTPS listener";
-    type Key = ServingKey;
-    type Observed = Vec<ObservedCertificate>;
-
-    async fn read(
-        env: &Env,
-        keys: &[ServingKey],
-    ) -> Result<Vec<Option<Vec<ObservedCertificate>>>, AwsError> {
-        each(keys, move |k| serving(env, k)).await
-    }
+read_each! {
+    ServingCertificates: "certificates of the cluster's HTTPS listener", ServingKey => Vec<ObservedCertificate>,
+    |env, k| serving(env, k)
 }
 
 /// A Route53 hosted zone's name (without the trailing dot), by zone ID.
 pub struct HostedZone;
 
-impl Lookup for HostedZone {
-    const KIND: &'static str = "hosted zone";
-    type Key = String;
-    type Observed = String;
-
-    async fn read(env: &Env, keys: &[String]) -> Result<Vec<Option<String>>, AwsError> {
-        each(keys, move |zone| network::hosted_zone_name(env.c(), zone)).await
-    }
+read_each! {
+    HostedZone: "hosted zone", String => String,
+    |env, zone| network::hosted_zone_name(env.c(), zone)
 }
 
 /// SSM parameters of the account, by name (metadata only), all in one batch.
 pub struct Parameter;
 
-impl Lookup for Parameter {
-    const KIND: &'static str = "SSM parameter";
-    type Key = String;
-    type Observed = ();
-
-    async fn read(env: &Env, keys: &[String]) -> Result<Vec<Option<()>>, AwsError> {
+read_all! {
+    Parameter: "SSM parameter", String => (),
+    |env, keys| {
         let found: BTreeSet<String> = parameters::existing_parameters(env.c(), keys)
             .await?
             .into_iter()
@@ -170,37 +127,25 @@ impl Lookup for Parameter {
             .iter()
             .map(|k| found.contains(k).then_some(()))
             .collect())
-    }
+}
 }
 
 /// The account the credentials belong to.
 pub struct Account;
 
-impl Lookup for Account {
-    const KIND: &'static str = "account";
-    type Key = ();
-    type Observed = String;
-
-    async fn read(env: &Env, keys: &[()]) -> Result<Vec<Option<String>>, AwsError> {
-        each(keys, move |_| async move {
-            Ok(Some(parameters::account_id(env.c()).await?))
-        })
-        .await
+read_each! {
+    Account: "account", () => String,
+    |env, _| async move {
+        Ok(Some(parameters::account_id(env.c()).await?))
     }
 }
 
 /// A Secrets Manager secret's state (metadata only), by ARN.
 pub struct Secret;
 
-impl Lookup for Secret {
-    const KIND: &'static str = "secret";
-    type Key = String;
-    type Observed = SecretState;
-
-    async fn read(env: &Env, keys: &[String]) -> Result<Vec<Option<SecretState>>, AwsError> {
-        each(keys, move |arn| async move {
-            Ok(Some(parameters::secret_state(env.c(), arn).await?))
-        })
-        .await
+read_each! {
+    Secret: "secret", String => SecretState,
+    |env, arn| async move {
+        Ok(Some(parameters::secret_state(env.c(), arn).await?))
     }
 }

@@ -7,7 +7,7 @@ use aws_sdk_ecs::types::CapacityProviderStrategyItem;
 use super::Clients;
 use super::ecs_cluster::{describe_shared, shared_key};
 use super::retry::{AwsError, aws_error};
-use super::unit::{Change, Changes, Env, Lookup, Unit};
+use super::unit::{Change, Changes, Env, Unit, read_all};
 use crate::blueprint::cluster::ClusterCapacitySpec;
 
 /// The providers a cluster uses and its default strategy (provider, weight, base).
@@ -80,12 +80,9 @@ pub async fn attach(
 
 pub struct ClusterCapacity;
 
-impl Lookup for ClusterCapacity {
-    const KIND: &'static str = "cluster capacity providers";
-    type Key = String;
-    type Observed = ObservedCapacity;
-
-    async fn read(env: &Env, keys: &[String]) -> Result<Vec<Option<ObservedCapacity>>, AwsError> {
+read_all! {
+    ClusterCapacity: "cluster capacity providers", String => ObservedCapacity,
+    |env, keys| {
         let mut out = Vec::new();
         for cluster in keys {
             out.push(
@@ -99,7 +96,7 @@ impl Lookup for ClusterCapacity {
             );
         }
         Ok(out)
-    }
+}
 }
 
 fn wanted(spec: &ClusterCapacitySpec) -> (Vec<String>, Vec<(String, i32, i32)>) {

@@ -5,7 +5,7 @@
 use super::listener::listeners;
 use super::load_balancer;
 use super::retry::AwsError;
-use super::unit::{Env, Lookup, each};
+use super::unit::read_each;
 use super::{Clients, ecs_cluster};
 use crate::blueprint::cluster::{HTTPS_PORT, names};
 
@@ -61,12 +61,7 @@ async fn describe(c: &Clients, cluster: &str) -> Result<Option<ClusterFacts>, Aw
 /// The cluster a service runs on, by name.
 pub struct ServiceCluster;
 
-impl Lookup for ServiceCluster {
-    const KIND: &'static str = "cluster";
-    type Key = String;
-    type Observed = ClusterFacts;
-
-    async fn read(env: &Env, keys: &[String]) -> Result<Vec<Option<ClusterFacts>>, AwsError> {
-        each(keys, |k| describe(env.c(), k)).await
-    }
+read_each! {
+    ServiceCluster: "cluster", String => ClusterFacts,
+    |env, k| describe(env.c(), k)
 }

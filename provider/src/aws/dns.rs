@@ -8,7 +8,7 @@ use aws_sdk_route53::types::{
 
 use super::Clients;
 use super::retry::{AwsError, aws_error, unless_gone};
-use super::unit::{Change as UnitChange, Changes, Env, Lookup, Unit, each};
+use super::unit::{Change as UnitChange, Changes, Env, Unit, read_each};
 use crate::blueprint::service::AliasRecordSpec;
 
 /// Route53 puts the zone ID (and, for reads, the record name) in the request URI; the SDK
@@ -222,14 +222,9 @@ fn as_written(spec: &AliasRecordSpec) -> ObservedAlias {
 
 pub struct AliasRecord;
 
-impl Lookup for AliasRecord {
-    const KIND: &'static str = "alias record";
-    type Key = AliasKey;
-    type Observed = ObservedAlias;
-
-    async fn read(env: &Env, keys: &[AliasKey]) -> Result<Vec<Option<ObservedAlias>>, AwsError> {
-        each(keys, |k| find(env.c(), k)).await
-    }
+read_each! {
+    AliasRecord: "alias record", AliasKey => ObservedAlias,
+    |env, k| find(env.c(), k)
 }
 
 impl Unit for AliasRecord {

@@ -8,7 +8,7 @@ use aws_sdk_ecs::types::{ClusterField, ClusterSetting, ClusterSettingName};
 
 use super::Clients;
 use super::retry::{AwsError, aws_error};
-use super::unit::{Change, Changes, Env, Lookup, TagRef, TagTarget, Tags, Unit};
+use super::unit::{Change, Changes, Env, TagRef, TagTarget, Tags, Unit, read_all};
 use crate::blueprint::cluster::EcsClusterSpec;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -173,17 +173,14 @@ pub async fn delete(c: &Clients, name: &str) -> Result<(), AwsError> {
 /// The ECS cluster, by name.
 pub struct EcsCluster;
 
-impl Lookup for EcsCluster {
-    const KIND: &'static str = "ECS cluster";
-    type Key = String;
-    type Observed = ObservedCluster;
-
-    async fn read(env: &Env, keys: &[String]) -> Result<Vec<Option<ObservedCluster>>, AwsError> {
+read_all! {
+    EcsCluster: "ECS cluster", String => ObservedCluster,
+    |env, keys| {
         match keys {
             [one] => Ok(vec![describe_shared(env, one).await?]),
             many => describe_many(env.c(), many).await,
         }
-    }
+}
 }
 
 impl Unit for EcsCluster {

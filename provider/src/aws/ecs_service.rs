@@ -12,7 +12,7 @@ use super::Clients;
 use super::deployment::{cut_over, wait_for_steady_state};
 use super::retry::{AwsError, aws_error, unless_gone};
 use super::task_definition::iam_not_yet_visible;
-use super::unit::{Change, Changes, Env, Lookup, TagRef, TagTarget, Tags, Unit, each, names};
+use super::unit::{Change, Changes, Env, TagRef, TagTarget, Tags, Unit, names, read_each};
 use crate::blueprint::service::EcsServiceSpec;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -333,22 +333,13 @@ pub struct ServiceKey {
 
 pub struct EcsService;
 
-impl Lookup for EcsService {
-    const KIND: &'static str = "ECS service";
-    type Key = ServiceKey;
-    type Observed = ObservedService;
-
+read_each! {
     /// An inactive service counts as none.
-    async fn read(
-        env: &Env,
-        keys: &[ServiceKey],
-    ) -> Result<Vec<Option<ObservedService>>, AwsError> {
-        each(keys, |k| async move {
-            Ok(describe(env.c(), &k.cluster, &k.name)
-                .await?
-                .filter(|s| s.status != "INACTIVE"))
-        })
-        .await
+    EcsService: "ECS service", ServiceKey => ObservedService,
+    |env, k| async move {
+        Ok(describe(env.c(), &k.cluster, &k.name)
+            .await?
+            .filter(|s| s.status != "INACTIVE"))
     }
 }
 

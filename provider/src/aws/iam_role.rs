@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use super::Clients;
 use super::retry::{AwsError, aws_error};
-use super::unit::{Change, Changes, Env, Lookup, TagRef, TagTarget, Tags, Unit, each};
+use super::unit::{Change, Changes, Env, TagRef, TagTarget, Tags, Unit, read_each};
 use crate::blueprint::policy::{decode_policy_document, normalized_policy};
 use crate::blueprint::role::{OtherPolicies, RoleSpec};
 
@@ -274,14 +274,9 @@ fn written(spec: &RoleSpec, observed: ObservedRole) -> ObservedRole {
 
 pub struct Role;
 
-impl Lookup for Role {
-    const KIND: &'static str = "IAM role";
-    type Key = String;
-    type Observed = ObservedRole;
-
-    async fn read(env: &Env, keys: &[String]) -> Result<Vec<Option<ObservedRole>>, AwsError> {
-        each(keys, |k| describe(env.c(), k)).await
-    }
+read_each! {
+    Role: "IAM role", String => ObservedRole,
+    |env, k| describe(env.c(), k)
 }
 
 impl Unit for Role {

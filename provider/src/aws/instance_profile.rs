@@ -3,7 +3,7 @@
 use super::Clients;
 use super::iam_role::{PATH, missing};
 use super::retry::{AwsError, adopt_after_retried_create, aws_error};
-use super::unit::{Change, Changes, Env, Lookup, Unit, each};
+use super::unit::{Change, Changes, Env, Unit, read_each};
 use crate::blueprint::role::InstanceProfileSpec;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,14 +89,9 @@ async fn hold_role(
 
 pub struct InstanceProfile;
 
-impl Lookup for InstanceProfile {
-    const KIND: &'static str = "instance profile";
-    type Key = String;
-    type Observed = ObservedProfile;
-
-    async fn read(env: &Env, keys: &[String]) -> Result<Vec<Option<ObservedProfile>>, AwsError> {
-        each(keys, |k| describe(env.c(), k)).await
-    }
+read_each! {
+    InstanceProfile: "instance profile", String => ObservedProfile,
+    |env, k| describe(env.c(), k)
 }
 
 impl Unit for InstanceProfile {

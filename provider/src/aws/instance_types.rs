@@ -10,7 +10,7 @@ use aws_sdk_ec2::types::{Filter, InstanceTypeInfo, LocationType};
 
 use super::Clients;
 use super::retry::{AwsError, aws_error};
-use super::unit::{Env, Lookup, each};
+use super::unit::read_each;
 use crate::blueprint::cluster::InstanceTypeFacts;
 
 /// What EC2 said of each type asked about, by region and type. Held across the call that
@@ -122,19 +122,10 @@ async fn types_facts(c: &Clients, types: &[String]) -> Result<Vec<InstanceTypeFa
 /// Instance types, by name: the facts of those that exist.
 pub struct InstanceTypes;
 
-impl Lookup for InstanceTypes {
-    const KIND: &'static str = "instance types";
-    type Key = Vec<String>;
-    type Observed = Vec<InstanceTypeFacts>;
-
-    async fn read(
-        env: &Env,
-        keys: &[Vec<String>],
-    ) -> Result<Vec<Option<Vec<InstanceTypeFacts>>>, AwsError> {
-        each(keys, |types| async move {
-            types_facts(env.c(), types).await.map(Some)
-        })
-        .await
+read_each! {
+    InstanceTypes: "instance types", Vec<String> => Vec<InstanceTypeFacts>,
+    |env, types| async move {
+        types_facts(env.c(), types).await.map(Some)
     }
 }
 
@@ -194,18 +185,9 @@ async fn region_offerings(
         .collect())
 }
 
-impl Lookup for TypeOfferings {
-    const KIND: &'static str = "instance type offerings";
-    type Key = Vec<String>;
-    type Observed = BTreeMap<String, Vec<String>>;
-
-    async fn read(
-        env: &Env,
-        keys: &[Vec<String>],
-    ) -> Result<Vec<Option<BTreeMap<String, Vec<String>>>>, AwsError> {
-        each(keys, |types| async move {
-            region_offerings(env.c(), types).await.map(Some)
-        })
-        .await
+read_each! {
+    TypeOfferings: "instance type offerings", Vec<String> => BTreeMap<String, Vec<String>>,
+    |env, types| async move {
+        region_offerings(env.c(), types).await.map(Some)
     }
 }

@@ -13,7 +13,7 @@ use base64::Engine as _;
 
 use super::Clients;
 use super::retry::{AwsError, aws_error};
-use super::unit::{Change, Changes, Env, Lookup, TagRef, TagTarget, Tags, Unit, each};
+use super::unit::{Change, Changes, Env, TagRef, TagTarget, Tags, Unit, read_each, same_fields};
 use crate::blueprint::cluster::LaunchTemplateSpec;
 
 /// What the default version of the template says, for drift detection.
@@ -349,14 +349,9 @@ impl ObservedTemplate {
 
 pub struct LaunchTemplate;
 
-impl Lookup for LaunchTemplate {
-    const KIND: &'static str = "launch template";
-    type Key = String;
-    type Observed = ObservedTemplate;
-
-    async fn read(env: &Env, keys: &[String]) -> Result<Vec<Option<ObservedTemplate>>, AwsError> {
-        each(keys, |k| describe(env.c(), k)).await
-    }
+read_each! {
+    LaunchTemplate: "launch template", String => ObservedTemplate,
+    |env, k| describe(env.c(), k)
 }
 
 impl Unit for LaunchTemplate {
@@ -365,8 +360,10 @@ impl Unit for LaunchTemplate {
     /// Every setting of the default version; any difference is a new default version.
     fn diff(desired: &LaunchTemplateSpec, observed: &ObservedTemplate) -> Vec<Change> {
         let want = ObservedTemplate::written(desired, &observed.id, observed.default_version);
-        Changes::new()
-            .check("image_id", observed.image_id != want.image_id)
+        let mut changes = Changes::new();
+        same_fields!(&mut changes, observed, want;
+            image_id, instance_tags, user_data, block_devices, instance_profile);
+        changes
             .check(
                 "metadata_options",
                 (observed.http_tokens_required, observed.hop_limit)
@@ -385,22 +382,9 @@ impl Unit for LaunchTemplate {
                 ),
             )
             .check(
-                "instance_tags",
-                observed.instance_tags != want.instance_tags,
-            )
-            .check("user_data", observed.user_data != want.user_data)
-            .check(
                 "network_interfaces",
                 observed.network_interfaces != want.network_interfaces
                     || !observed.security_groups.is_empty(),
-            )
-            .check(
-                "block_devices",
-                observed.block_devices != want.block_devices,
-            )
-            .check(
-                "instance_profile",
-                observed.instance_profile != want.instance_profile,
             )
             .check("key_name", observed.key_name.is_some())
             .done()

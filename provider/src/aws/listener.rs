@@ -11,7 +11,7 @@ use super::Clients;
 use super::listener_action::{action_from_sdk, action_to_sdk};
 use super::load_balancer::not_found;
 use super::retry::{AwsError, aws_error};
-use super::unit::{Change, Changes, Env, Leftovers, Lookup, TagRef, TagTarget, Tags, Unit};
+use super::unit::{Change, Changes, Env, Leftovers, TagRef, TagTarget, Tags, Unit, read_all};
 use crate::blueprint::cluster::{ListenerAction, ListenerSpec};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -168,15 +168,9 @@ pub struct ListenerKey {
 
 pub struct Listener;
 
-impl Lookup for Listener {
-    const KIND: &'static str = "listener";
-    type Key = ListenerKey;
-    type Observed = ObservedListener;
-
-    async fn read(
-        env: &Env,
-        keys: &[ListenerKey],
-    ) -> Result<Vec<Option<ObservedListener>>, AwsError> {
+read_all! {
+    Listener: "listener", ListenerKey => ObservedListener,
+    |env, keys| {
         let mut by_lb: BTreeMap<&str, Vec<ObservedListener>> = BTreeMap::new();
         for k in keys {
             if !by_lb.contains_key(k.load_balancer_arn.as_str()) {
@@ -192,7 +186,7 @@ impl Lookup for Listener {
                     .and_then(|ls| ls.iter().find(|l| l.port == k.port).cloned())
             })
             .collect())
-    }
+}
 }
 
 impl Unit for Listener {
@@ -263,15 +257,9 @@ pub struct OtherListenersKey {
 /// Listeners on ports other than the cluster's own: none may exist.
 pub struct OtherListeners;
 
-impl Lookup for OtherListeners {
-    const KIND: &'static str = "listeners on other ports";
-    type Key = OtherListenersKey;
-    type Observed = Vec<ObservedListener>;
-
-    async fn read(
-        env: &Env,
-        keys: &[OtherListenersKey],
-    ) -> Result<Vec<Option<Vec<ObservedListener>>>, AwsError> {
+read_all! {
+    OtherListeners: "listeners on other ports", OtherListenersKey => Vec<ObservedListener>,
+    |env, keys| {
         let mut out = Vec::new();
         for k in keys {
             let all = listeners_shared(env, &k.load_balancer_arn).await?;
@@ -282,7 +270,7 @@ impl Lookup for OtherListeners {
             ));
         }
         Ok(out)
-    }
+}
 }
 
 impl Leftovers for OtherListeners {

@@ -11,7 +11,7 @@ use aws_sdk_elasticloadbalancingv2::types::{
 
 use super::Clients;
 use super::retry::{AwsError, adopt_after_retried_create, aws_error};
-use super::unit::{Change, Changes, Env, Lookup, TagRef, TagTarget, Tags, Unit, each};
+use super::unit::{Change, Changes, Env, TagRef, TagTarget, Tags, Unit, read_each};
 use crate::blueprint::service::{
     ListenerRuleSpec, WeightedTarget, listener_rule_priority, same_forward,
 };
@@ -266,14 +266,9 @@ fn as_written(spec: &ListenerRuleSpec, arn: String, priority: Option<i32>) -> Ob
 
 pub struct ListenerRule;
 
-impl Lookup for ListenerRule {
-    const KIND: &'static str = "listener rule";
-    type Key = RuleKey;
-    type Observed = ObservedRule;
-
-    async fn read(env: &Env, keys: &[RuleKey]) -> Result<Vec<Option<ObservedRule>>, AwsError> {
-        each(keys, |k| find(env.c(), k)).await
-    }
+read_each! {
+    ListenerRule: "listener rule", RuleKey => ObservedRule,
+    |env, k| find(env.c(), k)
 }
 
 impl Unit for ListenerRule {

@@ -11,7 +11,7 @@ use aws_sdk_elasticloadbalancingv2::types::{
 use super::Clients;
 use super::listener::{delete_listener, listeners};
 use super::retry::{AwsError, aws_error};
-use super::unit::{Change, Changes, Env, Lookup, TagRef, TagTarget, Tags, Unit, each, names};
+use super::unit::{Change, Changes, Env, TagRef, TagTarget, Tags, Unit, names, read_each};
 use crate::blueprint::cluster::LoadBalancerSpec;
 
 /// The load balancer attribute that drops requests with invalid header fields.
@@ -166,17 +166,9 @@ async fn create(c: &Clients, spec: &LoadBalancerSpec) -> Result<ObservedLoadBala
 
 pub struct LoadBalancer;
 
-impl Lookup for LoadBalancer {
-    const KIND: &'static str = "load balancer";
-    type Key = String;
-    type Observed = ObservedLoadBalancer;
-
-    async fn read(
-        env: &Env,
-        keys: &[String],
-    ) -> Result<Vec<Option<ObservedLoadBalancer>>, AwsError> {
-        each(keys, |k| read(env.c(), k)).await
-    }
+read_each! {
+    LoadBalancer: "load balancer", String => ObservedLoadBalancer,
+    |env, k| read(env.c(), k)
 }
 
 impl Unit for LoadBalancer {

@@ -3,7 +3,7 @@
 
 use super::Clients;
 use super::retry::{AwsError, aws_error};
-use super::unit::{Change, Changes, Env, Lookup, TagRef, TagTarget, Tags, Unit, each};
+use super::unit::{Change, Changes, Env, TagRef, TagTarget, Tags, Unit, read_each};
 use crate::blueprint::service::LogGroupSpec;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,14 +51,9 @@ async fn set_retention(c: &Clients, spec: &LogGroupSpec) -> Result<(), AwsError>
 
 pub struct LogGroup;
 
-impl Lookup for LogGroup {
-    const KIND: &'static str = "log group";
-    type Key = String;
-    type Observed = ObservedLogGroup;
-
-    async fn read(env: &Env, keys: &[String]) -> Result<Vec<Option<ObservedLogGroup>>, AwsError> {
-        each(keys, |k| describe(env.c(), k)).await
-    }
+read_each! {
+    LogGroup: "log group", String => ObservedLogGroup,
+    |env, k| describe(env.c(), k)
 }
 
 impl Unit for LogGroup {

@@ -8,7 +8,7 @@ use aws_sdk_applicationautoscaling::types::{
 
 use super::Clients;
 use super::retry::{AwsError, aws_error};
-use super::unit::{Change, Changes, Env, Lookup, Unit, each};
+use super::unit::{Change, Changes, Env, Unit, read_each};
 use crate::blueprint::service::{ScalingSpec, TargetTrackingSpec};
 
 /// Registers the target with the spec's bounds and puts each policy.
@@ -196,18 +196,11 @@ fn as_written(spec: &ScalingSpec) -> ObservedScaling {
 /// and its policies.
 pub struct Scaling;
 
-impl Lookup for Scaling {
-    const KIND: &'static str = "autoscaling target";
-    /// The target without bounds or policies ([`crate::blueprint::service::scaling_target`]).
-    type Key = ScalingSpec;
-    type Observed = ObservedScaling;
-
-    async fn read(
-        env: &Env,
-        keys: &[ScalingSpec],
-    ) -> Result<Vec<Option<ObservedScaling>>, AwsError> {
-        each(keys, |k| observe(env.c(), k)).await
-    }
+// Keyed by the target without bounds or policies
+// ([`crate::blueprint::service::scaling_target`]).
+read_each! {
+    Scaling: "autoscaling target", ScalingSpec => ObservedScaling,
+    |env, k| observe(env.c(), k)
 }
 
 impl Unit for Scaling {

@@ -7,7 +7,7 @@ use aws_sdk_ssm::types::ParameterStringFilter;
 
 use super::Clients;
 use super::retry::{AwsError, aws_error};
-use super::unit::{Env, Lookup};
+use super::unit::read_all;
 use crate::blueprint::service::SecretKind;
 
 /// AWS-managed keys (`alias/aws/...`) need no grant; customer-managed ones do.
@@ -78,19 +78,13 @@ async fn key_arn(c: &Clients, key: &str) -> Result<String, AwsError> {
 /// The customer-managed keys of a service's secrets.
 pub struct SecretKeys;
 
-impl Lookup for SecretKeys {
-    const KIND: &'static str = "secrets' KMS keys";
-    type Key = Vec<SecretKind>;
-    type Observed = Vec<String>;
-
-    async fn read(
-        env: &Env,
-        keys: &[Vec<SecretKind>],
-    ) -> Result<Vec<Option<Vec<String>>>, AwsError> {
+read_all! {
+    SecretKeys: "secrets' KMS keys", Vec<SecretKind> => Vec<String>,
+    |env, keys| {
         futures_util::future::try_join_all(
             keys.iter()
                 .map(|secrets| async move { kms_keys(env.c(), secrets).await.map(Some) }),
         )
         .await
-    }
+}
 }

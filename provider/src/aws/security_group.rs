@@ -12,7 +12,7 @@ use super::retry::{AwsError, adopt_after_retried_create, aws_error};
 use super::security_group_rules::{
     Rule, desired_egress, desired_rules, egress_rule, reconcile_egress, reconcile_rules, rules,
 };
-use super::unit::{Change, Changes, Env, Lookup, TagRef, TagTarget, Tags, Unit};
+use super::unit::{Change, Changes, Env, TagRef, TagTarget, Tags, Unit, read_all};
 use crate::blueprint::cluster::SecurityGroupSpec;
 
 /// A security group as observed: its rules and its tags.
@@ -163,16 +163,10 @@ pub struct GroupKey {
 
 pub struct SecurityGroup;
 
-impl Lookup for SecurityGroup {
-    const KIND: &'static str = "security group";
-    type Key = GroupKey;
-    type Observed = ObservedSecurityGroup;
-
+read_all! {
     /// The groups of each VPC in one call.
-    async fn read(
-        env: &Env,
-        keys: &[GroupKey],
-    ) -> Result<Vec<Option<ObservedSecurityGroup>>, AwsError> {
+    SecurityGroup: "security group", GroupKey => ObservedSecurityGroup,
+    |env, keys| {
         let mut vpcs: Vec<&str> = keys.iter().map(|k| k.vpc_id.as_str()).collect();
         vpcs.dedup();
         let mut found = Vec::new();
@@ -198,7 +192,7 @@ impl Lookup for SecurityGroup {
                     .map(|(_, g)| g.clone())
             })
             .collect())
-    }
+}
 }
 
 impl Unit for SecurityGroup {

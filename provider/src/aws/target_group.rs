@@ -10,7 +10,7 @@ use aws_sdk_elasticloadbalancingv2::types::{
 use super::Clients;
 use super::retry::{AwsError, aws_error};
 use super::unit::{
-    Change, Changes, Env, Leftovers, Lookup, TagRef, TagTarget, Tags, Unit, each, names,
+    Change, Changes, Env, Leftovers, TagRef, TagTarget, Tags, Unit, names, read_all, read_each,
 };
 use crate::blueprint::service::TargetGroupSpec;
 
@@ -216,17 +216,9 @@ pub async fn healthy_targets(c: &Clients, arn: &str) -> Result<usize, AwsError> 
 /// A service's current target group.
 pub struct TargetGroup;
 
-impl Lookup for TargetGroup {
-    const KIND: &'static str = "target group";
-    type Key = GroupRef;
-    type Observed = ObservedTargetGroup;
-
-    async fn read(
-        env: &Env,
-        keys: &[GroupRef],
-    ) -> Result<Vec<Option<ObservedTargetGroup>>, AwsError> {
-        each(keys, |k| describe(env.c(), k)).await
-    }
+read_each! {
+    TargetGroup: "target group", GroupRef => ObservedTargetGroup,
+    |env, k| describe(env.c(), k)
 }
 
 impl Unit for TargetGroup {
@@ -290,14 +282,10 @@ impl Unit for TargetGroup {
 /// has moved.
 pub struct RetiredTargetGroups;
 
-impl Lookup for RetiredTargetGroups {
-    const KIND: &'static str = "earlier target groups";
-    /// Their ARNs.
-    type Key = Vec<String>;
-    /// The ARNs of those that exist.
-    type Observed = Vec<String>;
-
-    async fn read(env: &Env, keys: &[Vec<String>]) -> Result<Vec<Option<Vec<String>>>, AwsError> {
+// Keyed by their ARNs; read as the ARNs of those that exist.
+read_all! {
+    RetiredTargetGroups: "earlier target groups", Vec<String> => Vec<String>,
+    |env, keys| {
         let mut out = Vec::new();
         for arns in keys {
             let refs: Vec<GroupRef> = arns.iter().cloned().map(GroupRef::Arn).collect();
@@ -308,7 +296,7 @@ impl Lookup for RetiredTargetGroups {
             out.push((!existing.is_empty()).then_some(existing));
         }
         Ok(out)
-    }
+}
 }
 
 impl Leftovers for RetiredTargetGroups {

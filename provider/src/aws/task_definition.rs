@@ -9,7 +9,7 @@ use aws_sdk_ecs::types::{
 
 use super::Clients;
 use super::retry::{AwsError, aws_error, unless_gone};
-use super::unit::{Change, Changes, Env, Lookup, Unit, each};
+use super::unit::{Change, Changes, Env, Unit, read_all, read_each};
 use crate::blueprint::service::{self as bp, TaskDefinitionSpec, task_definition_matches};
 
 /// The registered revision (an ARN, or a family's latest active revision), with its ARN, read
@@ -240,20 +240,11 @@ pub struct RevisionKey {
     pub arn: Option<String>,
 }
 
-impl Lookup for TaskDefinition {
-    const KIND: &'static str = "task definition";
-    type Key = RevisionKey;
-    type Observed = ObservedTaskDefinition;
-
-    async fn read(
-        env: &Env,
-        keys: &[RevisionKey],
-    ) -> Result<Vec<Option<ObservedTaskDefinition>>, AwsError> {
-        each(keys, |key| async move {
-            let found = describe(env.c(), key.arn.as_deref().unwrap_or(&key.family)).await?;
-            Ok(found.map(|(arn, definition)| ObservedTaskDefinition { arn, definition }))
-        })
-        .await
+read_each! {
+    TaskDefinition: "task definition", RevisionKey => ObservedTaskDefinition,
+    |env, key| async move {
+        let found = describe(env.c(), key.arn.as_deref().unwrap_or(&key.family)).await?;
+        Ok(found.map(|(arn, definition)| ObservedTaskDefinition { arn, definition }))
     }
 }
 
@@ -317,19 +308,16 @@ pub struct FamilyKey {
 /// delete, every one goes.
 pub struct FamilyRevisions;
 
-impl Lookup for FamilyRevisions {
-    const KIND: &'static str = "task definition revisions";
-    type Key = FamilyKey;
-    /// The ARNs of its active revisions.
-    type Observed = Vec<String>;
-
-    async fn read(env: &Env, keys: &[FamilyKey]) -> Result<Vec<Option<Vec<String>>>, AwsError> {
+// Read as the ARNs of the family's active revisions.
+read_all! {
+    FamilyRevisions: "task definition revisions", FamilyKey => Vec<String>,
+    |env, keys| {
         futures_util::future::try_join_all(
             keys.iter()
                 .map(|k| async move { revisions(env.c(), &k.family).await.map(Some) }),
         )
         .await
-    }
+}
 }
 
 impl Unit for FamilyRevisions {

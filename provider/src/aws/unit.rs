@@ -143,6 +143,16 @@ impl Changes {
         self
     }
 
+    /// `setting` changes in place when what is observed is not what is desired.
+    pub fn differ<T: PartialEq + ?Sized>(
+        &mut self,
+        setting: &'static str,
+        observed: &T,
+        desired: &T,
+    ) -> &mut Self {
+        self.check(setting, observed != desired)
+    }
+
     pub fn check_replace(&mut self, setting: &'static str, differs: bool) -> &mut Self {
         if differs {
             self.0.push(Change::replace(setting));
@@ -154,6 +164,17 @@ impl Changes {
         std::mem::take(&mut self.0)
     }
 }
+
+/// Checks each named field of `observed` against the same field of `desired`, in place; the
+/// field's name is the setting's.
+macro_rules! same_fields {
+    ($changes:expr, $observed:expr, $desired:expr; $($field:ident),+ $(,)?) => {{
+        let changes = $changes;
+        $( changes.differ(stringify!($field), &$observed.$field, &$desired.$field); )+
+        changes
+    }};
+}
+pub(crate) use same_fields;
 
 /// Whether `changes` name `setting`.
 pub fn names(changes: &[Change], setting: &str) -> bool {
@@ -190,6 +211,48 @@ where
 {
     Box::pin(futures_util::future::try_join_all(keys.iter().map(read)))
 }
+
+/// Implements [`Lookup`] for a kind whose keys are read together:
+/// `read_all!(Kind: "name", Key => Observed, |env, keys| { the objects of all keys, in order })`.
+/// Attributes before the kind document its read.
+macro_rules! read_all {
+    (
+        $(#[$doc:meta])*
+        $kind:ident: $name:literal, $key:ty => $observed:ty,
+        |$env:ident, $keys:ident| $read:block $(,)?
+    ) => {
+        impl $crate::aws::unit::Lookup for $kind {
+            const KIND: &'static str = $name;
+            type Key = $key;
+            type Observed = $observed;
+
+            $(#[$doc])*
+            async fn read(
+                $env: &$crate::aws::unit::Env,
+                $keys: &[$key],
+            ) -> Result<Vec<Option<$observed>>, $crate::aws::retry::AwsError> $read
+        }
+    };
+}
+pub(crate) use read_all;
+
+/// Implements [`Lookup`] for a kind whose keys are each read on their own, all at once:
+/// `read_each!(Kind: "name", Key => Observed, |env, key| the future of one key's object)`.
+/// Attributes before the kind document its read.
+macro_rules! read_each {
+    (
+        $(#[$doc:meta])*
+        $kind:ident: $name:literal, $key:ty => $observed:ty,
+        |$env:ident, $k:pat_param| $read:expr $(,)?
+    ) => {
+        $crate::aws::unit::read_all! {
+            $(#[$doc])*
+            $kind: $name, $key => $observed,
+            |$env, keys| { $crate::aws::unit::each(keys, move |$k| $read).await }
+        }
+    };
+}
+pub(crate) use read_each;
 
 /// A kind of object that is only read.
 pub trait Lookup: Send + Sync + 'static {
