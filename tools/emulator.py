@@ -4,6 +4,7 @@ Serves every AWS API moto implements on one endpoint, plus, under /_ecsprod/:
 
 - GET  /_ecsprod/health              ready check
 - GET  /_ecsprod/calls               {"<service>.<Action>": count, ...} since the last reset
+- GET  /_ecsprod/inflight            {"inflight": n}: AWS requests being answered now
 - GET  /_ecsprod/requests?action=A   bodies of the last requests of action A (newest last)
 - POST /_ecsprod/faults              replace the fault rules (JSON list, see below)
 - POST /_ecsprod/reset               clear counters, recorded requests and fault rules
@@ -27,14 +28,27 @@ A fault rule: {"service": "ecs" | null, "action": "CreateService" | null, "mode"
               by the circuit breaker, with failed tasks and a service event saying why;
 - "in_progress": (ECS DescribeServices) run the call, then report every deployment as still
               rolling out (IN_PROGRESS, no task running yet);
+- "alarm_fires": (ECS UpdateService or CreateService) run the call; the deployment it starts runs
+              into its first production traffic step (ROLLING: 0.6 s), then the deployment
+              alarm "alarm" (default: the first of deploymentConfiguration.alarms.alarmNames)
+              goes to ALARM (in CloudWatch too): the deployment FAILED, with ECS's events, and,
+              with alarms.rollback, rolled back (ROLLBACK_IN_PROGRESS, then ROLLBACK_SUCCESSFUL:
+              taskDefinition and the production rule's weights back on the previous revision,
+              the failed deployment gone from DescribeServices), else STOPPED; with no previous
+              revision (CreateService) ROLLBACK_FAILED. An alarm ECS does not watch (alarms not
+              enabled, or not among alarmNames) fires without failing the deployment;
+- "rolled_back": (ECS UpdateService) run the call; the deployment it starts is failed by the
+              circuit breaker and rolled back before the next read of any kind: DescribeServices
+              then shows only the previous revision's deployment, with events saying so, and
+              ListServiceDeployments the deployment ROLLBACK_SUCCESSFUL;
 - "refresh_fails": (Auto Scaling StartInstanceRefresh) run the call; the refresh it starts fails
               after its InProgress steps: Failed with a StatusReason saying its replacement
               instances failed their health checks or, when its preferences have AutoRollback,
               RollbackInProgress then RollbackSuccessful with that reason and RollbackDetails;
 - "refresh_stalls": (Auto Scaling StartInstanceRefresh) run the call; the refresh it starts stays
               InProgress at 0 % until it is cancelled or rolled back.
-(A refresh_* rule that matches another call lets it run as usual.)
-Errors use each protocol's own format: awsJson, EC2 query, query XML, REST XML.
+(A refresh_*, alarm_fires or rolled_back rule that matches another call lets it run as usual.)
+Errors use each protocol's own format: awsJson, EC2 query, query XML, REST XML, rpc-v2-cbor.
 A rule with "after": N lets the first N matching calls through before it applies.
 
 With ECSPROD_EMULATOR_STRICT=1 in its environment, creates of an object that already exists
@@ -48,9 +62,9 @@ answer as AWS does where moto differs (the case a retried create after a lost re
   of service was not idempotent", unless it repeats the clientToken that created it (moto
   replaces the service).
 
-Always, as in AWS: DeregisterScalableTarget deletes the target's scaling policies (moto keeps
-them); RemoveRoleFromInstanceProfile of a role the profile does not hold answers NoSuchEntity
-(moto answers 500); UpdateCapacityProvider changes managed draining (moto ignores it);
+Always, as in AWS: DeregisterScalableTarget deletes the target's scaling policies and their
+alarms (moto keeps them); RemoveRoleFromInstanceProfile of a role the profile does not hold
+answers NoSuchEntity (moto answers 500); UpdateCapacityProvider changes managed draining (moto ignores it);
 UpdateAutoScalingGroup changes CapacityRebalance (moto ignores it) and keeps the group's mixed
 instances policy when it names none (moto drops it); a group's instances report the launch
 template version they were launched from (moto reports the group's current one); Auto Scaling instance
@@ -61,10 +75,33 @@ IrreversibleInstanceRefresh), each DescribeInstanceRefreshes moving a refresh on
 (Pending, InProgress 0 %, InProgress 50 %, Successful); a successful refresh puts the group on
 its desired configuration and replaces the instances it covers (see emulator_refresh.py).
 
+ECS service deployments run as in AWS (see emulator_deployments.py; moto keeps one deployment
+that never changes): services keep deploymentConfiguration (with AWS's defaults: strategy
+ROLLING, 200/100 %, circuit breaker and alarms off) and availabilityZoneRebalancing (ENABLED on
+create unless DAEMON or binpack), checked as AWS checks them with loadBalancers[].
+advancedConfiguration; CreateService and UpdateService with a new task definition (or revision
+setting, or forceNewDeployment) start a service deployment: ROLLING ones complete at once,
+BLUE_GREEN, CANARY and LINEAR ones go through SCALE_UP, TEST_TRAFFIC_SHIFT,
+PRODUCTION_TRAFFIC_SHIFT steps, BAKE_TIME and CLEAN_UP by wall-clock time (0.3 s a stage; a
+minute of bake time lasts ECSPROD_EMULATOR_MINUTE_SECONDS seconds, default 1), moving the
+production listener rule's forward weights to the target group not in production and the test
+rule to it; ListServiceDeployments, DescribeServiceDeployments and DescribeServiceRevisions
+answer the history; DeleteService stops a deployment in progress; the service's taskDefinition
+is an ARN (moto keeps UpdateService's family:revision); UpdateService of a deleted service
+answers ServiceNotActiveException (moto updates it).
+
+Smithy RPC v2 CBOR requests (POST /service/<Service>/operation/<Operation>, what the AWS SDKs
+send CloudWatch, SigV4 service monitoring; moto serves only awsJson and query) are translated
+(see emulator_cbor.py): the CBOR body is decoded against the operation's input shape in
+botocore's model and run as the awsJson call (X-Amz-Target), which the counters, fault rules and
+recorded requests (its JSON body) see as <service>.<Operation>; the answer is encoded back to
+CBOR against the output shape (timestamps as tag 1 epoch seconds), and errors, moto's and the
+fault rules', are CBOR maps of __type (com.amazonaws.<service>#<Error>) and message, with the
+query code in x-amzn-query-error for awsQueryCompatible services such as CloudWatch.
+
 Usage: emulator.py PORT
 """
 
-import copy
 import io
 import json
 import os
@@ -73,7 +110,6 @@ import re
 import sys
 import threading
 import time
-import uuid
 from collections import defaultdict, deque
 from urllib.parse import parse_qs
 
@@ -87,15 +123,17 @@ from moto.moto_server.werkzeug_app import (  # noqa: E402
     create_backend_app,
 )
 from werkzeug.serving import run_simple  # noqa: E402
-from moto.autoscaling import models as autoscaling_models  # noqa: E402
-from moto.autoscaling.responses import AutoScalingResponse  # noqa: E402
 from moto.core.utils import utcnow  # noqa: E402
 from moto.iam import access_control  # noqa: E402
-from moto.ecs import models as ecs_models  # noqa: E402
 from moto.ssm.models import Parameter  # noqa: E402
 
 sys.dont_write_bytecode = True  # no __pycache__ in tools/ for the emulator's own modules
+import emulator_cbor as cbor  # noqa: E402
+import emulator_patches as patches  # noqa: E402
 import emulator_wire as wire  # noqa: E402
+from emulator_deployments import (  # noqa: E402
+    ACTIONS as DEPLOYMENT_ACTIONS, OUTCOMES as DEPLOYMENT_OUTCOMES, ServiceDeployments,
+)
 from emulator_refresh import ACTIONS as REFRESH_ACTIONS, OUTCOMES as REFRESH_OUTCOMES  # noqa: E402
 from emulator_refresh import InstanceRefreshes  # noqa: E402
 from emulator_strict import StrictCreates  # noqa: E402
@@ -109,59 +147,10 @@ from emulator_wire import (  # noqa: E402
 # with AuthFailure. Signature checking is therefore off; the access key must still belong to an
 # IAM user, and that user's policies still decide every action.
 access_control.IAMRequestBase.check_signature = lambda self: None
+wire.iam_action_prefixes(access_control)
 
 
-def _update_capacity_provider(update):
-    """UpdateCapacityProvider also changes managed draining, as in AWS (moto ignores it)."""
-
-    def patched(self, asg_details):
-        update(self, asg_details)
-        if "managedDraining" in asg_details:
-            self.auto_scaling_group_provider["managedDraining"] = asg_details["managedDraining"]
-
-    return patched
-
-
-ecs_models.CapacityProvider.update = _update_capacity_provider(ecs_models.CapacityProvider.update)
-
-
-def _update_group_capacity_rebalance(update):
-    """UpdateAutoScalingGroup also changes CapacityRebalance, as in AWS (moto ignores it)."""
-
-    def patched(self):
-        result = update(self)
-        rebalance = self._get_bool_param("CapacityRebalance")
-        if rebalance is not None:
-            name = self._get_param("AutoScalingGroupName")
-            self.autoscaling_backend.autoscaling_groups[name].capacity_rebalance = rebalance
-        return result
-
-    return patched
-
-
-AutoScalingResponse.update_auto_scaling_group = _update_group_capacity_rebalance(
-    AutoScalingResponse.update_auto_scaling_group)
-
-
-def _update_group_keeps_its_template(update):
-    """UpdateAutoScalingGroup without a launch template, configuration or mixed instances policy
-    keeps the group's own, as in AWS (moto drops the mixed instances policy)."""
-
-    def patched(self, **kwargs):
-        names = ("launch_config_name", "launch_template", "mixed_instances_policy")
-        if self.mixed_instances_policy and not any(kwargs.get(name) for name in names):
-            policy = copy.deepcopy(self.mixed_instances_policy)
-            spec = policy["LaunchTemplate"]["LaunchTemplateSpecification"]
-            if spec.get("LaunchTemplateId"):  # moto takes the id or the name, not both
-                spec.pop("LaunchTemplateName", None)
-            kwargs["mixed_instances_policy"] = policy
-        return update(self, **kwargs)
-
-    return patched
-
-
-autoscaling_models.FakeAutoScalingGroup.update = _update_group_keeps_its_template(
-    autoscaling_models.FakeAutoScalingGroup.update)
+patches.apply()
 
 
 def publish_parameter(region, name, value):
@@ -209,6 +198,7 @@ class Control:
         self.calls = defaultdict(int)
         self.requests = defaultdict(lambda: deque(maxlen=200))
         self.rules = []
+        self.inflight = 0
 
     def reset(self):
         with self.lock:
@@ -276,33 +266,6 @@ def internal_error(service):
     return error_response(service, code, "Internal error (injected by the test emulator)", 500)
 
 
-def roll_back(service):
-    """Every deployment rolled back by the circuit breaker, with the event saying why."""
-    for deployment in service.get("deployments", []):
-        deployment["rolloutState"] = "FAILED"
-        deployment["rolloutStateReason"] = (
-            "ECS deployment circuit breaker: tasks failed to start."
-        )
-        deployment["failedTasks"] = 3
-    service.setdefault("events", []).insert(0, {
-        "id": str(uuid.uuid4()),
-        "createdAt": time.time(),
-        "message": f"(service {service.get('serviceName')}) deployment failed: "
-                   "tasks failed to start (essential container exited).",
-    })
-
-
-def still_deploying(service):
-    """A deployment that has not finished: no task running yet, rollout IN_PROGRESS."""
-    service["runningCount"] = 0
-    service["pendingCount"] = service.get("desiredCount", 0)
-    for deployment in service.get("deployments", []):
-        deployment["rolloutState"] = "IN_PROGRESS"
-        deployment["rolloutStateReason"] = "ECS deployment in progress."
-        deployment["runningCount"] = 0
-        deployment["pendingCount"] = deployment.get("desiredCount", 0)
-
-
 def role_not_in_profile(body):
     """AWS's NoSuchEntity for removing a role an instance profile does not hold (moto answers
     500)."""
@@ -322,11 +285,24 @@ class App:
         self.control = Control()
         self.strict = StrictCreates() if os.environ.get("ECSPROD_EMULATOR_STRICT") == "1" else None
         self.refreshes = InstanceRefreshes()
+        self.deployments = ServiceDeployments()
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
         if path.startswith("/_ecsprod/"):
             return self.control_api(environ, start_response, path)
+        with self.control.lock:
+            self.control.inflight += 1
+        try:
+            return self.handle(environ, start_response, path)
+        finally:
+            with self.control.lock:
+                self.control.inflight -= 1
+
+    def handle(self, environ, start_response, path):
+        """Answers an AWS request: faults first, then AWS's behaviour where moto departs."""
+        if cbor.is_rpcv2(environ):  # answered as the awsJson call it translates to
+            return cbor.call(self, environ, start_response)
         length = int(environ.get("CONTENT_LENGTH") or 0)
         body = environ["wsgi.input"].read(length) if length else b""
         environ["wsgi.input"] = io.BytesIO(body)
@@ -346,12 +322,8 @@ class App:
                 code = fault.get("code", "ValidationError")
                 message = fault.get("message", "Failure injected by the test emulator")
                 return self.send(start_response, *error_response(service, code, message, status))
-            elif mode == "rollback":
-                return self.rewrite_services(environ, start_response, roll_back)
-            elif mode == "in_progress":
-                return self.rewrite_services(environ, start_response, still_deploying)
-            elif mode in REFRESH_OUTCOMES:
-                return self.dispatch(environ, start_response, service, action, body, mode)
+            elif mode in REFRESH_OUTCOMES or mode in DEPLOYMENT_OUTCOMES:
+                return self.dispatch(environ, start_response, service, action, body, fault)
             elif mode == "lost":
                 # Run the call for real, drop its response.
                 result = self.dispatch(environ, lambda *a, **k: None, service, action, body)
@@ -362,15 +334,19 @@ class App:
                 return self.send(start_response, *internal_error(service))
         return self.dispatch(environ, start_response, service, action, body)
 
-    def dispatch(self, environ, start_response, service, action, body, outcome=None):
+    def dispatch(self, environ, start_response, service, action, body, fault=None):
         """Runs a call in moto, answering as AWS does first where strict mode says so, or where
-        moto does not implement the call (instance refreshes, which end as outcome says)."""
+        moto does not (instance refreshes and ECS deployments, which end as the fault rule's
+        mode says)."""
         if self.strict is not None:
             answer = self.strict.answer(self.moto, environ, service, action, body)
             if answer is not None:
                 return self.send(start_response, *answer)
         if service == "autoscaling" and action in REFRESH_ACTIONS:
-            answer = self.refreshes.answer(environ, action, body, outcome)
+            answer = self.refreshes.answer(environ, action, body, (fault or {}).get("mode"))
+            return self.send(start_response, *answer)
+        if service == "ecs" and action in DEPLOYMENT_ACTIONS:
+            answer = self.deployments.answer(self.moto, environ, action, body, fault)
             return self.send(start_response, *answer)
         if service == "application-autoscaling" and action == "DeregisterScalableTarget":
             return self.deregister_scalable_target(environ, start_response, body)
@@ -381,8 +357,8 @@ class App:
         return self.moto(environ, start_response)
 
     def deregister_scalable_target(self, environ, start_response, body):
-        """As in AWS, deregistering a scalable target deletes its scaling policies (moto keeps
-        them)."""
+        """As in AWS, deregistering a scalable target deletes its scaling policies and their
+        alarms (moto keeps them)."""
         captured = {}
 
         def capture(status, headers, exc_info=None):
@@ -398,29 +374,9 @@ class App:
             for name, policy in list(backend.policies.items()):
                 if (policy.service_namespace, policy.resource_id,
                         policy.scalable_dimension) == key:
+                    policy.delete_alarms(backend.account_id, backend.region_name)
                     del backend.policies[name]
         return result
-
-    def rewrite_services(self, environ, start_response, rewrite):
-        """Runs a DescribeServices call, then rewrites each service in its answer."""
-        captured = {}
-
-        def capture(status, headers, exc_info=None):
-            captured["status"], captured["headers"] = status, headers
-
-        body = b"".join(self.moto(environ, capture))
-        try:
-            doc = json.loads(body)
-        except ValueError:
-            doc = None
-        if isinstance(doc, dict):
-            for service in doc.get("services", []):
-                rewrite(service)
-            body = json.dumps(doc).encode()
-        headers = [(k, v) for k, v in captured.get("headers", []) if k.lower() != "content-length"]
-        headers.append(("Content-Length", str(len(body))))
-        start_response(captured.get("status", "200 OK"), headers)
-        return [body]
 
     @staticmethod
     def send(start_response, status, headers, body):
@@ -434,6 +390,9 @@ class App:
         query = parse_qs(environ.get("QUERY_STRING", ""))
         if path == "/_ecsprod/health":
             return self.json(start_response, {"ok": True})
+        if path == "/_ecsprod/inflight":
+            with self.control.lock:
+                return self.json(start_response, {"inflight": self.control.inflight})
         if path == "/_ecsprod/calls":
             with self.control.lock:
                 return self.json(start_response, dict(self.control.calls))

@@ -24,7 +24,7 @@ RollbackSuccessful. Neither touches the group or its instances.
 
 The refreshes live on moto's group objects: deleting the group or resetting moto drops them.
 When moto enforces IAM (INITIAL_NO_AUTH_ACTION_COUNT), these calls are authorized as moto
-authorizes its own (autoscaling:<Action> in the caller's policies).
+authorizes its own (autoscaling:<Action> in the caller's policies; see emulator_wire.py).
 """
 
 import copy
@@ -33,12 +33,8 @@ import threading
 import uuid
 from xml.sax.saxutils import escape
 
-from moto import settings
 from moto.autoscaling import models as autoscaling_models
-from moto.core.authorization import ActionAuthenticatorMixin
-from moto.core.exceptions import _RESTError
 from moto.core.types import Base64EncodedString
-from moto.iam.access_control import IAMRequest
 
 import emulator_wire as wire
 from emulator_refresh_checks import (
@@ -426,26 +422,6 @@ HANDLERS = {
 }
 
 
-def iam_refusal(environ, action, body):
-    """moto's IAM check of a call it does not see, when it enforces IAM (past its
-    INITIAL_NO_AUTH_ACTION_COUNT first calls, which this call counts among): the error answer
-    when the caller's policies do not allow autoscaling:<action>, else None."""
-    if ActionAuthenticatorMixin.request_count < settings.INITIAL_NO_AUTH_ACTION_COUNT:
-        ActionAuthenticatorMixin.request_count += 1
-        return None
-    headers = {"Authorization": environ.get("HTTP_AUTHORIZATION", "")}
-    try:
-        IAMRequest(account_id=wire.ACCOUNT_ID, method=environ.get("REQUEST_METHOD", "POST"),
-                   path=environ.get("PATH_INFO", "/"), data={}, body=body, headers=headers,
-                   action=action).check_action_permitted("*")
-    except _RESTError as error:
-        return error_response("autoscaling", error.error_type, escape(error.message), error.code)
-    except (IndexError, KeyError):  # not signed
-        return error_response("autoscaling", "MissingAuthenticationToken",
-                              "Request is missing Authentication Token", 403)
-    return None
-
-
 class InstanceRefreshes:
     """Answers the instance refresh actions for every region."""
 
@@ -455,7 +431,7 @@ class InstanceRefreshes:
     def answer(self, environ, action, body, outcome=None):
         """(status, headers, body) of the answer to one of ACTIONS; outcome (one of OUTCOMES)
         decides how a refresh that StartInstanceRefresh starts ends."""
-        refusal = iam_refusal(environ, action, body)
+        refusal = wire.iam_refusal("autoscaling", environ, action, body)
         if refusal is not None:
             return refusal
         request = query_struct(body)

@@ -4,6 +4,8 @@ detected: ..."), then the rules between them, the desired configuration, and aut
 
 import copy
 
+from emulator_wire import Refused
+
 STRATEGIES = ("Rolling", "ReplaceRootVolume")
 INTEGER_PREFERENCES = {  # name -> (least, greatest)
     "MinHealthyPercentage": (0, 100),
@@ -27,15 +29,6 @@ DEFAULT_PREFERENCES = {
     "ScaleInProtectedInstances": "Wait", "StandbyInstances": "Wait",
 }
 DEFAULT_CHECKPOINT_DELAY = 3600
-
-
-class Refused(Exception):
-    """An AWS error answer (HTTP 400)."""
-
-    def __init__(self, code, message):
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 def as_dict(value):

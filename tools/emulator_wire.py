@@ -4,6 +4,7 @@ lookups of moto's per-region backends."""
 import datetime
 import json
 import re
+import threading
 import uuid
 from urllib.parse import parse_qs
 from xml.sax.saxutils import escape
@@ -14,10 +15,26 @@ JSON_SERVICES = {
 }
 EC2_SERVICES = {"ec2"}
 CREDENTIAL_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/([^/]+)/([^/]+)/aws4_request")
+# The request being answered, where its service alone does not tell its protocol: CloudWatch
+# is called in rpc-v2-cbor, awsJson and query alike; emulator_cbor.py sets cbor_error, the
+# writer of its errors, while it runs an rpc-v2-cbor call.
+REQUEST = threading.local()
+
+
+class Refused(Exception):
+    """An AWS error answer (HTTP 400)."""
+
+    def __init__(self, code, message):
+        super().__init__(message)
+        self.code = code
+        self.message = message
 
 
 def error_response(service, code, message, status):
     """(status, headers, body) of an AWS error in the service's own protocol."""
+    cbor_error = getattr(REQUEST, "cbor_error", None)
+    if cbor_error is not None:
+        return cbor_error(code, message, status)
     request_id = str(uuid.uuid4())
     if service in JSON_SERVICES:
         body = json.dumps({"__type": code, "message": message}).encode()
@@ -123,3 +140,65 @@ def query_response(action, result, namespace):
     ).encode()
     return 200, [("Content-Type", "text/xml"), ("x-amzn-RequestId", request_id),
                  ("Content-Length", str(len(body)))], body
+
+
+def json_response(service, operation, result):
+    """(status, headers, body) of an awsJson answer to operation, written by moto's serializer
+    from the botocore model: members outside the output shape and None values are left out,
+    timestamps are epoch seconds."""
+    from moto.core.serialize import JSONSerializer, XFormedAttributePicker
+    from moto.core.utils import get_service_model
+
+    model = get_service_model(service).operation_model(operation)
+    out = JSONSerializer(operation_model=model, pretty_print=False,
+                         value_picker=XFormedAttributePicker()).serialize(result)
+    body = out["body"].encode() if isinstance(out["body"], str) else out["body"]
+    return 200, [("Content-Type", "application/x-amz-json-1.1"),
+                 ("x-amzn-RequestId", str(uuid.uuid4())),
+                 ("Content-Length", str(len(body)))], body
+
+
+def iam_refusal(service, environ, action, body):
+    """moto's IAM check of a call it does not see, when it enforces IAM (past its
+    INITIAL_NO_AUTH_ACTION_COUNT first calls, which this call counts among): the error answer
+    when the caller's policies do not allow <service>:<action>, else None."""
+    from moto import settings
+    from moto.core.authorization import ActionAuthenticatorMixin
+    from moto.core.exceptions import _RESTError
+    from moto.iam.access_control import IAMRequest
+
+    if ActionAuthenticatorMixin.request_count < settings.INITIAL_NO_AUTH_ACTION_COUNT:
+        ActionAuthenticatorMixin.request_count += 1
+        return None
+    headers = {"Authorization": environ.get("HTTP_AUTHORIZATION", "")}
+    try:
+        IAMRequest(account_id=ACCOUNT_ID, method=environ.get("REQUEST_METHOD", "POST"),
+                   path=environ.get("PATH_INFO", "/"), data={}, body=body, headers=headers,
+                   action=action).check_action_permitted("*")
+    except _RESTError as error:
+        message = error.message if service in JSON_SERVICES else escape(error.message)
+        return error_response(service, error.error_type, message, error.code)
+    except (IndexError, KeyError):  # not signed
+        return error_response(service, "MissingAuthenticationToken",
+                              "Request is missing Authentication Token", 403)
+    return None
+
+
+# Signing names whose IAM action prefix differs: CloudWatch signs as `monitoring` and its
+# actions are `cloudwatch:*` in IAM policies.
+IAM_PREFIXES = {"monitoring": "cloudwatch"}
+
+
+def iam_action_prefixes(access_control):
+    """Makes moto's IAM enforcement check the action names IAM policies use: moto builds them
+    from the signing name (`monitoring:PutMetricAlarm`), AWS from the service's IAM prefix
+    (`cloudwatch:PutMetricAlarm`)."""
+    original = access_control.IAMRequestBase.__init__
+
+    def patched(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        service, _, name = self._action.partition(":")
+        if service in IAM_PREFIXES:
+            self._action = f"{IAM_PREFIXES[service]}:{name}"
+
+    access_control.IAMRequestBase.__init__ = patched
