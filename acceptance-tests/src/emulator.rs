@@ -168,6 +168,16 @@ impl Emulator {
         serde_json::from_str(&body).expect("call counts JSON")
     }
 
+    /// How many AWS requests the emulator is answering now (a held-back call counts until it
+    /// has landed).
+    pub fn inflight(&self) -> u64 {
+        let url = self.control_url("counts requests in flight");
+        let (_, body) =
+            http(url, "GET", "/_ecsprod/inflight", "").expect("read requests in flight");
+        let doc: serde_json::Value = serde_json::from_str(&body).expect("in-flight JSON");
+        doc["inflight"].as_u64().unwrap_or(0)
+    }
+
     /// Bodies of the recorded requests of one action.
     pub fn requests(&self, action: &str) -> Vec<String> {
         let (_, body) = http(

@@ -214,6 +214,17 @@ impl Workdir {
         self.run(&["init", "-input=false", "-no-color"]).success()
     }
 
+    /// Panics, with the plan, unless a plan of the working directory has no changes; `when`
+    /// says which plan in the message.
+    pub fn assert_plan_empty(&self, when: &str) {
+        let run = self.run(&["plan", "-detailed-exitcode", "-input=false", "-no-color"]);
+        assert_eq!(
+            run.code, 0,
+            "plan {when} is not empty:\n{}\n{}",
+            run.stdout, run.stderr
+        );
+    }
+
     /// `terraform validate -json`, whatever its exit code.
     pub fn validate_json(&self) -> serde_json::Value {
         self.run(&["validate", "-json", "-no-color"]).json()

@@ -181,6 +181,18 @@ fn base(canary_url: &str) -> Config {
                 ("memory_target", "75"),
             ]),
         ),
+        ("availability_zone_rebalancing", expr("true")),
+        (
+            "deployment",
+            entries(&[
+                ("strategy", &q("canary")),
+                ("canary_percent", "10"),
+                ("canary_bake_time", "5"),
+                ("bake_time", "5"),
+                ("test_host", &q("api-next.example.com")),
+                ("extra_alarm_names", r#"["team-latency"]"#),
+            ]),
+        ),
         ("log_retention_days", expr("30")),
         ("wait_for_steady_state", expr("true")),
         (
@@ -487,6 +499,14 @@ fn service_cases() -> Vec<Case> {
         bad("task_role_policy_without_statement",  S, "task_role_policy_json",     r#"jsonencode({ Version = "2012-10-17" })"#, r#"a JSON object with a "Statement""#),
         bad("task_role_policy_over_10240_chars",   S, "task_role_policy_json",     r#"jsonencode({ Version = "2012-10-17", Statement = [for i in range(200) : { Effect = "Allow", Action = "s3:GetObject", Resource = "arn:aws:s3:::bucket-${i}/*" }] })"#, "at most 10240 characters"),
         bad("tags_reserved_aws_key_any_case",      S, "tags.AWS:Service",          q("api"),                           "Reserved tag key"),
+        bad("deployment_strategy_unknown",         S, "deployment.strategy",       q("gradual"),                       "Unsupported deployment strategy"),
+        bad("deployment_canary_percent_0",         S, "deployment.canary_percent", "0",                                "canary_percent must be between 0.1 and 100"),
+        bad("deployment_canary_percent_hundredths", S, "deployment.canary_percent", "10.25",                           "in steps of 0.1"),
+        bad("deployment_bake_time_over_a_day",     S, "deployment.bake_time",      "1441",                             "bake_time must be between 0 and 1440"),
+        bad("deployment_linear_step_with_canary",  S, "deployment.linear_step_percent", "20",                          "linear_step_percent does not apply to \"canary\""),
+        bad("deployment_test_host_is_production",  S, "deployment.test_host",      q("api.example.com"),               "test_host is the production host"),
+        bad("deployment_error_rate_0",             S, "deployment.rollback_alarms", "{ error_rate_percent = 0 }",     "error_rate_percent must be between 1 and 100"),
+        bad("deployment_extra_alarm_name_empty",   S, "deployment.extra_alarm_names", r#"[""]"#,                      "Invalid alarm name"),
     ]
 }
 

@@ -968,10 +968,13 @@ fn kill_at(t: &mut Trial, key: &str, during_update: bool) {
         "killed provider pid {killed:?}; Terraform said: {}",
         t.last().map(errors_of).unwrap_or_default()
     ));
-    // The held-back call lands once its delay is over.
+    // The held-back call lands once its delay is over: wait until the emulator has answered it.
     if let Some(seen) = seen {
-        let landed = seen + KILL_WINDOW + Duration::from_millis(500);
-        std::thread::sleep(landed.saturating_duration_since(Instant::now()));
+        std::thread::sleep((seen + KILL_WINDOW).saturating_duration_since(Instant::now()));
+        let limit = Instant::now() + Duration::from_secs(30);
+        while t.lab.emulator.inflight() > 0 && Instant::now() < limit {
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
     t.census(false);
     converge(t, "apply after the kill");

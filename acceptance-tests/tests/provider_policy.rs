@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 const IMPLIED: [&str; 2] = ["iam:PassRole", "iam:CreateServiceLinkedRole"];
 
 /// The provider's SDK client fields (provider/src/aws/clients.rs) and their IAM prefixes.
-const CLIENTS: [(&str, &str); 13] = [
+const CLIENTS: [(&str, &str); 14] = [
     ("ec2", "ec2"),
     ("ecs", "ecs"),
     ("elbv2", "elasticloadbalancing"),
@@ -25,6 +25,7 @@ const CLIENTS: [(&str, &str); 13] = [
     ("ssm", "ssm"),
     ("sts", "sts"),
     ("logs", "logs"),
+    ("cloudwatch", "cloudwatch"),
     ("appautoscaling", "application-autoscaling"),
     ("route53", "route53"),
     ("secretsmanager", "secretsmanager"),
@@ -167,10 +168,13 @@ fn the_policy_is_scoped_never_reads_secret_values_and_passes_only_its_own_roles(
                 );
             }
             if action == "iam:PassRole" {
-                assert_eq!(
-                    s["Condition"]["StringEquals"]["iam:PassedToService"],
-                    json!(["ec2.amazonaws.com", "ecs-tasks.amazonaws.com"])
-                );
+                let to = &s["Condition"]["StringEquals"]["iam:PassedToService"];
+                // ECS itself gets only the roles it shifts load balancer traffic with.
+                if *to == json!(["ecs.amazonaws.com"]) {
+                    assert_eq!(resources, ["arn:aws:iam::*:role/ecsprod/*-lb"]);
+                } else {
+                    assert_eq!(*to, json!(["ec2.amazonaws.com", "ecs-tasks.amazonaws.com"]));
+                }
             }
             if action == "iam:AttachRolePolicy" {
                 assert!(
@@ -186,6 +190,14 @@ fn the_policy_is_scoped_never_reads_secret_values_and_passes_only_its_own_roles(
                     resources,
                     ["arn:aws:ssm:*::parameter/aws/service/ecs/optimized-ami/*"],
                     "GetParameter is for the public ECS-optimized AMI parameter only"
+                );
+            }
+            if action.starts_with("cloudwatch:") && action != "cloudwatch:DescribeAlarms" {
+                assert!(
+                    resources
+                        .iter()
+                        .all(|r| r.starts_with("arn:aws:cloudwatch:*:*:alarm:*-")),
+                    "{action} is for the services' rollback alarms only: {resources:?}"
                 );
             }
             if action.starts_with("logs:") && !action.starts_with("logs:Describe") {
@@ -284,6 +296,7 @@ resource "ecsprod_service" "web" {{
   container_port = 80
   domain_name    = "www.{domain}"
   zone_id        = "{zone}"
+  deployment     = {{ strategy = "canary", canary_bake_time = 0, bake_time = 0 }}
 }}
 "#,
         cluster = cluster_resource(seed, "lp", ""),
@@ -375,8 +388,8 @@ fn a_deployer_holding_only_the_documented_policy_creates_updates_and_destroys_a_
     });
     assert_eq!(
         roles.len(),
-        5,
-        "instance role and two roles per service: {roles:?}"
+        6,
+        "instance role, two roles per service and the canary's traffic-shifting role: {roles:?}"
     );
     assert_eq!(profiles.len(), 1, "{profiles:?}");
     for (name, path) in roles.iter().chain(&profiles) {
@@ -402,11 +415,12 @@ fn a_deployer_holding_only_the_documented_policy_creates_updates_and_destroys_a_
         .keys()
         .filter_map(|k| k.split_once('.'))
         .map(|(service, action)| {
-            let prefix = CLIENTS
-                .iter()
-                .find(|(_, p)| *p == service)
-                .map(|(_, p)| *p)
-                .unwrap_or(service);
+            // CloudWatch signs as `monitoring`; its IAM actions are `cloudwatch:*`.
+            let prefix = if service == "monitoring" {
+                "cloudwatch"
+            } else {
+                service
+            };
             format!("{prefix}:{action}")
         })
         .collect();

@@ -242,6 +242,7 @@ fn cluster_and_two_services_apply_then_plans_stay_empty_an_image_change_writes_o
     assert_eq!(api["enableECSManagedTags"], true);
     assert_eq!(api["propagateTags"], "SERVICE");
     assert_eq!(api["healthCheckGracePeriodSeconds"], 60);
+    assert_eq!(api["availabilityZoneRebalancing"], "ENABLED");
 
     // Secret values are never read, planned, stored or logged.
     let calls = emulator.calls();
@@ -430,15 +431,6 @@ fn api_change(w: &Workdir) -> Value {
         .expect("a planned change of ecsprod_service.api")
 }
 
-fn assert_plan_empty(w: &Workdir, when: &str) {
-    let run = w.run(&["plan", "-detailed-exitcode", "-input=false", "-no-color"]);
-    assert_eq!(
-        run.code, 0,
-        "plan {when} is not empty:\n{}\n{}",
-        run.stdout, run.stderr
-    );
-}
-
 fn text<'v>(v: &'v Value, attr: &str) -> &'v str {
     v[attr]
         .as_str()
@@ -547,7 +539,7 @@ fn a_container_port_change_moves_the_service_in_place_to_a_new_target_group_and_
         updates[0]["loadBalancers"],
         json!([{"targetGroupArn": new_tg, "containerName": "api", "containerPort": 9090}])
     );
-    assert_plan_empty(&w, "after the port change");
+    w.assert_plan_empty("after the port change");
 
     // The move fails after the new group exists: the state records both groups and the next
     // apply finishes the move.
@@ -574,7 +566,7 @@ fn a_container_port_change_moves_the_service_in_place_to_a_new_target_group_and_
         rt.block_on(aws.existing_target_groups(&[&new_tg, &third_tg])),
         std::slice::from_ref(&third_tg)
     );
-    assert_plan_empty(&w, "after the interrupted move was finished");
+    w.assert_plan_empty("after the interrupted move was finished");
 
     // Deleting the old group fails: destroy still removes both groups and everything else.
     emulator.set_faults(json!([{
@@ -602,7 +594,7 @@ fn settings_changed_outside_terraform_show_in_the_plan_on_their_attributes_and_a
     w.init();
     w.run(&["apply", "-auto-approve", "-input=false", "-no-color"])
         .success();
-    assert_plan_empty(&w, "after apply");
+    w.assert_plan_empty("after apply");
     let state = api_state(&w);
     let tg = text(&state, "target_group_arn").to_owned();
     let rule = text(&state, "listener_rule_arn").to_owned();
@@ -669,6 +661,7 @@ fn settings_changed_outside_terraform_show_in_the_plan_on_their_attributes_and_a
             health_check_grace_period: 5,
         };
         drift::deploy_revision(&aws, CLUSTER, "api", &deployment).await;
+        drift::set_availability_zone_rebalancing(&aws, CLUSTER, "api", false).await;
     });
     let change = api_change(&w);
     assert_eq!(change["actions"], json!(["update"]), "{change:#}");
@@ -689,6 +682,7 @@ fn settings_changed_outside_terraform_show_in_the_plan_on_their_attributes_and_a
         ),
         ("zone_id", Value::Null, json!(seed.zone_id)),
         ("health_check_grace_period", json!(5), json!(60)),
+        ("availability_zone_rebalancing", json!(false), json!(true)),
         (
             "image",
             json!("public.ecr.aws/nginx/nginx:drifted"),
@@ -745,6 +739,10 @@ fn settings_changed_outside_terraform_show_in_the_plan_on_their_attributes_and_a
         );
         let svc = aws.service(CLUSTER, "api").await;
         assert_eq!(svc.health_check_grace_period_seconds(), Some(60));
+        assert_eq!(
+            svc.availability_zone_rebalancing(),
+            Some(&aws_sdk_ecs::types::AvailabilityZoneRebalancing::Enabled)
+        );
         let td = aws
             .task_definition(svc.task_definition().expect("revision"))
             .await;
@@ -758,7 +756,7 @@ fn settings_changed_outside_terraform_show_in_the_plan_on_their_attributes_and_a
             .collect();
         assert_eq!(env, [(Some("LOG_LEVEL"), Some("info"))]);
     });
-    assert_plan_empty(&w, "after the repair");
+    w.assert_plan_empty("after the repair");
 
     // Round 2: the rule forwards to a group that is not the service's, and the scalable target
     // is gone.
@@ -780,7 +778,7 @@ fn settings_changed_outside_terraform_show_in_the_plan_on_their_attributes_and_a
         assert_eq!(forwarded, [(tg.clone(), 1)]);
         assert_eq!(aws.scalable_targets("service/svc/api").await.len(), 1);
     });
-    assert_plan_empty(&w, "after the rule was pointed back");
+    w.assert_plan_empty("after the rule was pointed back");
 
     // Round 3: the rule is deleted; apply creates it again.
     rt.block_on(drift::delete_rule(&aws, &rule));
@@ -794,7 +792,7 @@ fn settings_changed_outside_terraform_show_in_the_plan_on_their_attributes_and_a
     let recreated = text(&state, "listener_rule_arn").to_owned();
     let forwarded = rt.block_on(async { forwarded_target_groups(&aws.rule(&recreated).await) });
     assert_eq!(forwarded, [(tg.clone(), 1)]);
-    assert_plan_empty(&w, "after the rule was created again");
+    w.assert_plan_empty("after the rule was created again");
 
     w.run(&["destroy", "-auto-approve", "-input=false", "-no-color"])
         .success();

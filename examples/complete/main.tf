@@ -30,6 +30,7 @@ resource "ecsprod_service" "api" {
   domain_name    = "api.${var.domain}"
   zone_id        = var.zone_id
   secrets        = { DATABASE_URL = var.database_url_parameter_arn, API_TOKEN = var.api_token_secret_arn }
+  deployment     = { strategy = "canary" }
 }
 
 module "web" {

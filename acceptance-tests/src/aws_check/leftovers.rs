@@ -216,9 +216,19 @@ impl Aws {
         }
         let roles = self.iam.list_roles().send().await.expect("roles");
         for r in roles.roles() {
-            if r.role_name().ends_with("-exec") || r.role_name().ends_with("-task") {
-                left.push(format!("IAM role {}", r.role_name()));
+            let name = r.role_name();
+            if name.ends_with("-exec") || name.ends_with("-task") || name.ends_with("-lb") {
+                left.push(format!("IAM role {name}"));
             }
+        }
+        let alarms = self
+            .cloudwatch
+            .describe_alarms()
+            .send()
+            .await
+            .expect("alarms");
+        for a in alarms.metric_alarms() {
+            left.push(format!("alarm {}", a.alarm_name().unwrap_or_default()));
         }
         left
     }

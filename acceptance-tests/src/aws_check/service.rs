@@ -76,6 +76,19 @@ impl Aws {
     }
 
     /// The ECS scalable targets of a resource (`service/<cluster>/<service>`).
+    /// The metric alarm named `name`, if it exists.
+    pub async fn alarm(&self, name: &str) -> Option<aws_sdk_cloudwatch::types::MetricAlarm> {
+        self.cloudwatch
+            .describe_alarms()
+            .alarm_names(name)
+            .send()
+            .await
+            .expect("describe alarms")
+            .metric_alarms()
+            .first()
+            .cloned()
+    }
+
     pub async fn scalable_targets(&self, resource_id: &str) -> Vec<ScalableTarget> {
         self.scaling
             .describe_scalable_targets()

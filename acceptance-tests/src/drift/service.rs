@@ -83,6 +83,23 @@ pub async fn deploy_revision(aws: &Aws, cluster: &str, service: &str, deployment
         .unwrap_or_else(|e| panic!("deploy the revision of {service}: {e}"));
 }
 
+/// Turns an ECS service's Availability Zone rebalancing on or off.
+pub async fn set_availability_zone_rebalancing(aws: &Aws, cluster: &str, service: &str, on: bool) {
+    use aws_sdk_ecs::types::AvailabilityZoneRebalancing as Rebalancing;
+    aws.ecs
+        .update_service()
+        .cluster(cluster)
+        .service(service)
+        .availability_zone_rebalancing(if on {
+            Rebalancing::Enabled
+        } else {
+            Rebalancing::Disabled
+        })
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("set Availability Zone rebalancing of {service}: {e}"));
+}
+
 /// Registers (or re-registers) the desired count range of an ECS service's scalable target
 /// (`service/<cluster>/<service>`).
 pub async fn set_scalable_target_range(aws: &Aws, resource_id: &str, min: i32, max: i32) {

@@ -122,15 +122,6 @@ fn apply(work: &Workdir, what: &str) {
     );
 }
 
-fn plan_is_empty(work: &Workdir, what: &str) {
-    let run = work.run(&["plan", "-detailed-exitcode", "-input=false", "-no-color"]);
-    assert_eq!(
-        run.code, 0,
-        "{what}: the plan after the apply is not empty:\n{}\n{}",
-        run.stdout, run.stderr
-    );
-}
-
 /// Applies each row of `table` to `resource` of a stack, in order, each on top of the last.
 fn walk(resource: &str, table: &[Row]) {
     let (lab, extra) = lab_with_extra();
@@ -162,7 +153,7 @@ fn walk(resource: &str, table: &[Row]) {
         if let Err(e) = (row.check)(&ctx) {
             panic!("{what}: {e}");
         }
-        plan_is_empty(&lab.work, &what);
+        lab.work.assert_plan_empty(&what);
     }
     let destroy = lab
         .work

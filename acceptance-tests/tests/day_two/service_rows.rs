@@ -39,6 +39,53 @@ fn one_revision(c: &Ctx<'_>) -> Result<(), String> {
     expect("active revisions", active.len(), 1)
 }
 
+/// The strategy ECS deploys the service with, and its load balancer entry's traffic shift:
+/// (strategy, alternate group, test rule, role).
+fn shift(c: &Ctx<'_>) -> (String, Option<String>, Option<String>, Option<String>) {
+    let svc = ecs_service(c);
+    let strategy = svc
+        .deployment_configuration()
+        .and_then(|d| d.strategy())
+        .map(|s| s.as_str().to_owned())
+        .unwrap_or_default();
+    let a = svc.load_balancers()[0].advanced_configuration().cloned();
+    let field = |f: fn(&aws_sdk_ecs::types::AdvancedConfiguration) -> Option<&str>| {
+        a.as_ref().and_then(f).map(str::to_owned)
+    };
+    (
+        strategy,
+        field(|a| a.alternate_target_group_arn()),
+        field(|a| a.test_listener_rule()),
+        field(|a| a.role_arn()),
+    )
+}
+
+/// The body of the last UpdateService call, as sent.
+fn last_update(c: &Ctx<'_>) -> serde_json::Value {
+    c.emulator
+        .requests("UpdateService")
+        .last()
+        .and_then(|b| serde_json::from_str(b).ok())
+        .unwrap_or_default()
+}
+
+/// The service's target groups that exist (by their names' prefix).
+fn service_groups(c: &Ctx<'_>) -> usize {
+    let prefix = format!("{CLUSTER}-api-");
+    c.rt.block_on(c.aws.target_groups())
+        .iter()
+        .filter(|g| {
+            g.target_group_name()
+                .is_some_and(|n| n.starts_with(&prefix))
+        })
+        .count()
+}
+
+fn alarm_threshold(c: &Ctx<'_>) -> Option<f64> {
+    c.rt.block_on(c.aws.alarm(&format!("{CLUSTER}-api-5xx-rate")))
+        .and_then(|a| a.threshold())
+}
+
 /// The A record of `fqdn` in `zone`, if any.
 fn record(c: &Ctx<'_>, zone: &str, fqdn: &str) -> bool {
     c.rt.block_on(c.aws.a_record(zone, fqdn)).is_some()
@@ -234,17 +281,25 @@ pub fn rows() -> Vec<Row> {
             },
         },
         Row {
+            attribute: "availability_zone_rebalancing",
+            value: |_| Some("false".into()),
+            check: |c| {
+                expect(
+                    "Availability Zone rebalancing",
+                    ecs_service(c)
+                        .availability_zone_rebalancing()
+                        .map(|r| r.as_str().to_owned()),
+                    Some("DISABLED".to_owned()),
+                )
+            },
+        },
+        Row {
             attribute: "health_check_grace_period",
             value: |_| Some("30".into()),
             check: |c| {
-                let sent = c.emulator.requests("UpdateService");
-                let last: serde_json::Value = sent
-                    .last()
-                    .and_then(|b| serde_json::from_str(b).ok())
-                    .unwrap_or_default();
                 expect(
                     "grace period sent",
-                    last["healthCheckGracePeriodSeconds"].clone(),
+                    last_update(c)["healthCheckGracePeriodSeconds"].clone(),
                     serde_json::json!(30),
                 )
             },
@@ -275,6 +330,97 @@ pub fn rows() -> Vec<Row> {
                         .collect();
                 values.sort();
                 expect("targets", values, vec![50, 70])
+            },
+        },
+        Row {
+            attribute: "deployment",
+            value: |_| {
+                Some(r#"{ strategy = "canary", canary_bake_time = 0, bake_time = 0 }"#.into())
+            },
+            check: |c| {
+                let (strategy, alternate, test, role) = shift(c);
+                expect("strategy", strategy.as_str(), "CANARY")?;
+                expect("alternate group set", alternate.is_some(), true)?;
+                expect("test rule", test, None)?;
+                expect("role set", role.is_some(), true)?;
+                expect("target groups", service_groups(c), 2)
+            },
+        },
+        Row {
+            attribute: "deployment",
+            value: |c| {
+                Some(format!(
+                    r#"{{ strategy = "linear", linear_step_percent = 50, linear_step_bake_time = 0, bake_time = 0, test_host = "api-next.{}" }}"#,
+                    c.seed.domain
+                ))
+            },
+            check: |c| {
+                let (strategy, _, test, _) = shift(c);
+                expect("strategy", strategy.as_str(), "LINEAR")?;
+                let d = ecs_service(c).deployment_configuration().cloned();
+                let step = d.as_ref().and_then(|d| d.linear_configuration());
+                expect(
+                    "linear step",
+                    step.map(|l| (l.step_percent(), l.step_bake_time_in_minutes())),
+                    Some((Some(50.0), Some(0))),
+                )?;
+                expect(
+                    "canary",
+                    d.and_then(|d| d.canary_configuration().cloned()),
+                    None,
+                )?;
+                let sent = &last_update(c)["deploymentConfiguration"];
+                expect(
+                    "linear step sent",
+                    (
+                        &sent["strategy"],
+                        &sent["linearConfiguration"]["stepPercent"],
+                    ),
+                    (&serde_json::json!("LINEAR"), &serde_json::json!(50.0)),
+                )?;
+                expect("canary sent", sent["canaryConfiguration"].is_null(), true)?;
+                let test = test.ok_or("no test rule in the load balancer entry")?;
+                let rule = c.rt.block_on(c.aws.rule(&test));
+                expect(
+                    "test host",
+                    host_headers(&rule),
+                    vec![format!("api-next.{}", c.seed.domain)],
+                )
+            },
+        },
+        Row {
+            attribute: "deployment",
+            value: |_| {
+                Some(r#"{ strategy = "blue_green", bake_time = 0, rollback_alarms = { enabled = false } }"#.into())
+            },
+            check: |c| {
+                let (strategy, _, test, _) = shift(c);
+                expect("strategy", strategy.as_str(), "BLUE_GREEN")?;
+                let d = ecs_service(c).deployment_configuration().cloned();
+                expect(
+                    "bake time",
+                    d.as_ref().and_then(|d| d.bake_time_in_minutes()),
+                    Some(0),
+                )?;
+                expect(
+                    "alarm rollback",
+                    d.and_then(|d| d.alarms().map(|a| (a.enable(), a.alarm_names().len()))),
+                    Some((false, 0)),
+                )?;
+                expect("test rule", test, None)?;
+                expect("alarm", alarm_threshold(c), None)
+            },
+        },
+        Row {
+            attribute: "deployment",
+            value: |_| Some("{ rollback_alarms = { error_rate_percent = 10 } }".into()),
+            check: |c| {
+                let (strategy, alternate, _, role) = shift(c);
+                expect("strategy", strategy.as_str(), "ROLLING")?;
+                expect("alternate group", alternate, None)?;
+                expect("role", role, None)?;
+                expect("target groups", service_groups(c), 1)?;
+                expect("alarm threshold", alarm_threshold(c), Some(10.0))
             },
         },
         Row {

@@ -25,4 +25,11 @@ resource "ecsprod_service" "api" {
     min_capacity = 2
     max_capacity = 20
   }
+
+  # 10 % of the traffic to a new revision for 5 minutes, then all of it; both revisions run
+  # 5 more minutes, and the 5xx-rate and unhealthy-host alarms roll back a bad release.
+  deployment = {
+    strategy  = "canary"
+    test_host = "api-next.example.com"
+  }
 }

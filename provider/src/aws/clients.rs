@@ -176,6 +176,7 @@ clients! {
     ssm: aws_sdk_ssm at "ssm",
     sts: aws_sdk_sts at "sts",
     logs: aws_sdk_cloudwatchlogs at "cloudwatchlogs",
+    cloudwatch: aws_sdk_cloudwatch at "cloudwatch",
     appautoscaling: aws_sdk_applicationautoscaling at "applicationautoscaling",
     route53: aws_sdk_route53 at "route53",
     secretsmanager: aws_sdk_secretsmanager at "secretsmanager",

@@ -19,6 +19,7 @@ pub struct ClusterFacts {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClusterLoadBalancer {
+    pub arn: String,
     pub vpc_id: String,
     pub dns_name: String,
     pub zone_id: String,
@@ -41,6 +42,7 @@ async fn describe(c: &Clients, cluster: &str) -> Result<Option<ClusterFacts>, Aw
                 .into_iter()
                 .find(|l| l.port == HTTPS_PORT)
                 .map(|l| l.arn),
+            arn: lb.arn,
             vpc_id: lb.vpc_id,
             dns_name: lb.dns_name,
             zone_id: lb.zone_id,

@@ -1,18 +1,20 @@
-//! Waiting for a service's deployment: until its tasks run the new revision, until a new task
-//! is healthy in a new target group (so the rule can move the traffic there), and following a
-//! rollback by the circuit breaker.
+//! Waiting for a service's deployment: until its tasks run the new revision (through the steps
+//! and bake times of a strategy that shifts traffic), until a new task is healthy in a new
+//! target group (so the rule can move the traffic there), and following a rollback by the
+//! circuit breaker or an alarm.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use super::ecs_service::{ObservedService, describe};
 use super::listener_rule::modify_rule;
 use super::retry::AwsError;
+use super::service_deployments::{Progress, log_progress, rolled_back_since};
 use super::target_group::healthy_targets;
 use super::unit::Env;
 use crate::blueprint::service::{Cutover, EcsServiceSpec, ListenerRuleSpec, rule_forward};
 
 /// Whether the service has finished deploying `task_definition`: the deployment of that revision
-/// is the only one and all its tasks run. Fails with the service's events when the circuit
+/// is the only one, it is complete, and all its tasks run. Fails with the service's events when the circuit
 /// breaker rolled a deployment back.
 pub fn deployment_done(
     s: &ObservedService,
@@ -28,8 +30,15 @@ pub fn deployment_done(
             ),
         ));
     }
+    // A deployment that shifts traffic runs all its tasks long before it is done: its rollout
+    // state says when it is.
+    let rolled_out = s
+        .deployments
+        .iter()
+        .all(|d| d.2.is_empty() || d.2 == "COMPLETED");
     Ok(s.task_definition == task_definition
         && s.deployments.len() <= 1
+        && rolled_out
         && s.running_count == s.desired_count)
 }
 
@@ -43,21 +52,46 @@ async fn current(
         .ok_or_else(|| AwsError::new(step, "the service disappeared"))
 }
 
+/// How far back a deployment started by this apply may be dated: AWS's clock and this
+/// machine's may differ a little.
+const CLOCK_SKEW: Duration = Duration::from_secs(120);
+
 /// Waits until the deployment of the spec's revision is the only one and all tasks run; fails
-/// with the service's events when the circuit breaker rolls it back.
+/// with the service's events when ECS rolls it back, whether the rollback is under way or
+/// already over.
 pub async fn wait_for_steady_state(env: &Env, spec: &EcsServiceSpec) -> Result<(), AwsError> {
     let step = "wait for the deployment to finish";
+    let since = SystemTime::now()
+        .checked_sub(CLOCK_SKEW)
+        .unwrap_or(SystemTime::UNIX_EPOCH);
+    let progress = Progress::default();
     env.budget
         .poll(
             step,
             "the service did not reach a steady state",
             (Duration::from_millis(250), Duration::from_secs(15)),
             || async {
-                deployment_done(
-                    &current(env, spec, step).await?,
-                    &spec.task_definition_arn,
-                    step,
-                )
+                let s = current(env, spec, step).await?;
+                let failed = s.deployments.iter().any(|d| d.2 == "FAILED");
+                if (failed || s.task_definition != spec.task_definition_arn)
+                    && let Some(why) = rolled_back_since(env, spec, since, step).await?
+                {
+                    return Err(AwsError::new(
+                        step,
+                        format!(
+                            "ECS rolled the deployment back ({why}); the service runs {} again. Recent service events:\n  {}",
+                            s.task_definition,
+                            s.events.join("\n  ")
+                        ),
+                    ));
+                }
+                if deployment_done(&s, &spec.task_definition_arn, step)? {
+                    return Ok(true);
+                }
+                if spec.deployment.strategy.shifts_traffic() {
+                    log_progress(env, spec, since, &progress, step).await?;
+                }
+                Ok(false)
             },
         )
         .await

@@ -3,17 +3,20 @@
 //! differ, deleted with force and waited for until inactive. The deployment waits are in
 //! [`super::deployment`].
 
-use aws_sdk_ecs::types::{
-    CapacityProviderStrategyItem, DeploymentCircuitBreaker, DeploymentConfiguration, LoadBalancer,
-    PlacementStrategy, PlacementStrategyType, PropagateTags, SchedulingStrategy,
-};
+use aws_sdk_ecs::types::{AvailabilityZoneRebalancing, PropagateTags, SchedulingStrategy};
+
+use super::ecs_service_settings::rebalancing;
 
 use super::Clients;
 use super::deployment::{cut_over, wait_for_steady_state};
+pub use super::ecs_service_settings::ServiceSettings;
+use super::ecs_service_settings::{
+    deployment, load_balancer, observed_shift, placement, settings, strategy,
+};
 use super::retry::{AwsError, aws_error, unless_gone};
 use super::task_definition::iam_not_yet_visible;
 use super::unit::{Change, Changes, Env, TagRef, TagTarget, Tags, Unit, names, read_each};
-use crate::blueprint::service::EcsServiceSpec;
+use crate::blueprint::service::{EcsServiceSpec, TrafficShift};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ObservedService {
@@ -25,88 +28,18 @@ pub struct ObservedService {
     pub desired_count: i32,
     pub running_count: i32,
     pub target_group_arns: Vec<String>,
+    /// How ECS shifts traffic to the alternate target group, under a shifting strategy.
+    pub shift: Option<TrafficShift>,
     /// `None` when AWS does not report it (the emulator keeps it only from UpdateService).
     pub health_check_grace_period: Option<i32>,
+    /// Availability Zone rebalancing; `None` when AWS does not report it.
+    pub availability_zone_rebalancing: Option<bool>,
     /// Deployments: (id, status, rollout state, failed tasks).
     pub deployments: Vec<(String, String, String, i32)>,
     pub events: Vec<String>,
     /// Settings as AWS reports them; `None` where it does not.
     pub settings: Option<ServiceSettings>,
     pub tags: Tags,
-}
-
-/// The deployment settings of a service, as the API reports them and as the blueprint sets them.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ServiceSettings {
-    /// (provider, weight, base).
-    pub capacity_provider_strategy: Vec<(String, i32, i32)>,
-    /// (minimum healthy %, maximum %, circuit breaker enabled, rollback).
-    pub deployment: (i32, i32, bool, bool),
-    /// (type, field).
-    pub placement: Vec<(String, String)>,
-    pub propagate_tags: String,
-    pub ecs_managed_tags: bool,
-}
-
-impl ServiceSettings {
-    pub fn of(spec: &EcsServiceSpec) -> Self {
-        let d = &spec.deployment;
-        Self {
-            capacity_provider_strategy: spec
-                .capacity_provider_strategy
-                .iter()
-                .map(|i| (i.capacity_provider.clone(), i.weight, i.base))
-                .collect(),
-            deployment: (
-                d.minimum_healthy_percent,
-                d.maximum_percent,
-                d.circuit_breaker_enable,
-                d.circuit_breaker_rollback,
-            ),
-            placement: spec
-                .placement_strategies
-                .iter()
-                .map(|p| (p.kind.clone(), p.field.clone()))
-                .collect(),
-            propagate_tags: spec.propagate_tags.clone(),
-            ecs_managed_tags: spec.enable_ecs_managed_tags,
-        }
-    }
-}
-
-fn settings(s: &aws_sdk_ecs::types::Service) -> Option<ServiceSettings> {
-    let d = s.deployment_configuration()?;
-    let breaker = d.deployment_circuit_breaker();
-    Some(ServiceSettings {
-        capacity_provider_strategy: s
-            .capacity_provider_strategy()
-            .iter()
-            .map(|i| (i.capacity_provider().to_owned(), i.weight(), i.base()))
-            .collect(),
-        deployment: (
-            d.minimum_healthy_percent().unwrap_or(100),
-            d.maximum_percent().unwrap_or(200),
-            breaker.is_some_and(|b| b.enable()),
-            breaker.is_some_and(|b| b.rollback()),
-        ),
-        placement: s
-            .placement_strategy()
-            .iter()
-            .map(|p| {
-                (
-                    p.r#type()
-                        .map(|t| t.as_str().to_owned())
-                        .unwrap_or_default(),
-                    p.field().unwrap_or_default().to_owned(),
-                )
-            })
-            .collect(),
-        propagate_tags: s
-            .propagate_tags()
-            .map(|p| p.as_str().to_owned())
-            .unwrap_or_default(),
-        ecs_managed_tags: s.enable_ecs_managed_tags(),
-    })
 }
 
 pub async fn describe(
@@ -143,7 +76,11 @@ pub async fn describe(
                 .iter()
                 .filter_map(|l| l.target_group_arn().map(str::to_owned))
                 .collect(),
+            shift: s.load_balancers().first().and_then(observed_shift),
             health_check_grace_period: s.health_check_grace_period_seconds(),
+            availability_zone_rebalancing: s
+                .availability_zone_rebalancing()
+                .map(|r| *r == AvailabilityZoneRebalancing::Enabled),
             deployments: s
                 .deployments()
                 .iter()
@@ -169,45 +106,6 @@ pub async fn describe(
         }))
 }
 
-fn strategy(spec: &EcsServiceSpec) -> Result<Vec<CapacityProviderStrategyItem>, AwsError> {
-    spec.capacity_provider_strategy
-        .iter()
-        .map(|i| {
-            CapacityProviderStrategyItem::builder()
-                .capacity_provider(&i.capacity_provider)
-                .weight(i.weight)
-                .base(i.base)
-                .build()
-                .map_err(|e| AwsError::new("configure ECS service", e.to_string()))
-        })
-        .collect()
-}
-
-fn deployment(spec: &EcsServiceSpec) -> DeploymentConfiguration {
-    DeploymentConfiguration::builder()
-        .minimum_healthy_percent(spec.deployment.minimum_healthy_percent)
-        .maximum_percent(spec.deployment.maximum_percent)
-        .deployment_circuit_breaker(
-            DeploymentCircuitBreaker::builder()
-                .enable(spec.deployment.circuit_breaker_enable)
-                .rollback(spec.deployment.circuit_breaker_rollback)
-                .build(),
-        )
-        .build()
-}
-
-fn placement(spec: &EcsServiceSpec) -> Vec<PlacementStrategy> {
-    spec.placement_strategies
-        .iter()
-        .map(|p| {
-            PlacementStrategy::builder()
-                .r#type(PlacementStrategyType::from(p.kind.as_str()))
-                .field(&p.field)
-                .build()
-        })
-        .collect()
-}
-
 async fn create(c: &Clients, spec: &EcsServiceSpec) -> Result<String, AwsError> {
     let task_definition = spec.task_definition_arn.as_str();
     let out = c
@@ -219,9 +117,10 @@ async fn create(c: &Clients, spec: &EcsServiceSpec) -> Result<String, AwsError> 
         .task_definition(task_definition)
         .desired_count(spec.initial_desired_count)
         .set_capacity_provider_strategy(Some(strategy(spec)?))
-        .deployment_configuration(deployment(spec))
+        .deployment_configuration(deployment(spec)?)
         .set_placement_strategy(Some(placement(spec)))
         .health_check_grace_period_seconds(spec.health_check_grace_period)
+        .availability_zone_rebalancing(rebalancing(spec))
         .load_balancers(load_balancer(spec))
         .propagate_tags(PropagateTags::from(spec.propagate_tags.as_str()))
         .enable_ecs_managed_tags(spec.enable_ecs_managed_tags)
@@ -247,14 +146,6 @@ fn client_token() -> String {
     format!("ecsprod-{:x}-{:x}", nanos as u64, std::process::id())
 }
 
-fn load_balancer(spec: &EcsServiceSpec) -> LoadBalancer {
-    LoadBalancer::builder()
-        .target_group_arn(&spec.load_balancer.target_group_arn)
-        .container_name(&spec.load_balancer.container_name)
-        .container_port(spec.load_balancer.container_port)
-        .build()
-}
-
 /// Applies `task_definition` and every deployment setting; the desired count is left to
 /// autoscaling. With `new_revision`, a rolling deployment is forced; otherwise only settings
 /// change and running tasks stay. With `move_load_balancer`, the service's load balancer entry
@@ -274,9 +165,10 @@ async fn update(
         .service(&spec.name)
         .task_definition(task_definition)
         .set_capacity_provider_strategy(Some(strategy(spec)?))
-        .deployment_configuration(deployment(spec))
+        .deployment_configuration(deployment(spec)?)
         .set_placement_strategy(Some(placement(spec)))
         .health_check_grace_period_seconds(spec.health_check_grace_period)
+        .availability_zone_rebalancing(rebalancing(spec))
         .propagate_tags(PropagateTags::from(spec.propagate_tags.as_str()))
         .enable_ecs_managed_tags(spec.enable_ecs_managed_tags)
         .set_load_balancers(load_balancers)
@@ -354,7 +246,8 @@ impl Unit for EcsService {
             )
             .check(
                 "load_balancer",
-                observed.target_group_arns != [desired.load_balancer.target_group_arn.clone()],
+                observed.target_group_arns != [desired.load_balancer.target_group_arn.clone()]
+                    || observed.shift != desired.load_balancer.shift,
             )
             .check(
                 "settings",
@@ -364,7 +257,10 @@ impl Unit for EcsService {
                     .is_some_and(|s| *s != ServiceSettings::of(desired))
                     || observed
                         .health_check_grace_period
-                        .is_some_and(|g| g != desired.health_check_grace_period),
+                        .is_some_and(|g| g != desired.health_check_grace_period)
+                    || observed
+                        .availability_zone_rebalancing
+                        .is_some_and(|r| r != desired.availability_zone_rebalancing),
             )
             .check("traffic", desired.cutover.is_some())
             .done()

@@ -181,6 +181,9 @@ pub struct RuleKey {
     pub arn: Option<String>,
     /// The service's target groups.
     pub target_groups: Vec<String>,
+    /// The host it routes, when known: of the rules that forward to `target_groups`, the one
+    /// for this host (a service may have a production and a test rule).
+    pub host: Option<String>,
 }
 
 /// The rule by its recorded ARN, else the listener's rule that forwards to the service's groups.
@@ -197,6 +200,7 @@ async fn find(c: &Clients, key: &RuleKey) -> Result<Option<ObservedRule>, AwsErr
         r.target_group_arns
             .iter()
             .any(|arn| key.target_groups.contains(arn))
+            && key.host.as_ref().is_none_or(|h| r.host_headers.contains(h))
     }))
 }
 

@@ -3,6 +3,7 @@
 //! [`unit`]): how an object is found by its key, read, compared, created, updated and deleted.
 //! Waits and retries of eventual consistency go through the operation's [`budget`].
 
+pub mod alarm;
 pub mod ami;
 pub mod auto_scaling_group;
 pub mod budget;
@@ -16,6 +17,7 @@ pub mod deployment;
 pub mod dns;
 pub mod ecs_cluster;
 pub mod ecs_service;
+pub mod ecs_service_settings;
 pub mod iam_role;
 pub mod instance_profile;
 pub mod instance_refresh;
@@ -33,6 +35,7 @@ pub mod scaling;
 pub mod secret_keys;
 pub mod security_group;
 pub mod security_group_rules;
+pub mod service_deployments;
 mod tag_writes;
 pub mod tags;
 pub mod target_group;

@@ -34,6 +34,16 @@ pub fn iam(tags: &Tags) -> Result<Vec<aws_sdk_iam::types::Tag>, AwsError> {
         .collect()
 }
 
+pub fn cloudwatch(tags: &Tags) -> Vec<aws_sdk_cloudwatch::types::Tag> {
+    let tag = |(k, v)| {
+        aws_sdk_cloudwatch::types::Tag::builder()
+            .key(k)
+            .value(v)
+            .build()
+    };
+    tags.iter().map(tag).collect()
+}
+
 /// A tag of Auto Scaling group `group`, given to the instances it launches; no value for a
 /// removal.
 fn group_tag(group: &str, k: &str, v: Option<&str>) -> GroupTag {
@@ -98,6 +108,10 @@ pub async fn set(c: &Clients, target: &TagTarget, tags: &Tags) -> Result<(), Aws
             let tags = tags.clone().into_iter().collect();
             done("tag log group", call.set_tags(Some(tags)).send()).await
         }
+        TagTarget::Alarm(arn) => {
+            let call = c.cloudwatch.tag_resource().resource_arn(arn);
+            done("tag alarm", call.set_tags(Some(cloudwatch(tags))).send()).await
+        }
     }
 }
 
@@ -135,6 +149,10 @@ pub async fn remove(c: &Clients, target: &TagTarget, keys: &[String]) -> Result<
         TagTarget::LogGroup(arn) => {
             let call = c.logs.untag_resource().resource_arn(arn);
             done("untag log group", call.set_tag_keys(names).send()).await
+        }
+        TagTarget::Alarm(arn) => {
+            let call = c.cloudwatch.untag_resource().resource_arn(arn);
+            done("untag alarm", call.set_tag_keys(names).send()).await
         }
     }
 }

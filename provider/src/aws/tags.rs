@@ -52,7 +52,10 @@ pub async fn read(env: &Env, targets: &[TagTarget]) -> Result<BTreeMap<TagTarget
     let singles = targets.iter().filter(|t| {
         matches!(
             t,
-            TagTarget::Ecs(_) | TagTarget::IamRole(_) | TagTarget::LogGroup(_)
+            TagTarget::Ecs(_)
+                | TagTarget::IamRole(_)
+                | TagTarget::LogGroup(_)
+                | TagTarget::Alarm(_)
         )
     });
     let (ec2, elbv2, groups, singles) = tokio::try_join!(
@@ -182,6 +185,14 @@ async fn read_one(c: &Clients, target: &TagTarget) -> Result<Option<Tags>, AwsEr
             .await
             .map(|o| o.tags().cloned().unwrap_or_default().into_iter().collect())
             .map_err(|e| aws_error("read log group tags", e)),
+        TagTarget::Alarm(arn) => c
+            .cloudwatch
+            .list_tags_for_resource()
+            .resource_arn(arn)
+            .send()
+            .await
+            .map(|o| pairs(o.tags().iter().map(|t| (t.key(), t.value()))))
+            .map_err(|e| aws_error("read alarm tags", e)),
         _ => Ok(Tags::new()),
     };
     match result {

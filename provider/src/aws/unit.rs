@@ -191,6 +191,8 @@ pub enum TagTarget {
     IamRole(String),
     /// By ARN (without the `:*` that DescribeLogGroups appends).
     LogGroup(String),
+    /// A CloudWatch alarm, by ARN.
+    Alarm(String),
 }
 
 /// An object's tags: where they are, and what they are when the read already reported them.

@@ -27,6 +27,7 @@ pub use session::{Limits, Outcome, Session, Walk, anything_exists, project};
 
 /// The kinds of AWS objects graphs are made of, and what reading one gives.
 pub mod units {
+    pub use crate::aws::alarm::{Alarm, ObservedAlarm};
     pub use crate::aws::ami::RecommendedAmi;
     pub use crate::aws::auto_scaling_group::{AutoScalingGroup, ObservedGroup};
     pub use crate::aws::capacity_provider::{CapacityProvider, ObservedCapacityProvider};
@@ -49,7 +50,7 @@ pub mod units {
 
     pub use crate::aws::cluster_facts::{ClusterFacts, ClusterLoadBalancer, ServiceCluster};
     pub use crate::aws::dns::{AliasKey, AliasRecord, ObservedAlias};
-    pub use crate::aws::ecs_service::{EcsService, ObservedService, ServiceKey};
+    pub use crate::aws::ecs_service::{EcsService, ObservedService, ServiceKey, ServiceSettings};
     pub use crate::aws::listener_rule::{ListenerRule, ObservedRule, RuleKey};
     pub use crate::aws::log_group::{LogGroup, ObservedLogGroup};
     pub use crate::aws::scaling::{ObservedScaling, Scaling};

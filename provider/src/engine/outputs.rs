@@ -90,4 +90,10 @@ impl Outputs {
     pub fn insert<L: Lookup>(&mut self, id: NodeId<L>, object: L::Observed) {
         self.objects.insert(id.name(), std::sync::Arc::new(object));
     }
+
+    /// Takes a node's object away from outside a walk.
+    #[cfg(test)]
+    pub fn remove<L: Lookup>(&mut self, id: NodeId<L>) {
+        self.objects.remove(id.name());
+    }
 }

@@ -108,6 +108,8 @@ struct Plan {
     delays: BTreeMap<&'static str, u64>,
     failing: Vec<&'static str>,
     value: u32,
+    /// a must no longer exist.
+    retire_a: bool,
 }
 
 const A: NodeId<Memo> = NodeId::new("a");
@@ -435,4 +437,48 @@ async fn a_key_from_another_nodes_object_is_read_after_that_object() {
     assert!(outputs.has("e"), "e is found through a");
     let e = events("keyed");
     assert!(e.contains(&"read keyed-e1".to_owned()), "{e:?}");
+}
+
+/// c needs a while a exists, and says in its value whether it saw a.
+fn retiring_graph() -> Graph<Plan> {
+    Graph::<Plan>::new()
+        .unit(node(
+            A,
+            &[],
+            |p, _| Some(key(p, "a")),
+            |p, _| Ok((!p.retire_a).then(|| want(p, "a"))),
+        ))
+        .unit(node(
+            C,
+            &[A.name],
+            |p, _| Some(key(p, "c")),
+            |p, o| {
+                let value = if o.get(A).is_some() { 1 } else { 7 };
+                Ok(Some(Want {
+                    value,
+                    ..want(p, "c")
+                }))
+            },
+        ))
+}
+
+#[tokio::test]
+async fn an_object_that_must_go_is_deleted_after_what_is_written_after_it_which_sees_it_gone() {
+    let mut p = plan("retire");
+    p.delays.insert("c", 100);
+    let s = session().await;
+    let limits = limits(CancellationToken::new());
+    assert!(
+        s.walk(Walk::Apply, &retiring_graph(), &p, &limits)
+            .await
+            .succeeded()
+    );
+    assert_eq!((stored("retire-a"), stored("retire-c")), (Some(1), Some(1)));
+    p.retire_a = true;
+    let outcome = s.walk(Walk::Apply, &retiring_graph(), &p, &limits).await;
+    assert!(outcome.succeeded(), "{:?}", outcome.errors);
+    assert_eq!((stored("retire-a"), stored("retire-c")), (None, Some(7)));
+    let e = events("retire");
+    let at = |x: &str| e.iter().position(|y| y == x).unwrap_or(usize::MAX);
+    assert!(at("end retire-c") < at("delete retire-a"), "{e:?}");
 }

@@ -1,5 +1,7 @@
 //! Create and update: every node is written as soon as the nodes it needs are, with no phase
-//! barriers; then one pass brings every object's tags in line.
+//! barriers; then one pass brings every object's tags in line. An object that must no longer
+//! exist is deleted as a delete would: once the nodes written after it (which stop using it)
+//! and those its `delete_after` names are written; they see it as gone.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -18,6 +20,8 @@ use crate::aws::unit::{BoxFuture, Env};
 enum Status {
     Waiting,
     Running,
+    /// To be deleted once its blockers are written; done for the nodes that need it.
+    Deferred,
     Done,
     /// Failed, or never started because something it needs failed.
     Stopped,
@@ -36,6 +40,8 @@ pub(crate) async fn write_all<I: Send + Sync + 'static>(
         .iter()
         .map(|n| n.after.iter().filter_map(|d| index(d)).collect())
         .collect();
+    let blockers = super::order::delete_blockers(graph);
+    let mut deferred: BTreeMap<usize, (Erased, Option<Erased>, bool)> = BTreeMap::new();
     let mut status = vec![Status::Waiting; nodes.len()];
     let mut outputs = read.outputs.clone();
     let mut errors = Vec::new();
@@ -45,6 +51,29 @@ pub(crate) async fn write_all<I: Send + Sync + 'static>(
     loop {
         // A node settled without a call may unblock one declared before it: pass again.
         let mut settled_one = false;
+        let ready: Vec<usize> = deferred
+            .keys()
+            .copied()
+            .filter(|&i| {
+                blockers[i]
+                    .iter()
+                    .all(|&b| matches!(status[b], Status::Done | Status::Stopped))
+            })
+            .collect();
+        for i in ready {
+            let Some((key, observed, reread)) = deferred.remove(&i) else {
+                continue;
+            };
+            settled_one = true;
+            if blockers[i].iter().any(|&b| status[b] == Status::Stopped) {
+                // What was to stop using it may not have: it stays.
+                outputs.set(nodes[i].name, observed);
+                status[i] = Status::Done;
+                continue;
+            }
+            status[i] = Status::Running;
+            running.push(launch(&nodes[i], env, i, Some(key), None, observed, reread));
+        }
         for i in 0..nodes.len() {
             if status[i] != Status::Waiting {
                 continue;
@@ -54,7 +83,10 @@ pub(crate) async fn write_all<I: Send + Sync + 'static>(
                 settled_one = true;
                 continue;
             }
-            if !needs[i].iter().all(|&d| status[d] == Status::Done) {
+            if !needs[i]
+                .iter()
+                .all(|&d| matches!(status[d], Status::Done | Status::Deferred))
+            {
                 continue;
             }
             let node = &nodes[i];
@@ -112,28 +144,17 @@ pub(crate) async fn write_all<I: Send + Sync + 'static>(
                 None
             };
             let reread = !same_key && key.is_some();
+            if let (None, Some(k), false) = (&wanted, &key, blockers[i].is_empty())
+                && node.change.owned()
+            {
+                deferred.insert(i, (k.clone(), observed, reread));
+                outputs.set(node.name, None);
+                status[i] = Status::Deferred;
+                settled_one = true;
+                continue;
+            }
             status[i] = Status::Running;
-            let (find, change) = (&node.find, &node.change);
-            running.push(Box::pin(async move {
-                let Some(key) = key else {
-                    let error = wanted.map(|_| {
-                        crate::aws::retry::AwsError::new(
-                            format!("find the {}", find.kind()),
-                            "the objects it belongs to do not exist",
-                        )
-                    });
-                    return (i, Step::kept(None, error));
-                };
-                let observed = if reread {
-                    match find.read(env, vec![key.clone()]).await {
-                        Ok(found) => found.into_iter().next().flatten(),
-                        Err(e) => return (i, Step::kept(None, Some(e))),
-                    }
-                } else {
-                    observed
-                };
-                (i, change.write(env, key, wanted, observed).await)
-            }));
+            running.push(launch(node, env, i, key, wanted, observed, reread));
         }
         if settled_one {
             continue;
@@ -166,6 +187,39 @@ pub(crate) async fn write_all<I: Send + Sync + 'static>(
     )
     .await;
     (outputs, errors)
+}
+
+/// Writes node `i`: finds it again first when its key changed with what was written.
+fn launch<'a, I>(
+    node: &'a super::graph::Node<I>,
+    env: &'a Env,
+    i: usize,
+    key: Option<Erased>,
+    wanted: Option<Erased>,
+    observed: Option<Erased>,
+    reread: bool,
+) -> BoxFuture<'a, (usize, Step)> {
+    let (find, change) = (&node.find, &node.change);
+    Box::pin(async move {
+        let Some(key) = key else {
+            let error = wanted.map(|_| {
+                crate::aws::retry::AwsError::new(
+                    format!("find the {}", find.kind()),
+                    "the objects it belongs to do not exist",
+                )
+            });
+            return (i, Step::kept(None, error));
+        };
+        let observed = if reread {
+            match find.read(env, vec![key.clone()]).await {
+                Ok(found) => found.into_iter().next().flatten(),
+                Err(e) => return (i, Step::kept(None, Some(e))),
+            }
+        } else {
+            observed
+        };
+        (i, change.write(env, key, wanted, observed).await)
+    })
 }
 
 /// Brings the tags of every object written without failure in line with its desired tags.

@@ -19,6 +19,7 @@ pub const ENDPOINT_SERVICES: &[(&str, &[&str])] = &[
         &["application-autoscaling", "appautoscaling"],
     ),
     ("autoscaling", &[]),
+    ("cloudwatch", &["monitoring"]),
     ("cloudwatchlogs", &["logs"]),
     ("ec2", &[]),
     ("ecs", &[]),

@@ -7,11 +7,15 @@ use std::collections::BTreeMap;
 use super::OWNER_TAG;
 
 mod access;
+mod alarms;
+mod deploy;
 mod routing;
 mod run;
 mod task;
 
 pub use access::*;
+pub use alarms::*;
+pub use deploy::*;
 pub use routing::*;
 pub use run::*;
 pub use task::*;
@@ -49,7 +53,11 @@ pub struct ServiceInput {
     pub health_check_matcher: String,
     pub deregistration_delay: i32,
     pub health_check_grace_period: i32,
+    /// ECS moves tasks to balance the service across Availability Zones again after one
+    /// recovers.
+    pub availability_zone_rebalancing: bool,
     pub autoscaling: AutoscalingInput,
+    pub deployment: DeploymentInput,
     pub log_retention_days: i32,
     pub task_role_policy_json: Option<String>,
     /// The provider's default tags merged with the resource's tags.
@@ -101,6 +109,8 @@ pub struct ServiceNames {
     pub log_group: String,
     pub execution_role: String,
     pub task_role: String,
+    /// The role ECS shifts the traffic with under the shifting deployment strategies.
+    pub load_balancer_role: String,
     /// Inline policy on the execution role (the listed secrets).
     pub execution_role_policy: String,
     /// Inline policy on the task role (`task_role_policy_json`).
@@ -114,6 +124,7 @@ pub fn names(cluster: &str, service: &str) -> ServiceNames {
         log_group: format!("/ecs/{cluster}/{service}"),
         execution_role: role_name(cluster, service, "exec"),
         task_role: role_name(cluster, service, "task"),
+        load_balancer_role: role_name(cluster, service, "lb"),
         execution_role_policy: "secrets".into(),
         task_role_policy: "application".into(),
         task_family: format!("{cluster}-{service}"),
@@ -163,12 +174,14 @@ pub fn example() -> ServiceInput {
         health_check_matcher: "200-399".into(),
         deregistration_delay: 30,
         health_check_grace_period: 60,
+        availability_zone_rebalancing: true,
         autoscaling: AutoscalingInput {
             min_capacity: 2,
             max_capacity: 10,
             cpu_target: 60,
             memory_target: 75,
         },
+        deployment: DeploymentInput::default(),
         log_retention_days: 30,
         task_role_policy_json: None,
         tags: BTreeMap::from([("Team".to_owned(), "core".to_owned())]),

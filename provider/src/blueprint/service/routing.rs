@@ -18,6 +18,17 @@ pub fn target_group_generation(input: &ServiceInput) -> String {
     short_hash(&settings, 8)
 }
 
+/// The names of the service's two target groups for `input`'s settings: the shifting
+/// strategies alternate between them; the rolling one uses whichever serves.
+pub fn target_group_names(input: &ServiceInput) -> [String; 2] {
+    let generation = target_group_generation(input);
+    let alternate = short_hash(&format!("{generation}|alternate"), 8);
+    [
+        target_group_name(&input.cluster, &input.name, &generation),
+        target_group_name(&input.cluster, &input.name, &alternate),
+    ]
+}
+
 /// A target group name unique per service and generation, so the replacement can exist beside
 /// the group still in use: `<cluster>-<service>` cut to fit, an 8-digit hash of
 /// `<cluster>/<service>`, and the generation. At most 32 letters, digits and hyphens, never
@@ -66,9 +77,10 @@ pub struct TargetGroupSpec {
     pub tags: BTreeMap<String, String>,
 }
 
-pub fn target_group(input: &ServiceInput, vpc_id: &str, generation: &str) -> TargetGroupSpec {
+/// The target group named `name` (one of [`target_group_names`]).
+pub fn target_group(input: &ServiceInput, vpc_id: &str, name: &str) -> TargetGroupSpec {
     TargetGroupSpec {
-        name: target_group_name(&input.cluster, &input.name, generation),
+        name: name.to_owned(),
         vpc_id: vpc_id.to_owned(),
         protocol: TARGET_GROUP_PROTOCOL.into(),
         port: input.container_port,
@@ -164,6 +176,21 @@ pub fn listener_rule(input: &ServiceInput, forward: Vec<WeightedTarget>) -> List
         forward,
         tags: tags(input),
         priority_key: service_key(&input.cluster, &input.name),
+    }
+}
+
+/// The rule that routes `host` to the new revision before production traffic moves (the
+/// shifting strategies' test traffic); ECS points it at the new revision's group.
+pub fn test_listener_rule(
+    input: &ServiceInput,
+    host: &str,
+    forward: Vec<WeightedTarget>,
+) -> ListenerRuleSpec {
+    ListenerRuleSpec {
+        host_headers: vec![host.to_owned()],
+        forward,
+        tags: tags(input),
+        priority_key: format!("{}/test", service_key(&input.cluster, &input.name)),
     }
 }
 

@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{ListenerRuleSpec, ServiceInput, names, tags};
+use super::{ListenerRuleSpec, ServiceInput, Strategy, TrafficStep, names, tags};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CapacityProviderItem {
@@ -17,6 +17,22 @@ pub struct DeploymentSpec {
     pub maximum_percent: i32,
     pub circuit_breaker_enable: bool,
     pub circuit_breaker_rollback: bool,
+    pub strategy: Strategy,
+    /// Minutes both revisions run after the traffic has moved (shifting strategies only).
+    pub bake_time: Option<i32>,
+    pub canary: Option<TrafficStep>,
+    pub linear: Option<TrafficStep>,
+    /// The alarms that roll a deployment back; none turns alarm rollback off.
+    pub alarm_names: Vec<String>,
+}
+
+/// What ECS needs to shift traffic between the service's two target groups.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrafficShift {
+    pub alternate_target_group_arn: String,
+    pub production_listener_rule: String,
+    pub test_listener_rule: Option<String>,
+    pub role_arn: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,6 +47,8 @@ pub struct LoadBalancerRef {
     pub target_group_arn: String,
     pub container_name: String,
     pub container_port: i32,
+    /// Under a shifting strategy.
+    pub shift: Option<TrafficShift>,
 }
 
 /// The ECS service; the caller adds the task definition revision it registered.
@@ -44,6 +62,7 @@ pub struct EcsServiceSpec {
     pub deployment: DeploymentSpec,
     pub placement_strategies: Vec<PlacementStrategy>,
     pub health_check_grace_period: i32,
+    pub availability_zone_rebalancing: bool,
     pub load_balancer: LoadBalancerRef,
     /// `SERVICE`: tasks carry the service's tags.
     pub propagate_tags: String,
@@ -69,11 +88,30 @@ pub struct Cutover {
     pub retiring: BTreeSet<String>,
 }
 
+/// The deployment configuration of `input`'s strategy: the strategy's own settings only, and
+/// the alarms ECS watches.
+pub fn deployment(input: &ServiceInput) -> DeploymentSpec {
+    let d = &input.deployment;
+    let shifting = d.strategy.shifts_traffic();
+    DeploymentSpec {
+        minimum_healthy_percent: 100,
+        maximum_percent: 200,
+        circuit_breaker_enable: true,
+        circuit_breaker_rollback: true,
+        strategy: d.strategy,
+        bake_time: shifting.then_some(d.bake_time),
+        canary: (d.strategy == Strategy::Canary).then_some(d.canary),
+        linear: (d.strategy == Strategy::Linear).then_some(d.linear),
+        alarm_names: super::deployment_alarm_names(input),
+    }
+}
+
 pub fn service(
     input: &ServiceInput,
     capacity_provider: &str,
     target_group_arn: &str,
     task_definition_arn: &str,
+    shift: Option<TrafficShift>,
 ) -> EcsServiceSpec {
     EcsServiceSpec {
         cluster: input.cluster.clone(),
@@ -86,12 +124,7 @@ pub fn service(
         }],
         // New tasks start and pass health checks before old ones stop; a failing deployment
         // rolls back (and the apply then fails, pain point 10).
-        deployment: DeploymentSpec {
-            minimum_healthy_percent: 100,
-            maximum_percent: 200,
-            circuit_breaker_enable: true,
-            circuit_breaker_rollback: true,
-        },
+        deployment: deployment(input),
         placement_strategies: vec![
             PlacementStrategy {
                 kind: "spread".into(),
@@ -103,10 +136,12 @@ pub fn service(
             },
         ],
         health_check_grace_period: input.health_check_grace_period,
+        availability_zone_rebalancing: input.availability_zone_rebalancing,
         load_balancer: LoadBalancerRef {
             target_group_arn: target_group_arn.to_owned(),
             container_name: input.name.clone(),
             container_port: input.container_port,
+            shift,
         },
         propagate_tags: "SERVICE".into(),
         enable_ecs_managed_tags: true,

@@ -48,6 +48,7 @@ pub struct ServiceConfig {
     pub health_check_matcher: Field<String>,
     pub deregistration_delay: Field<i64>,
     pub health_check_grace_period: Field<i64>,
+    pub availability_zone_rebalancing: Field<bool>,
     pub autoscaling: Field<Autoscaling>,
     pub log_retention_days: Field<i64>,
     pub wait_for_steady_state: Field<bool>,
@@ -83,6 +84,7 @@ impl ServiceConfig {
             health_check_matcher: fields::string(c, "health_check_matcher"),
             deregistration_delay: fields::int(c, "deregistration_delay"),
             health_check_grace_period: fields::int(c, "health_check_grace_period"),
+            availability_zone_rebalancing: fields::boolean(c, "availability_zone_rebalancing"),
             autoscaling,
             log_retention_days: fields::int(c, "log_retention_days"),
             wait_for_steady_state: fields::boolean(c, "wait_for_steady_state"),
@@ -375,6 +377,7 @@ pub fn validate(raw: &Value) -> Diagnostics {
             );
         }
     }
+    super::deployment::validate(&mut d, raw);
     v::tags(&mut d, at("tags"), &c.tags);
     crate::resources::timeouts::validate(&mut d, raw);
     d

@@ -7,15 +7,18 @@
 //! with weight 0, the service moves into it with the new revision, the rule sends it all the
 //! traffic once a new task is healthy there, and the old group is deleted last.
 
-use std::collections::BTreeSet;
 use std::sync::LazyLock;
 
+use super::keys::{
+    alias_key, alternate_key, retired_key, retiring, rule_key, service, shifted_forward,
+    target_group_key, task_definition_key, test_rule_key,
+};
 use super::project as show;
-use crate::blueprint::service::{self as bp, Cutover, ServiceInput, WeightedTarget};
+use crate::blueprint::service::{self as bp, ServiceInput, WeightedTarget};
 use crate::engine::units::{
-    AliasKey, AliasRecord, ClusterLoadBalancer, EcsService, FamilyKey, FamilyRevisions, GroupRef,
-    ListenerRule, LogGroup, RetiredTargetGroups, RevisionKey, Role, RuleKey, Scaling, SecretKeys,
-    ServiceCluster, ServiceKey, TargetGroup, TaskDefinition,
+    Alarm, AliasRecord, ClusterLoadBalancer, EcsService, FamilyKey, FamilyRevisions, ListenerRule,
+    LogGroup, RetiredTargetGroups, Role, Scaling, SecretKeys, ServiceCluster, ServiceKey,
+    TargetGroup, TaskDefinition,
 };
 use crate::engine::{Graph, LookupNode, Missing, NodeId, Outputs, UnitNode};
 
@@ -37,6 +40,9 @@ pub struct Recorded {
     pub listener_rule_arn: Option<String>,
     pub zone_id: Option<String>,
     pub domain_name: Option<String>,
+    pub alternate_target_group_arn: Option<String>,
+    pub test_listener_rule_arn: Option<String>,
+    pub test_host: Option<String>,
 }
 
 /// What a walk of the graph starts from.
@@ -57,7 +63,7 @@ impl Run {
     }
 
     /// The configuration, with the account of the cluster the service runs on.
-    fn input(&self, o: &Outputs) -> Result<ServiceInput, Missing> {
+    pub(super) fn input(&self, o: &Outputs) -> Result<ServiceInput, Missing> {
         let mut input = self
             .config
             .clone()
@@ -66,7 +72,7 @@ impl Run {
         Ok(input)
     }
 
-    fn applying(&self) -> bool {
+    pub(super) fn applying(&self) -> bool {
         self.purpose == Purpose::Apply
     }
 }
@@ -77,6 +83,11 @@ pub const SECRET_KEYS: NodeId<SecretKeys> = NodeId::new("secret_kms_keys");
 pub const EXECUTION_ROLE: NodeId<Role> = NodeId::new("execution_role");
 pub const TASK_ROLE: NodeId<Role> = NodeId::new("task_role");
 pub const TARGET_GROUP: NodeId<TargetGroup> = NodeId::new("target_group");
+pub const ALTERNATE: NodeId<TargetGroup> = NodeId::new("alternate_target_group");
+pub const LB_ROLE: NodeId<Role> = NodeId::new("load_balancer_role");
+pub const TEST_RULE: NodeId<ListenerRule> = NodeId::new("test_listener_rule");
+pub const ERROR_ALARM: NodeId<Alarm> = NodeId::new("error_rate_alarm");
+pub const UNHEALTHY_ALARM: NodeId<Alarm> = NodeId::new("unhealthy_hosts_alarm");
 pub const RETIRED: NodeId<RetiredTargetGroups> = NodeId::new("earlier_target_groups");
 pub const RULE: NodeId<ListenerRule> = NodeId::new("listener_rule");
 pub const TASK_DEFINITION: NodeId<TaskDefinition> = NodeId::new("task_definition");
@@ -93,141 +104,30 @@ fn load_balancer(o: &Outputs) -> Result<&ClusterLoadBalancer, Missing> {
         .ok_or_else(|| Missing::new("the cluster has no load balancer"))
 }
 
-/// The target group the configuration asks for, by name.
-fn target_group_name(run: &Run) -> Option<String> {
-    let input = run.config.as_ref()?;
-    Some(bp::target_group_name(
-        &run.cluster,
-        &run.name,
-        &bp::target_group_generation(input),
-    ))
-}
-
-/// A target group's name from its ARN (`…:targetgroup/<name>/<id>`).
-pub fn group_name(arn: &str) -> Option<&str> {
-    arn.split(":targetgroup/").nth(1)?.split('/').next()
-}
-
-fn target_group_key(run: &Run, o: &Outputs) -> Option<GroupRef> {
-    match run.purpose {
-        Purpose::Apply => target_group_name(run).map(GroupRef::Name),
-        Purpose::Import => o
-            .get(SERVICE)?
-            .target_group_arns
-            .first()
-            .cloned()
-            .map(GroupRef::Arn),
-        Purpose::Refresh => run.recorded.target_group_arn.clone().map(GroupRef::Arn),
-        // By its name as well: one whose ARN never reached the state goes too.
-        Purpose::Delete => run
-            .recorded
-            .target_group_arn
-            .clone()
-            .map(GroupRef::Arn)
-            .or_else(|| target_group_name(run).map(GroupRef::Name)),
-    }
-}
-
-/// Earlier groups: those recorded as such, and on an apply the recorded group when the
-/// configuration asks for another.
-fn retired_key(run: &Run) -> Option<Vec<String>> {
-    let mut arns = run.recorded.previous_target_group_arns.clone();
-    if run.applying()
-        && let Some(current) = &run.recorded.target_group_arn
-        && group_name(current) != target_group_name(run).as_deref()
-        && !arns.contains(current)
-    {
-        arns.push(current.clone());
-    }
-    (!arns.is_empty()).then_some(arns)
-}
-
-fn retiring(o: &Outputs) -> BTreeSet<String> {
-    o.get(RETIRED).into_iter().flatten().cloned().collect()
-}
-
-fn rule_key(run: &Run, o: &Outputs) -> Option<RuleKey> {
-    let listener_arn = o
-        .get(CLUSTER)
-        .and_then(|c| c.load_balancer.as_ref())
-        .and_then(|lb| lb.https_listener_arn.clone());
-    let mut target_groups: Vec<String> = retiring(o).into_iter().collect();
-    target_groups.extend(o.get(TARGET_GROUP).map(|g| g.arn.clone()));
-    let arn = run.recorded.listener_rule_arn.clone();
-    if arn.is_none() && (listener_arn.is_none() || target_groups.is_empty()) {
-        return None;
-    }
-    Some(RuleKey {
-        listener_arn,
-        arn,
-        target_groups,
-    })
-}
-
-/// The revision to compare with: on refresh only one the service runs other than the recorded
-/// one (the recorded one is what the state shows already).
-fn task_definition_key(run: &Run, o: &Outputs) -> Option<RevisionKey> {
-    let running = o.get(SERVICE).map(|s| s.task_definition.clone());
-    let recorded = run.recorded.task_definition_arn.clone();
-    let arn = match run.purpose {
-        Purpose::Refresh => Some(running.filter(|r| Some(r) != recorded.as_ref())?),
-        Purpose::Import => Some(running?),
-        // None: the family's latest revision, which a create interrupted after registering it
-        // left.
-        Purpose::Apply => recorded.or(running),
-        // Every revision of the family goes with the family's node.
-        Purpose::Delete => return None,
-    };
-    Some(RevisionKey {
-        family: run.names().task_family,
-        arn,
-    })
-}
-
-fn alias_key(run: &Run, o: &Outputs) -> Option<AliasKey> {
-    let recorded = || {
-        Some(AliasKey {
-            zone_id: Some(bp::bare_zone_id(run.recorded.zone_id.as_deref()?).to_owned()),
-            name: bp::record_name(run.recorded.domain_name.as_deref()?),
-        })
-    };
-    match run.purpose {
-        Purpose::Import => Some(AliasKey {
-            zone_id: None,
-            name: bp::record_name(o.get(RULE)?.host_headers.first()?),
-        }),
-        Purpose::Apply => recorded().or_else(|| {
-            let input = run.config.as_ref()?;
-            Some(AliasKey {
-                zone_id: Some(bp::bare_zone_id(input.zone_id.as_deref()?).to_owned()),
-                name: bp::record_name(&input.domain_name),
-            })
-        }),
-        Purpose::Refresh | Purpose::Delete => recorded(),
-    }
-}
-
-/// The service, with the traffic still to move when its rule also forwards to earlier groups.
-fn service(run: &Run, o: &Outputs) -> Result<bp::EcsServiceSpec, Missing> {
+/// The target group `key` finds, named as the configuration asks.
+fn group(
+    run: &Run,
+    o: &Outputs,
+    key: fn(&Run, &Outputs) -> Option<crate::engine::units::GroupRef>,
+) -> Result<Option<bp::TargetGroupSpec>, Missing> {
     let input = run.input(o)?;
-    let group = o.need(TARGET_GROUP)?.arn.clone();
-    let rule = o.need(RULE)?;
-    let mut spec = bp::service(
+    let Some(crate::engine::units::GroupRef::Name(name)) = key(run, o) else {
+        return Err(Missing::new("the target group's name is not known"));
+    };
+    Ok(Some(bp::target_group(
         &input,
-        &o.need(CLUSTER)?.capacity_provider,
-        &group,
-        &o.need(TASK_DEFINITION)?.arn,
-    );
-    spec.wait_for_steady_state = run.wait_for_steady_state;
-    let only_new = bp::listener_rule(&input, vec![WeightedTarget::new(&group, 1)]);
-    if !bp::same_forward(&only_new.forward, &rule.forward) {
-        spec.cutover = Some(Cutover {
-            rule_arn: rule.arn.clone(),
-            rule: only_new,
-            retiring: retiring(o),
-        });
-    }
-    Ok(spec)
+        &load_balancer(o)?.vpc_id,
+        &name,
+    )))
+}
+
+/// Rollback alarm `which` (0: the 5xx rate, 1: unhealthy hosts) on the service's groups.
+fn alarm(run: &Run, o: &Outputs, which: usize) -> Result<Option<bp::AlarmSpec>, Missing> {
+    let input = run.input(o)?;
+    let mut groups = vec![o.need(TARGET_GROUP)?.arn.clone()];
+    groups.extend(o.get(ALTERNATE).map(|g| g.arn.clone()));
+    let alarms = bp::rollback_alarms(&input, &load_balancer(o)?.arn, &groups);
+    Ok(alarms.map(|a| a[which].clone()))
 }
 
 pub static GRAPH: LazyLock<Graph<Run>> = LazyLock::new(graph);
@@ -299,40 +199,115 @@ fn graph() -> Graph<Run> {
             read_after: &[SERVICE.name],
             delete_after: &[],
             key: target_group_key,
-            desired: |run, o| {
-                let input = run.input(o)?;
-                let generation = bp::target_group_generation(&input);
-                Ok(Some(bp::target_group(
-                    &input,
-                    &load_balancer(o)?.vpc_id,
-                    &generation,
-                )))
-            },
+            desired: |run, o| group(run, o, target_group_key),
             project: show::target_group,
         })
         .unit(UnitNode {
+            id: ALTERNATE,
+            after: &[CLUSTER.name],
+            read_after: &[SERVICE.name],
+            delete_after: &[],
+            key: alternate_key,
+            desired: |run, o| {
+                if !run.input(o)?.deployment.strategy.shifts_traffic() {
+                    return Ok(None);
+                }
+                group(run, o, alternate_key)
+            },
+            project: show::alternate_target_group,
+        })
+        .unit(UnitNode {
+            id: LB_ROLE,
+            after: &[CLUSTER.name],
+            read_after: &[],
+            delete_after: &[],
+            key: |run, _| Some(run.names().load_balancer_role),
+            desired: |run, o| Ok(bp::load_balancer_role(&run.input(o)?)),
+            project: show::load_balancer_role,
+        })
+        .unit(UnitNode {
             id: RETIRED,
-            // Deleted once the service has moved off them.
+            // Deleted once the service has moved off them and no rule forwards to them.
             after: &[SERVICE.name],
             read_after: &[],
-            delete_after: &[SERVICE.name],
+            delete_after: &[SERVICE.name, TEST_RULE.name],
             key: |run, _| retired_key(run),
             desired: |_, _| Ok(None),
             project: show::retired_target_groups,
         })
         .unit(UnitNode {
             id: RULE,
-            after: &[TARGET_GROUP.name, CLUSTER.name],
-            read_after: &[CLUSTER.name, TARGET_GROUP.name, RETIRED.name],
+            after: &[TARGET_GROUP.name, ALTERNATE.name, CLUSTER.name],
+            read_after: &[
+                CLUSTER.name,
+                TARGET_GROUP.name,
+                ALTERNATE.name,
+                RETIRED.name,
+            ],
             delete_after: &[],
             key: rule_key,
             desired: |run, o| {
+                let input = run.input(o)?;
                 let group = o.need(TARGET_GROUP)?.arn.clone();
-                let serving = o.get(RULE).map(|r| r.serving()).unwrap_or_default();
-                let forward = bp::rule_forward(&group, &retiring(o), &serving);
-                Ok(Some(bp::listener_rule(&run.input(o)?, forward)))
+                let forward = if input.deployment.strategy.shifts_traffic() {
+                    let observed = o.get(RULE).map(|r| r.forward.as_slice());
+                    shifted_forward(o, observed, |serving, other| {
+                        vec![
+                            WeightedTarget::new(serving, 1),
+                            WeightedTarget::new(other, 0),
+                        ]
+                    })?
+                } else {
+                    let serving = o.get(RULE).map(|r| r.serving()).unwrap_or_default();
+                    bp::rule_forward(&group, &retiring(o), &serving)
+                };
+                Ok(Some(bp::listener_rule(&input, forward)))
             },
             project: show::listener_rule,
+        })
+        .unit(UnitNode {
+            id: TEST_RULE,
+            after: &[TARGET_GROUP.name, ALTERNATE.name, CLUSTER.name],
+            read_after: &[
+                CLUSTER.name,
+                TARGET_GROUP.name,
+                ALTERNATE.name,
+                SERVICE.name,
+            ],
+            delete_after: &[],
+            key: test_rule_key,
+            desired: |run, o| {
+                let input = run.input(o)?;
+                let Some(host) = input.deployment.test_host.clone() else {
+                    return Ok(None);
+                };
+                if !input.deployment.strategy.shifts_traffic() {
+                    return Ok(None);
+                }
+                let observed = o.get(TEST_RULE).map(|r| r.forward.as_slice());
+                let forward =
+                    shifted_forward(o, observed, |_, other| vec![WeightedTarget::new(other, 1)])?;
+                Ok(Some(bp::test_listener_rule(&input, &host, forward)))
+            },
+            project: show::test_listener_rule,
+        })
+        .unit(UnitNode {
+            id: ERROR_ALARM,
+            after: &[TARGET_GROUP.name, ALTERNATE.name, CLUSTER.name],
+            read_after: &[],
+            delete_after: &[],
+            key: |run, _| Some(bp::alarm_names(&run.cluster, &run.name)[0].clone()),
+            desired: |run, o| alarm(run, o, 0),
+            project: show::error_rate_alarm,
+        })
+        .unit(UnitNode {
+            id: UNHEALTHY_ALARM,
+            after: &[TARGET_GROUP.name, ALTERNATE.name, CLUSTER.name],
+            read_after: &[],
+            delete_after: &[],
+            key: |run, _| Some(bp::alarm_names(&run.cluster, &run.name)[1].clone()),
+            desired: |run, o| alarm(run, o, 1),
+            project: show::unhealthy_hosts_alarm,
         })
         .unit(UnitNode {
             id: TASK_DEFINITION,
@@ -354,7 +329,12 @@ fn graph() -> Graph<Run> {
             after: &[
                 TASK_DEFINITION.name,
                 RULE.name,
+                TEST_RULE.name,
                 TARGET_GROUP.name,
+                ALTERNATE.name,
+                LB_ROLE.name,
+                ERROR_ALARM.name,
+                UNHEALTHY_ALARM.name,
                 CLUSTER.name,
             ],
             read_after: &[],
@@ -429,6 +409,7 @@ mod tests {
 
     #[test]
     fn a_target_group_name_reads_back_from_its_arn() {
+        use super::super::keys::group_name;
         assert_eq!(
             group_name("arn:aws:elasticloadbalancing:eu-west-1:1:targetgroup/prod-api-1/abc"),
             Some("prod-api-1")

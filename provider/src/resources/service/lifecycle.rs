@@ -26,6 +26,9 @@ const COMPUTED: &[&str] = &[
     "target_group_arn",
     PREVIOUS_TARGET_GROUPS,
     "listener_rule_arn",
+    "alternate_target_group_arn",
+    "test_listener_rule_arn",
+    "load_balancer_role_arn",
     "execution_role_arn",
     "task_role_arn",
     "log_group_name",
@@ -101,7 +104,13 @@ fn input_from(planned: &Value, session: &Session) -> Result<ServiceInput, Diagno
             .unwrap_or_else(|| "200-399".into()),
         deregistration_delay: int(&s.deregistration_delay, 30),
         health_check_grace_period: int(&s.health_check_grace_period, 60),
+        availability_zone_rebalancing: s
+            .availability_zone_rebalancing
+            .known()
+            .copied()
+            .unwrap_or(true),
         autoscaling,
+        deployment: super::deployment::input(planned),
         log_retention_days: int(&s.log_retention_days, 30),
         task_role_policy_json: s.task_role_policy_json.known().cloned(),
         tags: known_map(&fields::string_map(planned, "tags_all")),
@@ -111,7 +120,7 @@ fn input_from(planned: &Value, session: &Session) -> Result<ServiceInput, Diagno
     })
 }
 
-fn recorded(state: &Value) -> Recorded {
+pub(super) fn recorded(state: &Value) -> Recorded {
     let s = |a: &str| fields::string(state, a).known().cloned();
     Recorded {
         task_definition_arn: s("task_definition_arn"),
@@ -123,6 +132,11 @@ fn recorded(state: &Value) -> Recorded {
         listener_rule_arn: s("listener_rule_arn"),
         zone_id: s("zone_id"),
         domain_name: s("domain_name"),
+        alternate_target_group_arn: s("alternate_target_group_arn"),
+        test_listener_rule_arn: s("test_listener_rule_arn"),
+        test_host: fields::object(state, super::deployment::ATTRIBUTE)
+            .known()
+            .and_then(|d| fields::string(d, "test_host").known().cloned()),
     }
 }
 

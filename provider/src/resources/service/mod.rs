@@ -1,7 +1,9 @@
 //! `ecsprod_service`: one application on the cluster's shared load balancer.
 
 pub mod config;
+pub mod deployment;
 pub mod graph;
+mod keys;
 pub mod lifecycle;
 mod project;
 pub mod schema;
@@ -67,6 +69,8 @@ impl Resource for ServiceResource {
             format!("/ecs/{}/{}", v[0], v[1])
         });
         plan_tags_all(&self.context, planned);
+        deployment::plan(input.config, planned);
+        deployment::plan_shift_objects(input.prior, planned);
         lifecycle::plan_previous_target_groups(input.prior, planned);
         // Refresh found the ECS service gone while other objects it owns remain: the apply
         // creates it again, with a new ARN.
@@ -76,7 +80,7 @@ impl Resource for ServiceResource {
         {
             *slot = Value::unknown();
         }
-        Diagnostics::new()
+        deployment::check_port_change(input.prior, planned)
     }
 
     super::rpcs::resource_rpcs!(super::preflight::service);

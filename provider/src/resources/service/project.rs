@@ -10,8 +10,8 @@ use super::graph::{Purpose, Run};
 use crate::blueprint::service as bp;
 use crate::engine::Outputs;
 use crate::engine::units::{
-    ObservedAlias, ObservedLogGroup, ObservedRole, ObservedRule, ObservedScaling, ObservedService,
-    ObservedTargetGroup, ObservedTaskDefinition,
+    ObservedAlarm, ObservedAlias, ObservedLogGroup, ObservedRole, ObservedRule, ObservedScaling,
+    ObservedService, ObservedTargetGroup, ObservedTaskDefinition,
 };
 use crate::resources::fields::{self, set};
 
@@ -69,6 +69,73 @@ pub fn target_group(_: &Run, o: Option<&ObservedTargetGroup>, _: &Outputs, state
     }
 }
 
+pub fn alternate_target_group(
+    _: &Run,
+    o: Option<&ObservedTargetGroup>,
+    _: &Outputs,
+    state: &mut Value,
+) {
+    set(state, "alternate_target_group_arn", opt(o.map(|g| &g.arn)));
+}
+
+pub fn load_balancer_role(_: &Run, o: Option<&ObservedRole>, _: &Outputs, state: &mut Value) {
+    set(state, "load_balancer_role_arn", opt(o.map(|r| &r.arn)));
+}
+
+/// The test rule shows on `deployment.test_host`: the host it routes.
+pub fn test_listener_rule(_: &Run, o: Option<&ObservedRule>, _: &Outputs, state: &mut Value) {
+    set(state, "test_listener_rule_arn", opt(o.map(|r| &r.arn)));
+    if let (Some(host), Some(deployment @ Value::Object(_))) = (
+        o.and_then(|r| r.host_headers.first()),
+        state.get_attr_mut(super::deployment::ATTRIBUTE),
+    ) {
+        set(deployment, "test_host", Value::string(host.clone()));
+    }
+}
+
+/// A rollback alarm shows on the `deployment.rollback_alarms` setting it carries; a missing one
+/// turns `enabled` off, so the plan makes it again.
+fn rollback_alarm(
+    run: &Run,
+    o: Option<&ObservedAlarm>,
+    state: &mut Value,
+    setting: &str,
+    value: impl Fn(&ObservedAlarm) -> i32,
+) {
+    let Some(Value::Object(deployment)) = state.get_attr_mut(super::deployment::ATTRIBUTE) else {
+        return;
+    };
+    let Some(alarms) = deployment.get_mut("rollback_alarms") else {
+        return;
+    };
+    match o {
+        Some(alarm) => {
+            set(alarms, setting, number(value(alarm)));
+            set(
+                alarms,
+                "evaluation_minutes",
+                number(alarm.settings.evaluation_periods),
+            );
+        }
+        None if run.purpose != Purpose::Import
+            && alarms.get_attr("enabled") == Some(&Value::bool(true)) =>
+        {
+            set(alarms, "enabled", Value::bool(false));
+        }
+        None => {}
+    }
+}
+
+pub fn error_rate_alarm(run: &Run, o: Option<&ObservedAlarm>, _: &Outputs, state: &mut Value) {
+    rollback_alarm(run, o, state, "error_rate_percent", |a| {
+        a.settings.threshold
+    });
+}
+
+pub fn unhealthy_hosts_alarm(run: &Run, o: Option<&ObservedAlarm>, _: &Outputs, state: &mut Value) {
+    rollback_alarm(run, o, state, "unhealthy_hosts", |a| a.settings.threshold);
+}
+
 pub fn retired_target_groups(_: &Run, o: Option<&Vec<String>>, _: &Outputs, state: &mut Value) {
     let arns = o.cloned().unwrap_or_default();
     set(
@@ -97,6 +164,8 @@ pub fn listener_rule(run: &Run, o: Option<&ObservedRule>, outputs: &Outputs, sta
         .get(super::graph::TARGET_GROUP)
         .map(|g| g.arn.clone())
         .into_iter()
+        .chain(outputs.get(super::graph::ALTERNATE).map(|g| g.arn.clone()))
+        .chain(run.recorded.alternate_target_group_arn.clone())
         .chain(run.recorded.target_group_arn.clone())
         .chain(run.recorded.previous_target_group_arns.iter().cloned())
         .chain(
@@ -186,9 +255,47 @@ pub fn ecs_service(run: &Run, o: Option<&ObservedService>, _: &Outputs, state: &
     if let Some(grace) = service.health_check_grace_period {
         set(state, "health_check_grace_period", number(grace));
     }
+    if let Some(settings) = &service.settings {
+        deployment(state, &settings.deployment);
+    }
+    if let Some(rebalancing) = service.availability_zone_rebalancing {
+        set(
+            state,
+            "availability_zone_rebalancing",
+            Value::bool(rebalancing),
+        );
+    }
     if run.purpose == Purpose::Import {
         set(state, "desired_count", number(service.desired_count));
     }
+}
+
+/// The strategy ECS deploys with and its own settings, on `deployment` (the alarms show through
+/// their own nodes).
+fn deployment(state: &mut Value, d: &bp::DeploymentSpec) {
+    let Some(slot @ Value::Object(_)) = state.get_attr_mut(super::deployment::ATTRIBUTE) else {
+        return;
+    };
+    let minutes = |m: Option<i32>| m.map_or(Value::Null, number);
+    let percent = |s: Option<bp::TrafficStep>| {
+        s.map_or(Value::Null, |s| {
+            Value::number(f64::from(s.percent_tenths) / 10.0)
+        })
+    };
+    set(slot, "strategy", Value::string(d.strategy.name()));
+    set(slot, "bake_time", minutes(d.bake_time));
+    set(slot, "canary_percent", percent(d.canary));
+    set(
+        slot,
+        "canary_bake_time",
+        minutes(d.canary.map(|c| c.bake_time)),
+    );
+    set(slot, "linear_step_percent", percent(d.linear));
+    set(
+        slot,
+        "linear_step_bake_time",
+        minutes(d.linear.map(|l| l.bake_time)),
+    );
 }
 
 pub fn autoscaling(_: &Run, o: Option<&ObservedScaling>, _: &Outputs, state: &mut Value) {

@@ -6,9 +6,11 @@ use std::collections::BTreeMap;
 use super::*;
 use crate::blueprint::service::{ServiceInput, WeightedTarget};
 use crate::engine::project;
+use crate::engine::units::ObservedAlarm;
 use crate::protocol::plan;
 use crate::resources::service::graph::{
-    ALIAS, GRAPH, LOG_GROUP, RULE, Recorded, SCALING, SERVICE, TARGET_GROUP, TASK_DEFINITION,
+    ALIAS, ERROR_ALARM, GRAPH, LOG_GROUP, RULE, SCALING, SERVICE, TARGET_GROUP, TASK_DEFINITION,
+    UNHEALTHY_ALARM,
 };
 
 /// The state after an apply of a service with a hosted zone.
@@ -35,27 +37,23 @@ pub(in crate::resources::service) fn applied() -> Value {
     ] {
         set(&mut state, attr, Value::string(value));
     }
-    set(&mut state, "previous_target_group_arns", Value::Null);
+    for attr in [
+        "previous_target_group_arns",
+        "alternate_target_group_arn",
+        "test_listener_rule_arn",
+        "load_balancer_role_arn",
+    ] {
+        set(&mut state, attr, Value::Null);
+    }
     state
 }
 
 fn run(state: &Value) -> Run {
-    let s = |a: &str| fields::string(state, a).known().cloned();
     Run {
         cluster: "prod".into(),
         name: "api".into(),
         purpose: Purpose::Refresh,
-        recorded: Recorded {
-            task_definition_arn: s("task_definition_arn"),
-            target_group_arn: s("target_group_arn"),
-            previous_target_group_arns: fields::string_list(state, "previous_target_group_arns")
-                .known()
-                .map(|l| l.iter().filter_map(|i| i.known().cloned()).collect())
-                .unwrap_or_default(),
-            listener_rule_arn: s("listener_rule_arn"),
-            zone_id: s("zone_id"),
-            domain_name: s("domain_name"),
-        },
+        recorded: super::super::lifecycle::recorded(state),
         config: None,
         wait_for_steady_state: true,
     }
@@ -72,6 +70,8 @@ fn service() -> ObservedService {
         running_count: 2,
         target_group_arns: vec!["arn:tg".into()],
         health_check_grace_period: None,
+        availability_zone_rebalancing: None,
+        shift: None,
         deployments: Vec::new(),
         events: Vec::new(),
         settings: None,
@@ -114,8 +114,25 @@ fn scaling(min: i32, max: i32, targets: &[(&str, f64)]) -> ObservedScaling {
 }
 
 /// Everything as applied.
+/// The two rollback alarms as the blueprint makes them, as CloudWatch reports them.
+fn alarms() -> [ObservedAlarm; 2] {
+    let specs = bp::rollback_alarms(&bp::example(), "arn:lb", &["arn:tg".to_owned()]);
+    specs
+        .expect("alarms are on by default")
+        .map(|spec| ObservedAlarm {
+            arn: format!("arn:alarm:{}", spec.name),
+            settings: bp::AlarmSpec {
+                tags: BTreeMap::new(),
+                ..spec
+            },
+        })
+}
+
 fn unchanged() -> Outputs {
     let mut o = Outputs::new();
+    let [rate, unhealthy] = alarms();
+    o.insert(ERROR_ALARM, rate);
+    o.insert(UNHEALTHY_ALARM, unhealthy);
     o.insert(SERVICE, service());
     o.insert(TARGET_GROUP, group("/", "200-399", 30));
     o.insert(RULE, rule(&["api.example.com"], &[("arn:tg", 1)]));
@@ -191,6 +208,26 @@ fn a_grace_period_aws_does_not_report_is_not_drift_but_a_reported_one_is() {
     o.insert(SERVICE, svc);
     let after = drift(state, &o);
     assert_eq!(attr(&after, "health_check_grace_period"), &Value::number(5));
+}
+
+#[test]
+fn availability_zone_rebalancing_turned_off_out_of_band_shows_on_its_attribute() {
+    let mut o = unchanged();
+    let mut svc = service();
+    svc.availability_zone_rebalancing = Some(true);
+    o.insert(SERVICE, svc.clone());
+    let state = applied();
+    assert_eq!(
+        attr(&drift(state.clone(), &o), "availability_zone_rebalancing"),
+        &Value::bool(true)
+    );
+    svc.availability_zone_rebalancing = Some(false);
+    o.insert(SERVICE, svc);
+    let after = drift(state, &o);
+    assert_eq!(
+        attr(&after, "availability_zone_rebalancing"),
+        &Value::bool(false)
+    );
 }
 
 #[test]
@@ -331,4 +368,45 @@ fn another_running_revision_shows_its_content() {
         &Value::map([("A", Value::string("1"))])
     );
     assert_eq!(attr(&after, "secrets"), &Value::Null);
+}
+
+fn rollback_alarms(state: &Value) -> &Value {
+    attr(attr(state, "deployment"), "rollback_alarms")
+}
+
+#[test]
+fn an_alarm_deleted_or_changed_out_of_band_shows_on_rollback_alarms() {
+    let state = applied();
+    let mut o = unchanged();
+    let [mut rate, _] = alarms();
+    rate.settings.threshold = 50;
+    o.insert(ERROR_ALARM, rate);
+    let after = drift(state.clone(), &o);
+    assert_eq!(
+        attr(rollback_alarms(&after), "error_rate_percent"),
+        &Value::number(50)
+    );
+    let mut o = unchanged();
+    o.remove(UNHEALTHY_ALARM);
+    let after = drift(state, &o);
+    assert_eq!(
+        attr(rollback_alarms(&after), "enabled"),
+        &Value::bool(false)
+    );
+}
+
+#[test]
+fn a_strategy_changed_out_of_band_shows_on_deployment() {
+    let mut o = unchanged();
+    let mut svc = service();
+    let mut input = bp::example();
+    input.deployment.strategy = bp::Strategy::Linear;
+    let spec = bp::service(&input, "cp", "arn:tg", "arn:td:1", None);
+    svc.settings = Some(crate::engine::units::ServiceSettings::of(&spec));
+    o.insert(SERVICE, svc);
+    let after = drift(applied(), &o);
+    let deployment = attr(&after, "deployment");
+    assert_eq!(attr(deployment, "strategy"), &Value::string("linear"));
+    assert_eq!(attr(deployment, "linear_step_percent"), &Value::number(25));
+    assert_eq!(attr(deployment, "bake_time"), &Value::number(5));
 }

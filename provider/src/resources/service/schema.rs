@@ -31,8 +31,9 @@ pub static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
     description: "One application on an `ecsprod_cluster`: a task definition whose secrets are \
 injected by ARN (values are never read), a least-privilege execution role, CloudWatch logs, a \
 target group and host-header rule on the cluster's shared HTTPS load balancer, an optional \
-Route53 alias, and an ECS service with zero-downtime rolling deployments (100 % minimum healthy, \
-200 % maximum, circuit breaker with rollback, spread across Availability Zones) and CPU and memory \
+Route53 alias, and an ECS service with zero-downtime deployments (rolling, canary, linear or \
+blue/green, rolled back by the circuit breaker and by CloudWatch alarms on the service's 5xx rate \
+and unhealthy targets), spread and rebalanced across Availability Zones, with CPU and memory \
 target-tracking autoscaling."
         .into(),
     attributes: vec![
@@ -120,6 +121,12 @@ target-tracking autoscaling."
             Value::number(60),
             "Seconds after a task starts during which failing load balancer health checks are ignored. Default `60`.",
         ),
+        Attribute::with_default(
+            "availability_zone_rebalancing",
+            Type::Bool,
+            Value::bool(true),
+            "Whether ECS moves tasks back into balance across Availability Zones after an imbalance (an Availability Zone outage, a Spot interruption wave): it starts tasks in the zones with too few and then stops the surplus elsewhere. Default `true`.",
+        ),
         Attribute::object_with_defaults(
             "autoscaling",
             vec![
@@ -150,6 +157,7 @@ target-tracking autoscaling."
             ],
             "Task count autoscaling with CPU and memory target tracking. Defaults: 2 to 10 tasks, 60 % CPU, 75 % memory.",
         ),
+        super::deployment::attribute(),
         Attribute::with_default(
             "log_retention_days",
             Type::Number,
@@ -199,6 +207,21 @@ target-tracking autoscaling."
             "previous_target_group_arns",
             Type::list(Type::String),
             "Earlier target groups of the service that still exist: set only while a move to a new target group (a `container_port` change) is unfinished because an apply failed or was interrupted. The next apply finishes the move and deletes them; destroy deletes them too. Otherwise null.",
+        ),
+        Attribute::computed(
+            "alternate_target_group_arn",
+            Type::String,
+            "ARN of the service's second target group under a shifting `deployment.strategy`: ECS starts each new revision in whichever of the two groups has no production traffic, and moves the traffic on the listener rule; null under `\"rolling\"`.",
+        ),
+        Attribute::computed(
+            "test_listener_rule_arn",
+            Type::String,
+            "ARN of the rule routing `deployment.test_host` to the new revision; null without a test host.",
+        ),
+        Attribute::computed(
+            "load_balancer_role_arn",
+            Type::String,
+            "ARN of the role ECS shifts traffic with under a shifting `deployment.strategy`; null under `\"rolling\"`.",
         ),
         Attribute::computed(
             "listener_rule_arn",

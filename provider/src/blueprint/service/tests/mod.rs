@@ -8,6 +8,7 @@ use super::routing::first_free;
 use super::*;
 
 mod access;
+mod deploy;
 
 const PARAM: &str = "arn:aws:ssm:eu-west-1:123456789012:parameter/app/db-url";
 const SECRET: &str = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:app/api-AbC123";
@@ -136,7 +137,8 @@ fn only_immutable_target_group_settings_change_the_generation() {
 
 #[test]
 fn target_group_checks_the_traffic_port_quickly() {
-    let tg = target_group(&input(), "vpc-1", "72dea28e");
+    let [name, _] = target_group_names(&input());
+    let tg = target_group(&input(), "vpc-1", &name);
     assert_eq!((tg.protocol.as_str(), tg.port), ("HTTP", 8080));
     assert_eq!(tg.target_type, "instance");
     assert_eq!(tg.health_check_port, "traffic-port");
@@ -306,7 +308,7 @@ fn task_definition_match_ignores_order_and_aws_defaults_but_not_an_image_change(
 
 #[test]
 fn service_deploys_without_downtime_and_rolls_back_failures() {
-    let s = service(&input(), "prod-capacity", "arn:tg", "arn:td:1");
+    let s = service(&input(), "prod-capacity", "arn:tg", "arn:td:1", None);
     assert_eq!(
         s.deployment,
         DeploymentSpec {
@@ -314,6 +316,11 @@ fn service_deploys_without_downtime_and_rolls_back_failures() {
             maximum_percent: 200,
             circuit_breaker_enable: true,
             circuit_breaker_rollback: true,
+            strategy: Strategy::Rolling,
+            bake_time: None,
+            canary: None,
+            linear: None,
+            alarm_names: vec!["prod-api-5xx-rate".into(), "prod-api-unhealthy".into()],
         }
     );
     assert_eq!(
@@ -334,7 +341,8 @@ fn service_deploys_without_downtime_and_rolls_back_failures() {
         LoadBalancerRef {
             target_group_arn: "arn:tg".into(),
             container_name: "api".into(),
-            container_port: 8080
+            container_port: 8080,
+            shift: None,
         }
     );
     assert_eq!(

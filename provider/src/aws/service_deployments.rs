@@ -1,0 +1,128 @@
+//! A service's deployment history (ListServiceDeployments, DescribeServiceDeployments): why ECS
+//! rolled a deployment back, and how far a deployment that shifts traffic has come.
+
+use std::sync::Mutex;
+use std::time::{Instant, SystemTime};
+
+use aws_sdk_ecs::primitives::DateTime;
+use aws_sdk_ecs::types::{CreatedAt, ServiceDeploymentStatus};
+
+use super::retry::{AwsError, aws_error};
+use super::unit::Env;
+use crate::blueprint::service::EcsServiceSpec;
+
+/// The statuses of a service deployment ECS rolled back, or is rolling back.
+const ROLLED_BACK: [ServiceDeploymentStatus; 4] = [
+    ServiceDeploymentStatus::RollbackRequested,
+    ServiceDeploymentStatus::RollbackInProgress,
+    ServiceDeploymentStatus::RollbackSuccessful,
+    ServiceDeploymentStatus::RollbackFailed,
+];
+
+/// The newest deployment of the service created since `since` with one of `statuses` (any
+/// when empty): its ARN, status and status reason.
+async fn newest(
+    env: &Env,
+    spec: &EcsServiceSpec,
+    since: SystemTime,
+    statuses: &[ServiceDeploymentStatus],
+    step: &str,
+) -> Result<Option<(String, String, Option<String>)>, AwsError> {
+    let out = env
+        .c()
+        .ecs
+        .list_service_deployments()
+        .cluster(&spec.cluster)
+        .service(&spec.name)
+        .created_at(CreatedAt::builder().after(DateTime::from(since)).build())
+        .set_status((!statuses.is_empty()).then(|| statuses.to_vec()))
+        .send()
+        .await
+        .map_err(|e| aws_error(step, e))?;
+    Ok(out.service_deployments().first().map(|d| {
+        (
+            d.service_deployment_arn().unwrap_or_default().to_owned(),
+            d.status()
+                .map(|s| s.as_str().to_owned())
+                .unwrap_or_default(),
+            d.status_reason().map(str::to_owned),
+        )
+    }))
+}
+
+/// Why ECS rolled back a deployment of the service created since `since` (the reason names
+/// the alarm that fired, or the circuit breaker), when it did.
+pub async fn rolled_back_since(
+    env: &Env,
+    spec: &EcsServiceSpec,
+    since: SystemTime,
+    step: &str,
+) -> Result<Option<String>, AwsError> {
+    Ok(newest(env, spec, since, &ROLLED_BACK, step).await?.map(
+        |(_, status, reason)| match reason {
+            Some(reason) => format!("{status}: {reason}"),
+            None => status,
+        },
+    ))
+}
+
+/// What was last logged of a deployment: its lifecycle stage, the new revision's share of the
+/// production traffic, and when the stage was first seen.
+#[derive(Debug, Default)]
+pub struct Progress(Mutex<Option<(String, i64, Instant)>>);
+
+/// Logs, at INFO, the stage of the service's deployment started since `since`, the new
+/// revision's share of production traffic and, while it bakes, the bake time left. Logged when
+/// the stage or the share changes.
+pub async fn log_progress(
+    env: &Env,
+    spec: &EcsServiceSpec,
+    since: SystemTime,
+    progress: &Progress,
+    step: &str,
+) -> Result<(), AwsError> {
+    let Some((arn, _, _)) = newest(env, spec, since, &[], step).await? else {
+        return Ok(());
+    };
+    let out = env
+        .c()
+        .ecs
+        .describe_service_deployments()
+        .service_deployment_arns(&arn)
+        .send()
+        .await
+        .map_err(|e| aws_error(step, e))?;
+    let Some(d) = out.service_deployments().first() else {
+        return Ok(());
+    };
+    let stage = d
+        .lifecycle_stage()
+        .map(|s| s.as_str().to_owned())
+        .unwrap_or_default();
+    let traffic = d
+        .target_service_revision()
+        .and_then(|r| r.requested_production_traffic_weight())
+        .map_or(0, |w| w.round() as i64);
+    let Ok(mut last) = progress.0.lock() else {
+        return Ok(());
+    };
+    let since_stage = match last.as_ref() {
+        Some((s, t, at)) if *s == stage && *t == traffic => return Ok(()),
+        Some((s, _, at)) if *s == stage => *at,
+        _ => Instant::now(),
+    };
+    let bake_left = (stage == "BAKE_TIME").then(|| {
+        let bake = u64::try_from(spec.deployment.bake_time.unwrap_or(0)).unwrap_or(0) * 60;
+        bake.saturating_sub(since_stage.elapsed().as_secs())
+    });
+    tracing::info!(
+        service = spec.name.as_str(),
+        strategy = spec.deployment.strategy.name(),
+        stage = stage.as_str(),
+        traffic_percent = traffic,
+        bake_time_left_s = bake_left,
+        "deployment in progress"
+    );
+    *last = Some((stage, traffic, since_stage));
+    Ok(())
+}
