@@ -155,6 +155,31 @@ def check_load_balancers(strategy, load_balancers, region):
             seen.add(arn)
     for lb in advanced:
         check_advanced(lb["advancedConfiguration"], region)
+        check_attached(lb, region)
+
+
+def forwarded(found):
+    """The target group ARNs a moto listener rule forwards to."""
+    arns = set()
+    for action in found.actions:
+        data = action.data
+        if data.get("TargetGroupArn"):
+            arns.add(data["TargetGroupArn"])
+        for group in (data.get("ForwardConfig") or {}).get("TargetGroups", []):
+            arns.add(group.get("TargetGroupArn"))
+    return arns
+
+
+def check_attached(lb, region):
+    """As in AWS, both target groups must be attached to the load balancer through the
+    production listener rule: ECS moves the traffic between them on that rule."""
+    advanced = lb["advancedConfiguration"]
+    production = rule(wire.backend("elbv2", region), advanced["productionListenerRule"])
+    if production is None:
+        return
+    for arn in (lb.get("targetGroupArn"), advanced["alternateTargetGroupArn"]):
+        if arn not in forwarded(production):
+            raise invalid(f"The target group {arn} does not have an associated load balancer.")
 
 
 def check_advanced(advanced, region):

@@ -172,12 +172,21 @@ fn a_canary_service_owns_two_target_groups_a_shifting_role_a_test_rule_and_alarm
         .rt
         .block_on(lab.aws.alarm(&format!("{CLUSTER}-api-5xx-rate")))
         .expect("5xx rate alarm");
-    let expression = alarm
+    // Each group's own 5xx rate; the worst one is compared with the threshold.
+    let expressions: Vec<&str> = alarm
         .metrics()
         .iter()
-        .find_map(|m| m.expression())
-        .expect("metric math");
-    assert!(expression.contains("errors1"), "{expression}");
+        .filter_map(|m| m.expression())
+        .collect();
+    assert_eq!(
+        expressions.last(),
+        Some(&"MAX([rate0, rate1])"),
+        "{expressions:?}"
+    );
+    assert!(
+        expressions.iter().any(|e| e.contains("errors1")),
+        "{expressions:?}"
+    );
     assert_eq!(alarm.threshold(), Some(5.0));
 
     // A new image: the canary bakes, then all traffic moves to the other group; the apply waits

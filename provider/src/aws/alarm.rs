@@ -19,10 +19,13 @@ pub struct ObservedAlarm {
 
 fn observed(a: &MetricAlarm) -> ObservedAlarm {
     let mut metrics = Vec::new();
+    let mut steps = Vec::new();
     let mut expression = String::new();
     for q in a.metrics() {
-        if let Some(e) = q.expression() {
-            expression = e.to_owned();
+        match (q.expression(), q.id()) {
+            (Some(e), Some(ALARM_EXPRESSION_ID)) => expression = e.to_owned(),
+            (Some(e), id) => steps.push((id.unwrap_or_default().to_owned(), e.to_owned())),
+            (None, _) => {}
         }
         if let Some(stat) = q.metric_stat() {
             let metric = stat.metric();
@@ -58,6 +61,7 @@ fn observed(a: &MetricAlarm) -> ObservedAlarm {
             name: a.alarm_name().unwrap_or_default().to_owned(),
             description: a.alarm_description().unwrap_or_default().to_owned(),
             metrics,
+            steps,
             expression,
             comparison: a
                 .comparison_operator()
@@ -114,6 +118,13 @@ async fn put(c: &Clients, spec: &AlarmSpec, with_tags: bool) -> Result<(), AwsEr
     let step = "write alarm";
     let mut queries: Vec<MetricDataQuery> =
         spec.metrics.iter().map(|m| query(m, spec.period)).collect();
+    queries.extend(spec.steps.iter().map(|(id, expression)| {
+        MetricDataQuery::builder()
+            .id(id)
+            .expression(expression)
+            .return_data(false)
+            .build()
+    }));
     queries.push(
         MetricDataQuery::builder()
             .id(ALARM_EXPRESSION_ID)

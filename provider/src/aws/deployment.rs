@@ -88,8 +88,11 @@ pub async fn wait_for_steady_state(env: &Env, spec: &EcsServiceSpec) -> Result<(
                 if deployment_done(&s, &spec.task_definition_arn, step)? {
                     return Ok(true);
                 }
-                if spec.deployment.strategy.shifts_traffic() {
-                    log_progress(env, spec, since, &progress, step).await?;
+                // Progress is only logged: a failed read of it does not fail the deployment.
+                if spec.deployment.strategy.shifts_traffic()
+                    && let Err(e) = log_progress(env, spec, since, &progress, step).await
+                {
+                    tracing::warn!(error = %e, "could not read the deployment's progress");
                 }
                 Ok(false)
             },

@@ -19,15 +19,14 @@ const ROLLED_BACK: [ServiceDeploymentStatus; 4] = [
     ServiceDeploymentStatus::RollbackFailed,
 ];
 
-/// The newest deployment of the service created since `since` with one of `statuses` (any
-/// when empty): its ARN, status and status reason.
+/// The newest deployment of the service created since `since`, by its creation time: its ARN
+/// and status.
 async fn newest(
     env: &Env,
     spec: &EcsServiceSpec,
     since: SystemTime,
-    statuses: &[ServiceDeploymentStatus],
     step: &str,
-) -> Result<Option<(String, String, Option<String>)>, AwsError> {
+) -> Result<Option<(String, Option<ServiceDeploymentStatus>)>, AwsError> {
     let out = env
         .c()
         .ecs
@@ -35,35 +34,66 @@ async fn newest(
         .cluster(&spec.cluster)
         .service(&spec.name)
         .created_at(CreatedAt::builder().after(DateTime::from(since)).build())
-        .set_status((!statuses.is_empty()).then(|| statuses.to_vec()))
         .send()
         .await
         .map_err(|e| aws_error(step, e))?;
-    Ok(out.service_deployments().first().map(|d| {
-        (
-            d.service_deployment_arn().unwrap_or_default().to_owned(),
-            d.status()
-                .map(|s| s.as_str().to_owned())
-                .unwrap_or_default(),
-            d.status_reason().map(str::to_owned),
-        )
-    }))
+    Ok(out
+        .service_deployments()
+        .iter()
+        .max_by_key(|d| d.created_at().map(|t| (t.secs(), t.subsec_nanos())))
+        .map(|d| {
+            (
+                d.service_deployment_arn().unwrap_or_default().to_owned(),
+                d.status().cloned(),
+            )
+        }))
 }
 
-/// Why ECS rolled back a deployment of the service created since `since` (the reason names
-/// the alarm that fired, or the circuit breaker), when it did.
+async fn describe(
+    env: &Env,
+    arn: &str,
+    step: &str,
+) -> Result<Option<aws_sdk_ecs::types::ServiceDeployment>, AwsError> {
+    let out = env
+        .c()
+        .ecs
+        .describe_service_deployments()
+        .service_deployment_arns(arn)
+        .send()
+        .await
+        .map_err(|e| aws_error(step, e))?;
+    Ok(out.service_deployments().first().cloned())
+}
+
+/// Why ECS rolled back the service's newest deployment (the one this apply started, created
+/// since `since`), when it did: its status, its reason and the alarms that fired. An earlier
+/// deployment rolled back before it does not count.
 pub async fn rolled_back_since(
     env: &Env,
     spec: &EcsServiceSpec,
     since: SystemTime,
     step: &str,
 ) -> Result<Option<String>, AwsError> {
-    Ok(newest(env, spec, since, &ROLLED_BACK, step).await?.map(
-        |(_, status, reason)| match reason {
-            Some(reason) => format!("{status}: {reason}"),
-            None => status,
-        },
-    ))
+    let Some((arn, Some(status))) = newest(env, spec, since, step).await? else {
+        return Ok(None);
+    };
+    if !ROLLED_BACK.contains(&status) {
+        return Ok(None);
+    }
+    let mut why = status.as_str().to_owned();
+    if let Some(d) = describe(env, &arn, step).await? {
+        if let Some(reason) = d.status_reason() {
+            why = format!("{why}: {reason}");
+        }
+        let fired = d
+            .alarms()
+            .map(|a| a.triggered_alarm_names())
+            .unwrap_or_default();
+        if !fired.is_empty() {
+            why = format!("{why}; alarms that fired: {}", fired.join(", "));
+        }
+    }
+    Ok(Some(why))
 }
 
 /// What was last logged of a deployment: its lifecycle stage, the new revision's share of the
@@ -81,18 +111,10 @@ pub async fn log_progress(
     progress: &Progress,
     step: &str,
 ) -> Result<(), AwsError> {
-    let Some((arn, _, _)) = newest(env, spec, since, &[], step).await? else {
+    let Some((arn, _)) = newest(env, spec, since, step).await? else {
         return Ok(());
     };
-    let out = env
-        .c()
-        .ecs
-        .describe_service_deployments()
-        .service_deployment_arns(&arn)
-        .send()
-        .await
-        .map_err(|e| aws_error(step, e))?;
-    let Some(d) = out.service_deployments().first() else {
+    let Some(d) = describe(env, &arn, step).await? else {
         return Ok(());
     };
     let stage = d

@@ -65,6 +65,16 @@ pub(crate) async fn write_all<I: Send + Sync + 'static>(
                 continue;
             };
             settled_one = true;
+            if env.budget.is_cancelled() {
+                outputs.set(nodes[i].name, observed);
+                status[i] = Status::Stopped;
+                errors.push(Error::new(
+                    nodes[i].name,
+                    format!("delete the {}", nodes[i].find.kind()),
+                    "cancelled by Terraform",
+                ));
+                continue;
+            }
             if blockers[i].iter().any(|&b| status[b] == Status::Stopped) {
                 // What was to stop using it may not have: it stays.
                 outputs.set(nodes[i].name, observed);

@@ -24,6 +24,8 @@ pub struct AlarmSpec {
     pub name: String,
     pub description: String,
     pub metrics: Vec<AlarmMetric>,
+    /// Intermediate metric math expressions (id, expression), in order.
+    pub steps: Vec<(String, String)>,
     /// The metric math expression the threshold applies to (its id is `e`).
     pub expression: String,
     /// `GreaterThanThreshold` or `GreaterThanOrEqualToThreshold`.
@@ -35,6 +37,10 @@ pub struct AlarmSpec {
     pub treat_missing_data: String,
     pub tags: BTreeMap<String, String>,
 }
+
+/// Requests a minute a target group must serve before its 5xx rate counts: a handful of
+/// requests is no evidence.
+pub const MIN_REQUESTS: i32 = 10;
 
 /// The id of the expression an alarm's threshold applies to.
 pub const ALARM_EXPRESSION_ID: &str = "e";
@@ -70,7 +76,8 @@ fn metric(id: String, name: &str, stat: &str, load_balancer: &str, group: &str) 
 }
 
 /// The service's rollback alarms on `target_groups` (all of them: the new revision's traffic
-/// is in one of them), or none when they are turned off.
+/// is in one of them), or none when they are turned off. The 5xx rate is each group's own (the
+/// worst counts), so a canary's errors are not diluted by the old revision's traffic.
 pub fn rollback_alarms(
     input: &ServiceInput,
     load_balancer_arn: &str,
@@ -91,28 +98,40 @@ pub fn rollback_alarms(
         rate_metrics.push(m("requests", "RequestCount", "Sum"));
         unhealthy_metrics.push(m("unhealthy", "UnHealthyHostCount", "Maximum"));
     }
-    let sum = |prefix: &str| {
-        (0..target_groups.len())
-            .map(|i| format!("FILL({prefix}{i}, 0)"))
-            .collect::<Vec<_>>()
-            .join(" + ")
-    };
+    let rates: Vec<(String, String)> = (0..target_groups.len())
+        .map(|i| {
+            let requests = format!("FILL(requests{i}, 0)");
+            (
+                format!("rate{i}"),
+                format!(
+                    "IF({requests} >= {MIN_REQUESTS}, 100 * FILL(errors{i}, 0) / {requests}, 0)"
+                ),
+            )
+        })
+        .collect();
+    let rate_ids: Vec<String> = rates.iter().map(|(id, _)| id.clone()).collect();
     let unhealthy_ids: Vec<String> = unhealthy_metrics.iter().map(|m| m.id.clone()).collect();
-    let alarm =
-        |name: String, description: String, metrics, expression, comparison: &str, threshold| {
-            AlarmSpec {
-                name,
-                description,
-                metrics,
-                expression,
-                comparison: comparison.to_owned(),
-                threshold,
-                period: 60,
-                evaluation_periods: a.evaluation_minutes,
-                treat_missing_data: "notBreaching".to_owned(),
-                tags: tags(input),
-            }
-        };
+    let alarm = |name: String,
+                 description: String,
+                 metrics,
+                 steps,
+                 expression,
+                 comparison: &str,
+                 threshold| {
+        AlarmSpec {
+            name,
+            description,
+            metrics,
+            steps,
+            expression,
+            comparison: comparison.to_owned(),
+            threshold,
+            period: 60,
+            evaluation_periods: a.evaluation_minutes,
+            treat_missing_data: "notBreaching".to_owned(),
+            tags: tags(input),
+        }
+    };
     Some([
         alarm(
             rate_name,
@@ -121,7 +140,8 @@ pub fn rollback_alarms(
                 input.name, a.error_rate_percent
             ),
             rate_metrics,
-            format!("100 * ({}) / ({})", sum("errors"), sum("requests")),
+            rates,
+            format!("MAX([{}])", rate_ids.join(", ")),
             "GreaterThanThreshold",
             a.error_rate_percent,
         ),
@@ -132,6 +152,7 @@ pub fn rollback_alarms(
                 a.unhealthy_hosts, input.name
             ),
             unhealthy_metrics,
+            Vec::new(),
             format!("MAX([{}])", unhealthy_ids.join(", ")),
             "GreaterThanOrEqualToThreshold",
             a.unhealthy_hosts,

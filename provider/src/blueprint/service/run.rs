@@ -37,7 +37,7 @@ pub struct TrafficShift {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlacementStrategy {
-    /// `spread` or `binpack`.
+    /// `spread`, `binpack` or `random`.
     pub kind: String,
     pub field: String,
 }
@@ -130,9 +130,12 @@ pub fn service(
                 kind: "spread".into(),
                 field: "attribute:ecs.availability-zone".into(),
             },
+            // Within a zone, across instances: a Spot interruption takes few of a service's
+            // tasks at once. (Bin packing would also make ECS refuse Availability Zone
+            // rebalancing.)
             PlacementStrategy {
-                kind: "binpack".into(),
-                field: "memory".into(),
+                kind: "spread".into(),
+                field: "instanceId".into(),
             },
         ],
         health_check_grace_period: input.health_check_grace_period,

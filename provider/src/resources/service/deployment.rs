@@ -130,7 +130,8 @@ pub fn attribute() -> Attribute {
                         Type::Number,
                         Value::number(i64::from(bp::ERROR_RATE_PERCENT)),
                         format!(
-                            "Target 5xx responses, in percent of requests (1-100), above which a deployment rolls back. Default `{}`.",
+                            "Target 5xx responses, in percent of requests (1-100), above which a deployment rolls back: each target group's own rate, so a canary's errors are not diluted by the old revision's traffic, once the group serves {} requests a minute. Default `{}`.",
+                            bp::MIN_REQUESTS,
                             bp::ERROR_RATE_PERCENT
                         ),
                     ),

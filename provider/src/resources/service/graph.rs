@@ -243,6 +243,7 @@ fn graph() -> Graph<Run> {
                 TARGET_GROUP.name,
                 ALTERNATE.name,
                 RETIRED.name,
+                SERVICE.name,
             ],
             delete_after: &[],
             key: rule_key,
@@ -251,7 +252,7 @@ fn graph() -> Graph<Run> {
                 let group = o.need(TARGET_GROUP)?.arn.clone();
                 let forward = if input.deployment.strategy.shifts_traffic() {
                     let observed = o.get(RULE).map(|r| r.forward.as_slice());
-                    shifted_forward(o, observed, |serving, other| {
+                    shifted_forward(o, observed, true, |serving, other| {
                         vec![
                             WeightedTarget::new(serving, 1),
                             WeightedTarget::new(other, 0),
@@ -285,8 +286,9 @@ fn graph() -> Graph<Run> {
                     return Ok(None);
                 }
                 let observed = o.get(TEST_RULE).map(|r| r.forward.as_slice());
-                let forward =
-                    shifted_forward(o, observed, |_, other| vec![WeightedTarget::new(other, 1)])?;
+                let forward = shifted_forward(o, observed, false, |_, other| {
+                    vec![WeightedTarget::new(other, 1)]
+                })?;
                 Ok(Some(bp::test_listener_rule(&input, &host, forward)))
             },
             project: show::test_listener_rule,

@@ -128,7 +128,14 @@ pub fn rule_key(run: &Run, o: &Outputs) -> Option<RuleKey> {
         Purpose::Delete => run.recorded.domain_name.clone(),
         Purpose::Refresh | Purpose::Import => None,
     };
-    rule_key_for(o, run.recorded.listener_rule_arn.clone(), host)
+    // The one the service's load balancer entry names, when it shifts traffic: on import, the
+    // test rule forwards to the service's groups too.
+    let named = o
+        .get(SERVICE)
+        .and_then(|s| s.shift.as_ref())
+        .map(|s| s.production_listener_rule.clone());
+    let arn = run.recorded.listener_rule_arn.clone().or(named);
+    rule_key_for(o, arn, host)
 }
 
 /// The test rule: by its recorded ARN, else the one the service's load balancer entry names
@@ -197,12 +204,14 @@ pub fn alias_key(run: &Run, o: &Outputs) -> Option<AliasKey> {
 }
 
 /// The forward targets a rule keeps under a shifting strategy: ECS moves the weights between
-/// the two groups during a deployment, so the rule keeps them once it forwards to both; until
-/// then the serving group has all the traffic. `pick` chooses among the two groups when the
-/// rule is first written.
+/// the two groups during a deployment, so the rule keeps the weights it has among them; with
+/// `both`, a group of the pair it lacks joins with weight 0 (ECS needs both groups attached to
+/// the load balancer through the production rule). `first` writes a rule that forwards to
+/// neither.
 pub fn shifted_forward(
     o: &Outputs,
     rule: Option<&[WeightedTarget]>,
+    both: bool,
     first: impl Fn(&str, &str) -> Vec<WeightedTarget>,
 ) -> Result<Vec<WeightedTarget>, Missing> {
     let serving = o.need(TARGET_GROUP)?.arn.clone();
@@ -214,7 +223,12 @@ pub fn shifted_forward(
             .map(|t| t.target_group_arn.as_str())
             .collect();
         if !forward.is_empty() && groups.is_subset(&pair) {
-            return Ok(forward.to_vec());
+            let mut kept = forward.to_vec();
+            if both {
+                let missing = pair.iter().filter(|g| !groups.contains(*g));
+                kept.extend(missing.map(|g| WeightedTarget::new(g, 0)));
+            }
+            return Ok(kept);
         }
     }
     Ok(first(&serving, &other))

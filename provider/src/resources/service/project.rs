@@ -93,14 +93,12 @@ pub fn test_listener_rule(_: &Run, o: Option<&ObservedRule>, _: &Outputs, state:
     }
 }
 
-/// A rollback alarm shows on the `deployment.rollback_alarms` setting it carries; a missing one
-/// turns `enabled` off, so the plan makes it again.
+/// A rollback alarm shows on the `deployment.rollback_alarms` setting it carries.
 fn rollback_alarm(
-    run: &Run,
     o: Option<&ObservedAlarm>,
     state: &mut Value,
     setting: &str,
-    value: impl Fn(&ObservedAlarm) -> i32,
+    enabled: Option<bool>,
 ) {
     let Some(Value::Object(deployment)) = state.get_attr_mut(super::deployment::ATTRIBUTE) else {
         return;
@@ -108,32 +106,32 @@ fn rollback_alarm(
     let Some(alarms) = deployment.get_mut("rollback_alarms") else {
         return;
     };
-    match o {
-        Some(alarm) => {
-            set(alarms, setting, number(value(alarm)));
-            set(
-                alarms,
-                "evaluation_minutes",
-                number(alarm.settings.evaluation_periods),
-            );
-        }
-        None if run.purpose != Purpose::Import
-            && alarms.get_attr("enabled") == Some(&Value::bool(true)) =>
-        {
-            set(alarms, "enabled", Value::bool(false));
-        }
-        None => {}
+    if let Some(alarm) = o {
+        set(alarms, setting, number(alarm.settings.threshold));
+        set(
+            alarms,
+            "evaluation_minutes",
+            number(alarm.settings.evaluation_periods),
+        );
+    }
+    if let Some(enabled) = enabled {
+        set(alarms, "enabled", Value::bool(enabled));
     }
 }
 
-pub fn error_rate_alarm(run: &Run, o: Option<&ObservedAlarm>, _: &Outputs, state: &mut Value) {
-    rollback_alarm(run, o, state, "error_rate_percent", |a| {
-        a.settings.threshold
-    });
+pub fn error_rate_alarm(_: &Run, o: Option<&ObservedAlarm>, _: &Outputs, state: &mut Value) {
+    rollback_alarm(o, state, "error_rate_percent", None);
 }
 
-pub fn unhealthy_hosts_alarm(run: &Run, o: Option<&ObservedAlarm>, _: &Outputs, state: &mut Value) {
-    rollback_alarm(run, o, state, "unhealthy_hosts", |a| a.settings.threshold);
+/// With the other alarm's, this one's existence shows on `enabled`: both exist, or it is off.
+pub fn unhealthy_hosts_alarm(
+    _: &Run,
+    o: Option<&ObservedAlarm>,
+    outputs: &Outputs,
+    state: &mut Value,
+) {
+    let both = o.is_some() && outputs.get(super::graph::ERROR_ALARM).is_some();
+    rollback_alarm(o, state, "unhealthy_hosts", Some(both));
 }
 
 pub fn retired_target_groups(_: &Run, o: Option<&Vec<String>>, _: &Outputs, state: &mut Value) {

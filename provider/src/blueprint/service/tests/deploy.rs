@@ -92,9 +92,15 @@ fn the_alarms_watch_every_target_group_by_its_cloudwatch_dimensions() {
     let groups = [TG_A.to_owned(), TG_B.to_owned()];
     let [rate, unhealthy] = rollback_alarms(&input(), LB, &groups).expect("alarms");
     assert_eq!(rate.name, "prod-api-5xx-rate");
+    // Each group's own rate, once it serves enough requests; the worst one counts.
+    assert_eq!(rate.expression, "MAX([rate0, rate1])");
     assert_eq!(
-        rate.expression,
-        "100 * (FILL(errors0, 0) + FILL(errors1, 0)) / (FILL(requests0, 0) + FILL(requests1, 0))"
+        rate.steps[1],
+        (
+            "rate1".to_owned(),
+            "IF(FILL(requests1, 0) >= 10, 100 * FILL(errors1, 0) / FILL(requests1, 0), 0)"
+                .to_owned()
+        )
     );
     assert_eq!(
         (rate.comparison.as_str(), rate.threshold),

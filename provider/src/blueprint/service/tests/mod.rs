@@ -335,7 +335,13 @@ fn service_deploys_without_downtime_and_rolls_back_failures() {
         s.placement_strategies[0].field,
         "attribute:ecs.availability-zone"
     );
-    assert_eq!(s.placement_strategies[1].kind, "binpack");
+    assert_eq!(
+        (
+            s.placement_strategies[1].kind.as_str(),
+            s.placement_strategies[1].field.as_str()
+        ),
+        ("spread", "instanceId")
+    );
     assert_eq!(
         s.load_balancer,
         LoadBalancerRef {
