@@ -51,6 +51,11 @@ pub fn target_group_key(run: &Run, o: &Outputs) -> Option<GroupRef> {
     }
 }
 
+/// How the service's load balancer entry shifts traffic, as ECS reports it.
+fn shift(o: &Outputs) -> Option<&TrafficShift> {
+    o.get(SERVICE)?.shift.as_ref()
+}
+
 /// The alternate target group of a shifting strategy. Under the rolling one, a recorded
 /// alternate group is retired instead ([`retired_key`]): it may still carry the traffic.
 pub fn alternate_key(run: &Run, o: &Outputs) -> Option<GroupRef> {
@@ -58,11 +63,7 @@ pub fn alternate_key(run: &Run, o: &Outputs) -> Option<GroupRef> {
     match run.purpose {
         Purpose::Apply if shifting(run) => slots(run).map(|[_, other]| GroupRef::Name(other)),
         Purpose::Apply => None,
-        Purpose::Import => o
-            .get(SERVICE)?
-            .shift
-            .as_ref()
-            .map(|s| GroupRef::Arn(s.alternate_target_group_arn.clone())),
+        Purpose::Import => shift(o).map(|s| GroupRef::Arn(s.alternate_target_group_arn.clone())),
         Purpose::Refresh => recorded.cloned().map(GroupRef::Arn),
         Purpose::Delete => recorded_or(recorded, slots(run).map(|[_, other]| other)),
     }
@@ -130,10 +131,7 @@ pub fn rule_key(run: &Run, o: &Outputs) -> Option<RuleKey> {
     };
     // The one the service's load balancer entry names, when it shifts traffic: on import, the
     // test rule forwards to the service's groups too.
-    let named = o
-        .get(SERVICE)
-        .and_then(|s| s.shift.as_ref())
-        .map(|s| s.production_listener_rule.clone());
+    let named = shift(o).map(|s| s.production_listener_rule.clone());
     let arn = run.recorded.listener_rule_arn.clone().or(named);
     rule_key_for(o, arn, host)
 }
@@ -141,10 +139,7 @@ pub fn rule_key(run: &Run, o: &Outputs) -> Option<RuleKey> {
 /// The test rule: by its recorded ARN, else the one the service's load balancer entry names
 /// (an import, or a rule whose ARN never reached the state), else by its host.
 pub fn test_rule_key(run: &Run, o: &Outputs) -> Option<RuleKey> {
-    let named = o
-        .get(SERVICE)
-        .and_then(|s| s.shift.as_ref())
-        .and_then(|s| s.test_listener_rule.clone());
+    let named = shift(o).and_then(|s| s.test_listener_rule.clone());
     let recorded = run.recorded.test_listener_rule_arn.clone().or(named);
     let host = match run.purpose {
         Purpose::Apply => run
