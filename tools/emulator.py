@@ -90,6 +90,20 @@ answer the history; DeleteService stops a deployment in progress; the service's 
 is an ARN (moto keeps UpdateService's family:revision); UpdateService of a deleted service
 answers ServiceNotActiveException (moto updates it).
 
+ECS containers and Service Connect as in AWS (see emulator_containers.py): task definitions keep
+a container healthCheck's defaults (interval 30, timeout 5, retries 3); RegisterTaskDefinition
+refuses (ClientException) health checks out of range or without command, duplicate container
+names, no essential container, dependsOn on an unknown container, with an unknown condition,
+HEALTHY on a container without healthCheck, COMPLETE/SUCCESS on an essential one, or in a cycle,
+a Fargate stopTimeout outside 2-120, container memory, memoryReservation or cpu above the task's;
+services keep enableExecuteCommand (false by default; moto drops it on create); DescribeClusters
+returns configuration only with include CONFIGURATIONS; executeCommandConfiguration's logging
+and logConfiguration are checked; a new serviceConnectDefaults namespace name makes a Cloud Map
+HTTP namespace, "" removes it; each deployment in DescribeServices has its revision's
+serviceConnectConfiguration and serviceConnectResources (the Cloud Map services ECS makes), an
+unknown namespace answering NamespaceNotFoundException and a portName that names no portMappings
+InvalidParameterException.
+
 Smithy RPC v2 CBOR requests (POST /service/<Service>/operation/<Operation>, what the AWS SDKs
 send CloudWatch, SigV4 service monitoring; moto serves only awsJson and query) are translated
 (see emulator_cbor.py): the CBOR body is decoded against the operation's input shape in
@@ -129,6 +143,7 @@ from moto.ssm.models import Parameter  # noqa: E402
 
 sys.dont_write_bytecode = True  # no __pycache__ in tools/ for the emulator's own modules
 import emulator_cbor as cbor  # noqa: E402
+import emulator_containers as containers  # noqa: E402
 import emulator_patches as patches  # noqa: E402
 import emulator_wire as wire  # noqa: E402
 from emulator_deployments import (  # noqa: E402
@@ -151,6 +166,7 @@ wire.iam_action_prefixes(access_control)
 
 
 patches.apply()
+containers.install()
 
 
 def publish_parameter(region, name, value):
@@ -286,6 +302,7 @@ class App:
         self.strict = StrictCreates() if os.environ.get("ECSPROD_EMULATOR_STRICT") == "1" else None
         self.refreshes = InstanceRefreshes()
         self.deployments = ServiceDeployments()
+        self.containers = containers.Containers()
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
@@ -345,6 +362,10 @@ class App:
         if service == "autoscaling" and action in REFRESH_ACTIONS:
             answer = self.refreshes.answer(environ, action, body, (fault or {}).get("mode"))
             return self.send(start_response, *answer)
+        if service == "ecs" and action in containers.ACTIONS:
+            refusal = self.containers.check(environ, action, body)
+            if refusal is not None:
+                return self.send(start_response, *refusal)
         if service == "ecs" and action in DEPLOYMENT_ACTIONS:
             answer = self.deployments.answer(self.moto, environ, action, body, fault)
             return self.send(start_response, *answer)

@@ -507,6 +507,13 @@ fn service_cases() -> Vec<Case> {
         bad("deployment_test_host_is_production",  S, "deployment.test_host",      q("api.example.com"),               "test_host is the production host"),
         bad("deployment_error_rate_0",             S, "deployment.rollback_alarms", "{ error_rate_percent = 0 }",     "error_rate_percent must be between 1 and 100"),
         bad("deployment_extra_alarm_name_empty",   S, "deployment.extra_alarm_names", r#"[""]"#,                      "Invalid alarm name"),
+        bad("health_check_interval_3",             S, "health_check",              r#"{ command = ["CMD-SHELL", "true"], interval = 3 }"#, "interval must be between 5 and 300"),
+        bad("health_check_command_without_cmd",   S, "health_check",              r#"{ command = ["curl", "-f", "http://localhost/"] }"#, "Invalid health check command"),
+        bad("stop_timeout_600",                    S, "stop_timeout",              "600",                              "stop_timeout must be between 2 and 120"),
+        bad("user_with_space",                     S, "user",                      q("app user"),                      "Invalid user"),
+        bad("sidecar_named_as_the_service",        S, "sidecars",                  r#"[{ name = "api", image = "busybox:1.37" }]"#, "Container name taken"),
+        bad("sidecar_essential_waited_to_complete", S, "sidecars",                 r#"[{ name = "init", image = "busybox:1.37", main_waits_for = "COMPLETE" }]"#, "Condition needs a non-essential container"),
+        bad("sidecar_secret_not_an_arn",           S, "sidecars",                  r#"[{ name = "agent", image = "busybox:1.37", secrets = { TOKEN = "prod/token" } }]"#, "Invalid secret ARN"),
     ]
 }
 

@@ -44,6 +44,21 @@ impl Aws {
             .into_iter()
             .next()
             .unwrap_or_else(|| panic!("role {role} has no inline policy"));
+        self.inline_policy(role, &name)
+            .await
+            .unwrap_or_else(|| panic!("role {role} lost its policy {name}"))
+    }
+
+    /// The inline policy `name` of a role, as JSON; `None` when the role has no such policy.
+    pub async fn inline_policy(&self, role: &str, name: &str) -> Option<serde_json::Value> {
+        if !self
+            .inline_policy_names(role)
+            .await
+            .iter()
+            .any(|n| n == name)
+        {
+            return None;
+        }
         let policy = self
             .iam
             .get_role_policy()
@@ -58,7 +73,7 @@ impl Aws {
         } else {
             text.to_owned()
         };
-        serde_json::from_str(&decoded).expect("policy JSON")
+        Some(serde_json::from_str(&decoded).expect("policy JSON"))
     }
 
     /// The trust policy of a role, as IAM returns it.

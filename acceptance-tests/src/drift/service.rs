@@ -83,6 +83,18 @@ pub async fn deploy_revision(aws: &Aws, cluster: &str, service: &str, deployment
         .unwrap_or_else(|e| panic!("deploy the revision of {service}: {e}"));
 }
 
+/// Turns ECS Exec on or off on a service, as `aws ecs update-service --enable-execute-command`.
+pub async fn set_execute_command(aws: &Aws, cluster: &str, service: &str, on: bool) {
+    aws.ecs
+        .update_service()
+        .cluster(cluster)
+        .service(service)
+        .enable_execute_command(on)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("set ECS Exec of {service}: {e}"));
+}
+
 /// Turns an ECS service's Availability Zone rebalancing on or off.
 pub async fn set_availability_zone_rebalancing(aws: &Aws, cluster: &str, service: &str, on: bool) {
     use aws_sdk_ecs::types::AvailabilityZoneRebalancing as Rebalancing;

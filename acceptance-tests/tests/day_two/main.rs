@@ -3,6 +3,7 @@
 //! replaces gone) and the next plan is empty. A guard fails when the schema has a configurable
 //! attribute without its row, so no setting ships without this proof.
 
+mod container_rows;
 mod rows;
 mod service_rows;
 

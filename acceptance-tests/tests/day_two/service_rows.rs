@@ -2,23 +2,12 @@
 
 use acceptance_tests::aws_check::host_headers;
 
+use super::container_rows::{container, ecs_service, one_revision, revision};
 use super::rows::{expect, no_writes};
 use super::{CLUSTER, Ctx, Other, Row};
 
 fn quoted(s: &str) -> Option<String> {
     Some(format!("{s:?}"))
-}
-
-fn ecs_service(c: &Ctx<'_>) -> aws_sdk_ecs::types::Service {
-    c.rt.block_on(c.aws.service(CLUSTER, "api"))
-}
-
-fn revision(c: &Ctx<'_>) -> aws_sdk_ecs::types::TaskDefinition {
-    c.rt.block_on(c.aws.running_task_definition(CLUSTER, "api"))
-}
-
-fn container(c: &Ctx<'_>) -> aws_sdk_ecs::types::ContainerDefinition {
-    revision(c).container_definitions()[0].clone()
 }
 
 fn target_group_arn(c: &Ctx<'_>) -> String {
@@ -30,13 +19,6 @@ fn target_group_arn(c: &Ctx<'_>) -> String {
 
 fn target_group(c: &Ctx<'_>) -> aws_sdk_elasticloadbalancingv2::types::TargetGroup {
     c.rt.block_on(c.aws.target_group(&target_group_arn(c)))
-}
-
-/// The active revisions of the service's family: only the one it runs.
-fn one_revision(c: &Ctx<'_>) -> Result<(), String> {
-    let active =
-        c.rt.block_on(c.aws.active_revisions(&format!("{CLUSTER}-api")));
-    expect("active revisions", active.len(), 1)
 }
 
 /// The strategy ECS deploys the service with, and its load balancer entry's traffic shift:
@@ -92,7 +74,7 @@ fn record(c: &Ctx<'_>, zone: &str, fqdn: &str) -> bool {
 }
 
 pub fn rows() -> Vec<Row> {
-    vec![
+    let mut rows = vec![
         Row {
             attribute: "image",
             value: |_| quoted("public.ecr.aws/nginx/nginx:1.28"),
@@ -501,7 +483,9 @@ pub fn rows() -> Vec<Row> {
                 )
             },
         },
-    ]
+    ];
+    rows.extend(super::container_rows::rows());
+    rows
 }
 
 pub fn others() -> Vec<(&'static str, Other)> {

@@ -21,6 +21,24 @@ resource "ecsprod_service" "api" {
 
   health_check_path = "/healthz"
 
+  # Docker's own check inside the container; interval, timeout and retries are ECS's defaults.
+  health_check = {
+    command      = ["CMD-SHELL", "curl -f http://localhost:8080/healthz || exit 1"]
+    start_period = 15
+  }
+
+  # A log router that starts before the application.
+  sidecars = [{
+    name           = "log-router"
+    image          = "public.ecr.aws/aws-observability/aws-for-fluent-bit:stable"
+    essential      = false
+    memory         = 64
+    main_waits_for = "START"
+  }]
+
+  # `aws ecs execute-command` into the running tasks during an incident.
+  enable_execute_command = true
+
   autoscaling = {
     min_capacity = 2
     max_capacity = 20

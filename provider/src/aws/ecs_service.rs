@@ -34,6 +34,8 @@ pub struct ObservedService {
     pub health_check_grace_period: Option<i32>,
     /// Availability Zone rebalancing; `None` when AWS does not report it.
     pub availability_zone_rebalancing: Option<bool>,
+    /// ECS Exec into the service's tasks.
+    pub enable_execute_command: bool,
     /// Deployments: (id, status, rollout state, failed tasks).
     pub deployments: Vec<(String, String, String, i32)>,
     pub events: Vec<String>,
@@ -81,6 +83,7 @@ pub async fn describe(
             availability_zone_rebalancing: s
                 .availability_zone_rebalancing()
                 .map(|r| *r == AvailabilityZoneRebalancing::Enabled),
+            enable_execute_command: s.enable_execute_command(),
             deployments: s
                 .deployments()
                 .iter()
@@ -121,6 +124,7 @@ async fn create(c: &Clients, spec: &EcsServiceSpec) -> Result<String, AwsError> 
         .set_placement_strategy(Some(placement(spec)))
         .health_check_grace_period_seconds(spec.health_check_grace_period)
         .availability_zone_rebalancing(rebalancing(spec))
+        .enable_execute_command(spec.enable_execute_command)
         .load_balancers(load_balancer(spec))
         .propagate_tags(PropagateTags::from(spec.propagate_tags.as_str()))
         .enable_ecs_managed_tags(spec.enable_ecs_managed_tags)
@@ -169,6 +173,7 @@ async fn update(
         .set_placement_strategy(Some(placement(spec)))
         .health_check_grace_period_seconds(spec.health_check_grace_period)
         .availability_zone_rebalancing(rebalancing(spec))
+        .enable_execute_command(spec.enable_execute_command)
         .propagate_tags(PropagateTags::from(spec.propagate_tags.as_str()))
         .enable_ecs_managed_tags(spec.enable_ecs_managed_tags)
         .set_load_balancers(load_balancers)
@@ -262,6 +267,10 @@ impl Unit for EcsService {
                         .availability_zone_rebalancing
                         .is_some_and(|r| r != desired.availability_zone_rebalancing),
             )
+            .check(
+                "execute_command",
+                observed.enable_execute_command != desired.enable_execute_command,
+            )
             .check("traffic", desired.cutover.is_some())
             .done()
     }
@@ -290,7 +299,8 @@ impl Unit for EcsService {
         _: &ObservedService,
         changes: &[Change],
     ) -> Result<ObservedService, AwsError> {
-        let new_revision = names(changes, "task_definition");
+        // Tasks take up an Exec change only when they start: the running ones are replaced.
+        let new_revision = names(changes, "task_definition") || names(changes, "execute_command");
         let move_load_balancer = names(changes, "load_balancer");
         if new_revision || move_load_balancer || names(changes, "settings") {
             env.budget

@@ -13,6 +13,7 @@ pub mod checks;
 pub mod clients;
 pub mod cluster_capacity;
 pub mod cluster_facts;
+mod container_definition;
 pub mod deployment;
 pub mod dns;
 pub mod ecs_cluster;

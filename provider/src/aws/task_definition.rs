@@ -2,15 +2,12 @@
 //! revision in use; the family's other revisions are deregistered once the service runs the new
 //! one.
 
-use aws_sdk_ecs::types::{
-    Compatibility, ContainerDefinition, KeyValuePair, LogConfiguration, LogDriver, NetworkMode,
-    PortMapping, Secret, TransportProtocol,
-};
+use aws_sdk_ecs::types::{Compatibility, NetworkMode};
 
 use super::Clients;
 use super::retry::{AwsError, aws_error, unless_gone};
 use super::unit::{Change, Changes, Env, Unit, read_all, read_each};
-use crate::blueprint::service::{self as bp, TaskDefinitionSpec, task_definition_matches};
+use crate::blueprint::service::{TaskDefinitionSpec, task_definition_matches};
 
 /// The registered revision (an ARN, or a family's latest active revision), with its ARN, read
 /// back into the blueprint's shape.
@@ -34,7 +31,11 @@ pub async fn describe(
     if td.status().map(|s| s.as_str()) == Some("INACTIVE") {
         return Ok(None);
     }
-    let Some(container) = td.container_definitions().first() else {
+    let mut containers = td
+        .container_definitions()
+        .iter()
+        .map(super::container_definition::from_sdk);
+    let Some(container) = containers.next() else {
         return Ok(None);
     };
     let arn = td.task_definition_arn().unwrap_or(arn).to_owned();
@@ -55,42 +56,8 @@ pub async fn describe(
             memory: td.memory().unwrap_or_default().to_owned(),
             execution_role_arn: td.execution_role_arn().unwrap_or_default().to_owned(),
             task_role_arn: td.task_role_arn().unwrap_or_default().to_owned(),
-            container: bp::ContainerSpec {
-                name: container.name().unwrap_or_default().to_owned(),
-                image: container.image().unwrap_or_default().to_owned(),
-                essential: container.essential().unwrap_or(true),
-                port_mappings: container
-                    .port_mappings()
-                    .iter()
-                    .map(|p| bp::PortMapping {
-                        container_port: p.container_port().unwrap_or(0),
-                        host_port: p.host_port().unwrap_or(0),
-                        protocol: p
-                            .protocol()
-                            .map(|p| p.as_str().to_owned())
-                            .unwrap_or_else(|| "tcp".into()),
-                    })
-                    .collect(),
-                environment: container
-                    .environment()
-                    .iter()
-                    .filter_map(|kv| Some((kv.name()?.to_owned(), kv.value()?.to_owned())))
-                    .collect(),
-                secrets: container
-                    .secrets()
-                    .iter()
-                    .map(|s| (s.name().to_owned(), s.value_from().to_owned()))
-                    .collect(),
-                log_driver: container
-                    .log_configuration()
-                    .map(|l| l.log_driver().as_str().to_owned())
-                    .unwrap_or_default(),
-                log_options: container
-                    .log_configuration()
-                    .and_then(|l| l.options())
-                    .map(|o| o.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
-                    .unwrap_or_default(),
-            },
+            container,
+            sidecars: containers.collect(),
             tags: Default::default(),
         },
     )))
@@ -99,50 +66,10 @@ pub async fn describe(
 /// Registers a new revision and returns its ARN.
 pub async fn register(c: &Clients, spec: &TaskDefinitionSpec) -> Result<String, AwsError> {
     let step = "register task definition";
-    let mut secrets = Vec::new();
-    for (name, value_from) in &spec.container.secrets {
-        secrets.push(
-            Secret::builder()
-                .name(name)
-                .value_from(value_from)
-                .build()
-                .map_err(|e| AwsError::new(step, e.to_string()))?,
-        );
-    }
-    let log = LogConfiguration::builder()
-        .log_driver(LogDriver::from(spec.container.log_driver.as_str()))
-        .set_options(Some(
-            spec.container.log_options.clone().into_iter().collect(),
-        ))
-        .build()
-        .map_err(|e| AwsError::new(step, e.to_string()))?;
-    let container = ContainerDefinition::builder()
-        .name(&spec.container.name)
-        .image(&spec.container.image)
-        .essential(spec.container.essential)
-        .set_port_mappings(Some(
-            spec.container
-                .port_mappings
-                .iter()
-                .map(|p| {
-                    PortMapping::builder()
-                        .container_port(p.container_port)
-                        .host_port(p.host_port)
-                        .protocol(TransportProtocol::from(p.protocol.as_str()))
-                        .build()
-                })
-                .collect(),
-        ))
-        .set_environment(Some(
-            spec.container
-                .environment
-                .iter()
-                .map(|(k, v)| KeyValuePair::builder().name(k).value(v).build())
-                .collect(),
-        ))
-        .set_secrets(Some(secrets))
-        .log_configuration(log)
-        .build();
+    let containers = spec
+        .containers()
+        .map(super::container_definition::to_sdk)
+        .collect::<Result<Vec<_>, _>>()?;
     let out = c
         .ecs
         .register_task_definition()
@@ -158,7 +85,7 @@ pub async fn register(c: &Clients, spec: &TaskDefinitionSpec) -> Result<String, 
         .memory(&spec.memory)
         .execution_role_arn(&spec.execution_role_arn)
         .task_role_arn(&spec.task_role_arn)
-        .container_definitions(container)
+        .set_container_definitions(Some(containers))
         .set_tags(Some(super::tag_writes::ecs(&spec.tags)))
         .send()
         .await

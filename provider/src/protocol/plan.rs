@@ -76,18 +76,41 @@ fn plan_configurable(a: &Attribute, prior: &Value, config: &Value) -> Value {
     let cfg = attr_of(config, a.name);
     let pri = attr_of(prior, a.name);
     match a.mode {
-        Mode::Required | Mode::Optional => cfg.clone(),
+        Mode::Required | Mode::Optional if !cfg.is_known() || cfg.is_null() => cfg.clone(),
+        Mode::Required | Mode::Optional => plan_nested(a, pri, cfg),
         Mode::OptionalComputed if !cfg.is_known() => cfg.clone(),
         Mode::OptionalComputed if cfg.is_null() => match a.default_value() {
             Some(default) => default,
             None if !pri.is_null() => pri.clone(),
             None => Value::unknown(),
         },
-        Mode::OptionalComputed => match &a.ty {
-            AttrType::Object(children) => plan_object(children, pri, cfg),
-            AttrType::Plain(_) => cfg.clone(),
-        },
+        Mode::OptionalComputed => plan_nested(a, pri, cfg),
         Mode::Computed => Value::unknown(),
+    }
+}
+
+/// A configured value with its nested attributes' defaults filled in; a list's elements are
+/// planned against the prior element at the same index.
+fn plan_nested(a: &Attribute, prior: &Value, config: &Value) -> Value {
+    match (&a.ty, config) {
+        (AttrType::Object(children), _) => plan_object(children, prior, config),
+        (AttrType::List(children), Value::List(items)) => Value::List(
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| {
+                    if item.is_null() || !item.is_known() {
+                        return item.clone();
+                    }
+                    let before = match prior {
+                        Value::List(p) => p.get(i).unwrap_or(&Value::Null),
+                        _ => &Value::Null,
+                    };
+                    plan_object(children, before, item)
+                })
+                .collect(),
+        ),
+        _ => config.clone(),
     }
 }
 

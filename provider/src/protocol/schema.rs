@@ -4,6 +4,7 @@
 
 use ecsprod_cty::{ObjectType, Type, Value};
 use ecsprod_proto::tfplugin6 as pb;
+use pb::schema::object::NestingMode;
 
 /// How an attribute is set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,6 +32,8 @@ pub enum AttrType {
     Plain(Type),
     /// A single nested object (HCL `name = { ... }`) with its own attributes.
     Object(Vec<Attribute>),
+    /// A list of nested objects (HCL `name = [{ ... }, ...]`), each with these attributes.
+    List(Vec<Attribute>),
 }
 
 #[derive(Debug, Clone)]
@@ -125,6 +128,20 @@ impl Attribute {
         )
     }
 
+    /// An optional list of nested objects; each element gets its attributes' defaults.
+    pub fn optional_list(
+        name: &'static str,
+        attributes: Vec<Attribute>,
+        description: impl Into<String>,
+    ) -> Self {
+        Self::new(
+            name,
+            AttrType::List(attributes),
+            Mode::Optional,
+            description,
+        )
+    }
+
     pub fn forces_replacement(mut self) -> Self {
         self.requires_replace = true;
         self
@@ -149,6 +166,7 @@ impl Attribute {
         match &self.ty {
             AttrType::Plain(t) => t.clone(),
             AttrType::Object(attrs) => object_type(attrs),
+            AttrType::List(attrs) => Type::list(object_type(attrs)),
         }
     }
 
@@ -170,14 +188,8 @@ impl Attribute {
     fn to_proto(&self) -> pb::schema::Attribute {
         let (ty, nested) = match &self.ty {
             AttrType::Plain(t) => (t.to_json_bytes(), None),
-            AttrType::Object(attrs) => (
-                Vec::new(),
-                Some(pb::schema::Object {
-                    attributes: attrs.iter().map(Attribute::to_proto).collect(),
-                    nesting: pb::schema::object::NestingMode::Single as i32,
-                    ..Default::default()
-                }),
-            ),
+            AttrType::Object(attrs) => (Vec::new(), Some(nested(attrs, NestingMode::Single))),
+            AttrType::List(attrs) => (Vec::new(), Some(nested(attrs, NestingMode::List))),
         };
         pb::schema::Attribute {
             name: self.name.to_owned(),
@@ -192,6 +204,14 @@ impl Attribute {
             deprecated: false,
             write_only: false,
         }
+    }
+}
+
+fn nested(attrs: &[Attribute], nesting: NestingMode) -> pb::schema::Object {
+    pb::schema::Object {
+        attributes: attrs.iter().map(Attribute::to_proto).collect(),
+        nesting: nesting as i32,
+        ..Default::default()
     }
 }
 

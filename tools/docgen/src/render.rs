@@ -34,6 +34,7 @@ pub fn attribute_label(attr: &Attribute) -> String {
     let ty = match &attr.ty {
         AttrType::Plain(t) => type_label(t),
         AttrType::Object(_) => "Attributes".to_owned(),
+        AttrType::List(_) => "Attributes List".to_owned(),
     };
     if attr.sensitive {
         format!("{ty}, Sensitive")
@@ -80,6 +81,14 @@ impl<'a> Sections<'a> {
     }
 }
 
+/// The attributes of a nested object or of each element of a nested list.
+fn nested_attributes(attr: &Attribute) -> Option<&[Attribute]> {
+    match &attr.ty {
+        AttrType::Object(children) | AttrType::List(children) => Some(children),
+        AttrType::Plain(_) => None,
+    }
+}
+
 /// The anchor of a nested schema section, e.g. `nestedatt--autoscaling`.
 fn anchor(path: &[&str]) -> String {
     format!("nestedatt--{}", path.join("--"))
@@ -92,7 +101,7 @@ fn attribute_line(attr: &Attribute, path: &[&str]) -> String {
         line.push(' ');
         line.push_str(description);
     }
-    if let AttrType::Object(_) = attr.ty {
+    if nested_attributes(attr).is_some() {
         let mut nested = path.to_vec();
         nested.push(attr.name);
         line.push_str(&format!(
@@ -117,14 +126,14 @@ fn write_attributes(out: &mut String, attrs: &[Attribute], path: &[&str]) {
         for attr in group {
             out.push_str(&attribute_line(attr, path));
             out.push('\n');
-            if let AttrType::Object(_) = attr.ty {
+            if nested_attributes(attr).is_some() {
                 nested.push(attr);
             }
         }
         out.push('\n');
     }
     for attr in nested {
-        let AttrType::Object(children) = &attr.ty else {
+        let Some(children) = nested_attributes(attr) else {
             continue;
         };
         let mut child_path = path.to_vec();

@@ -67,7 +67,7 @@ pub fn execution_role_policy(input: &ServiceInput, kms_keys: &[String]) -> Optio
     let mut parameters = BTreeSet::new();
     let mut secrets = BTreeSet::new();
     let mut via_services = BTreeSet::new();
-    for arn in input.secrets.values() {
+    for arn in super::secret_arns(input) {
         match secret_kind(arn) {
             Some(SecretKind::SsmParameter { arn, .. }) => {
                 via_services.insert(format!("ssm.{}.amazonaws.com", arn_region(&arn)));
@@ -158,6 +158,29 @@ pub fn execution_role(input: &ServiceInput, kms_keys: &[String]) -> RoleSpec {
     }
 }
 
+/// The SSM Messages channel actions the ECS agent's SSM agent uses for ECS Exec sessions.
+/// These actions take no resource-level permissions.
+pub const EXECUTE_COMMAND_ACTIONS: &[&str] = &[
+    "ssmmessages:CreateControlChannel",
+    "ssmmessages:CreateDataChannel",
+    "ssmmessages:OpenControlChannel",
+    "ssmmessages:OpenDataChannel",
+];
+
+/// The task role's inline policy under `enable_execute_command`.
+pub fn execute_command_policy() -> String {
+    json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Sid": "ExecuteCommandChannels",
+            "Effect": "Allow",
+            "Action": EXECUTE_COMMAND_ACTIONS,
+            "Resource": "*",
+        }],
+    })
+    .to_string()
+}
+
 /// The task role: what the application may do, from `task_role_policy_json`. Users may attach
 /// more policies.
 pub fn task_role(input: &ServiceInput) -> RoleSpec {
@@ -171,6 +194,11 @@ pub fn task_role(input: &ServiceInput) -> RoleSpec {
             .task_role_policy_json
             .iter()
             .map(|doc| (n.task_role_policy.clone(), doc.clone()))
+            .chain(
+                input
+                    .enable_execute_command
+                    .then(|| (n.execute_command_policy.clone(), execute_command_policy())),
+            )
             .collect(),
         tags: tags(input),
     }

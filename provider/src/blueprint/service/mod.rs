@@ -8,6 +8,7 @@ use super::OWNER_TAG;
 
 mod access;
 mod alarms;
+mod container;
 mod deploy;
 mod routing;
 mod run;
@@ -15,6 +16,7 @@ mod task;
 
 pub use access::*;
 pub use alarms::*;
+pub use container::*;
 pub use deploy::*;
 pub use routing::*;
 pub use run::*;
@@ -60,6 +62,12 @@ pub struct ServiceInput {
     pub deployment: DeploymentInput,
     pub log_retention_days: i32,
     pub task_role_policy_json: Option<String>,
+    /// The main container's settings beyond image, port and variables.
+    pub container: ContainerSettings,
+    /// Extra containers in the task.
+    pub sidecars: Vec<SidecarInput>,
+    /// ECS Exec: shells and commands in the running tasks through SSM.
+    pub enable_execute_command: bool,
     /// The provider's default tags merged with the resource's tags.
     pub tags: BTreeMap<String, String>,
     pub region: String,
@@ -115,6 +123,8 @@ pub struct ServiceNames {
     pub execution_role_policy: String,
     /// Inline policy on the task role (`task_role_policy_json`).
     pub task_role_policy: String,
+    /// Inline policy on the task role under `enable_execute_command`.
+    pub execute_command_policy: String,
     pub task_family: String,
 }
 
@@ -127,6 +137,7 @@ pub fn names(cluster: &str, service: &str) -> ServiceNames {
         load_balancer_role: role_name(cluster, service, "lb"),
         execution_role_policy: "secrets".into(),
         task_role_policy: "application".into(),
+        execute_command_policy: "execute-command".into(),
         task_family: format!("{cluster}-{service}"),
     }
 }
@@ -184,6 +195,9 @@ pub fn example() -> ServiceInput {
         deployment: DeploymentInput::default(),
         log_retention_days: 30,
         task_role_policy_json: None,
+        container: ContainerSettings::default(),
+        sidecars: Vec::new(),
+        enable_execute_command: false,
         tags: BTreeMap::from([("Team".to_owned(), "core".to_owned())]),
         region: "eu-west-1".into(),
         account_id: "123456789012".into(),

@@ -63,6 +63,8 @@ pub struct EcsServiceSpec {
     pub placement_strategies: Vec<PlacementStrategy>,
     pub health_check_grace_period: i32,
     pub availability_zone_rebalancing: bool,
+    /// ECS Exec into the service's tasks.
+    pub enable_execute_command: bool,
     pub load_balancer: LoadBalancerRef,
     /// `SERVICE`: tasks carry the service's tags.
     pub propagate_tags: String,
@@ -140,6 +142,7 @@ pub fn service(
         ],
         health_check_grace_period: input.health_check_grace_period,
         availability_zone_rebalancing: input.availability_zone_rebalancing,
+        enable_execute_command: input.enable_execute_command,
         load_balancer: LoadBalancerRef {
             target_group_arn: target_group_arn.to_owned(),
             container_name: input.name.clone(),

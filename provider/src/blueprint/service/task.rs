@@ -2,7 +2,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{ServiceInput, names, tags};
+use super::container::{log_options, pairs};
+use super::{ContainerSpec, Dependency, PortMapping, ServiceInput, names, tags};
+
+/// The log stream prefix of the main container (a sidecar's is its name).
+pub const MAIN_LOG_PREFIX: &str = "ecs";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogGroupSpec {
@@ -19,28 +23,6 @@ pub fn log_group(input: &ServiceInput) -> LogGroupSpec {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct PortMapping {
-    pub container_port: i32,
-    /// 0: Docker picks an ephemeral host port (bridge mode).
-    pub host_port: i32,
-    pub protocol: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ContainerSpec {
-    pub name: String,
-    pub image: String,
-    pub essential: bool,
-    pub port_mappings: Vec<PortMapping>,
-    /// (name, value), sorted by name.
-    pub environment: Vec<(String, String)>,
-    /// (name, valueFrom), sorted by name; valueFrom is the ARN exactly as configured.
-    pub secrets: Vec<(String, String)>,
-    pub log_driver: String,
-    pub log_options: BTreeMap<String, String>,
-}
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TaskDefinitionSpec {
     pub family: String,
@@ -52,8 +34,27 @@ pub struct TaskDefinitionSpec {
     pub memory: String,
     pub execution_role_arn: String,
     pub task_role_arn: String,
+    /// The application's container, named as the service and registered first.
     pub container: ContainerSpec,
+    /// The other containers, in the configured order.
+    pub sidecars: Vec<ContainerSpec>,
     pub tags: BTreeMap<String, String>,
+}
+
+impl TaskDefinitionSpec {
+    /// Every container, the main one first.
+    pub fn containers(&self) -> impl Iterator<Item = &ContainerSpec> {
+        std::iter::once(&self.container).chain(&self.sidecars)
+    }
+}
+
+/// Every secret ARN the task's containers are given, main container and sidecars.
+pub fn secret_arns(input: &ServiceInput) -> BTreeSet<&String> {
+    input
+        .secrets
+        .values()
+        .chain(input.sidecars.iter().flat_map(|s| s.secrets.values()))
+        .collect()
 }
 
 pub fn task_definition(
@@ -62,10 +63,43 @@ pub fn task_definition(
     task_role_arn: &str,
 ) -> TaskDefinitionSpec {
     let names = names(&input.cluster, &input.name);
-    // BTreeMap iteration is already sorted by name.
-    let pairs = |m: &BTreeMap<String, String>| -> Vec<(String, String)> {
-        m.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
-    };
+    let main = &input.container;
+    let waits_for = input
+        .sidecars
+        .iter()
+        .filter_map(|s| {
+            s.main_waits_for.as_ref().map(|c| Dependency {
+                container: s.name.clone(),
+                condition: c.clone(),
+            })
+        })
+        .collect();
+    let sidecars = input
+        .sidecars
+        .iter()
+        .map(|s| ContainerSpec {
+            name: s.name.clone(),
+            image: s.image.clone(),
+            essential: s.essential,
+            cpu: s.cpu,
+            memory: s.memory,
+            command: s.command.clone(),
+            environment: pairs(&s.environment),
+            secrets: pairs(&s.secrets),
+            health_check: s.health_check.clone(),
+            depends_on: s
+                .depends_on
+                .iter()
+                .map(|c| Dependency {
+                    container: input.name.clone(),
+                    condition: c.clone(),
+                })
+                .collect(),
+            log_driver: "awslogs".into(),
+            log_options: log_options(&names.log_group, &input.region, &s.name),
+            ..ContainerSpec::default()
+        })
+        .collect();
     TaskDefinitionSpec {
         family: names.task_family,
         network_mode: "bridge".into(),
@@ -78,53 +112,55 @@ pub fn task_definition(
             name: input.name.clone(),
             image: input.image.clone(),
             essential: true,
+            cpu: 0,
+            memory: None,
             port_mappings: vec![PortMapping {
                 container_port: input.container_port,
                 host_port: 0,
                 protocol: "tcp".into(),
             }],
+            command: main.command.clone(),
+            entry_point: main.entrypoint.clone(),
             environment: pairs(&input.environment),
             secrets: pairs(&input.secrets),
+            health_check: main.health_check.clone(),
+            depends_on: waits_for,
+            stop_timeout: main.stop_timeout,
+            readonly_root_filesystem: main.readonly_root_filesystem,
+            user: main.user.clone(),
             log_driver: "awslogs".into(),
-            log_options: BTreeMap::from([
-                ("awslogs-group".to_owned(), names.log_group),
-                ("awslogs-region".to_owned(), input.region.clone()),
-                ("awslogs-stream-prefix".to_owned(), "ecs".to_owned()),
-            ]),
+            log_options: log_options(&names.log_group, &input.region, MAIN_LOG_PREFIX),
         },
+        sidecars,
         tags: tags(input),
     }
 }
 
 /// Whether the registered revision `observed` (converted from DescribeTaskDefinition, keeping
 /// only the fields above) already is `spec`, so a new revision is registered only on a real
-/// change (pain point 8). Order of environment, secrets, port mappings and compatibilities does
-/// not matter, nor do tags (changed in place) or a missing port protocol (AWS's default, tcp).
-/// Amounts compare as numbers when both parse.
+/// change (pain point 8). Order of containers and of their sets does not matter, nor do tags
+/// (changed in place) or AWS's defaults. Amounts compare as numbers when both parse.
 pub fn task_definition_matches(spec: &TaskDefinitionSpec, observed: &TaskDefinitionSpec) -> bool {
-    fn set<T: Ord + Clone>(items: &[T]) -> BTreeSet<T> {
-        items.iter().cloned().collect()
-    }
     fn same_amount(a: &str, b: &str) -> bool {
         match (a.trim().parse::<u64>(), b.trim().parse::<u64>()) {
             (Ok(x), Ok(y)) => x == y,
             _ => a == b,
         }
     }
-    fn ports(items: &[PortMapping]) -> BTreeSet<PortMapping> {
-        items
-            .iter()
-            .map(|p| PortMapping {
-                protocol: if p.protocol.is_empty() {
-                    "tcp".into()
-                } else {
-                    p.protocol.to_ascii_lowercase()
-                },
-                ..p.clone()
+    let set = |items: &[String]| items.iter().cloned().collect::<BTreeSet<_>>();
+    let containers_match = || {
+        let mut observed: Vec<&ContainerSpec> = observed.containers().collect();
+        spec.containers().count() == observed.len()
+            && spec.containers().all(|want| {
+                match observed.iter().position(|have| want.matches(have)) {
+                    Some(i) => {
+                        observed.swap_remove(i);
+                        true
+                    }
+                    None => false,
+                }
             })
-            .collect()
-    }
-    let (a, b) = (&spec.container, &observed.container);
+    };
     spec.family == observed.family
         && spec.network_mode == observed.network_mode
         && set(&spec.requires_compatibilities) == set(&observed.requires_compatibilities)
@@ -132,12 +168,5 @@ pub fn task_definition_matches(spec: &TaskDefinitionSpec, observed: &TaskDefinit
         && same_amount(&spec.memory, &observed.memory)
         && spec.execution_role_arn == observed.execution_role_arn
         && spec.task_role_arn == observed.task_role_arn
-        && a.name == b.name
-        && a.image == b.image
-        && a.essential == b.essential
-        && ports(&a.port_mappings) == ports(&b.port_mappings)
-        && set(&a.environment) == set(&b.environment)
-        && set(&a.secrets) == set(&b.secrets)
-        && a.log_driver == b.log_driver
-        && a.log_options == b.log_options
+        && containers_match()
 }

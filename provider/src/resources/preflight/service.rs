@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::sync::{LazyLock, Mutex};
 
-use ecsprod_cty::Value;
+use ecsprod_cty::{Path, Value};
 
 use super::cluster::first;
 use super::{Findings, Reader, arn_account, arn_region, at, changed, known_string, run};
@@ -17,6 +17,7 @@ use crate::protocol::diag::Diagnostics;
 use crate::protocol::provider::CallContext;
 use crate::resources::Context;
 use crate::resources::fields::{self, Field};
+use crate::resources::service::containers::SIDECARS;
 
 /// Whether a certificate name covers `host`: the same name, or a wildcard standing for exactly
 /// one leftmost label (`*.example.com` covers `api.example.com`, not `example.com` nor
@@ -72,8 +73,8 @@ pub(super) struct ServiceChecks {
     pub coverage: Option<Coverage>,
     /// The hosted zone and the domain it must contain.
     pub zone: Option<(String, String)>,
-    /// New or changed secrets: variable name → ARN.
-    pub secrets: Vec<(String, String)>,
+    /// New or changed secrets: where each is configured, and its ARN.
+    pub secrets: Vec<(Path, String)>,
 }
 
 impl ServiceChecks {
@@ -99,20 +100,14 @@ impl ServiceChecks {
             }
             _ => None,
         };
-        let before = fields::string_map(prior, "secrets");
-        let before = before.known();
-        let secrets = match fields::string_map(planned, "secrets") {
-            Field::Known(map) => map
-                .into_iter()
-                .filter_map(|(k, v)| Some((k, v.known()?.clone())))
-                .filter(|(k, v)| before.and_then(|b| b.get(k)).and_then(Field::known) != Some(v))
-                .filter(|(_, v)| {
-                    !(skip_account_lookup
-                        && matches!(secret_kind(v), Some(SecretKind::SsmParameter { .. })))
-                })
-                .collect(),
-            _ => Vec::new(),
-        };
+        let secrets = secret_places(planned)
+            .into_iter()
+            .filter(|(path, arn)| !secret_places(prior).contains(&(path.clone(), arn.clone())))
+            .filter(|(_, v)| {
+                !(skip_account_lookup
+                    && matches!(secret_kind(v), Some(SecretKind::SsmParameter { .. })))
+            })
+            .collect();
         Self {
             coverage,
             zone,
@@ -123,6 +118,26 @@ impl ServiceChecks {
     pub(super) fn is_empty(&self) -> bool {
         self.coverage.is_none() && self.zone.is_none() && self.secrets.is_empty()
     }
+}
+
+/// Every known secret ARN of a value, with where it is configured: `secrets` and each
+/// sidecar's `secrets`.
+fn secret_places(value: &Value) -> Vec<(Path, String)> {
+    let known = |map: Field<BTreeMap<String, Field<String>>>, base: Path| -> Vec<(Path, String)> {
+        map.known()
+            .into_iter()
+            .flatten()
+            .filter_map(|(k, v)| Some((base.key(k.clone()), v.known()?.clone())))
+            .collect()
+    };
+    let mut places = known(fields::string_map(value, "secrets"), at("secrets"));
+    if let Some(sidecars) = value.get_attr(SIDECARS).and_then(Value::elements) {
+        for (i, sidecar) in sidecars.iter().enumerate() {
+            let base = at(SIDECARS).index(i as i64).attr("secrets");
+            places.extend(known(fields::string_map(sidecar, "secrets"), base));
+        }
+    }
+    places
 }
 
 pub async fn service(
@@ -152,8 +167,8 @@ pub(super) fn in_zone(domain: &str, zone: &str) -> bool {
 async fn check_service(r: &Reader, checks: &ServiceChecks) -> Findings {
     let region = r.region().to_owned();
     // Secrets: SSM parameters of this region in one batch, Secrets Manager secrets one by one.
-    let mut ssm: Vec<(&String, String, &String)> = Vec::new();
-    let mut sm: Vec<(&String, String)> = Vec::new();
+    let mut ssm: Vec<(&Path, String, &String)> = Vec::new();
+    let mut sm: Vec<(&Path, String)> = Vec::new();
     for (key, arn) in &checks.secrets {
         if arn_region(arn) != region {
             continue;
@@ -268,7 +283,7 @@ async fn check_service(r: &Reader, checks: &ServiceChecks) -> Findings {
                 // A parameter shared from another account is not listed here: not checked.
                 if arn_account(arn) == account && exists.is_none() {
                     f.error(
-                        at("secrets").key((*key).clone()),
+                        (*key).clone(),
                         "Secret not found",
                         format!("There is no SSM parameter {name} ({arn})."),
                     );
@@ -286,7 +301,7 @@ async fn check_service(r: &Reader, checks: &ServiceChecks) -> Findings {
         Err(e) => sm.iter().map(|_| Err(e.clone())).collect(),
     };
     for ((key, arn), state) in sm.iter().zip(states) {
-        let path = at("secrets").key((*key).clone());
+        let path = (*key).clone();
         match state {
             Ok(SecretState::Missing) => f.error(
                 path,

@@ -74,9 +74,30 @@ fn a_service_update_checks_only_new_or_changed_secrets() {
     let checks = ServiceChecks::from_plan(&prior, &planned, false);
     assert_eq!(
         checks.secrets,
-        vec![("TOKEN".to_owned(), SECRET.to_owned())]
+        vec![(at("secrets").key("TOKEN"), SECRET.to_owned())]
     );
     assert!(checks.coverage.is_none() && checks.zone.is_none());
+}
+
+#[test]
+fn a_sidecars_new_secret_is_checked_on_its_own_attribute() {
+    let prior = service(Value::string("prod"), &[("DB", PARAM)]);
+    let mut planned = prior.clone();
+    if let Value::Object(attrs) = &mut planned {
+        let sidecar = Value::object([(
+            "secrets",
+            Value::Map([("TOKEN".to_owned(), Value::string(SECRET))].into()),
+        )]);
+        attrs.insert("sidecars".into(), Value::List(vec![sidecar]));
+    }
+    let checks = ServiceChecks::from_plan(&prior, &planned, false);
+    assert_eq!(
+        checks.secrets,
+        vec![(
+            at("sidecars").index(0).attr("secrets").key("TOKEN"),
+            SECRET.to_owned()
+        )]
+    );
 }
 
 #[test]

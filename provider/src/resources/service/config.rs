@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
-use ecsprod_cty::Value;
+use ecsprod_cty::{Path, Value};
 use regex_lite::Regex;
 
 use super::schema::{LOG_RETENTION_DAYS, SCHEMA};
@@ -19,7 +19,8 @@ fn re(p: &str) -> Regex {
 
 pub static SERVICE_NAME: LazyLock<Regex> =
     LazyLock::new(|| re(r"^[A-Za-z]([A-Za-z0-9-]{0,30}[A-Za-z0-9])?$"));
-static IMAGE: LazyLock<Regex> = LazyLock::new(|| re(r"^[A-Za-z0-9][A-Za-z0-9._/:@#-]{0,254}$"));
+pub(super) static IMAGE: LazyLock<Regex> =
+    LazyLock::new(|| re(r"^[A-Za-z0-9][A-Za-z0-9._/:@#-]{0,254}$"));
 static ZONE_ID: LazyLock<Regex> = LazyLock::new(|| re(r"^(/hostedzone/)?[A-Z0-9]{1,32}$"));
 static HEALTH_PATH: LazyLock<Regex> = LazyLock::new(|| re(r"^/[\x21-\x7e]{0,1023}$"));
 
@@ -53,6 +54,7 @@ pub struct ServiceConfig {
     pub log_retention_days: Field<i64>,
     pub wait_for_steady_state: Field<bool>,
     pub task_role_policy_json: Field<String>,
+    pub enable_execute_command: Field<bool>,
     pub tags: Field<BTreeMap<String, Field<String>>>,
 }
 
@@ -89,6 +91,7 @@ impl ServiceConfig {
             log_retention_days: fields::int(c, "log_retention_days"),
             wait_for_steady_state: fields::boolean(c, "wait_for_steady_state"),
             task_role_policy_json: fields::string(c, "task_role_policy_json"),
+            enable_execute_command: fields::boolean(c, "enable_execute_command"),
             tags: fields::string_map(c, "tags"),
         }
     }
@@ -121,16 +124,45 @@ fn matcher_ok(s: &str) -> bool {
         })
 }
 
-fn env_names(d: &mut Diagnostics, attr: &str, map: &Field<BTreeMap<String, Field<String>>>) {
-    let Field::Known(map) = map else { return };
-    for name in map.keys() {
-        if !v::ENV_NAME.is_match(name) {
+/// A container's `environment` and `secrets` under `base`: variable names, secret ARNs, and no
+/// variable in both.
+pub(super) fn variables(
+    d: &mut Diagnostics,
+    base: &Path,
+    environment: &Field<BTreeMap<String, Field<String>>>,
+    secrets: &Field<BTreeMap<String, Field<String>>>,
+) {
+    for (attr, map) in [("environment", environment), ("secrets", secrets)] {
+        for name in map.known().into_iter().flat_map(BTreeMap::keys) {
+            if !v::ENV_NAME.is_match(name) {
+                d.error_at(
+                    base.attr(attr).key(name.clone()),
+                    "Invalid environment variable name",
+                    format!(
+                        "{name:?} is not a valid variable name: use letters, digits and underscores, not starting with a digit."
+                    ),
+                );
+            }
+        }
+    }
+    let Field::Known(secrets) = secrets else {
+        return;
+    };
+    for (name, arn) in secrets {
+        v::arn(
+            d,
+            base.attr("secrets").key(name.clone()),
+            arn,
+            &[ArnKind::SsmParameter, ArnKind::SecretsManagerSecret],
+            "secret ARN",
+        );
+    }
+    if let Field::Known(env) = environment {
+        for name in secrets.keys().filter(|k| env.contains_key(*k)) {
             d.error_at(
-                at(attr).key(name.clone()),
-                "Invalid environment variable name",
-                format!(
-                    "{name:?} is not a valid variable name: use letters, digits and underscores, not starting with a digit."
-                ),
+                base.attr("secrets").key(name.clone()),
+                "Variable defined twice",
+                format!("{name:?} is in both environment and secrets; keep it in one of them."),
             );
         }
     }
@@ -205,28 +237,7 @@ pub fn validate(raw: &Value) -> Diagnostics {
         "desired_count",
     );
 
-    env_names(&mut d, "environment", &c.environment);
-    env_names(&mut d, "secrets", &c.secrets);
-    if let Field::Known(secrets) = &c.secrets {
-        for (name, arn) in secrets {
-            v::arn(
-                &mut d,
-                at("secrets").key(name.clone()),
-                arn,
-                &[ArnKind::SsmParameter, ArnKind::SecretsManagerSecret],
-                "secret ARN",
-            );
-        }
-        if let Field::Known(env) = &c.environment {
-            for name in secrets.keys().filter(|k| env.contains_key(*k)) {
-                d.error_at(
-                    at("secrets").key(name.clone()),
-                    "Variable defined twice",
-                    format!("{name:?} is in both environment and secrets; keep it in one of them."),
-                );
-            }
-        }
-    }
+    variables(&mut d, &Path::root(), &c.environment, &c.secrets);
 
     v::matches(
         &mut d,
@@ -378,6 +389,7 @@ pub fn validate(raw: &Value) -> Diagnostics {
         }
     }
     super::deployment::validate(&mut d, raw);
+    super::containers::validate(&mut d, raw);
     v::tags(&mut d, at("tags"), &c.tags);
     crate::resources::timeouts::validate(&mut d, raw);
     d

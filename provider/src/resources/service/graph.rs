@@ -162,9 +162,8 @@ fn graph() -> Graph<Run> {
             key: |run, _| {
                 let input = run.config.as_ref().filter(|_| run.applying())?;
                 Some(
-                    input
-                        .secrets
-                        .values()
+                    bp::secret_arns(input)
+                        .into_iter()
                         .filter_map(|a| bp::secret_kind(a))
                         .collect(),
                 )

@@ -80,6 +80,7 @@ fn input_from(planned: &Value, session: &Session) -> Result<ServiceInput, Diagno
         _ => return Err(missing("autoscaling")),
     };
     let text = |f: &Field<String>, what: &str| f.known().cloned().ok_or_else(|| missing(what));
+    let (container, sidecars) = super::containers::input(planned);
     Ok(ServiceInput {
         cluster: text(&s.cluster, "cluster")?,
         name: text(&s.name, "name")?,
@@ -113,6 +114,9 @@ fn input_from(planned: &Value, session: &Session) -> Result<ServiceInput, Diagno
         deployment: super::deployment::input(planned),
         log_retention_days: int(&s.log_retention_days, 30),
         task_role_policy_json: s.task_role_policy_json.known().cloned(),
+        container,
+        sidecars,
+        enable_execute_command: s.enable_execute_command.known().copied().unwrap_or(false),
         tags: known_map(&fields::string_map(planned, "tags_all")),
         region: session.region().to_owned(),
         account_id: String::new(),

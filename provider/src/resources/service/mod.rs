@@ -1,6 +1,7 @@
 //! `ecsprod_service`: one application on the cluster's shared load balancer.
 
 pub mod config;
+pub mod containers;
 pub mod deployment;
 pub mod graph;
 mod keys;

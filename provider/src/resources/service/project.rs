@@ -223,8 +223,9 @@ pub fn task_definition(
         return;
     };
     let d = &td.definition;
-    set(state, "image", Value::string(d.container.image.clone()));
-    if let Some(p) = d.container.port_mappings.first() {
+    let main = super::containers::main_container(&run.names().service, d);
+    set(state, "image", Value::string(main.image.clone()));
+    if let Some(p) = main.port_mappings.first() {
         set(state, "container_port", number(p.container_port));
     }
     if let Ok(cpu) = d.cpu.trim().parse::<i64>() {
@@ -233,10 +234,11 @@ pub fn task_definition(
     if let Ok(memory) = d.memory.trim().parse::<i64>() {
         set(state, "memory", Value::number(memory));
     }
-    let env = pairs_value(state, "environment", &d.container.environment);
+    let env = pairs_value(state, "environment", &main.environment);
     set(state, "environment", env);
-    let secrets = pairs_value(state, "secrets", &d.container.secrets);
+    let secrets = pairs_value(state, "secrets", &main.secrets);
     set(state, "secrets", secrets);
+    super::containers::project(&run.names().service, d, state);
 }
 
 pub fn ecs_service(run: &Run, o: Option<&ObservedService>, _: &Outputs, state: &mut Value) {
@@ -263,6 +265,11 @@ pub fn ecs_service(run: &Run, o: Option<&ObservedService>, _: &Outputs, state: &
             Value::bool(rebalancing),
         );
     }
+    set(
+        state,
+        "enable_execute_command",
+        Value::bool(service.enable_execute_command),
+    );
     if run.purpose == Purpose::Import {
         set(state, "desired_count", number(service.desired_count));
     }

@@ -71,6 +71,7 @@ fn service() -> ObservedService {
         target_group_arns: vec!["arn:tg".into()],
         health_check_grace_period: None,
         availability_zone_rebalancing: None,
+        enable_execute_command: false,
         shift: None,
         deployments: Vec::new(),
         events: Vec::new(),

@@ -20,23 +20,29 @@ pub const TASK_DEFINITION_INPUTS: &[&str] = &[
     "memory",
     "environment",
     "secrets",
+    "command",
+    "entrypoint",
+    "health_check",
+    "stop_timeout",
+    "readonly_root_filesystem",
+    "user",
+    super::containers::SIDECARS,
 ];
 
 /// Attributes whose change needs a new target group (settings AWS cannot modify in place).
 pub const TARGET_GROUP_INPUTS: &[&str] = &["container_port"];
 
-pub static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
-    Schema {
-    version: 0,
-    description: "One application on an `ecsprod_cluster`: a task definition whose secrets are \
-injected by ARN (values are never read), a least-privilege execution role, CloudWatch logs, a \
+const DESCRIPTION: &str = "One application on an `ecsprod_cluster`: a task definition whose secrets are \
+injected by ARN (values are never read), with a container health check and sidecars if wanted, \
+a least-privilege execution role, CloudWatch logs, a \
 target group and host-header rule on the cluster's shared HTTPS load balancer, an optional \
 Route53 alias, and an ECS service with zero-downtime deployments (rolling, canary, linear or \
 blue/green, rolled back by the circuit breaker and by CloudWatch alarms on the service's 5xx rate \
 and unhealthy targets), spread and rebalanced across Availability Zones, with CPU and memory \
-target-tracking autoscaling."
-        .into(),
-    attributes: vec![
+target-tracking autoscaling and optional ECS Exec.";
+
+pub static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
+    let mut attributes = vec![
         Attribute::required(
             "cluster",
             Type::String,
@@ -97,6 +103,9 @@ target-tracking autoscaling."
             Type::map(Type::String),
             "Environment variables filled from secrets at container start: variable name → ARN of an SSM parameter or a Secrets Manager secret (optionally with a `:json-key:version-stage:version-id` suffix). The provider only handles the ARNs: secret values are never read, planned or stored. The execution role may read exactly these ARNs, and decrypt with their customer-managed KMS keys.",
         ),
+    ];
+    attributes.extend(super::containers::attributes());
+    attributes.extend([
         Attribute::with_default(
             "health_check_path",
             Type::String,
@@ -170,6 +179,12 @@ target-tracking autoscaling."
             Value::bool(true),
             "Wait until each deployment finishes. A deployment the circuit breaker rolls back then fails the apply, with the service's events. Default `true`.",
         ),
+        Attribute::with_default(
+            "enable_execute_command",
+            Type::Bool,
+            Value::bool(false),
+            "ECS Exec: lets `aws ecs execute-command` open a shell or run a command in the service's running tasks, through SSM. Turning it on grants the task role exactly the SSM Messages channel actions Exec needs, and writing session logs to the cluster's execute-command log group. Tasks started before a change keep their setting until the next deployment replaces them. Default `false`.",
+        ),
         Attribute::optional(
             "task_role_policy_json",
             Type::String,
@@ -239,6 +254,10 @@ target-tracking autoscaling."
             Type::String,
             "CloudWatch log group of the containers, `/ecs/<cluster>/<name>`.",
         ),
-    ],
-}
+    ]);
+    Schema {
+        version: 0,
+        description: DESCRIPTION.into(),
+        attributes,
+    }
 });

@@ -1,0 +1,156 @@
+//! The rows of the service's container settings, sidecars and ECS Exec, and the readers of
+//! the revision the service runs.
+
+use super::rows::expect;
+use super::{CLUSTER, Ctx, Row};
+
+pub(super) fn ecs_service(c: &Ctx<'_>) -> aws_sdk_ecs::types::Service {
+    c.rt.block_on(c.aws.service(CLUSTER, "api"))
+}
+
+pub(super) fn revision(c: &Ctx<'_>) -> aws_sdk_ecs::types::TaskDefinition {
+    c.rt.block_on(c.aws.running_task_definition(CLUSTER, "api"))
+}
+
+pub(super) fn container(c: &Ctx<'_>) -> aws_sdk_ecs::types::ContainerDefinition {
+    revision(c).container_definitions()[0].clone()
+}
+
+/// The active revisions of the service's family: only the one it runs.
+pub(super) fn one_revision(c: &Ctx<'_>) -> Result<(), String> {
+    let active =
+        c.rt.block_on(c.aws.active_revisions(&format!("{CLUSTER}-api")));
+    expect("active revisions", active.len(), 1)
+}
+
+fn strings(items: &[&str]) -> Vec<String> {
+    items.iter().map(|s| (*s).to_owned()).collect()
+}
+
+pub fn rows() -> Vec<Row> {
+    vec![
+        Row {
+            attribute: "command",
+            value: |_| Some(r#"["nginx", "-g", "daemon off;"]"#.into()),
+            check: |c| {
+                let want = strings(&["nginx", "-g", "daemon off;"]);
+                expect("command", container(c).command().to_vec(), want)?;
+                one_revision(c)
+            },
+        },
+        Row {
+            attribute: "entrypoint",
+            value: |_| Some(r#"["/docker-entrypoint.sh"]"#.into()),
+            check: |c| {
+                let want = strings(&["/docker-entrypoint.sh"]);
+                expect("entrypoint", container(c).entry_point().to_vec(), want)
+            },
+        },
+        Row {
+            attribute: "health_check",
+            value: |_| {
+                Some(
+                    r#"{ command = ["CMD-SHELL", "curl -f http://localhost:8080/ || exit 1"], interval = 10 }"#
+                        .into(),
+                )
+            },
+            check: |c| {
+                let h = container(c)
+                    .health_check()
+                    .cloned()
+                    .ok_or("no health check")?;
+                expect(
+                    "interval, timeout",
+                    (h.interval(), h.timeout()),
+                    (Some(10), Some(5)),
+                )
+            },
+        },
+        Row {
+            attribute: "stop_timeout",
+            value: |_| Some("60".into()),
+            check: |c| expect("stop timeout", container(c).stop_timeout(), Some(60)),
+        },
+        Row {
+            attribute: "readonly_root_filesystem",
+            value: |_| Some("true".into()),
+            check: |c| {
+                expect(
+                    "read-only root",
+                    container(c).readonly_root_filesystem(),
+                    Some(true),
+                )
+            },
+        },
+        Row {
+            attribute: "user",
+            value: |_| Some(r#""101:101""#.into()),
+            check: |c| {
+                expect(
+                    "user",
+                    container(c).user().map(str::to_owned),
+                    Some("101:101".into()),
+                )
+            },
+        },
+        Row {
+            attribute: "sidecars",
+            value: |c| {
+                Some(format!(
+                    r#"[{{ name = "metrics", image = "public.ecr.aws/aws-observability/aws-otel-collector:v0.40.0", memory = 64, depends_on = "HEALTHY", secrets = {{ TOKEN = "{}" }} }}]"#,
+                    c.extra.parameter
+                ))
+            },
+            check: |c| {
+                let td = revision(c);
+                let sidecar = td
+                    .container_definitions()
+                    .iter()
+                    .find(|d| d.name() == Some("metrics"))
+                    .ok_or("no sidecar")?;
+                let waits: Vec<_> = sidecar
+                    .depends_on()
+                    .iter()
+                    .map(|d| {
+                        (
+                            d.container_name().to_owned(),
+                            d.condition().as_str().to_owned(),
+                        )
+                    })
+                    .collect();
+                expect(
+                    "sidecar waits for",
+                    waits,
+                    vec![("api".into(), "HEALTHY".into())],
+                )?;
+                let policy =
+                    c.rt.block_on(
+                        c.aws
+                            .inline_policy(&format!("{CLUSTER}-api-exec"), "secrets"),
+                    )
+                    .ok_or("no execution role policy")?;
+                expect(
+                    "execution role reads the sidecar's secret",
+                    policy.to_string().contains(&c.extra.parameter),
+                    true,
+                )
+            },
+        },
+        Row {
+            attribute: "enable_execute_command",
+            value: |_| Some("true".into()),
+            check: |c| {
+                expect(
+                    "service Exec",
+                    ecs_service(c).enable_execute_command(),
+                    true,
+                )?;
+                let policy = c.rt.block_on(
+                    c.aws
+                        .inline_policy(&format!("{CLUSTER}-api-task"), "execute-command"),
+                );
+                expect("task role Exec policy", policy.is_some(), true)
+            },
+        },
+    ]
+}
