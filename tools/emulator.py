@@ -74,6 +74,11 @@ validation and error codes (InstanceRefreshInProgress, ActiveInstanceRefreshNotF
 IrreversibleInstanceRefresh), each DescribeInstanceRefreshes moving a refresh one step on
 (Pending, InProgress 0 %, InProgress 50 %, Successful); a successful refresh puts the group on
 its desired configuration and replaces the instances it covers (see emulator_refresh.py).
+CloudWatch Logs AssociateKmsKey and DisassociateKmsKey, which moto does not implement, set and
+remove a log group's kmsKeyId (by logGroupName, or its ARN as resourceIdentifier; a query-result
+one is accepted and ignored), a missing group answering ResourceNotFoundException; they and
+CreateLogGroup refuse with InvalidParameterException a kmsKeyId that is not the ARN of an enabled
+key of the call's region (moto keeps any string; see emulator_patches.py).
 
 ECS service deployments run as in AWS (see emulator_deployments.py; moto keeps one deployment
 that never changes): services keep deploymentConfiguration (with AWS's defaults: strategy

@@ -2,11 +2,15 @@
 what AWS does that moto does not."""
 
 import copy
+import re
 
 from moto.applicationautoscaling import models as scaling_models
 from moto.autoscaling import models as autoscaling_models
 from moto.autoscaling.responses import AutoScalingResponse
 from moto.ecs import models as ecs_models
+from moto.kms.models import kms_backends
+from moto.logs.exceptions import InvalidParameterException, ResourceNotFoundException
+from moto.logs.responses import LogsResponse
 
 
 def _update_capacity_provider(update):
@@ -72,6 +76,83 @@ def _put_scaling_policy_replaces_its_alarms(put):
     return patched
 
 
+# --- CloudWatch Logs: log groups' KMS keys -----------------------------------------------------
+# The API reference: kmsKeyId is "the Amazon Resource Name (ARN) of the KMS key"; "if the KMS key
+# does not exist or the KMS key is disabled, you receive an InvalidParameterException error".
+# AWS's words for a key it does not find (a bare key id, an alias, an unknown ARN), as reported by
+# its users: "The specified KMS Key Id could not be found."
+KEY_ARN = re.compile(r"arn:aws[a-z-]*:kms:([a-z0-9-]+):(\d{12}):key/([A-Za-z0-9-]+)")
+LOGS_ARN = re.compile(r"arn:aws[a-z-]*:logs:([a-z0-9-]+):(\d{12}):(log-group:(.+)|query-result:\*)")
+
+
+def _usable_key(response, kms_key_id):
+    """Refuses, as AWS does, a kmsKeyId that is not the ARN of a key of the request's region and
+    account, and a key that is not enabled (disabled or pending deletion)."""
+    m = KEY_ARN.fullmatch(kms_key_id or "")
+    key = None
+    if m and (m.group(1), m.group(2)) == (response.region, response.current_account):
+        key = kms_backends[response.current_account][response.region].keys.get(m.group(3))
+    if key is None:
+        raise InvalidParameterException("The specified KMS Key Id could not be found.")
+    if key.key_state != "Enabled":  # own wording
+        raise InvalidParameterException(f"The specified KMS key is not enabled: {kms_key_id}")
+
+
+def _kms_target(response):
+    """The log group an AssociateKmsKey or DisassociateKmsKey names (logGroupName, or
+    resourceIdentifier with the group's ARN), or None for the account's query results
+    (resourceIdentifier arn:aws:logs:REGION:ACCOUNT_ID:query-result:*, accepted and ignored: moto
+    keeps no query results). Own wording for the refusals."""
+    name = response._get_param("logGroupName")
+    identifier = response._get_param("resourceIdentifier")
+    if (name is None) == (identifier is None):
+        raise InvalidParameterException(
+            "Specify either logGroupName or resourceIdentifier, but not both.")
+    if identifier is not None:
+        m = LOGS_ARN.fullmatch(identifier)
+        if not m or (m.group(1), m.group(2)) != (response.region, response.current_account):
+            raise InvalidParameterException(f"Invalid resourceIdentifier: {identifier}")
+        if m.group(4) is None:
+            return None
+        name = m.group(4)
+    group = response.logs_backend.groups.get(name)
+    if group is None:
+        raise ResourceNotFoundException()  # "The specified log group does not exist."
+    return group
+
+
+def _associate_kms_key(self):
+    """AssociateKmsKey (moto does not implement it): the group's kmsKeyId, a key ARN checked as
+    AWS checks it."""
+    group = _kms_target(self)
+    kms_key_id = self._get_param("kmsKeyId")
+    _usable_key(self, kms_key_id)
+    if group is not None:
+        group.kms_key_id = kms_key_id
+    return ""
+
+
+def _disassociate_kms_key(self):
+    """DisassociateKmsKey (moto does not implement it): the group has no kmsKeyId any more."""
+    group = _kms_target(self)
+    if group is not None:
+        group.kms_key_id = None
+    return ""
+
+
+def _create_log_group_checks_its_key(create):
+    """CreateLogGroup with a kmsKeyId checks the key as AssociateKmsKey does, as in AWS (moto
+    keeps any string)."""
+
+    def patched(self):
+        kms_key_id = self._get_param("kmsKeyId")
+        if kms_key_id is not None:
+            _usable_key(self, kms_key_id)
+        return create(self)
+
+    return patched
+
+
 def apply():
     """Applies every patch to moto's classes (once, at start)."""
     ecs_models.CapacityProvider.update = _update_capacity_provider(
@@ -83,3 +164,6 @@ def apply():
     backend = scaling_models.ApplicationAutoscalingBackend
     backend.put_scaling_policy = _put_scaling_policy_replaces_its_alarms(
         backend.put_scaling_policy)
+    LogsResponse.associate_kms_key = _associate_kms_key
+    LogsResponse.disassociate_kms_key = _disassociate_kms_key
+    LogsResponse.create_log_group = _create_log_group_checks_its_key(LogsResponse.create_log_group)

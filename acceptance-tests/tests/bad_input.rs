@@ -440,6 +440,8 @@ fn cluster_cases() -> Vec<Case> {
         bad("timeouts_delete_in_days",          C, "timeouts.delete",                 q("2d"),                            "Invalid duration"),
         bad("tags_bad_value",                   C, "tags.Owner",                      q("me<admin>"),                     "Invalid tag value"),
         bad("fifty_one_tags",                   C, "tags",                            r#"{ for i in range(51) : "Key${i}" => "v" }"#, "Too many tags"),
+        bad("exec_log_retention_31",            C, "execute_command_log_retention_days", "31",                      "CloudWatch Logs does not accept 31 days"),
+        bad("exec_kms_key_is_an_alias_name",    C, "execute_command_kms_key_arn",     q("alias/exec"),                    "Invalid KMS key"),
     ]
 }
 

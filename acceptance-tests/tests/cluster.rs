@@ -622,7 +622,7 @@ fn refresh_reads_rules_tags_and_capacity_provider_switches_in_batched_calls_and_
     // in one call (as the emulator's control API counts them). The role's policies
     // and the instance profile take three calls of their own: IAM reports them nowhere else.
     // The instance types (for `architecture`) and the recommended AMI's public parameter
-    // (`recommended_ami_id`) are read too.
+    // (`recommended_ami_id`) are read too, and the ECS Exec session log group with its tags.
     let calls = refresh_calls(&s);
     let total: u64 = calls.values().sum();
     eprintln!("refresh: {total} calls {calls:#?}");
@@ -646,7 +646,8 @@ fn refresh_reads_rules_tags_and_capacity_provider_switches_in_batched_calls_and_
     }
     assert_eq!(calls.get("ssm.GetParameter"), Some(&1));
     assert_eq!(calls.get("ec2.DescribeInstanceTypes"), Some(&1));
-    assert!(total <= 16, "{total} calls: {calls:#?}");
+    assert_eq!(calls.get("logs.DescribeLogGroups"), Some(&1));
+    assert!(total <= 18, "{total} calls: {calls:#?}");
 
     let aws = &s.aws;
     let Made {

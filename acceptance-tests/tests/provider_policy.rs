@@ -201,7 +201,14 @@ fn the_policy_is_scoped_never_reads_secret_values_and_passes_only_its_own_roles(
                 );
             }
             if action.starts_with("logs:") && !action.starts_with("logs:Describe") {
-                assert_eq!(resources, ["arn:aws:logs:*:*:log-group:/ecs/*"]);
+                assert_eq!(
+                    resources,
+                    [
+                        "arn:aws:logs:*:*:log-group:/ecs/*",
+                        "arn:aws:logs:*:*:log-group:/ecs-exec/*"
+                    ],
+                    "{action} is for the services' and the Exec sessions' log groups only"
+                );
             }
         }
     }

@@ -166,6 +166,32 @@ fn a_service_with_a_log_router_sidecar_and_a_health_check_registers_both_contain
         last_body(&lab, "CreateService")["enableExecuteCommand"],
         true
     );
+    // Sessions are logged to the cluster's group, which the task role may write to.
+    let cluster = lab.rt.block_on(lab.aws.cluster(CLUSTER));
+    let exec = cluster
+        .configuration()
+        .and_then(|c| c.execute_command_configuration())
+        .expect("execute-command configuration");
+    let group = format!("/ecs-exec/{CLUSTER}");
+    assert_eq!(exec.logging().map(|l| l.as_str()), Some("OVERRIDE"));
+    assert_eq!(
+        exec.log_configuration()
+            .and_then(|l| l.cloud_watch_log_group_name()),
+        Some(group.as_str())
+    );
+    let task_policy = lab
+        .rt
+        .block_on(
+            lab.aws
+                .inline_policy(&format!("{CLUSTER}-api-task"), "execute-command"),
+        )
+        .expect("Exec policy");
+    assert!(
+        task_policy
+            .to_string()
+            .contains(&format!(":log-group:{group}:*")),
+        "{task_policy:#}"
+    );
 
     // The secret's value is never read, stored or logged.
     let state = std::fs::read_to_string(w.path().join("terraform.tfstate")).expect("state");
@@ -240,7 +266,8 @@ fn a_service_with_a_log_router_sidecar_and_a_health_check_registers_both_contain
 }
 
 #[test]
-fn exec_drift_turned_on_outside_terraform_shows_on_enable_execute_command_and_apply_turns_it_off() {
+fn exec_turned_on_and_session_logging_switched_outside_terraform_show_on_their_attributes_and_apply_repairs_both()
+ {
     let lab = Lab::start();
     let w = &lab.work;
     let config = format!(
@@ -265,6 +292,46 @@ fn exec_drift_turned_on_outside_terraform_shows_on_enable_execute_command_and_ap
     apply(w);
     assert!(!service_exec(&lab));
     w.assert_plan_empty("after the repair");
+
+    // The cluster's session logging switched to ECS's default outside Terraform shows on
+    // execute_command_kms_key_arn, and the apply logs sessions to the cluster's group again.
+    lab.rt.block_on(async {
+        use aws_sdk_ecs::types::{
+            ClusterConfiguration, ExecuteCommandConfiguration, ExecuteCommandLogging,
+        };
+        let default = ExecuteCommandConfiguration::builder()
+            .logging(ExecuteCommandLogging::Default)
+            .build();
+        lab.aws
+            .ecs
+            .update_cluster()
+            .cluster(CLUSTER)
+            .configuration(
+                ClusterConfiguration::builder()
+                    .execute_command_configuration(default)
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("switch the session logging")
+    });
+    let plan = w.run(&["plan", "-no-color", "-input=false"]).success();
+    assert!(
+        plan.stdout
+            .lines()
+            .any(|l| l.contains(" execute_command_kms_key_arn ") && l.contains(" -> null")),
+        "{}",
+        plan.stdout
+    );
+    apply(w);
+    let cluster = lab.rt.block_on(lab.aws.cluster(CLUSTER));
+    let logging = cluster
+        .configuration()
+        .and_then(|c| c.execute_command_configuration())
+        .and_then(|e| e.logging())
+        .map(|l| l.as_str().to_owned());
+    assert_eq!(logging.as_deref(), Some("OVERRIDE"));
+
     w.run(&["destroy", "-auto-approve", "-input=false", "-no-color"])
         .success();
 }

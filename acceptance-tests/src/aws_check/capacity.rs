@@ -10,12 +10,13 @@ use aws_sdk_ecs::types::{CapacityProvider, Cluster, ClusterField};
 use super::{Aws, tag_map};
 
 impl Aws {
-    /// The ECS cluster `name`, with its settings and tags.
+    /// The ECS cluster `name`, with its settings, configuration and tags.
     pub async fn cluster(&self, name: &str) -> Cluster {
         self.ecs
             .describe_clusters()
             .clusters(name)
             .include(ClusterField::Settings)
+            .include(ClusterField::Configurations)
             .include(ClusterField::Tags)
             .send()
             .await

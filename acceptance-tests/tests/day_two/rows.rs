@@ -270,6 +270,42 @@ pub fn cluster() -> Vec<Row> {
             },
         },
         Row {
+            attribute: "execute_command_log_retention_days",
+            value: |_| Some("90".into()),
+            check: |c| {
+                let group = format!("/ecs-exec/{CLUSTER}");
+                let groups = c.rt.block_on(c.aws.log_groups(&group));
+                let days = groups.first().and_then(|g| g.retention_in_days());
+                expect("Exec log retention", days, Some(90))
+            },
+        },
+        Row {
+            attribute: "execute_command_kms_key_arn",
+            value: |c| quoted(&c.seed.kms_key_arn),
+            check: |c| {
+                let cluster = c.rt.block_on(c.aws.cluster(CLUSTER));
+                let exec = cluster
+                    .configuration()
+                    .and_then(|k| k.execute_command_configuration())
+                    .ok_or("no execute-command configuration")?;
+                expect(
+                    "Exec session key",
+                    exec.kms_key_id().map(str::to_owned),
+                    Some(c.seed.kms_key_arn.clone()),
+                )?;
+                let groups =
+                    c.rt.block_on(c.aws.log_groups(&format!("/ecs-exec/{CLUSTER}")));
+                expect(
+                    "Exec log group key",
+                    groups
+                        .first()
+                        .and_then(|g| g.kms_key_id())
+                        .map(str::to_owned),
+                    Some(c.seed.kms_key_arn.clone()),
+                )
+            },
+        },
+        Row {
             attribute: "container_insights",
             value: |_| Some("false".into()),
             check: |c| {

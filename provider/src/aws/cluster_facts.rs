@@ -13,6 +13,8 @@ use crate::blueprint::cluster::{HTTPS_PORT, names};
 pub struct ClusterFacts {
     pub account_id: String,
     pub capacity_provider: String,
+    /// The key that encrypts ECS Exec sessions in the cluster's tasks.
+    pub execute_command_kms_key_arn: Option<String>,
     /// The load balancer and its HTTPS listener, when they exist.
     pub load_balancer: Option<ClusterLoadBalancer>,
 }
@@ -56,6 +58,7 @@ async fn describe(c: &Clients, cluster: &str) -> Result<Option<ClusterFacts>, Aw
             .first()
             .cloned()
             .unwrap_or(n.capacity_provider),
+        execute_command_kms_key_arn: ecs.execute_command.and_then(|e| e.kms_key_arn),
         load_balancer,
     }))
 }

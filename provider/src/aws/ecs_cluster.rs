@@ -4,12 +4,15 @@
 
 use std::collections::BTreeMap;
 
-use aws_sdk_ecs::types::{ClusterField, ClusterSetting, ClusterSettingName};
+use aws_sdk_ecs::types::{
+    ClusterConfiguration, ClusterField, ClusterSetting, ClusterSettingName,
+    ExecuteCommandConfiguration, ExecuteCommandLogConfiguration, ExecuteCommandLogging,
+};
 
 use super::Clients;
 use super::retry::{AwsError, aws_error};
 use super::unit::{Change, Changes, Env, TagRef, TagTarget, Tags, Unit, read_all};
-use crate::blueprint::cluster::EcsClusterSpec;
+use crate::blueprint::cluster::{EcsClusterSpec, ExecuteCommandSpec};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ObservedCluster {
@@ -19,6 +22,8 @@ pub struct ObservedCluster {
     pub default_strategy: Vec<String>,
     /// The default capacity provider strategy: provider, weight and base of each item.
     pub default_strategy_items: Vec<(String, i32, i32)>,
+    /// Where ECS Exec sessions are logged, when to a CloudWatch log group.
+    pub execute_command: Option<ExecuteCommandSpec>,
     pub tags: BTreeMap<String, String>,
 }
 
@@ -27,6 +32,37 @@ fn insights(enabled: bool) -> ClusterSetting {
         .name(ClusterSettingName::ContainerInsights)
         .value(if enabled { "enabled" } else { "disabled" })
         .build()
+}
+
+/// The execute-command configuration: sessions logged to `spec`'s group, encrypted with its key.
+fn configuration(spec: &ExecuteCommandSpec) -> ClusterConfiguration {
+    let log = ExecuteCommandLogConfiguration::builder()
+        .cloud_watch_log_group_name(&spec.log_group)
+        .cloud_watch_encryption_enabled(spec.kms_key_arn.is_some())
+        .build();
+    ClusterConfiguration::builder()
+        .execute_command_configuration(
+            ExecuteCommandConfiguration::builder()
+                .set_kms_key_id(spec.kms_key_arn.clone())
+                .logging(ExecuteCommandLogging::Override)
+                .log_configuration(log)
+                .build(),
+        )
+        .build()
+}
+
+fn observed_execute_command(cluster: &aws_sdk_ecs::types::Cluster) -> Option<ExecuteCommandSpec> {
+    let e = cluster.configuration()?.execute_command_configuration()?;
+    if e.logging() != Some(&ExecuteCommandLogging::Override) {
+        return None;
+    }
+    Some(ExecuteCommandSpec {
+        log_group: e
+            .log_configuration()?
+            .cloud_watch_log_group_name()?
+            .to_owned(),
+        kms_key_arn: e.kms_key_id().map(str::to_owned),
+    })
 }
 
 fn observed(cluster: &aws_sdk_ecs::types::Cluster) -> ObservedCluster {
@@ -47,6 +83,7 @@ fn observed(cluster: &aws_sdk_ecs::types::Cluster) -> ObservedCluster {
             .iter()
             .map(|s| (s.capacity_provider().to_owned(), s.weight(), s.base()))
             .collect(),
+        execute_command: observed_execute_command(cluster),
         tags: super::tags::pairs(cluster.tags().iter().map(|t| (t.key(), t.value()))),
     }
 }
@@ -64,6 +101,7 @@ pub async fn describe_many(
         .describe_clusters()
         .set_clusters(Some(names.to_vec()))
         .include(ClusterField::Settings)
+        .include(ClusterField::Configurations)
         .include(ClusterField::Tags)
         .send()
         .await
@@ -105,18 +143,14 @@ pub async fn describe_shared(env: &Env, name: &str) -> Result<Option<ObservedClu
 }
 
 /// Creates the cluster, or returns the existing one (CreateCluster is idempotent by name).
-pub async fn create(
-    c: &Clients,
-    name: &str,
-    container_insights: bool,
-    tags: &BTreeMap<String, String>,
-) -> Result<String, AwsError> {
+pub async fn create(c: &Clients, spec: &EcsClusterSpec) -> Result<String, AwsError> {
     let out = c
         .ecs
         .create_cluster()
-        .cluster_name(name)
-        .settings(insights(container_insights))
-        .set_tags(Some(super::tag_writes::ecs(tags)))
+        .cluster_name(&spec.name)
+        .settings(insights(spec.container_insights))
+        .configuration(configuration(&spec.execute_command))
+        .set_tags(Some(super::tag_writes::ecs(&spec.tags)))
         .send()
         .await
         .map_err(|e| aws_error("create ECS cluster", e))?;
@@ -126,17 +160,15 @@ pub async fn create(
         .ok_or_else(|| AwsError::new("create ECS cluster", "AWS returned no cluster ARN"))
 }
 
-pub async fn set_container_insights(
-    c: &Clients,
-    name: &str,
-    enabled: bool,
-) -> Result<(), AwsError> {
+/// Sets Container Insights and the execute-command configuration.
+pub async fn update(c: &Clients, spec: &EcsClusterSpec) -> Result<(), AwsError> {
     // UpdateCluster sets the same settings as UpdateClusterSettings; the local emulator (moto)
     // implements only UpdateCluster.
     c.ecs
         .update_cluster()
-        .cluster(name)
-        .settings(insights(enabled))
+        .cluster(&spec.name)
+        .settings(insights(spec.container_insights))
+        .configuration(configuration(&spec.execute_command))
         .send()
         .await
         .map_err(|e| aws_error("update ECS cluster settings", e))?;
@@ -192,6 +224,10 @@ impl Unit for EcsCluster {
                 "container_insights",
                 desired.container_insights != observed.container_insights,
             )
+            .check(
+                "execute_command",
+                observed.execute_command.as_ref() != Some(&desired.execute_command),
+            )
             .done()
     }
 
@@ -200,13 +236,7 @@ impl Unit for EcsCluster {
         _: &String,
         desired: &EcsClusterSpec,
     ) -> Result<ObservedCluster, AwsError> {
-        let arn = create(
-            env.c(),
-            &desired.name,
-            desired.container_insights,
-            &desired.tags,
-        )
-        .await?;
+        let arn = create(env.c(), desired).await?;
         env.forget(&shared_key(&desired.name));
         Ok(ObservedCluster {
             arn,
@@ -214,6 +244,7 @@ impl Unit for EcsCluster {
             capacity_providers: Vec::new(),
             default_strategy: Vec::new(),
             default_strategy_items: Vec::new(),
+            execute_command: Some(desired.execute_command.clone()),
             tags: desired.tags.clone(),
         })
     }
@@ -224,10 +255,11 @@ impl Unit for EcsCluster {
         observed: &ObservedCluster,
         _: &[Change],
     ) -> Result<ObservedCluster, AwsError> {
-        set_container_insights(env.c(), &desired.name, desired.container_insights).await?;
+        update(env.c(), desired).await?;
         env.forget(&shared_key(&desired.name));
         Ok(ObservedCluster {
             container_insights: desired.container_insights,
+            execute_command: Some(desired.execute_command.clone()),
             ..observed.clone()
         })
     }

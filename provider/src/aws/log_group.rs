@@ -3,7 +3,7 @@
 
 use super::Clients;
 use super::retry::{AwsError, aws_error};
-use super::unit::{Change, Changes, Env, TagRef, TagTarget, Tags, Unit, read_each};
+use super::unit::{Change, Changes, Env, TagRef, TagTarget, Tags, Unit, names, read_each};
 use crate::blueprint::service::LogGroupSpec;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,6 +13,8 @@ pub struct ObservedLogGroup {
     pub arn: String,
     /// `None`: its events never expire.
     pub retention_days: Option<i32>,
+    /// The KMS key that encrypts its events; `None`: CloudWatch's own encryption.
+    pub kms_key_id: Option<String>,
 }
 
 async fn describe(c: &Clients, name: &str) -> Result<Option<ObservedLogGroup>, AwsError> {
@@ -35,6 +37,7 @@ async fn describe(c: &Clients, name: &str) -> Result<Option<ObservedLogGroup>, A
                 .or_else(|| g.arn().map(|a| a.trim_end_matches(":*").to_owned()))
                 .unwrap_or_default(),
             retention_days: g.retention_in_days(),
+            kms_key_id: g.kms_key_id().map(str::to_owned),
         }))
 }
 
@@ -47,6 +50,29 @@ async fn set_retention(c: &Clients, spec: &LogGroupSpec) -> Result<(), AwsError>
         .await
         .map_err(|e| aws_error("set log retention", e))?;
     Ok(())
+}
+
+/// Puts the group's events under `key`, or back under CloudWatch's own encryption.
+async fn set_key(c: &Clients, name: &str, key: Option<&String>) -> Result<(), AwsError> {
+    match key {
+        Some(key) => c
+            .logs
+            .associate_kms_key()
+            .log_group_name(name)
+            .kms_key_id(key)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| aws_error("encrypt log group", e)),
+        None => c
+            .logs
+            .disassociate_kms_key()
+            .log_group_name(name)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| aws_error("stop encrypting log group", e)),
+    }
 }
 
 pub struct LogGroup;
@@ -65,6 +91,7 @@ impl Unit for LogGroup {
                 "retention",
                 observed.retention_days != Some(desired.retention_days),
             )
+            .check("kms_key", observed.kms_key_id != desired.kms_key_id)
             .done()
     }
 
@@ -78,6 +105,7 @@ impl Unit for LogGroup {
             .logs
             .create_log_group()
             .log_group_name(&desired.name)
+            .set_kms_key_id(desired.kms_key_id.clone())
             .set_tags(Some(desired.tags.clone().into_iter().collect()))
             .send()
             .await
@@ -92,6 +120,7 @@ impl Unit for LogGroup {
             name: desired.name.clone(),
             arn: String::new(),
             retention_days: Some(desired.retention_days),
+            kms_key_id: desired.kms_key_id.clone(),
         })
     }
 
@@ -99,11 +128,17 @@ impl Unit for LogGroup {
         env: &Env,
         desired: &LogGroupSpec,
         observed: &ObservedLogGroup,
-        _: &[Change],
+        changes: &[Change],
     ) -> Result<ObservedLogGroup, AwsError> {
-        set_retention(env.c(), desired).await?;
+        if names(changes, "retention") {
+            set_retention(env.c(), desired).await?;
+        }
+        if names(changes, "kms_key") {
+            set_key(env.c(), &desired.name, desired.kms_key_id.as_ref()).await?;
+        }
         Ok(ObservedLogGroup {
             retention_days: Some(desired.retention_days),
+            kms_key_id: desired.kms_key_id.clone(),
             ..observed.clone()
         })
     }

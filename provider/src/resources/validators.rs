@@ -20,6 +20,32 @@ pub fn at(name: &str) -> Path {
     Path::root().attr(name)
 }
 
+/// Retention periods CloudWatch Logs accepts, in days.
+pub const LOG_RETENTION_DAYS: &[i64] = &[
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+    3288, 3653,
+];
+
+/// A retention period CloudWatch Logs accepts.
+pub fn log_retention(d: &mut Diagnostics, path: Path, v: &Field<i64>) {
+    if let Field::Known(n) = v
+        && !LOG_RETENTION_DAYS.contains(n)
+    {
+        d.error_at(
+            path,
+            "Invalid log retention",
+            format!(
+                "CloudWatch Logs does not accept {n} days. Use one of: {}.",
+                LOG_RETENTION_DAYS
+                    .iter()
+                    .map(i64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        );
+    }
+}
+
 /// An integer within `min..=max`.
 pub fn int_range(d: &mut Diagnostics, path: Path, v: &Field<i64>, min: i64, max: i64, what: &str) {
     if let Field::Known(n) = v

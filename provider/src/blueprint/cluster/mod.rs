@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use serde_json::json;
 
 use super::OWNER_TAG;
+use super::logs::LogGroupSpec;
 use super::role::{InstanceProfileSpec, OtherPolicies, RoleSpec};
 pub use architecture::*;
 pub use compute::*;
@@ -35,6 +36,10 @@ pub struct ClusterInput {
     pub root_volume_size: i32,
     pub ebs_kms_key_id: Option<String>,
     pub container_insights: bool,
+    /// Days the ECS Exec session logs are kept.
+    pub execute_command_log_retention_days: i32,
+    /// The KMS key that encrypts ECS Exec sessions and their logs.
+    pub execute_command_kms_key_arn: Option<String>,
     pub deletion_protection: bool,
     /// The provider's default tags merged with the resource's tags.
     pub tags: BTreeMap<String, String>,
@@ -52,6 +57,9 @@ pub struct Names {
     pub auto_scaling_group: String,
     pub capacity_provider: String,
     pub load_balancer: String,
+    /// The log group of the ECS Exec sessions in the cluster's tasks. Outside `/ecs/<cluster>/`,
+    /// where the services' groups are named after them.
+    pub execute_command_log_group: String,
 }
 
 pub fn names(cluster: &str) -> Names {
@@ -65,6 +73,7 @@ pub fn names(cluster: &str) -> Names {
         auto_scaling_group: format!("{cluster}-instances"),
         capacity_provider: format!("{cluster}-capacity"),
         load_balancer: format!("{cluster}-alb"),
+        execute_command_log_group: format!("/ecs-exec/{cluster}"),
     }
 }
 
@@ -82,11 +91,19 @@ pub fn named_tags(input: &ClusterInput, name: &str) -> BTreeMap<String, String> 
     tags
 }
 
+/// Where ECS Exec sessions in the cluster's tasks are logged, and the key that encrypts them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExecuteCommandSpec {
+    pub log_group: String,
+    pub kms_key_arn: Option<String>,
+}
+
 /// The ECS cluster.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EcsClusterSpec {
     pub name: String,
     pub container_insights: bool,
+    pub execute_command: ExecuteCommandSpec,
     pub tags: BTreeMap<String, String>,
 }
 
@@ -94,6 +111,20 @@ pub fn ecs_cluster(input: &ClusterInput) -> EcsClusterSpec {
     EcsClusterSpec {
         name: input.name.clone(),
         container_insights: input.container_insights,
+        execute_command: ExecuteCommandSpec {
+            log_group: names(&input.name).execute_command_log_group,
+            kms_key_arn: input.execute_command_kms_key_arn.clone(),
+        },
+        tags: tags(input),
+    }
+}
+
+/// The log group of the ECS Exec sessions, encrypted with the Exec key when there is one.
+pub fn execute_command_log_group(input: &ClusterInput) -> LogGroupSpec {
+    LogGroupSpec {
+        name: names(&input.name).execute_command_log_group,
+        retention_days: input.execute_command_log_retention_days,
+        kms_key_id: input.execute_command_kms_key_arn.clone(),
         tags: tags(input),
     }
 }
@@ -182,6 +213,8 @@ pub fn example() -> ClusterInput {
         root_volume_size: 30,
         ebs_kms_key_id: None,
         container_insights: true,
+        execute_command_log_retention_days: 365,
+        execute_command_kms_key_arn: None,
         deletion_protection: true,
         tags: BTreeMap::from([("Team".to_owned(), "core".to_owned())]),
     }

@@ -167,18 +167,44 @@ pub const EXECUTE_COMMAND_ACTIONS: &[&str] = &[
     "ssmmessages:OpenDataChannel",
 ];
 
-/// The task role's inline policy under `enable_execute_command`.
-pub fn execute_command_policy() -> String {
-    json!({
-        "Version": "2012-10-17",
-        "Statement": [{
+/// The task role's inline policy under `enable_execute_command`: the session channels, the
+/// session log in the cluster's group, and the cluster's session key when it has one.
+pub fn execute_command_policy(input: &ServiceInput) -> String {
+    let group = crate::blueprint::cluster::names(&input.cluster).execute_command_log_group;
+    let group_arn = format!(
+        "arn:{}:logs:{}:{}:log-group:{group}",
+        input.partition, input.region, input.account_id
+    );
+    let mut statements = vec![
+        json!({
             "Sid": "ExecuteCommandChannels",
             "Effect": "Allow",
             "Action": EXECUTE_COMMAND_ACTIONS,
             "Resource": "*",
-        }],
-    })
-    .to_string()
+        }),
+        json!({
+            "Sid": "ExecuteCommandSessionLogs",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
+            "Resource": format!("{group_arn}:*"),
+        }),
+        // The agent looks the group up before it writes; DescribeLogGroups takes no resource.
+        json!({
+            "Sid": "ExecuteCommandFindLogGroup",
+            "Effect": "Allow",
+            "Action": "logs:DescribeLogGroups",
+            "Resource": "*",
+        }),
+    ];
+    if let Some(key) = &input.execute_command_kms_key_arn {
+        statements.push(json!({
+            "Sid": "ExecuteCommandSessionKey",
+            "Effect": "Allow",
+            "Action": "kms:Decrypt",
+            "Resource": key,
+        }));
+    }
+    json!({ "Version": "2012-10-17", "Statement": statements }).to_string()
 }
 
 /// The task role: what the application may do, from `task_role_policy_json`. Users may attach
@@ -194,11 +220,12 @@ pub fn task_role(input: &ServiceInput) -> RoleSpec {
             .task_role_policy_json
             .iter()
             .map(|doc| (n.task_role_policy.clone(), doc.clone()))
-            .chain(
-                input
-                    .enable_execute_command
-                    .then(|| (n.execute_command_policy.clone(), execute_command_policy())),
-            )
+            .chain(input.enable_execute_command.then(|| {
+                (
+                    n.execute_command_policy.clone(),
+                    execute_command_policy(input),
+                )
+            }))
             .collect(),
         tags: tags(input),
     }

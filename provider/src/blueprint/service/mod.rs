@@ -68,6 +68,8 @@ pub struct ServiceInput {
     pub sidecars: Vec<SidecarInput>,
     /// ECS Exec: shells and commands in the running tasks through SSM.
     pub enable_execute_command: bool,
+    /// The cluster's key that encrypts Exec sessions, which the tasks then decrypt with.
+    pub execute_command_kms_key_arn: Option<String>,
     /// The provider's default tags merged with the resource's tags.
     pub tags: BTreeMap<String, String>,
     pub region: String,
@@ -198,6 +200,7 @@ pub fn example() -> ServiceInput {
         container: ContainerSettings::default(),
         sidecars: Vec::new(),
         enable_execute_command: false,
+        execute_command_kms_key_arn: None,
         tags: BTreeMap::from([("Team".to_owned(), "core".to_owned())]),
         region: "eu-west-1".into(),
         account_id: "123456789012".into(),

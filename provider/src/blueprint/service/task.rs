@@ -8,17 +8,13 @@ use super::{ContainerSpec, Dependency, PortMapping, ServiceInput, names, tags};
 /// The log stream prefix of the main container (a sidecar's is its name).
 pub const MAIN_LOG_PREFIX: &str = "ecs";
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LogGroupSpec {
-    pub name: String,
-    pub retention_days: i32,
-    pub tags: BTreeMap<String, String>,
-}
+pub use crate::blueprint::logs::LogGroupSpec;
 
 pub fn log_group(input: &ServiceInput) -> LogGroupSpec {
     LogGroupSpec {
         name: names(&input.cluster, &input.name).log_group,
         retention_days: input.log_retention_days,
+        kms_key_id: None,
         tags: tags(input),
     }
 }

@@ -83,6 +83,8 @@ pub struct ClusterConfig {
     pub root_volume_size: Field<i64>,
     pub ebs_kms_key_id: Field<String>,
     pub container_insights: Field<bool>,
+    pub execute_command_log_retention_days: Field<i64>,
+    pub execute_command_kms_key_arn: Field<String>,
     pub deletion_protection: Field<bool>,
     pub tags: Field<BTreeMap<String, Field<String>>>,
 }
@@ -108,6 +110,11 @@ impl ClusterConfig {
             root_volume_size: fields::int(c, "root_volume_size"),
             ebs_kms_key_id: fields::string(c, "ebs_kms_key_id"),
             container_insights: fields::boolean(c, "container_insights"),
+            execute_command_log_retention_days: fields::int(
+                c,
+                "execute_command_log_retention_days",
+            ),
+            execute_command_kms_key_arn: fields::string(c, "execute_command_kms_key_arn"),
             deletion_protection: fields::boolean(c, "deletion_protection"),
             tags: fields::string_map(c, "tags"),
         }
@@ -122,6 +129,7 @@ const WHOLE_NUMBERS: &[&str] = &[
     "on_demand_percentage_above_base",
     "target_capacity",
     "root_volume_size",
+    "execute_command_log_retention_days",
 ];
 
 pub fn validate(raw: &Value) -> Diagnostics {
@@ -302,6 +310,18 @@ pub fn validate(raw: &Value) -> Diagnostics {
         &c.ebs_kms_key_id,
         &[ArnKind::KmsKey],
         "KMS key",
+    );
+    v::arn(
+        &mut d,
+        at("execute_command_kms_key_arn"),
+        &c.execute_command_kms_key_arn,
+        &[ArnKind::KmsKey],
+        "KMS key",
+    );
+    v::log_retention(
+        &mut d,
+        at("execute_command_log_retention_days"),
+        &c.execute_command_log_retention_days,
     );
     v::tags(&mut d, at("tags"), &c.tags);
     crate::resources::timeouts::validate(&mut d, raw);

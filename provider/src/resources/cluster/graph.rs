@@ -8,7 +8,7 @@ use super::project as show;
 use crate::blueprint::cluster::{self as bp, ClusterInput};
 use crate::engine::units::{
     AutoScalingGroup, CapacityProvider, ClusterCapacity, EcsCluster, GroupKey, InstanceProfile,
-    InstanceTypes, LaunchTemplate, Listener, ListenerKey, LoadBalancer, OtherListeners,
+    InstanceTypes, LaunchTemplate, Listener, ListenerKey, LoadBalancer, LogGroup, OtherListeners,
     OtherListenersKey, RecommendedAmi, Role, SecurityGroup,
 };
 use crate::engine::{Graph, LookupNode, Missing, NodeId, Outputs, UnitNode};
@@ -42,6 +42,7 @@ impl Run {
 }
 
 pub const CLUSTER: NodeId<EcsCluster> = NodeId::new("ecs_cluster");
+pub const EXEC_LOG_GROUP: NodeId<LogGroup> = NodeId::new("execute_command_log_group");
 pub const CAPACITY: NodeId<ClusterCapacity> = NodeId::new("cluster_capacity_providers");
 pub const INSTANCE_ROLE: NodeId<Role> = NodeId::new("instance_role");
 pub const INSTANCE_PROFILE: NodeId<InstanceProfile> = NodeId::new("instance_profile");
@@ -99,8 +100,18 @@ pub static GRAPH: LazyLock<Graph<Run>> = LazyLock::new(graph);
 fn graph() -> Graph<Run> {
     Graph::<Run>::new()
         .unit(UnitNode {
-            id: CLUSTER,
+            id: EXEC_LOG_GROUP,
             after: &[],
+            read_after: &[],
+            delete_after: &[CLUSTER.name],
+            key: |run, _| Some(run.names().execute_command_log_group),
+            desired: |run, _| Ok(Some(bp::execute_command_log_group(run.config()?))),
+            project: show::execute_command_log_group,
+        })
+        .unit(UnitNode {
+            id: CLUSTER,
+            // Its execute-command configuration names the group.
+            after: &[EXEC_LOG_GROUP.name],
             read_after: &[],
             // Its container instances leave once the group is gone.
             delete_after: &[GROUP.name],

@@ -23,6 +23,7 @@ use crate::resources::walks::{Lifecycle, not_imported};
 const COMPUTED: &[&str] = &[
     "id",
     "arn",
+    "execute_command_log_group_name",
     "instance_role_arn",
     "alb_security_group_id",
     "instance_security_group_id",
@@ -97,6 +98,12 @@ pub fn input_from(planned: &Value) -> Result<ClusterInput, Diagnostics> {
         root_volume_size: int32(&c.root_volume_size).ok_or_else(|| missing("root_volume_size"))?,
         ebs_kms_key_id: c.ebs_kms_key_id.known().cloned(),
         container_insights: c.container_insights.known().copied().unwrap_or(true),
+        execute_command_log_retention_days: c
+            .execute_command_log_retention_days
+            .known()
+            .and_then(|n| i32::try_from(*n).ok())
+            .unwrap_or(365),
+        execute_command_kms_key_arn: c.execute_command_kms_key_arn.known().cloned(),
         deletion_protection: c.deletion_protection.known().copied().unwrap_or(true),
         tags,
     })

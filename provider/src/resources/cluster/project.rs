@@ -5,8 +5,8 @@
 use ecsprod_cty::Value;
 
 use super::graph::{
-    ALB_GROUP, CAPACITY, GROUP, HTTP, HTTPS, INSTANCE_GROUP, INSTANCE_PROFILE, OTHER_LISTENERS,
-    PROVIDER, Run, TEMPLATE,
+    ALB_GROUP, CAPACITY, EXEC_LOG_GROUP, GROUP, HTTP, HTTPS, INSTANCE_GROUP, INSTANCE_PROFILE,
+    OTHER_LISTENERS, PROVIDER, Run, TEMPLATE,
 };
 use super::schema;
 use super::settings;
@@ -14,7 +14,8 @@ use crate::blueprint::cluster::{self as bp, InstanceTypeFacts};
 use crate::engine::Outputs;
 use crate::engine::units::{
     ObservedCapacityProvider, ObservedCluster, ObservedGroup, ObservedListener,
-    ObservedLoadBalancer, ObservedProfile, ObservedRole, ObservedSecurityGroup, ObservedTemplate,
+    ObservedLoadBalancer, ObservedLogGroup, ObservedProfile, ObservedRole, ObservedSecurityGroup,
+    ObservedTemplate,
 };
 use crate::resources::fields::{self, set, string_list_value};
 
@@ -44,13 +45,65 @@ fn prior_list(state: &Value, attr: &str) -> Option<Vec<String>> {
     fields::known_strings(&fields::string_list(state, attr))
 }
 
-pub fn ecs_cluster(_: &Run, o: Option<&ObservedCluster>, _: &Outputs, state: &mut Value) {
+pub fn ecs_cluster(run: &Run, o: Option<&ObservedCluster>, outputs: &Outputs, state: &mut Value) {
     if let Some(cl) = o {
         set(state, "arn", Value::string(cl.arn.clone()));
         set(
             state,
             "container_insights",
             Value::bool(cl.container_insights),
+        );
+        execute_command_key(run, cl, outputs.get(EXEC_LOG_GROUP), state);
+    }
+}
+
+const EXEC_KEY: &str = "execute_command_kms_key_arn";
+/// What `execute_command_kms_key_arn` shows when the cluster does not log ECS Exec sessions
+/// to its group.
+const NOT_LOGGED: &str = "(sessions not logged to the cluster's group)";
+
+/// The Exec key, as the cluster's execute-command configuration and the session log group
+/// have it: the first that differs from the state shows, so the plan puts both back. Sessions
+/// logged elsewhere, or not at all, show as a value no configuration has.
+fn execute_command_key(
+    run: &Run,
+    cl: &ObservedCluster,
+    group: Option<&ObservedLogGroup>,
+    state: &mut Value,
+) {
+    let recorded = state.get_attr(EXEC_KEY).cloned().unwrap_or(Value::Null);
+    let cluster = match &cl.execute_command {
+        Some(e) if e.log_group == run.names().execute_command_log_group => {
+            opt_string(e.kms_key_arn.as_ref())
+        }
+        Some(_) | None => Value::string(NOT_LOGGED),
+    };
+    let group = group.map(|g| opt_string(g.kms_key_id.as_ref()));
+    let shown = [Some(cluster), group]
+        .into_iter()
+        .flatten()
+        .find(|v| *v != recorded)
+        .unwrap_or(recorded);
+    set(state, EXEC_KEY, shown);
+}
+
+/// The Exec session log group: its name and retention (its key shows with the cluster's).
+pub fn execute_command_log_group(
+    _: &Run,
+    o: Option<&ObservedLogGroup>,
+    _: &Outputs,
+    state: &mut Value,
+) {
+    set(
+        state,
+        "execute_command_log_group_name",
+        opt_string(o.map(|g| &g.name)),
+    );
+    if let Some(days) = o.and_then(|g| g.retention_days) {
+        set(
+            state,
+            "execute_command_log_retention_days",
+            Value::number(i64::from(days)),
         );
     }
 }

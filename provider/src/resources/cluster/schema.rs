@@ -175,6 +175,17 @@ The same roll-out follows any change of the user data, root volume size or KMS k
             "Turn on CloudWatch Container Insights for the cluster. Default `true`.",
         ),
         Attribute::with_default(
+            "execute_command_log_retention_days",
+            Type::Number,
+            Value::number(365),
+            "Days CloudWatch keeps the log of every ECS Exec session in the cluster's tasks (the commands run and their output), in the log group `/ecs-exec/<name>`: one of the retention periods CloudWatch Logs accepts. Default `365`.",
+        ),
+        Attribute::optional(
+            "execute_command_kms_key_arn",
+            Type::String,
+            "ARN of the KMS key that encrypts ECS Exec sessions (the data channel between the client and the container) and their log group. Its key policy must let CloudWatch Logs in this region use it, and whoever starts a session needs `kms:GenerateDataKey` on it. Null: TLS only, and CloudWatch's own encryption of the log.",
+        ),
+        Attribute::with_default(
             "deletion_protection",
             Type::Bool,
             Value::bool(true),
@@ -195,6 +206,11 @@ The same roll-out follows any change of the user data, root volume size or KMS k
         ),
         Attribute::computed("id", Type::String, "The cluster name; use it as `cluster` in `ecsprod_service`."),
         Attribute::computed("arn", Type::String, "ARN of the ECS cluster."),
+        Attribute::computed(
+            "execute_command_log_group_name",
+            Type::String,
+            "CloudWatch log group of the ECS Exec sessions, `/ecs-exec/<name>`: the cluster's execute-command configuration sends every session's log there.",
+        ),
         Attribute::computed("alb_arn", Type::String, "ARN of the shared Application Load Balancer."),
         Attribute::computed("alb_dns_name", Type::String, "DNS name of the load balancer."),
         Attribute::computed(

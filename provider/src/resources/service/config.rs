@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 use ecsprod_cty::{Path, Value};
 use regex_lite::Regex;
 
-use super::schema::{LOG_RETENTION_DAYS, SCHEMA};
+use super::schema::SCHEMA;
 use crate::protocol::diag::Diagnostics;
 use crate::protocol::schema::AttrType;
 use crate::resources::cluster::config::{CLUSTER_NAME, CLUSTER_NAME_RULE};
@@ -274,22 +274,7 @@ pub fn validate(raw: &Value) -> Diagnostics {
         2_147_483_647,
         "health_check_grace_period",
     );
-    if let Field::Known(n) = &c.log_retention_days
-        && !LOG_RETENTION_DAYS.contains(n)
-    {
-        d.error_at(
-            at("log_retention_days"),
-            "Invalid log retention",
-            format!(
-                "CloudWatch Logs does not accept {n} days. Use one of: {}.",
-                LOG_RETENTION_DAYS
-                    .iter()
-                    .map(i64::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        );
-    }
+    v::log_retention(&mut d, at("log_retention_days"), &c.log_retention_days);
 
     if let Field::Known(a) = &c.autoscaling {
         let base = at("autoscaling");

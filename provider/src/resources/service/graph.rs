@@ -68,7 +68,9 @@ impl Run {
             .config
             .clone()
             .ok_or_else(|| Missing::new("the configuration is not known"))?;
-        input.account_id = o.need(CLUSTER)?.account_id.clone();
+        let cluster = o.need(CLUSTER)?;
+        input.account_id = cluster.account_id.clone();
+        input.execute_command_kms_key_arn = cluster.execute_command_kms_key_arn.clone();
         Ok(input)
     }
 

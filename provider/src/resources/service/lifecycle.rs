@@ -117,6 +117,7 @@ fn input_from(planned: &Value, session: &Session) -> Result<ServiceInput, Diagno
         container,
         sidecars,
         enable_execute_command: s.enable_execute_command.known().copied().unwrap_or(false),
+        execute_command_kms_key_arn: None,
         tags: known_map(&fields::string_map(planned, "tags_all")),
         region: session.region().to_owned(),
         account_id: String::new(),

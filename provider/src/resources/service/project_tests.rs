@@ -147,6 +147,7 @@ fn unchanged() -> Outputs {
             name: "/ecs/prod/api".into(),
             arn: "arn:log".into(),
             retention_days: Some(30),
+            kms_key_id: None,
         },
     );
     o.insert(
@@ -302,6 +303,7 @@ fn autoscaling_logs_and_alias_drift_show_on_their_attributes() {
             name: "/ecs/prod/api".into(),
             arn: "arn:log".into(),
             retention_days: Some(7),
+            kms_key_id: None,
         },
     );
     o.set(ALIAS.name, None);
@@ -328,6 +330,7 @@ fn autoscaling_logs_and_alias_drift_show_on_their_attributes() {
             name: "/ecs/prod/api".into(),
             arn: "arn:log".into(),
             retention_days: None,
+            kms_key_id: None,
         },
     );
     let after = drift(applied(), &o);

@@ -6,12 +6,6 @@ use ecsprod_cty::{Type, Value};
 
 use crate::protocol::schema::{Attribute, Schema};
 
-/// Retention periods CloudWatch Logs accepts, in days.
-pub const LOG_RETENTION_DAYS: &[i64] = &[
-    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
-    3288, 3653,
-];
-
 /// Attributes whose change registers a new task definition revision.
 pub const TASK_DEFINITION_INPUTS: &[&str] = &[
     "image",

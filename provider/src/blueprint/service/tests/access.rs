@@ -137,3 +137,34 @@ fn roles_trust_only_this_accounts_ecs_tasks() {
         vec!["arn:aws-cn:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"]
     );
 }
+
+#[test]
+fn exec_adds_exactly_the_session_channels_log_and_key_to_the_task_role() {
+    let mut i = input();
+    assert_eq!(task_role(&i).inline_policies.len(), 0, "off by default");
+    i.enable_execute_command = true;
+    i.account_id = "123456789012".into();
+    let role = task_role(&i);
+    let (name, doc) = &role.inline_policies[0];
+    assert_eq!(name, "execute-command");
+    let doc: serde_json::Value = serde_json::from_str(doc).expect("JSON");
+    let statements = doc["Statement"].as_array().expect("statements");
+    assert_eq!(
+        statements[0]["Action"],
+        serde_json::json!(EXECUTE_COMMAND_ACTIONS)
+    );
+    assert_eq!(
+        statements[1]["Resource"],
+        "arn:aws:logs:eu-west-1:123456789012:log-group:/ecs-exec/prod:*"
+    );
+    assert_eq!(statements.len(), 3, "no key statement without a key");
+
+    i.execute_command_kms_key_arn = Some("arn:aws:kms:eu-west-1:123456789012:key/k".into());
+    let role = task_role(&i);
+    let doc: serde_json::Value = serde_json::from_str(&role.inline_policies[0].1).expect("JSON");
+    assert_eq!(doc["Statement"][3]["Action"], "kms:Decrypt");
+    assert_eq!(
+        doc["Statement"][3]["Resource"],
+        "arn:aws:kms:eu-west-1:123456789012:key/k"
+    );
+}
