@@ -515,6 +515,10 @@ fn service_cases() -> Vec<Case> {
         bad("user_with_space",                     S, "user",                      q("app user"),                      "Invalid user"),
         bad("sidecar_named_as_the_service",        S, "sidecars",                  r#"[{ name = "api", image = "busybox:1.37" }]"#, "Container name taken"),
         bad("sidecar_essential_waited_to_complete", S, "sidecars",                 r#"[{ name = "init", image = "busybox:1.37", main_waits_for = "COMPLETE" }]"#, "Condition needs a non-essential container"),
+        bad("path_pattern_without_slash",          S, "path_patterns",             r#"["api/*"]"#,                    "Invalid path pattern"),
+        bad("path_patterns_four",                  S, "path_patterns",             r#"["/a", "/b", "/c", "/d"]"#,     "Invalid number of path patterns"),
+        bad("additional_domain_is_domain_name",    S, "additional_domain_names",   r#"["api.example.com"]"#,          "Host name given twice"),
+        bad("additional_domain_upper_case",        S, "additional_domain_names",   r#"["WWW.example.com"]"#,          "use lower-case letters"),
         bad("sidecar_secret_not_an_arn",           S, "sidecars",                  r#"[{ name = "agent", image = "busybox:1.37", secrets = { TOKEN = "prod/token" } }]"#, "Invalid secret ARN"),
     ]
 }

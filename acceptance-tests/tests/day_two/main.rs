@@ -3,9 +3,9 @@
 //! replaces gone) and the next plan is empty. A guard fails when the schema has a configurable
 //! attribute without its row, so no setting ships without this proof.
 
-mod container_rows;
 mod rows;
 mod service_rows;
+mod shape_rows;
 
 use std::collections::BTreeMap;
 
@@ -31,6 +31,7 @@ pub struct Ctx<'a> {
     pub seed: &'a Seed,
     pub extra: &'a Extra,
     pub emulator: &'a acceptance_tests::emulator::Emulator,
+    pub work: &'a Workdir,
 }
 
 /// A change of one setting: `value` replaces the attribute's HCL (`None` removes it), `check`
@@ -136,6 +137,7 @@ fn walk(resource: &str, table: &[Row]) {
         seed: &lab.seed,
         extra: &extra,
         emulator: &lab.emulator,
+        work: &lab.work,
     };
     for row in table {
         let attrs = if resource == "ecsprod_cluster" {

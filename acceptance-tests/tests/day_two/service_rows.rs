@@ -2,8 +2,8 @@
 
 use acceptance_tests::aws_check::host_headers;
 
-use super::container_rows::{container, ecs_service, one_revision, revision};
 use super::rows::{expect, no_writes};
+use super::shape_rows::{container, ecs_service, one_revision, revision};
 use super::{CLUSTER, Ctx, Other, Row};
 
 fn quoted(s: &str) -> Option<String> {
@@ -484,7 +484,7 @@ pub fn rows() -> Vec<Row> {
             },
         },
     ];
-    rows.extend(super::container_rows::rows());
+    rows.extend(super::shape_rows::rows());
     rows
 }
 

@@ -5,13 +5,13 @@
 use std::collections::BTreeSet;
 
 use aws_sdk_elasticloadbalancingv2::types::{
-    Action, ActionTypeEnum, ForwardActionConfig, HostHeaderConditionConfig, Rule, RuleCondition,
-    TargetGroupTuple,
+    Action, ActionTypeEnum, ForwardActionConfig, HostHeaderConditionConfig,
+    PathPatternConditionConfig, Rule, RuleCondition, RulePriorityPair, TargetGroupTuple,
 };
 
 use super::Clients;
 use super::retry::{AwsError, adopt_after_retried_create, aws_error};
-use super::unit::{Change, Changes, Env, TagRef, TagTarget, Tags, Unit, read_each};
+use super::unit::{Change, Changes, Env, TagRef, TagTarget, Tags, Unit, names, read_each};
 use crate::blueprint::service::{
     ListenerRuleSpec, WeightedTarget, listener_rule_priority, same_forward,
 };
@@ -21,6 +21,7 @@ pub struct ObservedRule {
     pub arn: String,
     pub priority: Option<i32>,
     pub host_headers: Vec<String>,
+    pub path_patterns: Vec<String>,
     /// Every target group of the rule's `forward` actions.
     pub target_group_arns: Vec<String>,
     /// The `forward` targets with their weights (1 when the action names a single group).
@@ -61,19 +62,26 @@ fn observed_rule(r: &Rule) -> ObservedRule {
             forward.push(WeightedTarget::new(arn, 1));
         }
     }
+    let values = |field: &str| -> Vec<String> {
+        r.conditions()
+            .iter()
+            .filter(|c| c.field() == Some(field))
+            .flat_map(|c| {
+                let specific = match field {
+                    "host-header" => c.host_header_config().map(|h| h.values().to_vec()),
+                    _ => c.path_pattern_config().map(|p| p.values().to_vec()),
+                };
+                specific
+                    .filter(|v| !v.is_empty())
+                    .unwrap_or_else(|| c.values().to_vec())
+            })
+            .collect()
+    };
     ObservedRule {
         arn: r.rule_arn().unwrap_or_default().to_owned(),
         priority: r.priority().and_then(|p| p.parse().ok()),
-        host_headers: r
-            .conditions()
-            .iter()
-            .filter(|c| c.field() == Some("host-header"))
-            .flat_map(|c| {
-                c.host_header_config()
-                    .map(|h| h.values().to_vec())
-                    .unwrap_or_else(|| c.values().to_vec())
-            })
-            .collect(),
+        host_headers: values("host-header"),
+        path_patterns: values("path-pattern"),
         target_group_arns: forward.iter().map(|t| t.target_group_arn.clone()).collect(),
         forward,
     }
@@ -105,15 +113,27 @@ pub async fn describe_rule(c: &Clients, arn: &str) -> Result<Option<ObservedRule
     }
 }
 
-fn host_condition(spec: &ListenerRuleSpec) -> RuleCondition {
-    RuleCondition::builder()
+/// The host condition, and the path condition when the rule has paths.
+fn conditions(spec: &ListenerRuleSpec) -> Vec<RuleCondition> {
+    let host = RuleCondition::builder()
         .field("host-header")
         .host_header_config(
             HostHeaderConditionConfig::builder()
                 .set_values(Some(spec.host_headers.clone()))
                 .build(),
         )
-        .build()
+        .build();
+    let path = (!spec.path_patterns.is_empty()).then(|| {
+        RuleCondition::builder()
+            .field("path-pattern")
+            .path_pattern_config(
+                PathPatternConditionConfig::builder()
+                    .set_values(Some(spec.path_patterns.clone()))
+                    .build(),
+            )
+            .build()
+    });
+    std::iter::once(host).chain(path).collect()
 }
 
 /// A plain forward to one group, or weighted forwarding to several.
@@ -149,12 +169,51 @@ pub async fn modify_rule(
     c.elbv2
         .modify_rule()
         .rule_arn(rule_arn)
-        .conditions(host_condition(spec))
+        .set_conditions(Some(conditions(spec)))
         .actions(forward(spec))
         .send()
         .await
         .map_err(|e| aws_error("update listener rule", e))?;
     Ok(())
+}
+
+/// The listener a rule is on, from the rule's ARN
+/// (`…:listener-rule/app/<lb>/<id>/<listener>/<rule>`).
+fn listener_of(rule_arn: &str) -> Option<String> {
+    let (listener, _) = rule_arn.rsplit_once('/')?;
+    listener
+        .contains(":listener-rule/")
+        .then(|| listener.replacen(":listener-rule/", ":listener/", 1))
+}
+
+/// Moves the rule to a free priority of its band, allocated as at creation.
+async fn move_to_band(
+    c: &Clients,
+    spec: &ListenerRuleSpec,
+    observed: &ObservedRule,
+) -> Result<Option<i32>, AwsError> {
+    let step = "move listener rule";
+    let listener = listener_of(&observed.arn)
+        .ok_or_else(|| AwsError::new(step, format!("{} is not a rule ARN", observed.arn)))?;
+    let taken: BTreeSet<i32> = rules(c, &listener)
+        .await?
+        .iter()
+        .filter(|r| r.arn != observed.arn)
+        .filter_map(|r| r.priority)
+        .collect();
+    let priority = listener_rule_priority(&spec.priority_key, &taken, spec.band());
+    c.elbv2
+        .set_rule_priorities()
+        .rule_priorities(
+            RulePriorityPair::builder()
+                .rule_arn(&observed.arn)
+                .priority(priority)
+                .build(),
+        )
+        .send()
+        .await
+        .map_err(|e| aws_error(step, e))?;
+    Ok(Some(priority))
 }
 
 pub async fn delete_rule(c: &Clients, arn: &str) -> Result<(), AwsError> {
@@ -204,20 +263,25 @@ async fn find(c: &Clients, key: &RuleKey) -> Result<Option<ObservedRule>, AwsErr
     }))
 }
 
-/// Creates the rule at a free priority, chosen against the listener's current rules.
-async fn create(c: &Clients, listener: &str, spec: &ListenerRuleSpec) -> Result<String, AwsError> {
+/// Creates the rule at a free priority, chosen against the listener's current rules; returns
+/// its ARN and priority.
+async fn create(
+    c: &Clients,
+    listener: &str,
+    spec: &ListenerRuleSpec,
+) -> Result<(String, i32), AwsError> {
     let taken: BTreeSet<i32> = rules(c, listener)
         .await?
         .iter()
         .filter_map(|r| r.priority)
         .collect();
-    let priority = listener_rule_priority(&spec.priority_key, &taken);
+    let priority = listener_rule_priority(&spec.priority_key, &taken, spec.band());
     let out = c
         .elbv2
         .create_rule()
         .listener_arn(listener)
         .priority(priority)
-        .conditions(host_condition(spec))
+        .set_conditions(Some(conditions(spec)))
         .actions(forward(spec))
         .set_tags(Some(super::tag_writes::elbv2(&spec.tags)))
         .send()
@@ -248,10 +312,13 @@ async fn create(c: &Clients, listener: &str, spec: &ListenerRuleSpec) -> Result<
         Ok(ours.map(|rule| rule.arn))
     })
     .await
+    .map(|arn| (arn, priority))
 }
 
 fn differs(spec: &ListenerRuleSpec, rule: &ObservedRule) -> bool {
-    rule.host_headers != spec.host_headers || !same_forward(&spec.forward, &rule.forward)
+    rule.host_headers != spec.host_headers
+        || rule.path_patterns != spec.path_patterns
+        || !same_forward(&spec.forward, &rule.forward)
 }
 
 fn as_written(spec: &ListenerRuleSpec, arn: String, priority: Option<i32>) -> ObservedRule {
@@ -259,6 +326,7 @@ fn as_written(spec: &ListenerRuleSpec, arn: String, priority: Option<i32>) -> Ob
         arn,
         priority,
         host_headers: spec.host_headers.clone(),
+        path_patterns: spec.path_patterns.clone(),
         target_group_arns: spec
             .forward
             .iter()
@@ -281,12 +349,19 @@ impl Unit for ListenerRule {
     fn diff(desired: &ListenerRuleSpec, observed: &ObservedRule) -> Vec<Change> {
         Changes::new()
             .check(
-                "host_headers",
-                observed.host_headers != desired.host_headers,
+                "conditions",
+                observed.host_headers != desired.host_headers
+                    || observed.path_patterns != desired.path_patterns,
             )
             .check(
                 "forward",
                 !same_forward(&desired.forward, &observed.forward),
+            )
+            .check(
+                "priority",
+                observed
+                    .priority
+                    .is_some_and(|p| !desired.band().contains(p)),
             )
             .done()
     }
@@ -299,18 +374,25 @@ impl Unit for ListenerRule {
         let listener = key.listener_arn.as_deref().ok_or_else(|| {
             AwsError::new("create listener rule", "the cluster has no HTTPS listener")
         })?;
-        let arn = create(env.c(), listener, desired).await?;
-        Ok(as_written(desired, arn, None))
+        let (arn, priority) = create(env.c(), listener, desired).await?;
+        Ok(as_written(desired, arn, Some(priority)))
     }
 
     async fn update(
         env: &Env,
         desired: &ListenerRuleSpec,
         observed: &ObservedRule,
-        _: &[Change],
+        changes: &[Change],
     ) -> Result<ObservedRule, AwsError> {
-        modify_rule(env.c(), &observed.arn, desired).await?;
-        Ok(as_written(desired, observed.arn.clone(), observed.priority))
+        // Into its band first: a rule that gains paths is then already before host-only rules.
+        let mut priority = observed.priority;
+        if names(changes, "priority") {
+            priority = move_to_band(env.c(), desired, observed).await?;
+        }
+        if names(changes, "conditions") || names(changes, "forward") {
+            modify_rule(env.c(), &observed.arn, desired).await?;
+        }
+        Ok(as_written(desired, observed.arn.clone(), priority))
     }
 
     async fn delete(env: &Env, observed: &ObservedRule) -> Result<(), AwsError> {

@@ -10,6 +10,7 @@ mod access;
 mod alarms;
 mod container;
 mod deploy;
+mod priority;
 mod routing;
 mod run;
 mod task;
@@ -18,6 +19,7 @@ pub use access::*;
 pub use alarms::*;
 pub use container::*;
 pub use deploy::*;
+pub use priority::*;
 pub use routing::*;
 pub use run::*;
 pub use task::*;
@@ -44,6 +46,10 @@ pub struct ServiceInput {
     pub image: String,
     pub container_port: i32,
     pub domain_name: String,
+    /// More host names routed to the service (with an alias each in `zone_id`).
+    pub additional_domain_names: Vec<String>,
+    /// Paths of the hosts routed to the service; none: every path.
+    pub path_patterns: Vec<String>,
     pub zone_id: Option<String>,
     pub cpu: i32,
     pub memory: i32,
@@ -174,6 +180,8 @@ pub fn example() -> ServiceInput {
         image: "public.ecr.aws/nginx/nginx:1.27".into(),
         container_port: 8080,
         domain_name: "api.example.com".into(),
+        additional_domain_names: Vec::new(),
+        path_patterns: Vec::new(),
         zone_id: Some("/hostedzone/Z0123456789ABC".into()),
         cpu: 256,
         memory: 512,

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{ServiceInput, TARGET_GROUP_NAME_MAX, fnv1a64, service_key, short_hash, tags};
+use super::{PriorityBand, ServiceInput, TARGET_GROUP_NAME_MAX, service_key, short_hash, tags};
 
 const TARGET_GROUP_PROTOCOL: &str = "HTTP";
 const TARGET_TYPE: &str = "instance";
@@ -97,43 +97,6 @@ pub fn target_group(input: &ServiceInput, vpc_id: &str, name: &str) -> TargetGro
     }
 }
 
-/// Priorities an ALB listener rule may have.
-pub const PRIORITY_RANGE: (i32, i32) = (1, 50_000);
-
-/// A listener rule priority for `service_key` ([`service_key`]) that no rule in `taken` has,
-/// with no integer from the user (pain point 13): start at a hash of the key mapped into
-/// 1..=50000, then step up past taken priorities, wrapping from 50000 to 1. The same key and
-/// rules always give the same priority, and services usually keep their start.
-///
-/// `taken` must be read from the listener's current rules at apply time, under the provider's
-/// per-listener lock, and must not contain the service's own rule: the allocation is re-checked
-/// against the live listener on every apply, and CreateRule's `PriorityInUse` means re-reading
-/// and allocating again. If every priority were taken (far beyond the rules-per-listener quota)
-/// the start is returned and CreateRule reports the conflict.
-pub fn listener_rule_priority(service_key: &str, taken: &BTreeSet<i32>) -> i32 {
-    let (low, high) = PRIORITY_RANGE;
-    let span = u64::from((high - low + 1).unsigned_abs());
-    let offset = i32::try_from(fnv1a64(service_key.as_bytes()) % span).unwrap_or(0);
-    first_free(low + offset, taken)
-}
-
-/// The first priority from `start` upwards, wrapping within [`PRIORITY_RANGE`], not in `taken`.
-pub(super) fn first_free(start: i32, taken: &BTreeSet<i32>) -> i32 {
-    let (low, high) = PRIORITY_RANGE;
-    let mut candidate = start;
-    for _ in low..=high {
-        if !taken.contains(&candidate) {
-            return candidate;
-        }
-        candidate = if candidate >= high {
-            low
-        } else {
-            candidate + 1
-        };
-    }
-    start
-}
-
 /// One target group of a `forward` action and its weight (0-999; 0 receives no traffic).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct WeightedTarget {
@@ -150,11 +113,14 @@ impl WeightedTarget {
     }
 }
 
-/// The rule on the cluster's HTTPS listener; the priority comes from [`listener_rule_priority`].
+/// The rule on the cluster's HTTPS listener; the priority comes from
+/// [`super::listener_rule_priority`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListenerRuleSpec {
     /// The `host-header` condition's values.
     pub host_headers: Vec<String>,
+    /// The `path-pattern` condition's values; none: every path of the hosts.
+    pub path_patterns: Vec<String>,
     /// The `forward` action's target groups: the service's group alone, except during a target
     /// group swap (see [`rule_forward`]).
     pub forward: Vec<WeightedTarget>,
@@ -168,11 +134,20 @@ impl ListenerRuleSpec {
     pub fn forwards_only_to(&self, target_group_arn: &str) -> bool {
         matches!(self.forward.as_slice(), [only] if only.target_group_arn == target_group_arn && only.weight > 0)
     }
+
+    /// Where its priority is allocated: a rule with paths before every host-only rule.
+    pub fn band(&self) -> PriorityBand {
+        PriorityBand::of(&self.path_patterns)
+    }
 }
 
 pub fn listener_rule(input: &ServiceInput, forward: Vec<WeightedTarget>) -> ListenerRuleSpec {
     ListenerRuleSpec {
-        host_headers: vec![input.domain_name.clone()],
+        host_headers: std::iter::once(&input.domain_name)
+            .chain(&input.additional_domain_names)
+            .cloned()
+            .collect(),
+        path_patterns: input.path_patterns.clone(),
         forward,
         tags: tags(input),
         priority_key: service_key(&input.cluster, &input.name),
@@ -188,6 +163,7 @@ pub fn test_listener_rule(
 ) -> ListenerRuleSpec {
     ListenerRuleSpec {
         host_headers: vec![host.to_owned()],
+        path_patterns: Vec::new(),
         forward,
         tags: tags(input),
         priority_key: format!("{}/test", service_key(&input.cluster, &input.name)),

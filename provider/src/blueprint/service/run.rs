@@ -237,10 +237,30 @@ pub fn alias_record(
     alb_dns_name: &str,
     alb_zone_id: &str,
 ) -> Option<AliasRecordSpec> {
+    alias_record_for(input, &input.domain_name, alb_dns_name, alb_zone_id)
+}
+
+/// The alias of `additional_domain_names[index]`, when there is one and a zone.
+pub fn extra_alias_record(
+    input: &ServiceInput,
+    index: usize,
+    alb_dns_name: &str,
+    alb_zone_id: &str,
+) -> Option<AliasRecordSpec> {
+    let name = input.additional_domain_names.get(index)?;
+    alias_record_for(input, name, alb_dns_name, alb_zone_id)
+}
+
+fn alias_record_for(
+    input: &ServiceInput,
+    name: &str,
+    alb_dns_name: &str,
+    alb_zone_id: &str,
+) -> Option<AliasRecordSpec> {
     let zone = input.zone_id.as_deref()?;
     Some(AliasRecordSpec {
         zone_id: bare_zone_id(zone).to_owned(),
-        name: record_name(&input.domain_name),
+        name: record_name(name),
         record_type: "A".into(),
         alias_dns_name: alb_dns_name.to_owned(),
         alias_zone_id: alb_zone_id.to_owned(),

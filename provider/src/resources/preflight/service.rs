@@ -18,6 +18,7 @@ use crate::protocol::provider::CallContext;
 use crate::resources::Context;
 use crate::resources::fields::{self, Field};
 use crate::resources::service::containers::SIDECARS;
+use crate::resources::service::routing::HOSTS;
 
 /// Whether a certificate name covers `host`: the same name, or a wildcard standing for exactly
 /// one leftmost label (`*.example.com` covers `api.example.com`, not `example.com` nor
@@ -62,7 +63,8 @@ fn planned_certificate(cluster: &str) -> Option<String> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct Coverage {
     pub cluster: String,
-    pub domain: String,
+    /// Every host name the service's rule routes, with where it is configured.
+    pub domains: Vec<(Path, String)>,
     /// The certificate the cluster is planned with in this run, if it is planned.
     pub planned_certificate: Option<String>,
 }
@@ -71,32 +73,34 @@ pub(super) struct Coverage {
 #[derive(Debug, Default)]
 pub(super) struct ServiceChecks {
     pub coverage: Option<Coverage>,
-    /// The hosted zone and the domain it must contain.
-    pub zone: Option<(String, String)>,
+    /// The hosted zone and the host names (with where they are configured) it must contain.
+    pub zone: Option<(String, Vec<(Path, String)>)>,
     /// New or changed secrets: where each is configured, and its ARN.
     pub secrets: Vec<(Path, String)>,
 }
 
 impl ServiceChecks {
     pub(super) fn from_plan(prior: &Value, planned: &Value, skip_account_lookup: bool) -> Self {
-        let domain = known_string(planned, "domain_name");
-        let coverage = match (known_string(planned, "cluster"), &domain) {
-            (Some(cluster), Some(domain))
-                if changed(prior, planned, "cluster") || changed(prior, planned, "domain_name") =>
+        let domains = host_names(planned);
+        let hosts_changed =
+            changed(prior, planned, "domain_name") || changed(prior, planned, HOSTS);
+        let coverage = match known_string(planned, "cluster") {
+            Some(cluster)
+                if !domains.is_empty() && (changed(prior, planned, "cluster") || hosts_changed) =>
             {
                 Some(Coverage {
                     planned_certificate: planned_certificate(&cluster),
                     cluster,
-                    domain: domain.clone(),
+                    domains: domains.clone(),
                 })
             }
             _ => None,
         };
-        let zone = match (known_string(planned, "zone_id"), &domain) {
-            (Some(zone), Some(domain))
-                if changed(prior, planned, "zone_id") || changed(prior, planned, "domain_name") =>
+        let zone = match known_string(planned, "zone_id") {
+            Some(zone)
+                if !domains.is_empty() && (changed(prior, planned, "zone_id") || hosts_changed) =>
             {
-                Some((zone, domain.clone()))
+                Some((zone, domains))
             }
             _ => None,
         };
@@ -117,6 +121,32 @@ impl ServiceChecks {
 
     pub(super) fn is_empty(&self) -> bool {
         self.coverage.is_none() && self.zone.is_none() && self.secrets.is_empty()
+    }
+}
+
+/// The known host names of a value, with where each is configured: `domain_name` and each of
+/// `additional_domain_names`.
+fn host_names(value: &Value) -> Vec<(Path, String)> {
+    let extra = fields::string_list(value, HOSTS);
+    known_string(value, "domain_name")
+        .map(|d| (at("domain_name"), d))
+        .into_iter()
+        .chain(
+            extra
+                .known()
+                .into_iter()
+                .flatten()
+                .enumerate()
+                .filter_map(|(i, h)| Some((at(HOSTS).index(i as i64), h.known()?.clone()))),
+        )
+        .collect()
+}
+
+/// The attribute a path names, for messages: `domain_name` or `additional_domain_names`.
+fn attribute_of(path: &Path) -> String {
+    match path.steps().first() {
+        Some(ecsprod_cty::PathStep::Attr(name)) => name.clone(),
+        _ => "domain_name".to_owned(),
     }
 }
 
@@ -229,24 +259,24 @@ async fn check_service(r: &Reader, checks: &ServiceChecks) -> Findings {
     let mut f = Findings::default();
     if let (
         Some(Coverage {
-            cluster, domain, ..
+            cluster, domains, ..
         }),
         Some(result),
     ) = (&checks.coverage, coverage)
     {
         match result {
             Ok(Some(certs)) if !certs.is_empty() => {
-                let covered = certs
+                let names: Vec<String> = certs
                     .iter()
-                    .any(|cert| cert.names.iter().any(|n| name_covers(n, domain)));
-                if !covered {
-                    let names: Vec<String> = certs
-                        .iter()
-                        .flat_map(|cert| cert.names.iter().cloned())
-                        .collect();
+                    .flat_map(|cert| cert.names.iter().cloned())
+                    .collect();
+                for (path, domain) in domains {
+                    if names.iter().any(|n| name_covers(n, domain)) {
+                        continue;
+                    }
                     f.error(
-                        at("domain_name"),
-                        "Certificate does not cover domain_name",
+                        path.clone(),
+                        &format!("Certificate does not cover {}", attribute_of(path)),
                         format!(
                             "The HTTPS listener of cluster {cluster:?} will serve certificates for {}, none of which covers {domain} (a wildcard stands for exactly one label), so browsers would refuse the connection. Use a domain the cluster's certificate covers, or give the cluster a certificate that covers it.",
                             names.join(", ")
@@ -258,21 +288,31 @@ async fn check_service(r: &Reader, checks: &ServiceChecks) -> Findings {
             Err(e) => f.unchecked("the cluster's certificate (domain_name)", &e),
         }
     }
-    if let (Some((zone_id, domain)), Some(result)) = (&checks.zone, zone) {
+    if let (Some((zone_id, domains)), Some(result)) = (&checks.zone, zone) {
         match result {
             Ok(None) => f.error(
                 at("zone_id"),
                 "Hosted zone not found",
                 format!("There is no Route53 hosted zone {zone_id}."),
             ),
-            Ok(Some(name)) if !in_zone(domain, &name) => f.error(
-                at("zone_id"),
-                "domain_name is outside the hosted zone",
-                format!(
-                    "Hosted zone {zone_id} is {name}; {domain} is not {name} nor a name under it, so its alias record cannot be created there."
-                ),
-            ),
-            Ok(Some(_)) => {}
+            Ok(Some(name)) => {
+                for (path, domain) in domains.iter().filter(|(_, d)| !in_zone(d, &name)) {
+                    let attr = attribute_of(path);
+                    // The zone is wrong for the main host; an extra host is wrong for the zone.
+                    let place = if attr == "domain_name" {
+                        at("zone_id")
+                    } else {
+                        path.clone()
+                    };
+                    f.error(
+                        place,
+                        &format!("{attr} is outside the hosted zone"),
+                        format!(
+                            "Hosted zone {zone_id} is {name}; {domain} is not {name} nor a name under it, so its alias record cannot be created there."
+                        ),
+                    );
+                }
+            }
             Err(e) => f.unchecked("the hosted zone (zone_id)", &e),
         }
     }

@@ -124,7 +124,7 @@ fn a_service_checks_the_certificate_its_cluster_is_planned_with() {
         checks.coverage,
         Some(Coverage {
             cluster: "recorded-cluster".into(),
-            domain: "api.example.com".into(),
+            domains: vec![(at("domain_name"), "api.example.com".into())],
             planned_certificate: Some("arn:planned".into()),
         })
     );

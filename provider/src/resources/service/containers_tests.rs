@@ -6,24 +6,7 @@ use ecsprod_cty::{Path, Value};
 use super::*;
 use crate::blueprint::service as bp;
 use crate::protocol::diag::Diagnostics;
-use crate::protocol::plan;
-use crate::resources::service::schema::SCHEMA;
-
-fn strings(items: &[&str]) -> Value {
-    Value::List(items.iter().map(|s| Value::string(*s)).collect())
-}
-
-fn config(extra: Vec<(&str, Value)>) -> Value {
-    let mut attrs = vec![
-        ("cluster", Value::string("prod")),
-        ("name", Value::string("api")),
-        ("image", Value::string("nginx:1.27")),
-        ("container_port", Value::number(8080)),
-        ("domain_name", Value::string("api.example.com")),
-    ];
-    attrs.extend(extra);
-    plan::with_defaults(&SCHEMA, &Value::object(attrs))
-}
+use crate::resources::service::test_values::{config, strings};
 
 fn curl() -> Value {
     Value::object([(

@@ -10,8 +10,8 @@
 use std::sync::LazyLock;
 
 use super::keys::{
-    alias_key, alternate_key, retired_key, retiring, rule_key, service, shifted_forward,
-    target_group_key, task_definition_key, test_rule_key,
+    alias_key, alternate_key, extra_alias_key, retired_key, retiring, rule_key, service,
+    shifted_forward, target_group_key, task_definition_key, test_rule_key,
 };
 use super::project as show;
 use crate::blueprint::service::{self as bp, ServiceInput, WeightedTarget};
@@ -40,6 +40,7 @@ pub struct Recorded {
     pub listener_rule_arn: Option<String>,
     pub zone_id: Option<String>,
     pub domain_name: Option<String>,
+    pub additional_domain_names: Vec<String>,
     pub alternate_target_group_arn: Option<String>,
     pub test_listener_rule_arn: Option<String>,
     pub test_host: Option<String>,
@@ -96,6 +97,10 @@ pub const TASK_DEFINITION: NodeId<TaskDefinition> = NodeId::new("task_definition
 pub const SERVICE: NodeId<EcsService> = NodeId::new("ecs_service");
 pub const SCALING: NodeId<Scaling> = NodeId::new("autoscaling");
 pub const ALIAS: NodeId<AliasRecord> = NodeId::new("alias_record");
+pub const EXTRA_ALIASES: [NodeId<AliasRecord>; 2] = [
+    NodeId::new("additional_alias_record_1"),
+    NodeId::new("additional_alias_record_2"),
+];
 pub const REVISIONS: NodeId<FamilyRevisions> = NodeId::new("task_definition_revisions");
 
 /// The cluster's load balancer, for a desired value that needs it.
@@ -130,6 +135,25 @@ fn alarm(run: &Run, o: &Outputs, which: usize) -> Result<Option<bp::AlarmSpec>, 
     groups.extend(o.get(ALTERNATE).map(|g| g.arn.clone()));
     let alarms = bp::rollback_alarms(&input, &load_balancer(o)?.arn, &groups);
     Ok(alarms.map(|a| a[which].clone()))
+}
+
+/// The alias of `additional_domain_names[index]`, when it and a zone are configured.
+fn extra_alias(
+    run: &Run,
+    o: &Outputs,
+    index: usize,
+) -> Result<Option<bp::AliasRecordSpec>, Missing> {
+    let input = run.input(o)?;
+    if input.zone_id.is_none() || input.additional_domain_names.get(index).is_none() {
+        return Ok(None);
+    }
+    let lb = load_balancer(o)?;
+    Ok(bp::extra_alias_record(
+        &input,
+        index,
+        &lb.dns_name,
+        &lb.zone_id,
+    ))
 }
 
 pub static GRAPH: LazyLock<Graph<Run>> = LazyLock::new(graph);
@@ -375,6 +399,24 @@ fn graph() -> Graph<Run> {
                 Ok(bp::alias_record(&input, &lb.dns_name, &lb.zone_id))
             },
             project: show::alias_record,
+        })
+        .unit(UnitNode {
+            id: EXTRA_ALIASES[0],
+            after: &[CLUSTER.name],
+            read_after: &[RULE.name],
+            delete_after: &[],
+            key: |run, o| extra_alias_key(run, o, 0),
+            desired: |run, o| extra_alias(run, o, 0),
+            project: show::first_extra_alias,
+        })
+        .unit(UnitNode {
+            id: EXTRA_ALIASES[1],
+            after: &[CLUSTER.name],
+            read_after: &[RULE.name],
+            delete_after: &[],
+            key: |run, o| extra_alias_key(run, o, 1),
+            desired: |run, o| extra_alias(run, o, 1),
+            project: show::second_extra_alias,
         })
         .unit(UnitNode {
             id: REVISIONS,

@@ -176,22 +176,41 @@ pub fn task_definition_key(run: &Run, o: &Outputs) -> Option<RevisionKey> {
 }
 
 pub fn alias_key(run: &Run, o: &Outputs) -> Option<AliasKey> {
+    host_alias_key(run, o, 0)
+}
+
+/// The alias of `additional_domain_names[index]`.
+pub fn extra_alias_key(run: &Run, o: &Outputs, index: usize) -> Option<AliasKey> {
+    host_alias_key(run, o, index + 1)
+}
+
+/// The alias of the rule's `host`-th host name: 0 is `domain_name`, then each of
+/// `additional_domain_names`. By the recorded zone and name, else as configured; an import
+/// looks for the rule's host in any zone.
+fn host_alias_key(run: &Run, o: &Outputs, host: usize) -> Option<AliasKey> {
+    let nth = |domain: Option<&String>, extra: &[String]| -> Option<String> {
+        domain.into_iter().chain(extra).nth(host).cloned()
+    };
     let recorded = || {
+        let r = &run.recorded;
         Some(AliasKey {
-            zone_id: Some(bp::bare_zone_id(run.recorded.zone_id.as_deref()?).to_owned()),
-            name: bp::record_name(run.recorded.domain_name.as_deref()?),
+            zone_id: Some(bp::bare_zone_id(r.zone_id.as_deref()?).to_owned()),
+            name: bp::record_name(&nth(r.domain_name.as_ref(), &r.additional_domain_names)?),
         })
     };
     match run.purpose {
         Purpose::Import => Some(AliasKey {
             zone_id: None,
-            name: bp::record_name(o.get(RULE)?.host_headers.first()?),
+            name: bp::record_name(o.get(RULE)?.host_headers.get(host)?),
         }),
         Purpose::Apply => recorded().or_else(|| {
             let input = run.config.as_ref()?;
             Some(AliasKey {
                 zone_id: Some(bp::bare_zone_id(input.zone_id.as_deref()?).to_owned()),
-                name: bp::record_name(&input.domain_name),
+                name: bp::record_name(&nth(
+                    Some(&input.domain_name),
+                    &input.additional_domain_names,
+                )?),
             })
         }),
         Purpose::Refresh | Purpose::Delete => recorded(),

@@ -26,6 +26,7 @@ const COMPUTED: &[&str] = &[
     "target_group_arn",
     PREVIOUS_TARGET_GROUPS,
     "listener_rule_arn",
+    super::routing::PRIORITY,
     "alternate_target_group_arn",
     "test_listener_rule_arn",
     "load_balancer_role_arn",
@@ -81,12 +82,15 @@ fn input_from(planned: &Value, session: &Session) -> Result<ServiceInput, Diagno
     };
     let text = |f: &Field<String>, what: &str| f.known().cloned().ok_or_else(|| missing(what));
     let (container, sidecars) = super::containers::input(planned);
+    let (additional_domain_names, path_patterns) = super::routing::input(planned);
     Ok(ServiceInput {
         cluster: text(&s.cluster, "cluster")?,
         name: text(&s.name, "name")?,
         image: text(&s.image, "image")?,
         container_port: int(&s.container_port, 0),
         domain_name: text(&s.domain_name, "domain_name")?,
+        additional_domain_names,
+        path_patterns,
         zone_id: s.zone_id.known().cloned(),
         cpu: int(&s.cpu, 256),
         memory: int(&s.memory, 512),
@@ -137,6 +141,11 @@ pub(super) fn recorded(state: &Value) -> Recorded {
         listener_rule_arn: s("listener_rule_arn"),
         zone_id: s("zone_id"),
         domain_name: s("domain_name"),
+        additional_domain_names: fields::known_strings(&fields::string_list(
+            state,
+            super::routing::HOSTS,
+        ))
+        .unwrap_or_default(),
         alternate_target_group_arn: s("alternate_target_group_arn"),
         test_listener_rule_arn: s("test_listener_rule_arn"),
         test_host: fields::object(state, super::deployment::ATTRIBUTE)

@@ -7,7 +7,10 @@ pub mod graph;
 mod keys;
 pub mod lifecycle;
 mod project;
+pub mod routing;
 pub mod schema;
+#[cfg(test)]
+mod test_values;
 
 use std::sync::Arc;
 
@@ -73,6 +76,7 @@ impl Resource for ServiceResource {
         deployment::plan(input.config, planned);
         deployment::plan_shift_objects(input.prior, planned);
         lifecycle::plan_previous_target_groups(input.prior, planned);
+        routing::plan_priority(input.prior, planned);
         // Refresh found the ECS service gone while other objects it owns remain: the apply
         // creates it again, with a new ARN.
         if !input.prior.is_null()

@@ -147,12 +147,14 @@ pub fn retired_target_groups(_: &Run, o: Option<&Vec<String>>, _: &Outputs, stat
     );
 }
 
-/// The rule shows on `domain_name`: a rule that is gone, or routes the host to a group that is
-/// not the service's, leaves it null; other hosts show as they are.
+/// The rule shows on `domain_name`, `additional_domain_names` and `path_patterns`: a rule that
+/// is gone, or routes the host to a group that is not the service's, leaves `domain_name` null;
+/// other hosts and paths show as they are.
 pub fn listener_rule(run: &Run, o: Option<&ObservedRule>, outputs: &Outputs, state: &mut Value) {
     let Some(rule) = o else {
         if run.recorded.listener_rule_arn.is_some() || run.purpose == Purpose::Import {
             set(state, "listener_rule_arn", Value::Null);
+            set(state, super::routing::PRIORITY, Value::Null);
             set(state, "domain_name", Value::Null);
         }
         return;
@@ -175,27 +177,14 @@ pub fn listener_rule(run: &Run, o: Option<&ObservedRule>, outputs: &Outputs, sta
         )
         .collect();
     let serving = rule.serving();
-    let domain = fields::string(state, "domain_name").known().cloned();
     if serving.is_empty() || !serving.iter().all(|arn| ours.contains(arn)) {
         // The host is routed to another target group: not to this service.
         set(state, "domain_name", Value::Null);
-    } else if domain
-        .as_ref()
-        .is_none_or(|d| rule.host_headers != [d.clone()])
-    {
-        let hosts = rule.host_headers.join(", ");
-        set(
-            state,
-            "domain_name",
-            if hosts.is_empty() {
-                Value::Null
-            } else {
-                Value::string(hosts)
-            },
-        );
-        if let (Purpose::Import, Some(host)) = (run.purpose, rule.host_headers.first()) {
-            set(state, "url", Value::string(format!("https://{host}")));
-        }
+        return;
+    }
+    super::routing::show_rule(rule, state);
+    if let (Purpose::Import, Some(host)) = (run.purpose, rule.host_headers.first()) {
+        set(state, "url", Value::string(format!("https://{host}")));
     }
 }
 
@@ -320,6 +309,26 @@ pub fn autoscaling(_: &Run, o: Option<&ObservedScaling>, _: &Outputs, state: &mu
         }
     };
     set(state, "autoscaling", value);
+}
+
+/// An alias of `additional_domain_names` that is gone leaves the list null, so the plan sets
+/// it (and the alias) again.
+fn extra_alias_record(run: &Run, o: Option<&ObservedAlias>, state: &mut Value, index: usize) {
+    if o.is_none()
+        && run.purpose == Purpose::Refresh
+        && run.recorded.zone_id.is_some()
+        && run.recorded.additional_domain_names.len() > index
+    {
+        set(state, super::routing::HOSTS, Value::Null);
+    }
+}
+
+pub fn first_extra_alias(run: &Run, o: Option<&ObservedAlias>, _: &Outputs, state: &mut Value) {
+    extra_alias_record(run, o, state, 0);
+}
+
+pub fn second_extra_alias(run: &Run, o: Option<&ObservedAlias>, _: &Outputs, state: &mut Value) {
+    extra_alias_record(run, o, state, 1);
 }
 
 /// A recorded alias that is gone leaves `zone_id` null, so the plan sets it again; an import

@@ -37,6 +37,7 @@ pub(in crate::resources::service) fn applied() -> Value {
     ] {
         set(&mut state, attr, Value::string(value));
     }
+    set(&mut state, "listener_rule_priority", Value::number(7));
     for attr in [
         "previous_target_group_arns",
         "alternate_target_group_arn",
@@ -89,6 +90,7 @@ fn rule(hosts: &[&str], forward: &[(&str, i32)]) -> ObservedRule {
         arn: "arn:rule".into(),
         priority: Some(7),
         host_headers: hosts.iter().map(|h| (*h).to_owned()).collect(),
+        path_patterns: Vec::new(),
         target_group_arns: forward.iter().map(|t| t.target_group_arn.clone()).collect(),
         forward,
     }

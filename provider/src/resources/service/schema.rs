@@ -64,6 +64,9 @@ pub static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
             Type::String,
             "Host name routed to this service on the cluster's load balancer, e.g. `api.example.com`. The cluster's certificate must cover it.",
         ),
+    ];
+    attributes.extend(super::routing::attributes());
+    attributes.extend([
         Attribute::optional(
             "zone_id",
             Type::String,
@@ -97,7 +100,7 @@ pub static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
             Type::map(Type::String),
             "Environment variables filled from secrets at container start: variable name → ARN of an SSM parameter or a Secrets Manager secret (optionally with a `:json-key:version-stage:version-id` suffix). The provider only handles the ARNs: secret values are never read, planned or stored. The execution role may read exactly these ARNs, and decrypt with their customer-managed KMS keys.",
         ),
-    ];
+    ]);
     attributes.extend(super::containers::attributes());
     attributes.extend([
         Attribute::with_default(
@@ -237,6 +240,7 @@ pub static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
             Type::String,
             "ARN of the host-header rule on the cluster's HTTPS listener.",
         ),
+        super::routing::priority_attribute(),
         Attribute::computed(
             "execution_role_arn",
             Type::String,

@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use serde_json::{Value, json};
 
-use super::routing::first_free;
+use super::priority::first_free;
 use super::*;
 
 mod access;
@@ -163,28 +163,53 @@ fn target_group_checks_the_traffic_port_quickly() {
 }
 
 #[test]
-fn priority_is_deterministic_in_range_and_skips_taken_ones() {
+fn priority_is_deterministic_in_its_band_and_skips_taken_ones() {
+    use PriorityBand::{Host, Path};
     let key = service_key("prod", "api");
-    let free = listener_rule_priority(&key, &BTreeSet::new());
-    assert!((1..=50_000).contains(&free));
-    assert_eq!(free, listener_rule_priority(&key, &BTreeSet::new()));
+    let free = listener_rule_priority(&key, &BTreeSet::new(), Host);
+    assert!((10_001..=50_000).contains(&free));
+    assert_eq!(free, listener_rule_priority(&key, &BTreeSet::new(), Host));
     assert_ne!(
         free,
-        listener_rule_priority(&service_key("prod", "web"), &BTreeSet::new())
+        listener_rule_priority(&service_key("prod", "web"), &BTreeSet::new(), Host)
     );
-    let taken = BTreeSet::from([free, free % 50_000 + 1]);
-    let next = listener_rule_priority(&key, &taken);
-    assert!(!taken.contains(&next) && (1..=50_000).contains(&next));
-    assert_eq!(next, (free + 1) % 50_000 + 1);
+    let taken = BTreeSet::from([free, free + 1]);
+    let next = listener_rule_priority(&key, &taken, Host);
+    assert!(!taken.contains(&next) && Host.contains(next));
+    let path = listener_rule_priority(&key, &BTreeSet::new(), Path);
+    assert!((1..=10_000).contains(&path), "{path}");
+    assert!(
+        path < 10_001,
+        "a path rule comes before every host-only rule"
+    );
 }
 
 #[test]
-fn priority_probing_wraps_from_50000_to_1() {
-    let taken = BTreeSet::from([49_999, 50_000, 1]);
-    assert_eq!(first_free(49_999, &taken), 2);
-    assert_eq!(first_free(50_000, &BTreeSet::from([50_000])), 1);
-    let full: BTreeSet<i32> = (1..=50_000).collect();
-    assert_eq!(first_free(7, &full), 7, "a full listener returns the start");
+fn priority_probing_wraps_within_the_band() {
+    let taken = BTreeSet::from([49_999, 50_000, 10_001]);
+    assert_eq!(first_free(49_999, &taken, PriorityBand::Host), 10_002);
+    assert_eq!(
+        first_free(10_000, &BTreeSet::from([10_000]), PriorityBand::Path),
+        1
+    );
+    let full: BTreeSet<i32> = (1..=10_000).collect();
+    assert_eq!(
+        first_free(7, &full, PriorityBand::Path),
+        7,
+        "a full band returns the start"
+    );
+}
+
+#[test]
+fn a_rule_with_paths_lists_every_host_and_takes_the_path_band() {
+    let mut i = input();
+    i.additional_domain_names = vec!["www.example.com".into()];
+    i.path_patterns = vec!["/v2/*".into()];
+    let rule = listener_rule(&i, vec![WeightedTarget::new("arn:tg", 1)]);
+    assert_eq!(rule.host_headers, ["api.example.com", "www.example.com"]);
+    assert_eq!(rule.path_patterns, ["/v2/*"]);
+    assert_eq!(rule.band(), PriorityBand::Path);
+    assert_eq!(listener_rule(&input(), vec![]).band(), PriorityBand::Host);
 }
 
 #[test]

@@ -1,5 +1,5 @@
-//! The rows of the service's container settings, sidecars and ECS Exec, and the readers of
-//! the revision the service runs.
+//! The rows of the service's container settings, sidecars, ECS Exec and routing, and the
+//! readers of the revision the service runs.
 
 use super::rows::expect;
 use super::{CLUSTER, Ctx, Row};
@@ -21,6 +21,16 @@ pub(super) fn one_revision(c: &Ctx<'_>) -> Result<(), String> {
     let active =
         c.rt.block_on(c.aws.active_revisions(&format!("{CLUSTER}-api")));
     expect("active revisions", active.len(), 1)
+}
+
+/// The service's rule, as its state names it.
+fn service_rule(c: &Ctx<'_>) -> aws_sdk_elasticloadbalancingv2::types::Rule {
+    let state = c.work.state_of("ecsprod_service.api");
+    let arn = state["listener_rule_arn"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    c.rt.block_on(c.aws.rule(&arn))
 }
 
 fn strings(items: &[&str]) -> Vec<String> {
@@ -134,6 +144,34 @@ pub fn rows() -> Vec<Row> {
                     policy.to_string().contains(&c.extra.parameter),
                     true,
                 )
+            },
+        },
+        Row {
+            attribute: "additional_domain_names",
+            value: |c| Some(format!("[\"www2.{}\"]", c.seed.domain)),
+            check: |c| {
+                let hosts = acceptance_tests::aws_check::host_headers(&service_rule(c));
+                expect(
+                    "second host",
+                    hosts.last().cloned(),
+                    Some(format!("www2.{}", c.seed.domain)),
+                )
+            },
+        },
+        Row {
+            attribute: "path_patterns",
+            value: |_| Some(r#"["/app/*"]"#.into()),
+            check: |c| {
+                let rule = service_rule(c);
+                let paths: Vec<String> = rule
+                    .conditions()
+                    .iter()
+                    .filter_map(|k| k.path_pattern_config())
+                    .flat_map(|p| p.values().to_vec())
+                    .collect();
+                expect("paths", paths, vec!["/app/*".to_owned()])?;
+                let priority: i32 = rule.priority().and_then(|p| p.parse().ok()).unwrap_or(0);
+                expect("in the path band", (1..=10_000).contains(&priority), true)
             },
         },
         Row {
