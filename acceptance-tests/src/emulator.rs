@@ -190,6 +190,14 @@ impl Emulator {
         serde_json::from_str(&body).expect("requests JSON")
     }
 
+    /// The body of the last request of one action, as JSON.
+    pub fn last_request(&self, action: &str) -> serde_json::Value {
+        self.requests(action)
+            .last()
+            .and_then(|b| serde_json::from_str(b).ok())
+            .unwrap_or_else(|| panic!("no {action} request was recorded"))
+    }
+
     /// Replaces the fault rules (see tools/emulator.py).
     pub fn set_faults(&self, rules: serde_json::Value) {
         let url = self.control_url("injects faults");

@@ -519,6 +519,8 @@ fn service_cases() -> Vec<Case> {
         bad("path_patterns_four",                  S, "path_patterns",             r#"["/a", "/b", "/c", "/d"]"#,     "Invalid number of path patterns"),
         bad("additional_domain_is_domain_name",    S, "additional_domain_names",   r#"["api.example.com"]"#,          "Host name given twice"),
         bad("additional_domain_upper_case",        S, "additional_domain_names",   r#"["WWW.example.com"]"#,          "use lower-case letters"),
+        bad("zone_id_without_domain_name",         S, "zone_id",                   q("Z0123456789ABCDEFGHIJ"),         "Needs domain_name").leaving_out(&["domain_name", "deployment"]),
+        bad("canary_without_domain_name",          S, "deployment.strategy",       q("canary"),                        "Needs domain_name").leaving_out(&["domain_name", "zone_id"]),
         bad("sidecar_secret_not_an_arn",           S, "sidecars",                  r#"[{ name = "agent", image = "busybox:1.37", secrets = { TOKEN = "prod/token" } }]"#, "Invalid secret ARN"),
     ]
 }

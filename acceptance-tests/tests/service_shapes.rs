@@ -86,14 +86,6 @@ fn service_exec(lab: &Lab) -> bool {
         .enable_execute_command()
 }
 
-fn last_body(lab: &Lab, action: &str) -> Value {
-    lab.emulator
-        .requests(action)
-        .last()
-        .and_then(|b| serde_json::from_str(b).ok())
-        .unwrap_or_else(|| panic!("no {action} request"))
-}
-
 #[test]
 fn a_service_with_a_log_router_sidecar_and_a_health_check_registers_both_containers_changes_in_place_and_repairs_drift()
  {
@@ -132,7 +124,7 @@ fn a_service_with_a_log_router_sidecar_and_a_health_check_registers_both_contain
         .expect("log options");
     assert_eq!(options["awslogs-stream-prefix"], "log-router");
     assert_eq!(options["awslogs-group"], format!("/ecs/{CLUSTER}/api"));
-    let body = last_body(&lab, "RegisterTaskDefinition");
+    let body = lab.emulator.last_request("RegisterTaskDefinition");
     assert_eq!(body["containerDefinitions"][0]["name"], "api");
     assert_eq!(
         body["containerDefinitions"][0]["readonlyRootFilesystem"],
@@ -163,7 +155,7 @@ fn a_service_with_a_log_router_sidecar_and_a_health_check_registers_both_contain
     );
     assert!(service_exec(&lab));
     assert_eq!(
-        last_body(&lab, "CreateService")["enableExecuteCommand"],
+        lab.emulator.last_request("CreateService")["enableExecuteCommand"],
         true
     );
     // Sessions are logged to the cluster's group, which the task role may write to.
@@ -227,7 +219,7 @@ fn a_service_with_a_log_router_sidecar_and_a_health_check_registers_both_contain
     assert!(!service_exec(&lab));
     assert_eq!(exec_actions(&lab), None, "the Exec policy is removed");
     assert_eq!(
-        last_body(&lab, "UpdateService")["enableExecuteCommand"],
+        lab.emulator.last_request("UpdateService")["enableExecuteCommand"],
         false
     );
 

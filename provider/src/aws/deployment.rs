@@ -111,7 +111,8 @@ async fn wait_for_new_targets(env: &Env, spec: &EcsServiceSpec) -> Result<(), Aw
             "no task became healthy in the new target group; the old one still receives the traffic",
             (Duration::from_millis(500), Duration::from_secs(2)),
             || async {
-                if healthy_targets(env.c(), &spec.load_balancer.target_group_arn).await? > 0 {
+                let group = spec.target_group_arn().unwrap_or_default();
+                if healthy_targets(env.c(), group).await? > 0 {
                     return Ok(true);
                 }
                 deployment_done(&current(env, spec, step).await?, &spec.task_definition_arn, step)
@@ -135,7 +136,7 @@ pub async fn cut_over(env: &Env, spec: &EcsServiceSpec, cutover: &Cutover) -> Re
         && let Ok(Some(s)) = describe(env.c(), &spec.cluster, &spec.name).await
     {
         let forward = rule_forward(
-            &spec.load_balancer.target_group_arn,
+            spec.target_group_arn().unwrap_or_default(),
             &cutover.retiring,
             &s.target_group_arns,
         );

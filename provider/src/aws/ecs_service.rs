@@ -11,7 +11,7 @@ use super::Clients;
 use super::deployment::{cut_over, wait_for_steady_state};
 pub use super::ecs_service_settings::ServiceSettings;
 use super::ecs_service_settings::{
-    deployment, load_balancer, observed_shift, placement, settings, strategy,
+    deployment, load_balancers, observed_shift, placement, settings, strategy,
 };
 use super::retry::{AwsError, aws_error, unless_gone};
 use super::task_definition::iam_not_yet_visible;
@@ -122,10 +122,10 @@ async fn create(c: &Clients, spec: &EcsServiceSpec) -> Result<String, AwsError> 
         .set_capacity_provider_strategy(Some(strategy(spec)?))
         .deployment_configuration(deployment(spec)?)
         .set_placement_strategy(Some(placement(spec)))
-        .health_check_grace_period_seconds(spec.health_check_grace_period)
+        .set_health_check_grace_period_seconds(spec.health_check_grace_period)
         .availability_zone_rebalancing(rebalancing(spec))
         .enable_execute_command(spec.enable_execute_command)
-        .load_balancers(load_balancer(spec))
+        .set_load_balancers(Some(load_balancers(spec)))
         .propagate_tags(PropagateTags::from(spec.propagate_tags.as_str()))
         .enable_ecs_managed_tags(spec.enable_ecs_managed_tags)
         .scheduling_strategy(SchedulingStrategy::from(spec.scheduling_strategy.as_str()))
@@ -162,7 +162,8 @@ async fn update(
     move_load_balancer: bool,
 ) -> Result<(), AwsError> {
     let task_definition = spec.task_definition_arn.as_str();
-    let load_balancers = move_load_balancer.then(|| vec![load_balancer(spec)]);
+    // An empty list removes the entry of a service that loses its route.
+    let load_balancers = move_load_balancer.then(|| load_balancers(spec));
     c.ecs
         .update_service()
         .cluster(&spec.cluster)
@@ -171,7 +172,7 @@ async fn update(
         .set_capacity_provider_strategy(Some(strategy(spec)?))
         .deployment_configuration(deployment(spec)?)
         .set_placement_strategy(Some(placement(spec)))
-        .health_check_grace_period_seconds(spec.health_check_grace_period)
+        .set_health_check_grace_period_seconds(spec.health_check_grace_period)
         .availability_zone_rebalancing(rebalancing(spec))
         .enable_execute_command(spec.enable_execute_command)
         .propagate_tags(PropagateTags::from(spec.propagate_tags.as_str()))
@@ -251,8 +252,14 @@ impl Unit for EcsService {
             )
             .check(
                 "load_balancer",
-                observed.target_group_arns != [desired.load_balancer.target_group_arn.clone()]
-                    || observed.shift != desired.load_balancer.shift,
+                observed.target_group_arns
+                    != desired
+                        .target_group_arn()
+                        .map(str::to_owned)
+                        .into_iter()
+                        .collect::<Vec<_>>()
+                    || observed.shift
+                        != desired.load_balancer.as_ref().and_then(|l| l.shift.clone()),
             )
             .check(
                 "settings",
@@ -262,7 +269,8 @@ impl Unit for EcsService {
                     .is_some_and(|s| *s != ServiceSettings::of(desired))
                     || observed
                         .health_check_grace_period
-                        .is_some_and(|g| g != desired.health_check_grace_period)
+                        .zip(desired.health_check_grace_period)
+                        .is_some_and(|(have, want)| have != want)
                     || observed
                         .availability_zone_rebalancing
                         .is_some_and(|r| r != desired.availability_zone_rebalancing),

@@ -10,7 +10,7 @@ use aws_sdk_ecs::types::{
 
 use super::retry::AwsError;
 use crate::blueprint::service::{
-    DeploymentSpec, EcsServiceSpec, Strategy, TrafficShift, TrafficStep,
+    DeploymentSpec, EcsServiceSpec, LoadBalancerRef, Strategy, TrafficShift, TrafficStep,
 };
 
 /// The deployment settings of a service, as the API reports them and as the blueprint sets them.
@@ -194,8 +194,12 @@ pub(super) fn placement(spec: &EcsServiceSpec) -> Vec<PlacementStrategy> {
         .collect()
 }
 
-pub(super) fn load_balancer(spec: &EcsServiceSpec) -> LoadBalancer {
-    let lb = &spec.load_balancer;
+/// The service's load balancer entries: none for a service without a route.
+pub(super) fn load_balancers(spec: &EcsServiceSpec) -> Vec<LoadBalancer> {
+    spec.load_balancer.iter().map(load_balancer).collect()
+}
+
+fn load_balancer(lb: &LoadBalancerRef) -> LoadBalancer {
     LoadBalancer::builder()
         .target_group_arn(&lb.target_group_arn)
         .container_name(&lb.container_name)

@@ -69,6 +69,32 @@ fn plan_violations(
             AttrType::Object(children) if !n.is_null() && c.is_known() && n.is_known() => {
                 plan_violations(children, &p, &c, &n, &here, out);
             }
+            // A list of nested objects: element by element, against the prior element at the
+            // same index.
+            AttrType::List(children) => match (&c, &n) {
+                (Value::List(cs), Value::List(ns)) if cs.len() == ns.len() => {
+                    for (i, (ci, ni)) in cs.iter().zip(ns).enumerate() {
+                        let pi = match &p {
+                            Value::List(ps) => ps.get(i).cloned().unwrap_or(Value::Null),
+                            _ => Value::Null,
+                        };
+                        let here = format!("{here}[{i}]");
+                        if unrefined(ci) == unrefined(ni) {
+                            continue;
+                        }
+                        if ci.is_known() && ni.is_known() && !ni.is_null() {
+                            plan_violations(children, &pi, ci, ni, &here, out);
+                        } else {
+                            out.push(format!(
+                                "{here}: planned {ni:?} matches neither the configuration {ci:?}"
+                            ));
+                        }
+                    }
+                }
+                _ => out.push(format!(
+                    "{here}: planned {n:?} matches neither the configuration {c:?} nor the prior state {p:?}"
+                )),
+            },
             _ => out.push(format!(
                 "{here}: planned {n:?} matches neither the configuration {c:?} nor the prior state {p:?}"
             )),
@@ -192,13 +218,14 @@ fn unknown_values_everywhere_validate_and_plan_without_errors() {
                 .map(|k| (k.clone(), Value::unknown_refined(Refinements::not_null())))
                 .collect(),
         );
-        // Collections of unknowns: a list of three (sets never merge unknowns either) and maps
-        // whose values are unknown.
+        // Collections of unknowns: a list of two (sets never merge unknowns either; a list's
+        // length is known, and two is within every list's bounds) and maps whose values are
+        // unknown.
         let mut collections = valid_config(type_name);
         for (name, at) in &ot.attrs {
             let slot = collections.get_attr_mut(name).expect("attribute");
             match at {
-                Type::List(_) => *slot = Value::list(vec![Value::unknown(); 3]),
+                Type::List(_) => *slot = Value::list(vec![Value::unknown(); 2]),
                 Type::Map(_) => {
                     let key = |n: u8| format!("{}_{n}", name.to_ascii_uppercase());
                     *slot = Value::map([(key(1), Value::unknown()), (key(2), Value::unknown())]);

@@ -162,7 +162,8 @@ pub fn rollback_alarms(
 
 /// The alarms ECS watches during a deployment: the provider's (when on) and the user's own.
 pub fn deployment_alarm_names(input: &ServiceInput) -> Vec<String> {
-    let mut names: Vec<String> = if input.deployment.alarms.enabled {
+    // A service without a route has no load balancer metrics, so no alarms of its own.
+    let mut names: Vec<String> = if input.deployment.alarms.enabled && input.routed() {
         alarm_names(&input.cluster, &input.name).to_vec()
     } else {
         Vec::new()

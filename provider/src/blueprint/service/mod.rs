@@ -45,7 +45,9 @@ pub struct ServiceInput {
     pub name: String,
     pub image: String,
     pub container_port: i32,
-    pub domain_name: String,
+    /// The host routed to the service on the cluster's load balancer; `None`: a service
+    /// without a route (a worker, or one only other services call).
+    pub domain_name: Option<String>,
     /// More host names routed to the service (with an alias each in `zone_id`).
     pub additional_domain_names: Vec<String>,
     /// Paths of the hosts routed to the service; none: every path.
@@ -81,6 +83,13 @@ pub struct ServiceInput {
     pub region: String,
     pub account_id: String,
     pub partition: String,
+}
+
+impl ServiceInput {
+    /// Whether the service has a route on the cluster's load balancer.
+    pub fn routed(&self) -> bool {
+        self.domain_name.is_some()
+    }
 }
 
 /// FNV-1a, 64 bits. Names derived from it are stored in AWS, so it must never change (unlike
@@ -179,7 +188,7 @@ pub fn example() -> ServiceInput {
         name: "api".into(),
         image: "public.ecr.aws/nginx/nginx:1.27".into(),
         container_port: 8080,
-        domain_name: "api.example.com".into(),
+        domain_name: Some("api.example.com".into()),
         additional_domain_names: Vec::new(),
         path_patterns: Vec::new(),
         zone_id: Some("/hostedzone/Z0123456789ABC".into()),

@@ -143,7 +143,9 @@ impl ListenerRuleSpec {
 
 pub fn listener_rule(input: &ServiceInput, forward: Vec<WeightedTarget>) -> ListenerRuleSpec {
     ListenerRuleSpec {
-        host_headers: std::iter::once(&input.domain_name)
+        host_headers: input
+            .domain_name
+            .iter()
             .chain(&input.additional_domain_names)
             .cloned()
             .collect(),

@@ -61,11 +61,13 @@ pub struct EcsServiceSpec {
     pub capacity_provider_strategy: Vec<CapacityProviderItem>,
     pub deployment: DeploymentSpec,
     pub placement_strategies: Vec<PlacementStrategy>,
-    pub health_check_grace_period: i32,
+    /// Only with a load balancer (ECS refuses it otherwise).
+    pub health_check_grace_period: Option<i32>,
     pub availability_zone_rebalancing: bool,
     /// ECS Exec into the service's tasks.
     pub enable_execute_command: bool,
-    pub load_balancer: LoadBalancerRef,
+    /// `None`: a service without a route.
+    pub load_balancer: Option<LoadBalancerRef>,
     /// `SERVICE`: tasks carry the service's tags.
     pub propagate_tags: String,
     pub enable_ecs_managed_tags: bool,
@@ -108,10 +110,20 @@ pub fn deployment(input: &ServiceInput) -> DeploymentSpec {
     }
 }
 
+impl EcsServiceSpec {
+    /// The target group of the service's load balancer entry, when it has one.
+    pub fn target_group_arn(&self) -> Option<&str> {
+        self.load_balancer
+            .as_ref()
+            .map(|lb| lb.target_group_arn.as_str())
+    }
+}
+
+/// The ECS service; `target_group_arn` is its load balancer entry's group, when it has a route.
 pub fn service(
     input: &ServiceInput,
     capacity_provider: &str,
-    target_group_arn: &str,
+    target_group_arn: Option<&str>,
     task_definition_arn: &str,
     shift: Option<TrafficShift>,
 ) -> EcsServiceSpec {
@@ -140,15 +152,15 @@ pub fn service(
                 field: "instanceId".into(),
             },
         ],
-        health_check_grace_period: input.health_check_grace_period,
+        health_check_grace_period: target_group_arn.map(|_| input.health_check_grace_period),
         availability_zone_rebalancing: input.availability_zone_rebalancing,
         enable_execute_command: input.enable_execute_command,
-        load_balancer: LoadBalancerRef {
-            target_group_arn: target_group_arn.to_owned(),
+        load_balancer: target_group_arn.map(|arn| LoadBalancerRef {
+            target_group_arn: arn.to_owned(),
             container_name: input.name.clone(),
             container_port: input.container_port,
             shift,
-        },
+        }),
         propagate_tags: "SERVICE".into(),
         enable_ecs_managed_tags: true,
         scheduling_strategy: "REPLICA".into(),
@@ -237,7 +249,12 @@ pub fn alias_record(
     alb_dns_name: &str,
     alb_zone_id: &str,
 ) -> Option<AliasRecordSpec> {
-    alias_record_for(input, &input.domain_name, alb_dns_name, alb_zone_id)
+    alias_record_for(
+        input,
+        input.domain_name.as_deref()?,
+        alb_dns_name,
+        alb_zone_id,
+    )
 }
 
 /// The alias of `additional_domain_names[index]`, when there is one and a zone.

@@ -216,8 +216,8 @@ pub fn validate(d: &mut Diagnostics, raw: &Value) {
     let service = fields::string(raw, "name").known().cloned();
     let main_health = health_check(raw).is_some();
     let mut seen = std::collections::BTreeSet::new();
-    let mut memory = 0;
-    let mut cpu = 0;
+    let mut memory: i64 = 0;
+    let mut cpu: i64 = 0;
     let task_memory = fields::int(raw, "memory").known().copied();
     let task_cpu = fields::int(raw, "cpu").known().copied();
     for (i, s) in sidecars.iter().enumerate() {
@@ -232,7 +232,7 @@ pub fn validate(d: &mut Diagnostics, raw: &Value) {
             );
         }
         let before = memory;
-        memory += fields::int(s, "memory").known().copied().unwrap_or(0);
+        memory = memory.saturating_add(fields::int(s, "memory").known().copied().unwrap_or(0));
         if let Some(task) = task_memory.filter(|t| memory >= *t && before < *t) {
             d.error_at(
                 sidecar_at(i, "memory"),
@@ -241,7 +241,7 @@ pub fn validate(d: &mut Diagnostics, raw: &Value) {
             );
         }
         let before = cpu;
-        cpu += fields::int(s, "cpu").known().copied().unwrap_or(0);
+        cpu = cpu.saturating_add(fields::int(s, "cpu").known().copied().unwrap_or(0));
         if let Some(task) = task_cpu.filter(|t| cpu > *t && before <= *t) {
             d.error_at(
                 sidecar_at(i, "cpu"),

@@ -118,6 +118,9 @@ fn group(
     key: fn(&Run, &Outputs) -> Option<crate::engine::units::GroupRef>,
 ) -> Result<Option<bp::TargetGroupSpec>, Missing> {
     let input = run.input(o)?;
+    if !input.routed() {
+        return Ok(None);
+    }
     let Some(crate::engine::units::GroupRef::Name(name)) = key(run, o) else {
         return Err(Missing::new("the target group's name is not known"));
     };
@@ -131,6 +134,9 @@ fn group(
 /// Rollback alarm `which` (0: the 5xx rate, 1: unhealthy hosts) on the service's groups.
 fn alarm(run: &Run, o: &Outputs, which: usize) -> Result<Option<bp::AlarmSpec>, Missing> {
     let input = run.input(o)?;
+    if !input.routed() {
+        return Ok(None);
+    }
     let mut groups = vec![o.need(TARGET_GROUP)?.arn.clone()];
     groups.extend(o.get(ALTERNATE).map(|g| g.arn.clone()));
     let alarms = bp::rollback_alarms(&input, &load_balancer(o)?.arn, &groups);
@@ -274,6 +280,9 @@ fn graph() -> Graph<Run> {
             key: rule_key,
             desired: |run, o| {
                 let input = run.input(o)?;
+                if !input.routed() {
+                    return Ok(None);
+                }
                 let group = o.need(TARGET_GROUP)?.arn.clone();
                 let forward = if input.deployment.strategy.shifts_traffic() {
                     let observed = o.get(RULE).map(|r| r.forward.as_slice());

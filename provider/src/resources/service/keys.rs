@@ -125,7 +125,7 @@ fn rule_key_for(o: &Outputs, arn: Option<String>, host: Option<String>) -> Optio
 
 pub fn rule_key(run: &Run, o: &Outputs) -> Option<RuleKey> {
     let host = match run.purpose {
-        Purpose::Apply => run.config.as_ref().map(|c| c.domain_name.clone()),
+        Purpose::Apply => run.config.as_ref().and_then(|c| c.domain_name.clone()),
         Purpose::Delete => run.recorded.domain_name.clone(),
         Purpose::Refresh | Purpose::Import => None,
     };
@@ -208,7 +208,7 @@ fn host_alias_key(run: &Run, o: &Outputs, host: usize) -> Option<AliasKey> {
             Some(AliasKey {
                 zone_id: Some(bp::bare_zone_id(input.zone_id.as_deref()?).to_owned()),
                 name: bp::record_name(&nth(
-                    Some(&input.domain_name),
+                    input.domain_name.as_ref(),
                     &input.additional_domain_names,
                 )?),
             })
@@ -252,6 +252,17 @@ pub fn shifted_forward(
 /// when its rule also forwards to earlier groups.
 pub fn service(run: &Run, o: &Outputs) -> Result<bp::EcsServiceSpec, Missing> {
     let input = run.input(o)?;
+    if !input.routed() {
+        let mut spec = bp::service(
+            &input,
+            &o.need(CLUSTER)?.capacity_provider,
+            None,
+            &o.need(TASK_DEFINITION)?.arn,
+            None,
+        );
+        spec.wait_for_steady_state = run.wait_for_steady_state;
+        return Ok(spec);
+    }
     let group = o.need(TARGET_GROUP)?.arn.clone();
     let rule = o.need(RULE)?;
     let shifting = input.deployment.strategy.shifts_traffic();
@@ -268,7 +279,7 @@ pub fn service(run: &Run, o: &Outputs) -> Result<bp::EcsServiceSpec, Missing> {
     let mut spec = bp::service(
         &input,
         &o.need(CLUSTER)?.capacity_provider,
-        &group,
+        Some(&group),
         &o.need(TASK_DEFINITION)?.arn,
         shift,
     );

@@ -88,7 +88,10 @@ fn input_from(planned: &Value, session: &Session) -> Result<ServiceInput, Diagno
         name: text(&s.name, "name")?,
         image: text(&s.image, "image")?,
         container_port: int(&s.container_port, 0),
-        domain_name: text(&s.domain_name, "domain_name")?,
+        domain_name: match &s.domain_name {
+            Field::Unknown => return Err(missing("domain_name")),
+            other => other.known().cloned(),
+        },
         additional_domain_names,
         path_patterns,
         zone_id: s.zone_id.known().cloned(),

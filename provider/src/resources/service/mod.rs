@@ -33,16 +33,16 @@ impl ServiceResource {
     }
 }
 
-/// Sets `attr` to `f(values)` when all `inputs` are known, unknown otherwise.
+/// Sets `attr` to `f(values)` when all `inputs` are known, null when one is null, unknown
+/// otherwise.
 fn derive(planned: &mut Value, attr: &str, inputs: &[&str], f: impl Fn(&[String]) -> String) {
-    let values: Option<Vec<String>> = inputs
-        .iter()
-        .map(|i| match fields::string(planned, i) {
-            Field::Known(s) => Some(s),
-            _ => None,
-        })
-        .collect();
-    let value = values.map_or_else(Value::unknown, |v| Value::string(f(&v)));
+    let fields: Vec<Field<String>> = inputs.iter().map(|i| fields::string(planned, i)).collect();
+    let values: Option<Vec<String>> = fields.iter().map(|f| f.known().cloned()).collect();
+    let value = match values {
+        Some(v) => Value::string(f(&v)),
+        None if fields.iter().any(|f| matches!(f, Field::Null)) => Value::Null,
+        None => Value::unknown(),
+    };
     if let Some(slot) = planned.get_attr_mut(attr) {
         *slot = value;
     }
@@ -75,8 +75,11 @@ impl Resource for ServiceResource {
         plan_tags_all(&self.context, planned);
         deployment::plan(input.config, planned);
         deployment::plan_shift_objects(input.prior, planned);
+        routing::plan_unrouted(planned);
         lifecycle::plan_previous_target_groups(input.prior, planned);
-        routing::plan_priority(input.prior, planned);
+        if !matches!(fields::string(planned, "domain_name"), Field::Null) {
+            routing::plan_priority(input.prior, planned);
+        }
         // Refresh found the ECS service gone while other objects it owns remain: the apply
         // creates it again, with a new ARN.
         if !input.prior.is_null()

@@ -131,7 +131,9 @@ pub fn unhealthy_hosts_alarm(
     state: &mut Value,
 ) {
     let both = o.is_some() && outputs.get(super::graph::ERROR_ALARM).is_some();
-    rollback_alarm(o, state, "unhealthy_hosts", Some(both));
+    // A service without a route has no alarms of its own to show.
+    let routed = fields::string(state, "domain_name").known().is_some();
+    rollback_alarm(o, state, "unhealthy_hosts", routed.then_some(both));
 }
 
 pub fn retired_target_groups(_: &Run, o: Option<&Vec<String>>, _: &Outputs, state: &mut Value) {
@@ -241,7 +243,10 @@ pub fn ecs_service(run: &Run, o: Option<&ObservedService>, _: &Outputs, state: &
         "task_definition_arn",
         Value::string(service.task_definition.clone()),
     );
-    if let Some(grace) = service.health_check_grace_period {
+    if let Some(grace) = service
+        .health_check_grace_period
+        .filter(|_| !service.target_group_arns.is_empty())
+    {
         set(state, "health_check_grace_period", number(grace));
     }
     if let Some(settings) = &service.settings {

@@ -407,7 +407,7 @@ fn a_strategy_changed_out_of_band_shows_on_deployment() {
     let mut svc = service();
     let mut input = bp::example();
     input.deployment.strategy = bp::Strategy::Linear;
-    let spec = bp::service(&input, "cp", "arn:tg", "arn:td:1", None);
+    let spec = bp::service(&input, "cp", Some("arn:tg"), "arn:td:1", None);
     svc.settings = Some(crate::engine::units::ServiceSettings::of(&spec));
     o.insert(SERVICE, svc);
     let after = drift(applied(), &o);

@@ -49,7 +49,44 @@ fn strings(v: &Value, name: &str) -> Field<Vec<Field<String>>> {
     fields::string_list(v, name)
 }
 
+/// What a service without `domain_name` cannot have: settings of a route.
+fn unrouted(d: &mut Diagnostics, raw: &Value) {
+    let set_but = |d: &mut Diagnostics, attr: &str, what: &str| {
+        d.error_at(
+            at(attr),
+            "Needs domain_name",
+            format!("{what}; this service has no domain_name, so no route. Set domain_name, or leave {attr} out."),
+        );
+    };
+    for (attr, what) in [
+        ("zone_id", "zone_id holds the alias of domain_name"),
+        (
+            HOSTS,
+            "additional_domain_names are routed beside domain_name",
+        ),
+        (PATHS, "path_patterns are paths of domain_name"),
+    ] {
+        if !matches!(raw.get_attr(attr), None | Some(Value::Null)) {
+            set_but(d, attr, what);
+        }
+    }
+    let strategy = fields::object(raw, super::deployment::ATTRIBUTE)
+        .known()
+        .and_then(|dep| fields::string(dep, "strategy").known().cloned());
+    if let Some(s) = strategy.filter(|s| s != "rolling") {
+        d.error_at(
+            at(super::deployment::ATTRIBUTE).attr("strategy"),
+            "Needs domain_name",
+            format!("The {s:?} strategy moves the service's traffic on its load balancer rule; a service without domain_name deploys with \"rolling\"."),
+        );
+    }
+}
+
 pub fn validate(d: &mut Diagnostics, raw: &Value) {
+    if matches!(fields::string(raw, "domain_name"), Field::Null) {
+        unrouted(d, raw);
+        return;
+    }
     let domain = fields::string(raw, "domain_name").known().cloned();
     let hosts = strings(raw, HOSTS);
     let paths = strings(raw, PATHS);
@@ -132,6 +169,15 @@ fn pattern_ok(p: &str) -> bool {
 pub fn input(planned: &Value) -> (Vec<String>, Vec<String>) {
     let known = |name| fields::known_strings(&strings(planned, name)).unwrap_or_default();
     (known(HOSTS), known(PATHS))
+}
+
+/// A service without `domain_name` has no route: its route's objects are planned null.
+pub fn plan_unrouted(planned: &mut Value) {
+    if matches!(fields::string(planned, "domain_name"), Field::Null) {
+        for attr in ["target_group_arn", "listener_rule_arn", PRIORITY] {
+            set(planned, attr, Value::Null);
+        }
+    }
 }
 
 /// The priority stays as recorded while it is in the band the planned paths need; otherwise

@@ -59,10 +59,10 @@ pub static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
             Type::Number,
             "Port the container listens on (1-65535). The host port is assigned dynamically. A change is an in-place update without downtime: a new target group is created next to the old one (target group ports cannot change), the new tasks start in it, the host rule switches to it once they pass health checks (the apply waits for that even with `wait_for_steady_state = false`), and the old target group is then deleted.",
         ),
-        Attribute::required(
+        Attribute::optional(
             "domain_name",
             Type::String,
-            "Host name routed to this service on the cluster's load balancer, e.g. `api.example.com`. The cluster's certificate must cover it.",
+            "Host name routed to this service on the cluster's load balancer, e.g. `api.example.com`. The cluster's certificate must cover it. Leave it out for a service without a route (a queue worker, or a service only other services call): it then has no target group, listener rule, alias or load balancer alarms, and deploys with the `\"rolling\"` strategy. Adding or removing it is an in-place update: a new route is in place before the service joins it, and the service leaves a route before it is deleted.",
         ),
     ];
     attributes.extend(super::routing::attributes());

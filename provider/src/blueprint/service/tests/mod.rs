@@ -333,7 +333,7 @@ fn task_definition_match_ignores_order_and_aws_defaults_but_not_an_image_change(
 
 #[test]
 fn service_deploys_without_downtime_and_rolls_back_failures() {
-    let s = service(&input(), "prod-capacity", "arn:tg", "arn:td:1", None);
+    let s = service(&input(), "prod-capacity", Some("arn:tg"), "arn:td:1", None);
     assert_eq!(
         s.deployment,
         DeploymentSpec {
@@ -369,16 +369,16 @@ fn service_deploys_without_downtime_and_rolls_back_failures() {
     );
     assert_eq!(
         s.load_balancer,
-        LoadBalancerRef {
+        Some(LoadBalancerRef {
             target_group_arn: "arn:tg".into(),
             container_name: "api".into(),
             container_port: 8080,
             shift: None,
-        }
+        })
     );
     assert_eq!(
         (s.initial_desired_count, s.health_check_grace_period),
-        (2, 60)
+        (2, Some(60))
     );
     assert_eq!(s.propagate_tags, "SERVICE");
     assert!(s.enable_ecs_managed_tags);
@@ -446,4 +446,20 @@ fn every_object_carries_the_cluster_and_service_tags() {
     let lg = log_group(&input());
     assert_eq!((lg.name.as_str(), lg.retention_days), ("/ecs/prod/api", 30));
     assert_eq!(lg.tags, t);
+}
+
+#[test]
+fn a_service_without_a_route_has_no_load_balancer_entry_grace_period_or_alarms_of_its_own() {
+    let mut i = input();
+    i.domain_name = None;
+    i.zone_id = None;
+    i.deployment.extra_alarm_names = vec!["queue-age".into()];
+    let s = service(&i, "prod-capacity", None, "arn:td:1", None);
+    assert_eq!(s.load_balancer, None);
+    assert_eq!(
+        s.health_check_grace_period, None,
+        "ECS refuses it without a load balancer"
+    );
+    assert_eq!(s.deployment.alarm_names, ["queue-age"]);
+    assert_eq!(alias_record(&i, "lb.example.com", "Z1"), None);
 }
