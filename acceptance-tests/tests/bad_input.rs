@@ -521,6 +521,8 @@ fn service_cases() -> Vec<Case> {
         bad("additional_domain_upper_case",        S, "additional_domain_names",   r#"["WWW.example.com"]"#,          "use lower-case letters"),
         bad("zone_id_without_domain_name",         S, "zone_id",                   q("Z0123456789ABCDEFGHIJ"),         "Needs domain_name").leaving_out(&["domain_name", "deployment"]),
         bad("canary_without_domain_name",          S, "deployment.strategy",       q("canary"),                        "Needs domain_name").leaving_out(&["domain_name", "zone_id"]),
+        bad("autoscaling_queue_arn_is_sns",        S, "autoscaling.queue",         r#"{ arn = "arn:aws:sns:ap-south-1:123456789012:jobs", backlog_per_task = 10 }"#, "Invalid queue ARN"),
+        bad("autoscaling_queue_backlog_0",         S, "autoscaling.queue",         r#"{ arn = "arn:aws:sqs:ap-south-1:123456789012:jobs", backlog_per_task = 0 }"#, "backlog_per_task must be between 1 and 100000"),
         bad("sidecar_secret_not_an_arn",           S, "sidecars",                  r#"[{ name = "agent", image = "busybox:1.37", secrets = { TOKEN = "prod/token" } }]"#, "Invalid secret ARN"),
     ]
 }

@@ -49,6 +49,13 @@ fn complete_example_and_its_module_are_valid() {
 }
 
 #[test]
+fn worker_example_is_valid() {
+    let w = Workdir::new();
+    w.copy_from_repo("examples/worker");
+    assert_valid(&w, None);
+}
+
+#[test]
 fn complete_example_is_about_thirty_lines_of_user_hcl() {
     let main =
         std::fs::read_to_string(acceptance_tests::repo_root().join("examples/complete/main.tf"))

@@ -33,6 +33,7 @@ pub mod network;
 pub mod parameters;
 pub mod retry;
 pub mod scaling;
+mod scaling_metrics;
 pub mod secret_keys;
 pub mod security_group;
 pub mod security_group_rules;

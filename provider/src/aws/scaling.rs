@@ -28,15 +28,20 @@ async fn put(c: &Clients, spec: &ScalingSpec) -> Result<(), AwsError> {
         let config = TargetTrackingScalingPolicyConfiguration::builder()
             .target_value(p.target_value)
             .scale_in_cooldown(p.scale_in_cooldown)
-            .scale_out_cooldown(p.scale_out_cooldown)
-            .predefined_metric_specification(
+            .scale_out_cooldown(p.scale_out_cooldown);
+        let config = match &p.queue {
+            Some(queue) => config.customized_metric_specification(
+                super::scaling_metrics::backlog_metric(queue, &spec.resource_id)?,
+            ),
+            None => config.predefined_metric_specification(
                 PredefinedMetricSpecification::builder()
                     .predefined_metric_type(MetricType::from(p.predefined_metric.as_str()))
                     .build()
                     .map_err(|e| AwsError::new(step, e.to_string()))?,
-            )
-            .build()
-            .map_err(|e| AwsError::new(step, e.to_string()))?;
+            ),
+        }
+        .build()
+        .map_err(|e| AwsError::new(step, e.to_string()))?;
         c.appautoscaling
             .put_scaling_policy()
             .policy_name(&p.policy_name)
@@ -111,13 +116,18 @@ pub async fn observe(c: &Clients, spec: &ScalingSpec) -> Result<Option<ObservedS
         .iter()
         .filter_map(|p| {
             let t = p.target_tracking_scaling_policy_configuration()?;
+            let queue = t
+                .customized_metric_specification()
+                .and_then(super::scaling_metrics::backlog_queue);
+            let predefined = match t.predefined_metric_specification() {
+                Some(m) => m.predefined_metric_type().as_str().to_owned(),
+                None if queue.is_some() => String::new(),
+                None => return None,
+            };
             Some(TargetTrackingSpec {
                 policy_name: p.policy_name().to_owned(),
-                predefined_metric: t
-                    .predefined_metric_specification()?
-                    .predefined_metric_type()
-                    .as_str()
-                    .to_owned(),
+                predefined_metric: predefined,
+                queue,
                 target_value: t.target_value(),
                 scale_in_cooldown: t.scale_in_cooldown().unwrap_or(-1),
                 scale_out_cooldown: t.scale_out_cooldown().unwrap_or(-1),
@@ -136,28 +146,45 @@ pub async fn observe(c: &Clients, spec: &ScalingSpec) -> Result<Option<ObservedS
     }))
 }
 
+/// The target's policies the spec does not have (a queue policy no longer configured).
+fn extra_policies<'a>(desired: &ScalingSpec, observed: &'a ObservedScaling) -> Vec<&'a str> {
+    observed
+        .policies
+        .iter()
+        .map(|p| p.policy_name.as_str())
+        .filter(|name| !desired.policies.iter().any(|d| d.policy_name == *name))
+        .collect()
+}
+
+/// Deletes one policy of the target; one already gone is fine.
+async fn delete_policy(c: &Clients, spec: &ScalingSpec, name: &str) -> Result<(), AwsError> {
+    match c
+        .appautoscaling
+        .delete_scaling_policy()
+        .policy_name(name)
+        .service_namespace(ServiceNamespace::from(spec.service_namespace.as_str()))
+        .resource_id(&spec.resource_id)
+        .scalable_dimension(ScalableDimension::from(spec.scalable_dimension.as_str()))
+        .send()
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            let err = aws_error("delete autoscaling policy", e);
+            if err.code() == Some("ObjectNotFoundException") {
+                Ok(())
+            } else {
+                Err(err)
+            }
+        }
+    }
+}
+
 /// Removes the policies, then the target. AWS removes a target's policies with it, but some
 /// implementations (the emulator) keep them, so they are deleted first by name.
 async fn delete(c: &Clients, spec: &ScalingSpec) -> Result<(), AwsError> {
     for p in policies(c, spec).await? {
-        match c
-            .appautoscaling
-            .delete_scaling_policy()
-            .policy_name(p.policy_name())
-            .service_namespace(ServiceNamespace::from(spec.service_namespace.as_str()))
-            .resource_id(&spec.resource_id)
-            .scalable_dimension(ScalableDimension::from(spec.scalable_dimension.as_str()))
-            .send()
-            .await
-        {
-            Ok(_) => {}
-            Err(e) => {
-                let err = aws_error("delete autoscaling policy", e);
-                if err.code() != Some("ObjectNotFoundException") {
-                    return Err(err);
-                }
-            }
-        }
+        delete_policy(c, spec, p.policy_name()).await?;
     }
     if describe(c, spec).await?.is_none() {
         return Ok(());
@@ -219,7 +246,8 @@ impl Unit for Scaling {
                 !desired
                     .policies
                     .iter()
-                    .all(|want| observed.policies.contains(want)),
+                    .all(|want| observed.policies.contains(want))
+                    || !extra_policies(desired, observed).is_empty(),
             )
             .done()
     }
@@ -236,9 +264,12 @@ impl Unit for Scaling {
     async fn update(
         env: &Env,
         desired: &ScalingSpec,
-        _: &ObservedScaling,
+        observed: &ObservedScaling,
         _: &[Change],
     ) -> Result<ObservedScaling, AwsError> {
+        for name in extra_policies(desired, observed) {
+            delete_policy(env.c(), desired, name).await?;
+        }
         Self::create(env, desired, desired).await
     }
 

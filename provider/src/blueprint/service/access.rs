@@ -226,6 +226,7 @@ pub fn task_role(input: &ServiceInput) -> RoleSpec {
                     execute_command_policy(input),
                 )
             }))
+            .chain(super::queue_policy(input).map(|doc| (n.queue_policy.clone(), doc)))
             .collect(),
         tags: tags(input),
     }

@@ -11,6 +11,7 @@ mod alarms;
 mod container;
 mod deploy;
 mod priority;
+mod queue;
 mod routing;
 mod run;
 mod task;
@@ -20,6 +21,7 @@ pub use alarms::*;
 pub use container::*;
 pub use deploy::*;
 pub use priority::*;
+pub use queue::*;
 pub use routing::*;
 pub use run::*;
 pub use task::*;
@@ -36,6 +38,8 @@ pub struct AutoscalingInput {
     pub cpu_target: i32,
     /// Average memory utilisation to keep, in percent.
     pub memory_target: i32,
+    /// Scaling on a queue's backlog too.
+    pub queue: Option<QueueScaling>,
 }
 
 /// Everything the blueprint needs, with defaults applied and values known.
@@ -142,6 +146,8 @@ pub struct ServiceNames {
     pub task_role_policy: String,
     /// Inline policy on the task role under `enable_execute_command`.
     pub execute_command_policy: String,
+    /// Inline policy on the task role for `autoscaling.queue`.
+    pub queue_policy: String,
     pub task_family: String,
 }
 
@@ -155,6 +161,7 @@ pub fn names(cluster: &str, service: &str) -> ServiceNames {
         execution_role_policy: "secrets".into(),
         task_role_policy: "application".into(),
         execute_command_policy: "execute-command".into(),
+        queue_policy: "queue".into(),
         task_family: format!("{cluster}-{service}"),
     }
 }
@@ -210,6 +217,7 @@ pub fn example() -> ServiceInput {
             max_capacity: 10,
             cpu_target: 60,
             memory_target: 75,
+            queue: None,
         },
         deployment: DeploymentInput::default(),
         log_retention_days: 30,

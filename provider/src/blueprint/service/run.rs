@@ -174,7 +174,10 @@ pub fn service(
 #[derive(Debug, Clone, PartialEq)]
 pub struct TargetTrackingSpec {
     pub policy_name: String,
+    /// Empty for the queue policy.
     pub predefined_metric: String,
+    /// The queue whose backlog per task the policy tracks (a customized metric).
+    pub queue: Option<String>,
     pub target_value: f64,
     pub scale_in_cooldown: i32,
     pub scale_out_cooldown: i32,
@@ -214,20 +217,28 @@ pub fn scaling(input: &ServiceInput) -> ScalingSpec {
     let policy = |suffix: &str, metric: &str, target: i32| TargetTrackingSpec {
         policy_name: format!("{}-{suffix}", input.name),
         predefined_metric: metric.to_owned(),
+        queue: None,
         target_value: f64::from(target),
         scale_in_cooldown: 300,
         scale_out_cooldown: 60,
     };
+    let queue = a.queue.as_ref().map(|q| TargetTrackingSpec {
+        queue: Some(super::queue_name(&q.arn).to_owned()),
+        ..policy("queue", "", q.backlog_per_task)
+    });
     ScalingSpec {
         service_namespace: "ecs".into(),
         resource_id: format!("service/{}/{}", input.cluster, input.name),
         scalable_dimension: "ecs:service:DesiredCount".into(),
         min_capacity: a.min_capacity,
         max_capacity: a.max_capacity,
-        policies: vec![
+        policies: [
             policy("cpu", CPU_METRIC, a.cpu_target),
             policy("memory", MEMORY_METRIC, a.memory_target),
-        ],
+        ]
+        .into_iter()
+        .chain(queue)
+        .collect(),
     }
 }
 

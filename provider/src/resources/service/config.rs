@@ -376,6 +376,7 @@ pub fn validate(raw: &Value) -> Diagnostics {
     super::deployment::validate(&mut d, raw);
     super::containers::validate(&mut d, raw);
     super::routing::validate(&mut d, raw);
+    super::queue::validate(&mut d, raw);
     v::tags(&mut d, at("tags"), &c.tags);
     crate::resources::timeouts::validate(&mut d, raw);
     d

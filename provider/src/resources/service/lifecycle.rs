@@ -71,12 +71,14 @@ fn input_from(planned: &Value, session: &Session) -> Result<ServiceInput, Diagno
             format!("{what} must be known when the service is applied."),
         ))
     };
+    let (queue, queue_min, queue_max) = super::queue::input(planned);
     let autoscaling = match &s.autoscaling {
         Field::Known(a) => AutoscalingInput {
-            min_capacity: int(&a.min_capacity, 2),
-            max_capacity: int(&a.max_capacity, 10),
+            min_capacity: queue_min.unwrap_or_else(|| int(&a.min_capacity, 2)),
+            max_capacity: queue_max.unwrap_or_else(|| int(&a.max_capacity, 10)),
             cpu_target: int(&a.cpu_target, 60),
             memory_target: int(&a.memory_target, 75),
+            queue,
         },
         _ => return Err(missing("autoscaling")),
     };

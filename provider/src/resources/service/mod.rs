@@ -7,6 +7,7 @@ pub mod graph;
 mod keys;
 pub mod lifecycle;
 mod project;
+pub mod queue;
 pub mod routing;
 pub mod schema;
 #[cfg(test)]

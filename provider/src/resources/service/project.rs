@@ -305,11 +305,29 @@ pub fn autoscaling(_: &Run, o: Option<&ObservedScaling>, _: &Outputs, state: &mu
                 sc.target(metric)
                     .map_or(Value::Null, |v| Value::number(v.round() as i64))
             };
+            let (queue, (queue_min, queue_max)) = super::queue::show(state, sc);
+            // A bound the queue sets shows there; the autoscaling one keeps its value.
+            let recorded = |name: &str, observed: i32, by_queue: bool| {
+                let kept = fields::object(state, "autoscaling")
+                    .known()
+                    .and_then(|a| a.get_attr(name).cloned());
+                match (by_queue, kept) {
+                    (true, Some(v)) => v,
+                    _ => number(observed),
+                }
+            };
             Value::object([
-                ("min_capacity", number(sc.min_capacity)),
-                ("max_capacity", number(sc.max_capacity)),
+                (
+                    "min_capacity",
+                    recorded("min_capacity", sc.min_capacity, queue_min),
+                ),
+                (
+                    "max_capacity",
+                    recorded("max_capacity", sc.max_capacity, queue_max),
+                ),
                 ("cpu_target", target(bp::CPU_METRIC)),
                 ("memory_target", target(bp::MEMORY_METRIC)),
+                (super::queue::QUEUE, queue),
             ])
         }
     };

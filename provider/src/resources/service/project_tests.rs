@@ -317,6 +317,7 @@ fn autoscaling_logs_and_alias_drift_show_on_their_attributes() {
             ("max_capacity", Value::number(7)),
             ("cpu_target", Value::number(41)),
             ("memory_target", Value::Null),
+            ("queue", Value::Null),
         ])
     );
     assert_eq!(attr(&after, "log_retention_days"), &Value::number(7));

@@ -160,6 +160,7 @@ pub static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
                     Value::number(75),
                     "Average memory utilisation, in percent (1-100), that scaling keeps the service at. Default `75`.",
                 ),
+                super::queue::attribute(),
             ],
             "Task count autoscaling with CPU and memory target tracking. Defaults: 2 to 10 tasks, 60 % CPU, 75 % memory.",
         ),

@@ -463,3 +463,31 @@ fn a_service_without_a_route_has_no_load_balancer_entry_grace_period_or_alarms_o
     assert_eq!(s.deployment.alarm_names, ["queue-age"]);
     assert_eq!(alias_record(&i, "lb.example.com", "Z1"), None);
 }
+
+#[test]
+fn a_queue_worker_scales_on_backlog_per_task_and_may_consume_exactly_its_queue() {
+    let mut i = input();
+    let arn = "arn:aws:sqs:eu-west-1:123456789012:jobs";
+    i.autoscaling.queue = Some(QueueScaling {
+        arn: arn.into(),
+        backlog_per_task: 20,
+    });
+    let s = scaling(&i);
+    let queue = s
+        .policies
+        .iter()
+        .find(|p| p.queue.is_some())
+        .expect("queue policy");
+    assert_eq!(queue.queue.as_deref(), Some("jobs"));
+    assert_eq!(queue.target_value, 20.0);
+    assert_eq!(s.policies.len(), 3, "beside the CPU and memory policies");
+    let role = task_role(&i);
+    let (name, doc) = role.inline_policies.last().expect("queue policy");
+    assert_eq!(name, "queue");
+    let doc: serde_json::Value = serde_json::from_str(doc).expect("JSON");
+    assert_eq!(doc["Statement"][0]["Resource"], arn);
+    assert_eq!(
+        doc["Statement"][0]["Action"],
+        serde_json::json!(CONSUMER_ACTIONS)
+    );
+}
