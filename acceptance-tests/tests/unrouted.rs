@@ -8,15 +8,8 @@ use serde_json::Value;
 
 const CLUSTER: &str = "workers";
 
-fn config(seed: &Seed, routed: bool) -> String {
-    let route = if routed {
-        format!(
-            "  domain_name = \"jobs.{}\"\n  zone_id     = \"{}\"\n",
-            seed.domain, seed.zone_id
-        )
-    } else {
-        String::new()
-    };
+/// The cluster and the `jobs` service with `extra` arguments, one per line.
+fn stack(seed: &Seed, extra: &str) -> String {
     format!(
         r#"{REQUIRED_PROVIDERS}
 {cluster}
@@ -25,11 +18,21 @@ resource "ecsprod_service" "jobs" {{
   name           = "jobs"
   image          = "public.ecr.aws/nginx/nginx:1.27"
   container_port = 8080
-  command        = ["worker", "--queue", "jobs"]
-{route}}}
+{extra}}}
 "#,
         cluster = cluster_resource(seed, CLUSTER, ""),
     )
+}
+
+fn config(seed: &Seed, routed: bool) -> String {
+    let mut extra = String::from("  command = [\"worker\", \"--queue\", \"jobs\"]\n");
+    if routed {
+        extra.push_str(&format!(
+            "  domain_name = \"jobs.{}\"\n  zone_id     = \"{}\"\n",
+            seed.domain, seed.zone_id
+        ));
+    }
+    stack(seed, &extra)
 }
 
 fn apply(w: &Workdir) {
@@ -144,22 +147,12 @@ fn a_service_without_a_route_has_no_load_balancer_objects_and_gains_and_loses_a_
 
 /// A worker without a route scaling on `queue` (HCL of `autoscaling.queue`, empty: none).
 fn worker(seed: &Seed, queue: &str) -> String {
-    let scaling = if queue.is_empty() {
-        String::new()
-    } else {
-        format!("  autoscaling = {{\n    queue = {queue}\n  }}\n")
-    };
-    format!(
-        r#"{REQUIRED_PROVIDERS}
-{cluster}
-resource "ecsprod_service" "jobs" {{
-  cluster        = ecsprod_cluster.main.id
-  name           = "jobs"
-  image          = "public.ecr.aws/nginx/nginx:1.27"
-  container_port = 8080
-{scaling}}}
-"#,
-        cluster = cluster_resource(seed, CLUSTER, ""),
+    if queue.is_empty() {
+        return stack(seed, "");
+    }
+    stack(
+        seed,
+        &format!("  autoscaling = {{\n    queue = {queue}\n  }}\n"),
     )
 }
 
