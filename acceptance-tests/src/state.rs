@@ -4,12 +4,13 @@
 use serde_json::{Value, json};
 
 /// A value AWS could have returned for a computed attribute: an AMI id, a revision of the task
-/// family `family`, or `applied-<attribute>`.
+/// family `family`, a rule priority, or `applied-<attribute>`.
 pub fn applied_value(attr: &str, family: &str) -> Value {
     match attr {
         "ami_id" => json!("ami-0123456789abcdef0"),
         "architecture" => json!("x86_64"),
         "gpu_support" => json!(false),
+        "listener_rule_priority" => json!(20_000),
         // A map the next plan knows (see `with_derived`).
         "launch_template_settings" => json!({}),
         "task_definition_arn" => {

@@ -137,7 +137,7 @@ fn complete_example_plans_with_an_unknown_vpc_id_showing_defaults() {
     assert_eq!(after["wait_for_steady_state"], true);
     assert_eq!(
         after["autoscaling"],
-        json!({"min_capacity": 2, "max_capacity": 10, "cpu_target": 60, "memory_target": 75})
+        json!({"min_capacity": 2, "max_capacity": 10, "cpu_target": 60, "memory_target": 75, "queue": null})
     );
     assert_eq!(api["after_unknown"]["task_definition_arn"], true);
 

@@ -14,12 +14,17 @@ const CLUSTER: &str = "routes";
 /// `site` serves api.<domain> and, with `extra`, www.<domain> too (aliases in the zone);
 /// `v2` serves `/v2/*` of api.<domain>; `site_paths` narrows `site` to paths of its own.
 fn config(seed: &Seed, extra: bool, site_paths: Option<&str>) -> String {
-    let domain = &seed.domain;
     let additional = if extra {
-        format!("  additional_domain_names = [\"www.{domain}\"]\n")
+        format!("  additional_domain_names = [\"www.{}\"]\n", seed.domain)
     } else {
         String::new()
     };
+    routes(seed, "api", &additional, site_paths)
+}
+
+/// The stack with `site` at `<site_host>.<domain>` and `additional` arguments.
+fn routes(seed: &Seed, site_host: &str, additional: &str, site_paths: Option<&str>) -> String {
+    let domain = &seed.domain;
     let paths = site_paths
         .map(|p| format!("  path_patterns = [{p:?}]\n"))
         .unwrap_or_default();
@@ -31,7 +36,7 @@ resource "ecsprod_service" "site" {{
   name           = "site"
   image          = "public.ecr.aws/nginx/nginx:1.27"
   container_port = 8080
-  domain_name    = "api.{domain}"
+  domain_name    = "{site_host}.{domain}"
   zone_id        = "{zone}"
 {additional}{paths}}}
 
@@ -125,6 +130,26 @@ fn a_path_rule_is_matched_before_the_host_rule_of_its_host_and_both_change_in_pl
     apply(w);
     assert_eq!(paths(&rule_of(&lab, "v2")), ["/v2/*"]);
     w.assert_plan_empty("after the repair");
+
+    // Hosts that swap places between domain_name and additional_domain_names keep their
+    // aliases: no record is deleted that is still wanted.
+    let swapped = format!(
+        "  additional_domain_names = [\"api.{}\"]\n",
+        lab.seed.domain
+    );
+    w.write("main.tf", &routes(&lab.seed, "www", &swapped, None));
+    apply(w);
+    w.assert_plan_empty("after the swap");
+    assert!(
+        alias(&lab, "api") && alias(&lab, "www"),
+        "both aliases stay"
+    );
+    w.write("main.tf", &config(&lab.seed, true, None));
+    apply(w);
+    assert!(
+        alias(&lab, "api") && alias(&lab, "www"),
+        "both aliases stay"
+    );
 
     // In place: the host-only service narrows to paths of its own (its rule moves before every
     // host-only rule) and drops its second host (the alias goes).

@@ -1,5 +1,5 @@
 //! `ecsprod_service` shapes beyond one container behind a host name: a main container with a
-//! command and a health check beside a log-router sidecar, and ECS Exec turned on and off;
+//! command and a health check beside a sidecar, and ECS Exec turned on and off;
 //! each applied, checked in AWS and the request bodies, changed in place, drifted, repaired
 //! and destroyed.
 
@@ -19,7 +19,7 @@ const EXEC_ACTIONS: &[&str] = &[
     "ssmmessages:OpenDataChannel",
 ];
 
-/// The API with a health check, a command, a log router that holds a secret, and Exec.
+/// The API with a health check, a command, a sidecar that holds a secret, and Exec.
 fn config(seed: &Seed, router_image: &str, retries: u32, exec: bool) -> String {
     let extra = format!(
         r#"  command = ["nginx", "-g", "daemon off;"]
@@ -30,7 +30,7 @@ fn config(seed: &Seed, router_image: &str, retries: u32, exec: bool) -> String {
   readonly_root_filesystem = false
   enable_execute_command   = {exec}
   sidecars = [{{
-    name           = "log-router"
+    name           = "shipper"
     image          = "{router_image}"
     essential      = false
     memory         = 64
@@ -87,7 +87,7 @@ fn service_exec(lab: &Lab) -> bool {
 }
 
 #[test]
-fn a_service_with_a_log_router_sidecar_and_a_health_check_registers_both_containers_changes_in_place_and_repairs_drift()
+fn a_service_with_a_sidecar_and_a_health_check_registers_both_containers_changes_in_place_and_repairs_drift()
  {
     let lab = Lab::start();
     let w = &lab.work;
@@ -111,8 +111,8 @@ fn a_service_with_a_log_router_sidecar_and_a_health_check_registers_both_contain
         .iter()
         .map(|d| (d.container_name(), d.condition().as_str()))
         .collect();
-    assert_eq!(waits, [("log-router", "START")]);
-    let router = container(&td, "log-router");
+    assert_eq!(waits, [("shipper", "START")]);
+    let router = container(&td, "shipper");
     assert_eq!(
         (router.essential(), router.memory()),
         (Some(false), Some(64))
@@ -122,7 +122,7 @@ fn a_service_with_a_log_router_sidecar_and_a_health_check_registers_both_contain
         .log_configuration()
         .and_then(|l| l.options())
         .expect("log options");
-    assert_eq!(options["awslogs-stream-prefix"], "log-router");
+    assert_eq!(options["awslogs-stream-prefix"], "shipper");
     assert_eq!(options["awslogs-group"], format!("/ecs/{CLUSTER}/api"));
     let body = lab.emulator.last_request("RegisterTaskDefinition");
     assert_eq!(body["containerDefinitions"][0]["name"], "api");
@@ -207,7 +207,7 @@ fn a_service_with_a_log_router_sidecar_and_a_health_check_registers_both_contain
     w.assert_plan_empty("after the change");
     let td = revision(&lab);
     assert_ne!(td.task_definition_arn(), Some(before.as_str()));
-    assert_eq!(container(&td, "log-router").image(), Some(ROUTER_NEXT));
+    assert_eq!(container(&td, "shipper").image(), Some(ROUTER_NEXT));
     let retries = container(&td, "api")
         .health_check()
         .and_then(|h| h.retries());

@@ -27,13 +27,15 @@ resource "ecsprod_service" "api" {
     start_period = 15
   }
 
-  # A log router that starts before the application.
+  # Database migrations that must succeed before the application starts.
   sidecars = [{
-    name           = "log-router"
-    image          = "public.ecr.aws/aws-observability/aws-for-fluent-bit:stable"
+    name           = "migrate"
+    image          = "ghcr.io/example/api-migrations:1.4.2"
     essential      = false
-    memory         = 64
-    main_waits_for = "START"
+    memory         = 128
+    command        = ["migrate", "up"]
+    secrets        = { DATABASE_URL = "arn:aws:ssm:eu-west-1:123456789012:parameter/prod/api/database-url" }
+    main_waits_for = "SUCCESS"
   }]
 
   # `aws ecs execute-command` into the running tasks during an incident.

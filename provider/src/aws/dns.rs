@@ -8,7 +8,7 @@ use aws_sdk_route53::types::{
 
 use super::Clients;
 use super::retry::{AwsError, aws_error, unless_gone};
-use super::unit::{Change as UnitChange, Changes, Env, Unit, read_each};
+use super::unit::{Change as UnitChange, Changes, Env, Leftovers, Unit, read_all, read_each};
 use crate::blueprint::service::AliasRecordSpec;
 
 /// Route53 puts the zone ID (and, for reads, the record name) in the request URI; the SDK
@@ -265,34 +265,68 @@ impl Unit for AliasRecord {
         Ok(as_written(desired))
     }
 
-    /// Deletes the record as AWS holds it (Route53 deletes only an exact match).
     async fn delete(env: &Env, observed: &ObservedAlias) -> Result<(), AwsError> {
-        let spec = observed.as_spec();
-        match submit(
-            env.c(),
-            &spec.zone_id,
-            change(ChangeAction::Delete, &spec)?,
-            "delete alias record",
-        )
-        .await
-        {
-            Err(e) if e.code() == Some("InvalidChangeBatch") => {
-                // Already gone (or changed since it was read): gone is fine.
-                match find(
-                    env.c(),
-                    &AliasKey {
-                        zone_id: Some(spec.zone_id.clone()),
-                        name: spec.name.clone(),
-                    },
-                )
-                .await?
-                {
-                    None => Ok(()),
-                    Some(_) => Err(e),
-                }
+        delete_alias(env, observed).await
+    }
+}
+
+/// Deletes the record as AWS holds it (Route53 deletes only an exact match); one already gone
+/// is fine.
+async fn delete_alias(env: &Env, observed: &ObservedAlias) -> Result<(), AwsError> {
+    let spec = observed.as_spec();
+    match submit(
+        env.c(),
+        &spec.zone_id,
+        change(ChangeAction::Delete, &spec)?,
+        "delete alias record",
+    )
+    .await
+    {
+        Err(e) if e.code() == Some("InvalidChangeBatch") => {
+            // Already gone (or changed since it was read): gone is fine.
+            match find(
+                env.c(),
+                &AliasKey {
+                    zone_id: Some(spec.zone_id.clone()),
+                    name: spec.name.clone(),
+                },
+            )
+            .await?
+            {
+                None => Ok(()),
+                Some(_) => Err(e),
             }
-            other => other,
         }
+        other => other,
+    }
+}
+
+/// A service's alias records of host names it no longer routes, or in a zone it no longer uses:
+/// deleted once the records it keeps are written, so a name that only moves between
+/// `domain_name` and `additional_domain_names` is never deleted.
+pub struct RetiredAliases;
+
+// Keyed by the records' zone and name; read as those that exist.
+read_all! {
+    RetiredAliases: "earlier alias records", Vec<AliasKey> => Vec<ObservedAlias>,
+    |env, keys| {
+        let mut out = Vec::new();
+        for records in keys {
+            let found =
+                futures_util::future::try_join_all(records.iter().map(|k| find(env.c(), k)))
+                    .await?;
+            let existing: Vec<ObservedAlias> = found.into_iter().flatten().collect();
+            out.push((!existing.is_empty()).then_some(existing));
+        }
+        Ok(out)
+}
+}
+
+impl Leftovers for RetiredAliases {
+    type Item = ObservedAlias;
+
+    async fn delete_one(env: &Env, item: &ObservedAlias) -> Result<(), AwsError> {
+        delete_alias(env, item).await
     }
 }
 

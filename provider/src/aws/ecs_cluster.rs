@@ -53,7 +53,12 @@ fn configuration(spec: &ExecuteCommandSpec) -> ClusterConfiguration {
 
 fn observed_execute_command(cluster: &aws_sdk_ecs::types::Cluster) -> Option<ExecuteCommandSpec> {
     let e = cluster.configuration()?.execute_command_configuration()?;
-    if e.logging() != Some(&ExecuteCommandLogging::Override) {
+    let log = e.log_configuration()?;
+    // Logged elsewhere, or with the group's encryption flag other than the key says: not the
+    // configuration the cluster sets.
+    if e.logging() != Some(&ExecuteCommandLogging::Override)
+        || log.cloud_watch_encryption_enabled() != e.kms_key_id().is_some()
+    {
         return None;
     }
     Some(ExecuteCommandSpec {

@@ -13,7 +13,7 @@ use super::Clients;
 use super::retry::{AwsError, adopt_after_retried_create, aws_error};
 use super::unit::{Change, Changes, Env, TagRef, TagTarget, Tags, Unit, names, read_each};
 use crate::blueprint::service::{
-    ListenerRuleSpec, WeightedTarget, listener_rule_priority, same_forward,
+    ListenerRuleSpec, PriorityBand, WeightedTarget, listener_rule_priority, same_forward,
 };
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -384,12 +384,20 @@ impl Unit for ListenerRule {
         observed: &ObservedRule,
         changes: &[Change],
     ) -> Result<ObservedRule, AwsError> {
-        // Into its band first: a rule that gains paths is then already before host-only rules.
+        // A rule is never host-only among the path rules: one that gains paths gets them before
+        // it moves before the host-only rules; one that loses them moves behind the path rules
+        // first.
         let mut priority = observed.priority;
-        if names(changes, "priority") {
+        let moves = names(changes, "priority");
+        let modifies = names(changes, "conditions") || names(changes, "forward");
+        let gains_paths = desired.band() == PriorityBand::Path;
+        if modifies && (gains_paths || !moves) {
+            modify_rule(env.c(), &observed.arn, desired).await?;
+        }
+        if moves {
             priority = move_to_band(env.c(), desired, observed).await?;
         }
-        if names(changes, "conditions") || names(changes, "forward") {
+        if modifies && moves && !gains_paths {
             modify_rule(env.c(), &observed.arn, desired).await?;
         }
         Ok(as_written(desired, observed.arn.clone(), priority))

@@ -91,7 +91,13 @@ impl Unit for LogGroup {
                 "retention",
                 observed.retention_days != Some(desired.retention_days),
             )
-            .check("kms_key", observed.kms_key_id != desired.kms_key_id)
+            .check(
+                "kms_key",
+                desired
+                    .kms_key_id
+                    .as_ref()
+                    .is_some_and(|k| *k != observed.kms_key_id),
+            )
             .done()
     }
 
@@ -105,7 +111,7 @@ impl Unit for LogGroup {
             .logs
             .create_log_group()
             .log_group_name(&desired.name)
-            .set_kms_key_id(desired.kms_key_id.clone())
+            .set_kms_key_id(desired.kms_key_id.clone().flatten())
             .set_tags(Some(desired.tags.clone().into_iter().collect()))
             .send()
             .await
@@ -120,7 +126,7 @@ impl Unit for LogGroup {
             name: desired.name.clone(),
             arn: String::new(),
             retention_days: Some(desired.retention_days),
-            kms_key_id: desired.kms_key_id.clone(),
+            kms_key_id: desired.kms_key_id.clone().flatten(),
         })
     }
 
@@ -133,12 +139,14 @@ impl Unit for LogGroup {
         if names(changes, "retention") {
             set_retention(env.c(), desired).await?;
         }
-        if names(changes, "kms_key") {
-            set_key(env.c(), &desired.name, desired.kms_key_id.as_ref()).await?;
+        let mut kms_key_id = observed.kms_key_id.clone();
+        if let (true, Some(key)) = (names(changes, "kms_key"), &desired.kms_key_id) {
+            set_key(env.c(), &desired.name, key.as_ref()).await?;
+            kms_key_id = key.clone();
         }
         Ok(ObservedLogGroup {
             retention_days: Some(desired.retention_days),
-            kms_key_id: desired.kms_key_id.clone(),
+            kms_key_id,
             ..observed.clone()
         })
     }

@@ -9,7 +9,7 @@ use aws_sdk_applicationautoscaling::types::{
 use super::Clients;
 use super::retry::{AwsError, aws_error};
 use super::unit::{Change, Changes, Env, Unit, read_each};
-use crate::blueprint::service::{ScalingSpec, TargetTrackingSpec};
+use crate::blueprint::service::{ScalingSpec, TargetTrackingSpec, owned_policy};
 
 /// Registers the target with the spec's bounds and puts each policy.
 async fn put(c: &Clients, spec: &ScalingSpec) -> Result<(), AwsError> {
@@ -146,12 +146,14 @@ pub async fn observe(c: &Clients, spec: &ScalingSpec) -> Result<Option<ObservedS
     }))
 }
 
-/// The target's policies the spec does not have (a queue policy no longer configured).
+/// The provider's policies on the target that the spec no longer has (a queue policy no longer
+/// configured); policies of other names are the user's and stay.
 fn extra_policies<'a>(desired: &ScalingSpec, observed: &'a ObservedScaling) -> Vec<&'a str> {
     observed
         .policies
         .iter()
         .map(|p| p.policy_name.as_str())
+        .filter(|name| owned_policy(&desired.resource_id, name))
         .filter(|name| !desired.policies.iter().any(|d| d.policy_name == *name))
         .collect()
 }

@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 pub struct LogGroupSpec {
     pub name: String,
     pub retention_days: i32,
-    /// The KMS key (ARN) that encrypts the group's events; `None`: CloudWatch's own encryption.
-    pub kms_key_id: Option<String>,
+    /// The KMS key (ARN) that encrypts the group's events, when the provider manages it:
+    /// `Some(None)` for CloudWatch's own encryption, `None` to leave whatever key the group has.
+    pub kms_key_id: Option<Option<String>>,
     pub tags: BTreeMap<String, String>,
 }

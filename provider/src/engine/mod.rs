@@ -49,7 +49,7 @@ pub mod units {
     pub use crate::aws::security_group_rules::Rule;
 
     pub use crate::aws::cluster_facts::{ClusterFacts, ClusterLoadBalancer, ServiceCluster};
-    pub use crate::aws::dns::{AliasKey, AliasRecord, ObservedAlias};
+    pub use crate::aws::dns::{AliasKey, AliasRecord, ObservedAlias, RetiredAliases};
     pub use crate::aws::ecs_service::{EcsService, ObservedService, ServiceKey, ServiceSettings};
     pub use crate::aws::listener_rule::{ListenerRule, ObservedRule, RuleKey};
     pub use crate::aws::log_group::{LogGroup, ObservedLogGroup};

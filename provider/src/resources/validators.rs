@@ -163,6 +163,8 @@ pub fn parse_arn(s: &str) -> Option<Arn<'_>> {
 pub enum ArnKind {
     AcmCertificate,
     KmsKey,
+    /// A key itself, not an alias: what IAM statements and CloudWatch Logs need.
+    KmsKeyId,
     IamRole,
     SsmParameter,
     SecretsManagerSecret,
@@ -185,7 +187,7 @@ impl ArnKind {
     fn service(self) -> &'static str {
         match self {
             ArnKind::AcmCertificate => "acm",
-            ArnKind::KmsKey => "kms",
+            ArnKind::KmsKey | ArnKind::KmsKeyId => "kms",
             ArnKind::IamRole => "iam",
             ArnKind::SsmParameter => "ssm",
             ArnKind::SecretsManagerSecret => "secretsmanager",
@@ -199,6 +201,9 @@ impl ArnKind {
             }
             ArnKind::KmsKey => {
                 "a KMS key or alias ARN (arn:aws:kms:<region>:<account>:key/<id> or …:alias/<name>)"
+            }
+            ArnKind::KmsKeyId => {
+                "a KMS key ARN, not an alias (arn:aws:kms:<region>:<account>:key/<id>)"
             }
             ArnKind::IamRole => "an IAM role ARN (arn:aws:iam::<account>:role/<name>)",
             ArnKind::SsmParameter => {
@@ -228,6 +233,9 @@ impl ArnKind {
                         .is_some_and(|id| UUID.is_match(id))
             }
             ArnKind::KmsKey => regional && KMS_KEY.is_match(arn.resource),
+            ArnKind::KmsKeyId => {
+                regional && !arn.resource.starts_with("alias/") && KMS_KEY.is_match(arn.resource)
+            }
             ArnKind::IamRole => !regional && IAM_ROLE.is_match(arn.resource),
             ArnKind::SsmParameter => regional && SSM_PARAM.is_match(arn.resource),
             ArnKind::SecretsManagerSecret => regional && SECRET.is_match(arn.resource),

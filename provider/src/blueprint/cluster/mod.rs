@@ -124,7 +124,7 @@ pub fn execute_command_log_group(input: &ClusterInput) -> LogGroupSpec {
     LogGroupSpec {
         name: names(&input.name).execute_command_log_group,
         retention_days: input.execute_command_log_retention_days,
-        kms_key_id: input.execute_command_kms_key_arn.clone(),
+        kms_key_id: Some(input.execute_command_kms_key_arn.clone()),
         tags: tags(input),
     }
 }

@@ -212,6 +212,19 @@ pub fn scaling_target(cluster: &str, name: &str) -> ScalingSpec {
 pub const CPU_METRIC: &str = "ECSServiceAverageCPUUtilization";
 pub const MEMORY_METRIC: &str = "ECSServiceAverageMemoryUtilization";
 
+/// The suffixes of the provider's scaling policies, `<service>-<suffix>`.
+const POLICY_SUFFIXES: &[&str] = &["cpu", "memory", "queue"];
+
+/// Whether `policy` on the target `resource_id` (`service/<cluster>/<service>`) is one of the
+/// provider's.
+pub fn owned_policy(resource_id: &str, policy: &str) -> bool {
+    let service = resource_id.rsplit('/').next().unwrap_or_default();
+    policy
+        .strip_prefix(service)
+        .and_then(|rest| rest.strip_prefix('-'))
+        .is_some_and(|suffix| POLICY_SUFFIXES.contains(&suffix))
+}
+
 pub fn scaling(input: &ServiceInput) -> ScalingSpec {
     let a = &input.autoscaling;
     let policy = |suffix: &str, metric: &str, target: i32| TargetTrackingSpec {

@@ -14,6 +14,7 @@ pub fn log_group(input: &ServiceInput) -> LogGroupSpec {
     LogGroupSpec {
         name: names(&input.cluster, &input.name).log_group,
         retention_days: input.log_retention_days,
+        // A key associated outside Terraform (a compliance rule's) stays.
         kms_key_id: None,
         tags: tags(input),
     }

@@ -315,7 +315,7 @@ pub fn validate(raw: &Value) -> Diagnostics {
         &mut d,
         at("execute_command_kms_key_arn"),
         &c.execute_command_kms_key_arn,
-        &[ArnKind::KmsKey],
+        &[ArnKind::KmsKeyId],
         "KMS key",
     );
     v::log_retention(

@@ -99,11 +99,13 @@ pub fn execute_command_log_group(
         "execute_command_log_group_name",
         opt_string(o.map(|g| &g.name)),
     );
-    if let Some(days) = o.and_then(|g| g.retention_days) {
+    if let Some(g) = o {
+        // Events that never expire show as null, so the plan sets the retention again.
         set(
             state,
             "execute_command_log_retention_days",
-            Value::number(i64::from(days)),
+            g.retention_days
+                .map_or(Value::Null, |d| Value::number(i64::from(d))),
         );
     }
 }

@@ -336,6 +336,7 @@ pub fn validate(raw: &Value) -> Diagnostics {
                 );
             } else if let Field::Known(n) = &c.desired_count
                 && (n < min || n > max)
+                && !super::queue::sets_bounds(raw)
             {
                 let count_side = (
                     at("desired_count"),

@@ -203,6 +203,14 @@ fn check_sidecar(
 
 pub fn validate(d: &mut Diagnostics, raw: &Value) {
     check_main(d, raw);
+    let on = |name: &str| fields::boolean(raw, name).known().copied() == Some(true);
+    if on("enable_execute_command") && on("readonly_root_filesystem") {
+        d.error_at(
+            at("enable_execute_command"),
+            "ECS Exec needs a writable root file system",
+            "The SSM agent ECS Exec runs in the container writes to its root file system, so sessions fail with readonly_root_filesystem = true. Turn one of them off.",
+        );
+    }
     let sidecars = sidecar_values(raw);
     if sidecars.len() > SIDECARS_MAX {
         d.error_at(

@@ -199,3 +199,53 @@ fn a_registered_revision_shows_as_the_configuration_that_made_it() {
     observed.sidecars[0].health_check = None;
     assert!(!bp::task_definition_matches(&td, &observed));
 }
+
+#[test]
+fn exec_with_a_read_only_root_file_system_is_refused_on_enable_execute_command() {
+    let c = config(vec![
+        ("enable_execute_command", Value::bool(true)),
+        ("readonly_root_filesystem", Value::bool(true)),
+    ]);
+    assert_eq!(errors_at(&validate(&c)), vec![at("enable_execute_command")]);
+}
+
+#[test]
+fn the_queue_bounds_replace_the_autoscaling_ones_in_every_rule() {
+    let queue = |extra: Vec<(&str, Value)>| {
+        let mut q = vec![
+            (
+                "arn",
+                Value::string("arn:aws:sqs:eu-west-1:123456789012:jobs"),
+            ),
+            ("backlog_per_task", Value::number(10)),
+        ];
+        q.extend(extra);
+        Value::object([("queue", Value::object(q))])
+    };
+    let ok = config(vec![(
+        "autoscaling",
+        queue(vec![
+            ("min_capacity", Value::number(0)),
+            ("max_capacity", Value::number(4)),
+        ]),
+    )]);
+    assert!(validate(&ok).is_empty(), "{:?}", validate(&ok));
+    // The queue's max below the default autoscaling min of 2.
+    let low = config(vec![(
+        "autoscaling",
+        queue(vec![("max_capacity", Value::number(1))]),
+    )]);
+    assert_eq!(
+        errors_at(&validate(&low)),
+        vec![at("autoscaling").attr("queue").attr("max_capacity")]
+    );
+    // desired_count 2 above the queue's bounds of 0 to 1.
+    let count = config(vec![(
+        "autoscaling",
+        queue(vec![
+            ("min_capacity", Value::number(0)),
+            ("max_capacity", Value::number(1)),
+        ]),
+    )]);
+    assert_eq!(errors_at(&validate(&count)), vec![at("desired_count")]);
+}

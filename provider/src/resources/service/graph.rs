@@ -10,15 +10,15 @@
 use std::sync::LazyLock;
 
 use super::keys::{
-    alias_key, alternate_key, extra_alias_key, retired_key, retiring, rule_key, service,
-    shifted_forward, target_group_key, task_definition_key, test_rule_key,
+    alias_key, alternate_key, extra_alias_key, retired_aliases_key, retired_key, retiring,
+    rule_key, service, shifted_forward, target_group_key, task_definition_key, test_rule_key,
 };
 use super::project as show;
 use crate::blueprint::service::{self as bp, ServiceInput, WeightedTarget};
 use crate::engine::units::{
     Alarm, AliasRecord, ClusterLoadBalancer, EcsService, FamilyKey, FamilyRevisions, ListenerRule,
-    LogGroup, RetiredTargetGroups, Role, Scaling, SecretKeys, ServiceCluster, ServiceKey,
-    TargetGroup, TaskDefinition,
+    LogGroup, RetiredAliases, RetiredTargetGroups, Role, Scaling, SecretKeys, ServiceCluster,
+    ServiceKey, TargetGroup, TaskDefinition,
 };
 use crate::engine::{Graph, LookupNode, Missing, NodeId, Outputs, UnitNode};
 
@@ -97,6 +97,7 @@ pub const TASK_DEFINITION: NodeId<TaskDefinition> = NodeId::new("task_definition
 pub const SERVICE: NodeId<EcsService> = NodeId::new("ecs_service");
 pub const SCALING: NodeId<Scaling> = NodeId::new("autoscaling");
 pub const ALIAS: NodeId<AliasRecord> = NodeId::new("alias_record");
+pub const RETIRED_ALIASES: NodeId<RetiredAliases> = NodeId::new("earlier_alias_records");
 pub const EXTRA_ALIASES: [NodeId<AliasRecord>; 2] = [
     NodeId::new("additional_alias_record_1"),
     NodeId::new("additional_alias_record_2"),
@@ -426,6 +427,16 @@ fn graph() -> Graph<Run> {
             key: |run, o| extra_alias_key(run, o, 1),
             desired: |run, o| extra_alias(run, o, 1),
             project: show::second_extra_alias,
+        })
+        .unit(UnitNode {
+            id: RETIRED_ALIASES,
+            after: &[],
+            read_after: &[],
+            // After the records that stay are written.
+            delete_after: &[ALIAS.name, EXTRA_ALIASES[0].name, EXTRA_ALIASES[1].name],
+            key: |run, _| retired_aliases_key(run),
+            desired: |_, _| Ok(None),
+            project: |_, _, _, _| {},
         })
         .unit(UnitNode {
             id: REVISIONS,

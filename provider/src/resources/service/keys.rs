@@ -184,37 +184,66 @@ pub fn extra_alias_key(run: &Run, o: &Outputs, index: usize) -> Option<AliasKey>
     host_alias_key(run, o, index + 1)
 }
 
-/// The alias of the rule's `host`-th host name: 0 is `domain_name`, then each of
-/// `additional_domain_names`. By the recorded zone and name, else as configured; an import
-/// looks for the rule's host in any zone.
-fn host_alias_key(run: &Run, o: &Outputs, host: usize) -> Option<AliasKey> {
-    let nth = |domain: Option<&String>, extra: &[String]| -> Option<String> {
-        domain.into_iter().chain(extra).nth(host).cloned()
-    };
-    let recorded = || {
-        let r = &run.recorded;
-        Some(AliasKey {
-            zone_id: Some(bp::bare_zone_id(r.zone_id.as_deref()?).to_owned()),
-            name: bp::record_name(&nth(r.domain_name.as_ref(), &r.additional_domain_names)?),
+/// The alias records of a service's hosts (`domain_name`, then each of
+/// `additional_domain_names`) in `zone`.
+fn alias_keys(zone: Option<&str>, domain: Option<&String>, extra: &[String]) -> Vec<AliasKey> {
+    let Some(zone) = zone else { return Vec::new() };
+    domain
+        .into_iter()
+        .chain(extra)
+        .map(|host| AliasKey {
+            zone_id: Some(bp::bare_zone_id(zone).to_owned()),
+            name: bp::record_name(host),
         })
-    };
+        .collect()
+}
+
+fn recorded_aliases(run: &Run) -> Vec<AliasKey> {
+    let r = &run.recorded;
+    alias_keys(
+        r.zone_id.as_deref(),
+        r.domain_name.as_ref(),
+        &r.additional_domain_names,
+    )
+}
+
+fn configured_aliases(run: &Run) -> Vec<AliasKey> {
+    run.config.as_ref().map_or_else(Vec::new, |c| {
+        alias_keys(
+            c.zone_id.as_deref(),
+            c.domain_name.as_ref(),
+            &c.additional_domain_names,
+        )
+    })
+}
+
+/// The alias of the rule's `host`-th host name: 0 is `domain_name`, then each of
+/// `additional_domain_names`. An apply writes the configured ones (the records it no longer
+/// wants are [`retired_aliases_key`]'s); a refresh and a delete read the recorded ones; an
+/// import looks for the rule's host in any zone.
+fn host_alias_key(run: &Run, o: &Outputs, host: usize) -> Option<AliasKey> {
     match run.purpose {
         Purpose::Import => Some(AliasKey {
             zone_id: None,
             name: bp::record_name(o.get(RULE)?.host_headers.get(host)?),
         }),
-        Purpose::Apply => recorded().or_else(|| {
-            let input = run.config.as_ref()?;
-            Some(AliasKey {
-                zone_id: Some(bp::bare_zone_id(input.zone_id.as_deref()?).to_owned()),
-                name: bp::record_name(&nth(
-                    input.domain_name.as_ref(),
-                    &input.additional_domain_names,
-                )?),
-            })
-        }),
-        Purpose::Refresh | Purpose::Delete => recorded(),
+        Purpose::Apply => configured_aliases(run).into_iter().nth(host),
+        Purpose::Refresh | Purpose::Delete => recorded_aliases(run).into_iter().nth(host),
     }
+}
+
+/// On apply, the recorded alias records the configuration no longer has (a host no longer
+/// routed, or another zone).
+pub fn retired_aliases_key(run: &Run) -> Option<Vec<AliasKey>> {
+    if run.purpose != Purpose::Apply {
+        return None;
+    }
+    let wanted = configured_aliases(run);
+    let retired: Vec<AliasKey> = recorded_aliases(run)
+        .into_iter()
+        .filter(|k| !wanted.contains(k))
+        .collect();
+    (!retired.is_empty()).then_some(retired)
 }
 
 /// The forward targets a rule keeps under a shifting strategy: ECS moves the weights between

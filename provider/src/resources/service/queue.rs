@@ -73,16 +73,54 @@ pub fn validate(d: &mut Diagnostics, raw: &Value) {
         v::whole(d, base.attr(name), &fields::number(q, name), name);
         v::int_range(d, base.attr(name), &fields::int(q, name), min, max, name);
     }
-    let bound = |name: &str| fields::int(q, name).known().copied();
-    if let (Some(min), Some(max)) = (bound("min_capacity"), bound("max_capacity"))
+    // The bounds that apply: the queue's, else the autoscaling ones.
+    let autoscaling = fields::object(raw, "autoscaling").known().copied();
+    let bound = |name: &str| -> (Option<i64>, bool) {
+        match fields::int(q, name).known() {
+            Some(n) => (Some(*n), true),
+            None => (
+                autoscaling.and_then(|a| fields::int(a, name).known().copied()),
+                false,
+            ),
+        }
+    };
+    let ((min, min_queue), (max, max_queue)) = (bound("min_capacity"), bound("max_capacity"));
+    if !(min_queue || max_queue) {
+        return;
+    }
+    if let (Some(min), Some(max)) = (min, max)
         && min > max
     {
+        let set = if min_queue {
+            "min_capacity"
+        } else {
+            "max_capacity"
+        };
         d.error_at(
-            base.attr("min_capacity"),
+            base.attr(set),
             "min_capacity is larger than max_capacity",
-            format!("autoscaling.queue.min_capacity ({min}) must not exceed max_capacity ({max})."),
+            format!("The service's bounds would be {min} to {max} tasks: the queue's min_capacity and max_capacity replace the autoscaling ones; keep min_capacity at most max_capacity."),
+        );
+        return;
+    }
+    if let (Field::Known(n), Some(min), Some(max)) = (fields::int(raw, "desired_count"), min, max)
+        && (n < min || n > max)
+    {
+        d.error_at(
+            at("desired_count"),
+            "desired_count outside the autoscaling range",
+            format!("desired_count ({n}) must be between the queue's bounds, {min} and {max}; autoscaling would move it at once."),
         );
     }
+}
+
+/// Whether `autoscaling.queue` sets the service's bounds.
+pub fn sets_bounds(raw: &Value) -> bool {
+    queue_value(raw).is_some_and(|q| {
+        ["min_capacity", "max_capacity"]
+            .iter()
+            .any(|n| fields::int(q, n).known().is_some())
+    })
 }
 
 /// The queue scaling, and the bounds it sets (none: the autoscaling bounds).
