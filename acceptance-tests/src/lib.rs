@@ -323,6 +323,7 @@ impl Workdir {
 pub mod aws_check;
 pub mod drift;
 mod lab;
+mod seed;
 mod state;
 
 pub use lab::Lab;

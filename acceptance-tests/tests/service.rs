@@ -622,11 +622,12 @@ fn settings_changed_outside_terraform_show_in_the_plan_on_their_attributes_and_a
         "elasticloadbalancing.DescribeTargetGroupAttributes",
         "application-autoscaling.DescribeScalableTargets",
         "application-autoscaling.DescribeScalingPolicies",
-        "logs.DescribeLogGroups",
         "route53.ListResourceRecordSets",
     ] {
         assert_eq!(calls.get(action), Some(&1), "{action}: {calls:#?}");
     }
+    // One log group each: the service's, and the cluster's ECS Exec session group.
+    assert_eq!(calls.get("logs.DescribeLogGroups"), Some(&2), "{calls:#?}");
     assert_eq!(
         calls.get("ecs.DescribeTaskDefinition"),
         None,
@@ -671,8 +672,8 @@ fn settings_changed_outside_terraform_show_in_the_plan_on_their_attributes_and_a
         ("deregistration_delay", json!(5), json!(30)),
         (
             "autoscaling",
-            json!({"min_capacity": 3, "max_capacity": 7, "cpu_target": 41, "memory_target": 42}),
-            json!({"min_capacity": 2, "max_capacity": 10, "cpu_target": 60, "memory_target": 75}),
+            json!({"min_capacity": 3, "max_capacity": 7, "cpu_target": 41, "memory_target": 42, "queue": null}),
+            json!({"min_capacity": 2, "max_capacity": 10, "cpu_target": 60, "memory_target": 75, "queue": null}),
         ),
         ("log_retention_days", json!(7), json!(30)),
         (

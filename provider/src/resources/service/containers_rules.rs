@@ -7,7 +7,7 @@ use super::{
     sidecar_values,
 };
 use crate::blueprint::service::{CONDITIONS, CONDITIONS_ON_ESSENTIAL};
-use crate::protocol::diag::Diagnostics;
+use crate::protocol::diag::{Diagnostic, Diagnostics};
 use crate::resources::fields::{self, Field};
 use crate::resources::service::config::{IMAGE, variables};
 use crate::resources::validators::{self as v, at};
@@ -205,10 +205,12 @@ pub fn validate(d: &mut Diagnostics, raw: &Value) {
     check_main(d, raw);
     let on = |name: &str| fields::boolean(raw, name).known().copied() == Some(true);
     if on("enable_execute_command") && on("readonly_root_filesystem") {
-        d.error_at(
-            at("enable_execute_command"),
-            "ECS Exec needs a writable root file system",
-            "The SSM agent ECS Exec runs in the container writes to its root file system, so sessions fail with readonly_root_filesystem = true. Turn one of them off.",
+        d.push(
+            Diagnostic::warning(
+                "ECS Exec needs a writable root file system",
+                "The SSM agent ECS Exec runs in the container writes to its root file system, so sessions are expected to fail with readonly_root_filesystem = true. Turn one of them off.",
+            )
+            .at(at("enable_execute_command")),
         );
     }
     let sidecars = sidecar_values(raw);
