@@ -118,6 +118,16 @@ pub fn string_list_value(items: &[String]) -> Value {
     Value::List(items.iter().map(|s| Value::string(s.clone())).collect())
 }
 
+/// A list attribute's value from AWS's items: null when there are none, unless the state holds
+/// an empty list (the configuration's `[]`), which is kept.
+pub fn list_or_null(state: &Value, attr: &str, items: &[String]) -> Value {
+    match (items.is_empty(), state.get_attr(attr)) {
+        (true, Some(v @ Value::List(l))) if l.is_empty() => v.clone(),
+        (true, _) => Value::Null,
+        (false, _) => string_list_value(items),
+    }
+}
+
 /// Sets an attribute of an object value (nothing when the object has no such attribute).
 pub fn set(state: &mut Value, attr: &str, value: Value) {
     if let Some(slot) = state.get_attr_mut(attr) {

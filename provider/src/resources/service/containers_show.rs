@@ -16,18 +16,6 @@ pub fn main_container<'a>(service: &str, d: &'a TaskDefinitionSpec) -> &'a Conta
         .unwrap_or(&d.container)
 }
 
-/// A list attribute's value: null when empty, unless the state holds an empty list (the
-/// configuration's `[]`), which is kept.
-fn list_value(state: &Value, attr: &str, items: &[String]) -> Value {
-    if items.is_empty() {
-        return match state.get_attr(attr) {
-            Some(v @ Value::List(l)) if l.is_empty() => v.clone(),
-            _ => Value::Null,
-        };
-    }
-    fields::string_list_value(items)
-}
-
 fn map_value(pairs: &[(String, String)]) -> Value {
     if pairs.is_empty() {
         return Value::Null;
@@ -89,9 +77,9 @@ fn sidecar_value(s: &ContainerSpec, main: &ContainerSpec) -> Value {
 /// configured ones back.
 pub fn project(service: &str, d: &TaskDefinitionSpec, state: &mut Value) {
     let main = main_container(service, d);
-    let command = list_value(state, "command", &main.command);
+    let command = fields::list_or_null(state, "command", &main.command);
     set(state, "command", command);
-    let entrypoint = list_value(state, "entrypoint", &main.entry_point);
+    let entrypoint = fields::list_or_null(state, "entrypoint", &main.entry_point);
     set(state, "entrypoint", entrypoint);
     set(
         state,

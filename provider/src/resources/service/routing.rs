@@ -199,14 +199,6 @@ pub fn plan_priority(prior: &Value, planned: &mut Value) {
     }
 }
 
-fn list_or_null(state: &Value, attr: &str, items: &[String]) -> Value {
-    match (items.is_empty(), state.get_attr(attr)) {
-        (true, Some(v @ Value::List(l))) if l.is_empty() => v.clone(),
-        (true, _) => Value::Null,
-        (false, _) => fields::string_list_value(items),
-    }
-}
-
 /// The rule's hosts and paths on `domain_name`, `additional_domain_names` and `path_patterns`,
 /// and its priority.
 pub fn show_rule(rule: &ObservedRule, state: &mut Value) {
@@ -216,7 +208,7 @@ pub fn show_rule(rule: &ObservedRule, state: &mut Value) {
         rule.priority
             .map_or(Value::Null, |p| Value::number(i64::from(p))),
     );
-    let paths = list_or_null(state, PATHS, &rule.path_patterns);
+    let paths = fields::list_or_null(state, PATHS, &rule.path_patterns);
     set(state, PATHS, paths);
     let domain = fields::string(state, "domain_name").known().cloned();
     let extra = fields::known_strings(&strings(state, HOSTS)).unwrap_or_default();
@@ -229,7 +221,7 @@ pub fn show_rule(rule: &ObservedRule, state: &mut Value) {
         None => (Value::Null, &[][..]),
     };
     set(state, "domain_name", first);
-    let hosts = list_or_null(state, HOSTS, rest);
+    let hosts = fields::list_or_null(state, HOSTS, rest);
     set(state, HOSTS, hosts);
 }
 
