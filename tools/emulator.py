@@ -109,6 +109,22 @@ serviceConnectConfiguration and serviceConnectResources (the Cloud Map services 
 unknown namespace answering NamespaceNotFoundException and a portName that names no portMappings
 InvalidParameterException.
 
+Cloud Map as in AWS (see emulator_cloudmap.py): CreateHttpNamespace with the name of a namespace
+of the region answers NamespaceAlreadyExists, with that namespace's NamespaceId and
+CreatorRequestId, unless it repeats that CreatorRequestId (a retried create: the original
+OperationId; moto makes a second namespace); DeleteNamespace of a namespace that holds services
+and DeleteService of a service with registered instances answer ResourceInUse (moto deletes
+them); ListNamespaces and ListServices apply their Filters (moto ignores them).
+
+EventBridge Scheduler as in AWS (see emulator_scheduler.py): its REST calls are counted, faulted
+and recorded by operation name, recorded as JSON with their path and query members; CreateSchedule
+and UpdateSchedule check the model's constraints, schedule expressions (at, rate, cron), IANA time
+zones, FlexibleTimeWindow (MaximumWindowInMinutes with FLEXIBLE only) and LaunchType with
+CapacityProviderStrategy (moto checks none; ValidationException); CreateSchedule of a taken name
+answers ConflictException 409 (moto: 400) unless it repeats the ClientToken that created it (a
+retried create: its ARN), in a missing group ResourceNotFoundException (moto: 500); UpdateSchedule
+replaces State and ActionAfterCompletion too (moto keeps them); GetSchedule omits null members.
+
 Smithy RPC v2 CBOR requests (POST /service/<Service>/operation/<Operation>, what the AWS SDKs
 send CloudWatch, SigV4 service monitoring; moto serves only awsJson and query) are translated
 (see emulator_cbor.py): the CBOR body is decoded against the operation's input shape in
@@ -148,8 +164,10 @@ from moto.ssm.models import Parameter  # noqa: E402
 
 sys.dont_write_bytecode = True  # no __pycache__ in tools/ for the emulator's own modules
 import emulator_cbor as cbor  # noqa: E402
+import emulator_cloudmap as cloudmap  # noqa: E402
 import emulator_containers as containers  # noqa: E402
 import emulator_patches as patches  # noqa: E402
+import emulator_scheduler as scheduler  # noqa: E402
 import emulator_wire as wire  # noqa: E402
 from emulator_deployments import (  # noqa: E402
     ACTIONS as DEPLOYMENT_ACTIONS, OUTCOMES as DEPLOYMENT_OUTCOMES, ServiceDeployments,
@@ -171,7 +189,8 @@ wire.iam_action_prefixes(access_control)
 
 
 patches.apply()
-containers.install()
+for module in (containers, cloudmap, scheduler):
+    module.install()
 
 
 def publish_parameter(region, name, value):
@@ -190,17 +209,9 @@ def publish_parameter(region, name, value):
     return version
 
 
-REST_XML_SERVICES = {"route53"}
-THROTTLE_CODE = {
-    "ec2": "RequestLimitExceeded",
-    "ecs": "ThrottlingException",
-    "logs": "ThrottlingException",
-    "ssm": "ThrottlingException",
-    "secretsmanager": "ThrottlingException",
-    "acm": "ThrottlingException",
-    "application-autoscaling": "ThrottlingException",
-    "kms": "ThrottlingException",
-}
+THROTTLE_CODE = {"ec2": "RequestLimitExceeded", "servicediscovery": "RequestLimitExceeded",
+                 **dict.fromkeys(("ecs", "logs", "ssm", "secretsmanager", "acm", "kms",
+                                  "application-autoscaling", "scheduler"), "ThrottlingException")}
 ROUTE53_ACTIONS = [
     ("POST", re.compile(r"/hostedzone/[^/]+/rrset/?$"), "ChangeResourceRecordSets"),
     ("GET", re.compile(r"/hostedzone/[^/]+/rrset/?$"), "ListResourceRecordSets"),
@@ -211,6 +222,7 @@ ROUTE53_ACTIONS = [
     ("DELETE", re.compile(r"/hostedzone/[^/]+/?$"), "DeleteHostedZone"),
     ("GET", re.compile(r"/change/[^/]+/?$"), "GetChange"),
 ]
+REST_ACTIONS = {"route53": ROUTE53_ACTIONS, "scheduler": scheduler.ROUTES}  # REST calls' names
 
 
 class Control:
@@ -263,10 +275,10 @@ def identify(environ, body):
     target = environ.get("HTTP_X_AMZ_TARGET")
     if target:
         return service, target.rsplit(".", 1)[-1]
-    if service in REST_XML_SERVICES:
+    if service in REST_ACTIONS:
         method = environ.get("REQUEST_METHOD", "GET")
         path = environ.get("PATH_INFO", "")
-        for verb, pattern, action in ROUTE53_ACTIONS:
+        for verb, pattern, action in REST_ACTIONS[service]:
             if verb == method and pattern.search(path):
                 return service, action
         return service, f"{method} {path}"
@@ -308,6 +320,8 @@ class App:
         self.refreshes = InstanceRefreshes()
         self.deployments = ServiceDeployments()
         self.containers = containers.Containers()
+        self.checks = {"servicediscovery": (cloudmap.ACTIONS, cloudmap.CloudMap()),
+                       "scheduler": (scheduler.ACTIONS, scheduler.Scheduler())}
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
@@ -329,7 +343,7 @@ class App:
         body = environ["wsgi.input"].read(length) if length else b""
         environ["wsgi.input"] = io.BytesIO(body)
         service, action = identify(environ, body)
-        self.control.record(service, action, body)
+        self.control.record(service, action, scheduler.recorded(service, environ, body))
         fault = self.control.pick_fault(service, action)
         if fault:
             mode = fault.get("mode")
@@ -371,6 +385,11 @@ class App:
             refusal = self.containers.check(environ, action, body)
             if refusal is not None:
                 return self.send(start_response, *refusal)
+        actions, checker = self.checks.get(service, ((), None))
+        if action in actions:  # AWS's answer, where moto's departs (None: moto's is AWS's)
+            answer = checker.check(environ, action, body)
+            if answer is not None:
+                return self.send(start_response, *answer)
         if service == "ecs" and action in DEPLOYMENT_ACTIONS:
             answer = self.deployments.answer(self.moto, environ, action, body, fault)
             return self.send(start_response, *answer)
@@ -407,7 +426,7 @@ class App:
     @staticmethod
     def send(start_response, status, headers, body):
         reason = {200: "OK", 400: "Bad Request", 403: "Forbidden", 404: "Not Found",
-                  500: "Internal Server Error"}.get(status, "Error")
+                  409: "Conflict", 500: "Internal Server Error"}.get(status, "Error")
         start_response(f"{status} {reason}", headers)
         return [body]
 

@@ -12,6 +12,7 @@ from xml.sax.saxutils import escape
 ACCOUNT_ID = "123456789012"
 JSON_SERVICES = {
     "ecs", "logs", "ssm", "secretsmanager", "acm", "application-autoscaling", "kms",
+    "servicediscovery", "scheduler",
 }
 EC2_SERVICES = {"ec2"}
 CREDENTIAL_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/([^/]+)/([^/]+)/aws4_request")

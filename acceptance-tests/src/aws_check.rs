@@ -36,6 +36,8 @@ pub struct Aws {
     pub scaling: aws_sdk_applicationautoscaling::Client,
     pub secrets: aws_sdk_secretsmanager::Client,
     pub ssm: aws_sdk_ssm::Client,
+    pub cloudmap: aws_sdk_servicediscovery::Client,
+    pub scheduler: aws_sdk_scheduler::Client,
 }
 
 impl Aws {
@@ -58,6 +60,8 @@ impl Aws {
             scaling: aws_sdk_applicationautoscaling::Client::new(config),
             secrets: aws_sdk_secretsmanager::Client::new(config),
             ssm: aws_sdk_ssm::Client::new(config),
+            cloudmap: aws_sdk_servicediscovery::Client::new(config),
+            scheduler: aws_sdk_scheduler::Client::new(config),
         }
     }
 }

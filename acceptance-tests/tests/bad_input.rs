@@ -39,6 +39,7 @@ enum Kind {
     Provider,
     Cluster,
     Service,
+    Job,
 }
 
 /// The value of one attribute: an HCL expression on the attribute's line, or an object / map
@@ -203,6 +204,27 @@ fn base(canary_url: &str) -> Config {
         ),
         ("tags", entries(&[("Service", &q("api"))])),
     ];
+    let job = vec![
+        ("cluster", expr("ecsprod_cluster.main.id")),
+        ("name", expr(q("nightly"))),
+        (
+            "image",
+            expr(q("public.ecr.aws/docker/library/busybox:1.37")),
+        ),
+        ("schedule", expr(q("cron(0 3 * * ? *)"))),
+        ("timezone", expr(q("Europe/Paris"))),
+        ("command", expr(r#"["report"]"#)),
+        ("cpu", expr("256")),
+        ("memory", expr("512")),
+        ("secrets", entries(&[("API_TOKEN", &q(SECRET))])),
+        ("max_retry_attempts", expr("2")),
+        ("max_event_age", expr("3600")),
+        (
+            "dead_letter_queue_arn",
+            expr(q("arn:aws:sqs:ap-south-1:123456789012:job-dead-letters")),
+        ),
+        ("flexible_window", expr("15")),
+    ];
     let block = |kind, header, attrs: Vec<(&str, Hcl)>| Block {
         kind,
         header,
@@ -220,6 +242,11 @@ fn base(canary_url: &str) -> Config {
                 Kind::Service,
                 r#"resource "ecsprod_service" "api""#,
                 service,
+            ),
+            block(
+                Kind::Job,
+                r#"resource "ecsprod_scheduled_task" "nightly""#,
+                job,
             ),
         ],
     }
@@ -442,6 +469,7 @@ fn cluster_cases() -> Vec<Case> {
         bad("fifty_one_tags",                   C, "tags",                            r#"{ for i in range(51) : "Key${i}" => "v" }"#, "Too many tags"),
         bad("exec_log_retention_31",            C, "execute_command_log_retention_days", "31",                      "CloudWatch Logs does not accept 31 days"),
         bad("exec_kms_key_is_an_alias_name",    C, "execute_command_kms_key_arn",     q("alias/exec"),                    "Invalid KMS key"),
+        bad("service_connect_namespace_slash",  C, "service_connect_namespace",       q("prod/internal"),                 "Invalid Service Connect namespace"),
     ]
 }
 
@@ -523,7 +551,30 @@ fn service_cases() -> Vec<Case> {
         bad("canary_without_domain_name",          S, "deployment.strategy",       q("canary"),                        "Needs domain_name").leaving_out(&["domain_name", "zone_id"]),
         bad("autoscaling_queue_arn_is_sns",        S, "autoscaling.queue",         r#"{ arn = "arn:aws:sns:ap-south-1:123456789012:jobs", backlog_per_task = 10 }"#, "Invalid queue ARN"),
         bad("autoscaling_queue_backlog_0",         S, "autoscaling.queue",         r#"{ arn = "arn:aws:sqs:ap-south-1:123456789012:jobs", backlog_per_task = 0 }"#, "backlog_per_task must be between 1 and 100000"),
+        bad("internal_dns_name_upper_case",        S, "internal",                  r#"{ dns_name = "Orders" }"#,       "Invalid internal DNS name"),
+        bad("internal_port_0",                     S, "internal",                  r#"{ dns_name = "orders", port = 0 }"#, "port must be between 1 and 65535"),
+        bad("internal_port_name_with_dot",         S, "internal",                  r#"{ dns_name = "orders", port_name = "http.1" }"#, "Invalid port name"),
         bad("sidecar_secret_not_an_arn",           S, "sidecars",                  r#"[{ name = "agent", image = "busybox:1.37", secrets = { TOKEN = "prod/token" } }]"#, "Invalid secret ARN"),
+    ]
+}
+
+#[rustfmt::skip]
+fn job_cases() -> Vec<Case> {
+    use Kind::Job as J;
+    vec![
+        bad("job_name_with_underscore",          J, "name",                  q("nightly_report"),            "Invalid job name"),
+        bad("job_schedule_five_cron_fields",     J, "schedule",              q("cron(0 3 * * *)"),           "6 fields"),
+        bad("job_schedule_rate_singular_unit",   J, "schedule",              q("rate(5 minute)"),            "rate(5 minutes)"),
+        bad("job_schedule_both_day_fields",      J, "schedule",              q("cron(0 3 1 * MON *)"),       "exactly one of day-of-month and day-of-week"),
+        bad("job_schedule_one_time",             J, "schedule",              q("at(2027-01-01T03:00:00)"),   "runs once"),
+        bad("job_timezone_unknown",              J, "timezone",              q("Europe/Pariss"),             "Invalid time zone"),
+        bad("job_timezone_wrong_case",           J, "timezone",              q("europe/paris"),              "Invalid time zone"),
+        bad("job_secret_not_an_arn",             J, "secrets.API_TOKEN",     q("prod/token"),                "Invalid secret ARN"),
+        bad("job_retries_over_185",              J, "max_retry_attempts",    "186",                          "max_retry_attempts must be between 0 and 185"),
+        bad("job_event_age_under_a_minute",      J, "max_event_age",         "30",                           "max_event_age must be between 60 and 86400"),
+        bad("job_flexible_window_over_a_day",    J, "flexible_window",       "1441",                         "flexible_window must be between 1 and 1440"),
+        bad("job_dead_letters_not_sqs",          J, "dead_letter_queue_arn", q("arn:aws:sns:ap-south-1:123456789012:dead"), "Invalid queue ARN"),
+        bad("job_cpu_64",                        J, "cpu",                   "64",                           "cpu must be between 128 and 196608"),
     ]
 }
 
@@ -793,7 +844,12 @@ fn run_all(group: &str, cases: &[Case]) {
 /// lands on exactly one line of its fixture.
 #[test]
 fn corpus_has_forty_single_attribute_cases_each_on_a_line_of_its_own() {
-    let groups = [provider_cases(), cluster_cases(), service_cases()];
+    let groups = [
+        provider_cases(),
+        cluster_cases(),
+        service_cases(),
+        job_cases(),
+    ];
     let total: usize = groups.iter().map(Vec::len).sum();
     assert!(total >= 40, "only {total} invalid configurations");
     for cases in groups.iter().chain([&valid_cases()]) {
@@ -823,6 +879,11 @@ fn every_invalid_cluster_setting_is_refused_at_its_line_before_any_aws_call() {
 #[test]
 fn every_invalid_service_setting_is_refused_at_its_line_before_any_aws_call() {
     run_all("ecsprod_service", &service_cases());
+}
+
+#[test]
+fn every_invalid_scheduled_task_setting_is_refused_at_its_line_before_any_aws_call() {
+    run_all("ecsprod_scheduled_task", &job_cases());
 }
 
 #[test]

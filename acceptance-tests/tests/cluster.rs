@@ -622,7 +622,8 @@ fn refresh_reads_rules_tags_and_capacity_provider_switches_in_batched_calls_and_
     // in one call (as the emulator's control API counts them). The role's policies
     // and the instance profile take three calls of their own: IAM reports them nowhere else.
     // The instance types (for `architecture`) and the recommended AMI's public parameter
-    // (`recommended_ami_id`) are read too, and the ECS Exec session log group with its tags.
+    // (`recommended_ami_id`) are read too, the ECS Exec session log group with its tags, and the
+    // Service Connect namespace with its tags.
     let calls = refresh_calls(&s);
     let total: u64 = calls.values().sum();
     eprintln!("refresh: {total} calls {calls:#?}");
@@ -647,7 +648,8 @@ fn refresh_reads_rules_tags_and_capacity_provider_switches_in_batched_calls_and_
     assert_eq!(calls.get("ssm.GetParameter"), Some(&1));
     assert_eq!(calls.get("ec2.DescribeInstanceTypes"), Some(&1));
     assert_eq!(calls.get("logs.DescribeLogGroups"), Some(&1));
-    assert!(total <= 18, "{total} calls: {calls:#?}");
+    assert_eq!(calls.get("servicediscovery.ListNamespaces"), Some(&1));
+    assert!(total <= 20, "{total} calls: {calls:#?}");
 
     let aws = &s.aws;
     let Made {
@@ -692,12 +694,16 @@ fn refresh_reads_rules_tags_and_capacity_provider_switches_in_batched_calls_and_
         before["instance_security_group_ingress"],
         json!([
             "tcp 22 from 10.0.0.0/8",
-            "tcp 32768-65535 from alb_security_group_id"
+            "tcp 32768-65535 from alb_security_group_id",
+            "tcp 32768-65535 from self"
         ])
     );
     assert_eq!(
         after["instance_security_group_ingress"],
-        json!(["tcp 32768-65535 from alb_security_group_id"])
+        json!([
+            "tcp 32768-65535 from alb_security_group_id",
+            "tcp 32768-65535 from self"
+        ])
     );
     assert_eq!(
         before["tags_all"],

@@ -86,7 +86,7 @@ fn make_demo_applies_the_complete_example_and_its_printed_commands_destroy_the_s
     let (code, out, err) = bash("tools/demo.sh", &envs);
     assert_eq!(code, 0, "demo failed:\n{out}\n{err}");
     for expected in [
-        "Apply complete! Resources: 3 added, 0 changed, 0 destroyed.",
+        "Apply complete! Resources: 4 added, 0 changed, 0 destroyed.",
         "\"api\" = \"https://api.demo.ecsprod.test\"",
         "\"www\" = \"https://www.demo.ecsprod.test\"",
         "load_balancer = \"demo-alb-",
@@ -119,7 +119,7 @@ fn make_demo_applies_the_complete_example_and_its_printed_commands_destroy_the_s
         "printed destroy failed:\n{destroy}\n{destroyed}\n{err}"
     );
     assert!(
-        destroyed.contains("Destroy complete! Resources: 3 destroyed."),
+        destroyed.contains("Destroy complete! Resources: 4 destroyed."),
         "{destroyed}"
     );
     let left = rt.block_on(async {

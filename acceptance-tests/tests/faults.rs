@@ -1,5 +1,5 @@
-//! The fault campaign: one cluster and two services (secrets, DNS zone, autoscaling) through
-//! real Terraform against the local AWS emulator, under injected failures:
+//! The fault campaign: one cluster, two services (secrets, DNS zone, autoscaling) and a scheduled
+//! task through real Terraform against the local AWS emulator, under injected failures:
 //!
 //! - a throttling storm (30 % of all calls throttled);
 //! - a hard failure of each write the provider makes while creating, updating and destroying;
@@ -32,6 +32,7 @@ use serde_json::{Value, json};
 
 const CLUSTER: &str = "flt";
 const SERVICES: [&str; 2] = ["api", "web"];
+const JOB: &str = "report";
 /// The longest one Terraform command may take in a trial.
 const COMMAND_LIMIT: Duration = Duration::from_secs(180);
 /// How long a call is held back before the provider is killed (the call lands afterwards).
@@ -97,6 +98,19 @@ resource "ecsprod_service" "{name}" {{
             max_capacity = shape.max_capacity,
         ));
     }
+    hcl.push_str(&format!(
+        r#"
+resource "ecsprod_scheduled_task" "{JOB}" {{
+  cluster  = ecsprod_cluster.main.id
+  name     = "{JOB}"
+  image    = "{image}"
+  schedule = "cron(0 3 * * ? *)"
+  secrets  = {{ API_TOKEN = "{secret}" }}
+}}
+"#,
+        image = shape.image,
+        secret = seed.secret_arn,
+    ));
     hcl
 }
 
@@ -380,6 +394,7 @@ impl Lab {
             &self.seed.vpc_id,
             CLUSTER,
             &services,
+            &[JOB],
             &self.seed.zone_id,
             converged,
         ))

@@ -475,6 +475,28 @@ fn zone_and_secret_problems_fail_the_plan_on_their_attribute_line_without_readin
             ("Secret is scheduled for deletion", "RETIRED ="),
         ],
     );
+
+    // A scheduled task's secrets are checked the same way.
+    let mut s = valid.clone().cluster_only();
+    s.extra = format!(
+        r#"
+resource "ecsprod_scheduled_task" "nightly" {{
+  cluster  = ecsprod_cluster.main.id
+  name     = "nightly"
+  image    = "public.ecr.aws/docker/library/busybox:1.37"
+  schedule = "rate(1 day)"
+  secrets = {{
+    JOB_TOKEN = {missing}
+  }}
+}}
+"#,
+        missing = q(missing_secret)
+    );
+    e.plan_fails_with(
+        "a scheduled task's missing secret",
+        &s,
+        &[("Secret not found", "JOB_TOKEN =")],
+    );
 }
 
 #[test]

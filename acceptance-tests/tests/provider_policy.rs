@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 const IMPLIED: [&str; 2] = ["iam:PassRole", "iam:CreateServiceLinkedRole"];
 
 /// The provider's SDK client fields (provider/src/aws/clients.rs) and their IAM prefixes.
-const CLIENTS: [(&str, &str); 14] = [
+const CLIENTS: [(&str, &str); 16] = [
     ("ec2", "ec2"),
     ("ecs", "ecs"),
     ("elbv2", "elasticloadbalancing"),
@@ -31,6 +31,8 @@ const CLIENTS: [(&str, &str); 14] = [
     ("secretsmanager", "secretsmanager"),
     ("kms", "kms"),
     ("acm", "acm"),
+    ("cloudmap", "servicediscovery"),
+    ("scheduler", "scheduler"),
 ];
 
 fn policy() -> Value {
@@ -172,6 +174,9 @@ fn the_policy_is_scoped_never_reads_secret_values_and_passes_only_its_own_roles(
                 // ECS itself gets only the roles it shifts load balancer traffic with.
                 if *to == json!(["ecs.amazonaws.com"]) {
                     assert_eq!(resources, ["arn:aws:iam::*:role/ecsprod/*-lb"]);
+                } else if *to == json!(["scheduler.amazonaws.com"]) {
+                    // EventBridge Scheduler gets only the roles it runs jobs with.
+                    assert_eq!(resources, ["arn:aws:iam::*:role/ecsprod/*-run"]);
                 } else {
                     assert_eq!(*to, json!(["ec2.amazonaws.com", "ecs-tasks.amazonaws.com"]));
                 }
@@ -305,6 +310,14 @@ resource "ecsprod_service" "web" {{
   zone_id        = "{zone}"
   deployment     = {{ strategy = "canary", canary_bake_time = 0, bake_time = 0 }}
 }}
+
+resource "ecsprod_scheduled_task" "report" {{
+  cluster  = ecsprod_cluster.main.id
+  name     = "report"
+  image    = "{image}"
+  schedule = "rate(1 day)"
+  secrets  = {{ API_TOKEN = "{secret}" }}
+}}
 "#,
         cluster = cluster_resource(seed, "lp", ""),
         domain = seed.domain,
@@ -395,8 +408,8 @@ fn a_deployer_holding_only_the_documented_policy_creates_updates_and_destroys_a_
     });
     assert_eq!(
         roles.len(),
-        6,
-        "instance role, two roles per service and the canary's traffic-shifting role: {roles:?}"
+        9,
+        "instance role, two roles per service, the canary's traffic-shifting role and the job's three roles: {roles:?}"
     );
     assert_eq!(profiles.len(), 1, "{profiles:?}");
     for (name, path) in roles.iter().chain(&profiles) {

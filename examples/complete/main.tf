@@ -1,4 +1,5 @@
-# The whole production stack: one cluster, an API service and web services from a module.
+# The whole production stack: one cluster, an API service, web services from a module and a
+# nightly job.
 
 terraform {
   required_providers {
@@ -41,4 +42,13 @@ module "web" {
   image       = each.value
   domain_name = "${each.key}.${var.domain}"
   zone_id     = var.zone_id
+}
+
+resource "ecsprod_scheduled_task" "nightly_report" {
+  cluster  = ecsprod_cluster.main.id
+  name     = "nightly-report"
+  image    = var.api_image
+  command  = ["bin/report", "--yesterday"]
+  schedule = "cron(0 3 * * ? *)"
+  secrets  = { DATABASE_URL = var.database_url_parameter_arn }
 }

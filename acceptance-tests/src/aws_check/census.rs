@@ -20,6 +20,7 @@ pub async fn census(
     vpc_id: &str,
     cluster: &str,
     services: &[(&str, &str)],
+    jobs: &[&str],
     zone_id: &str,
     converged: bool,
 ) -> Vec<Count> {
@@ -68,6 +69,15 @@ pub async fn census(
             1,
         ));
     }
+    let namespaces = super::Aws::from_config(config).namespaces().await;
+    counts.push(count(
+        &format!("Cloud Map namespaces named {cluster}"),
+        namespaces
+            .iter()
+            .filter(|n| n.name() == Some(cluster))
+            .count(),
+        1,
+    ));
     let cps = ecs
         .describe_capacity_providers()
         .capacity_providers(format!("{cluster}-capacity"))
@@ -172,7 +182,11 @@ pub async fn census(
                 && !r.role_name().starts_with("AWSServiceRole")
         })
         .count();
-    counts.push(count("IAM roles", roles, 1 + 2 * services.len()));
+    counts.push(count(
+        "IAM roles",
+        roles,
+        1 + 2 * services.len() + 3 * jobs.len(),
+    ));
     let profiles = iam
         .list_instance_profiles()
         .send()
@@ -314,6 +328,59 @@ pub async fn census(
                 .log_groups()
                 .iter()
                 .filter(|g| g.log_group_name() == Some(log_group.as_str()))
+                .count(),
+            1,
+        ));
+    }
+    counts.extend(job_counts(config, cluster, jobs, &log_groups, converged).await);
+    counts
+}
+
+/// The schedule, task family and log group of each job.
+async fn job_counts(
+    config: &aws_config::SdkConfig,
+    cluster: &str,
+    jobs: &[&str],
+    log_groups: &aws_sdk_cloudwatchlogs::operation::describe_log_groups::DescribeLogGroupsOutput,
+    converged: bool,
+) -> Vec<Count> {
+    let aws = super::Aws::from_config(config);
+    let schedules = aws.schedules().await;
+    let revisions = if converged { 1 } else { 2 };
+    let mut counts = Vec::new();
+    for job in jobs {
+        let own = format!("{cluster}-job_{job}");
+        let exact = |what: String, found: usize, n: usize| Count {
+            what,
+            found,
+            at_least: if converged { n } else { 0 },
+            at_most: n,
+        };
+        counts.push(exact(
+            format!("schedules named {own}"),
+            schedules.iter().filter(|s| **s == own).count(),
+            1,
+        ));
+        let defs = aws
+            .ecs
+            .list_task_definitions()
+            .family_prefix(&own)
+            .status(aws_sdk_ecs::types::TaskDefinitionStatus::Active)
+            .send()
+            .await
+            .expect("list task definitions");
+        counts.push(exact(
+            format!("active revisions of task family {own}"),
+            defs.task_definition_arns().len(),
+            revisions,
+        ));
+        let group = format!("/ecs/{cluster}/job_{job}");
+        counts.push(exact(
+            format!("log groups {group}"),
+            log_groups
+                .log_groups()
+                .iter()
+                .filter(|g| g.log_group_name() == Some(group.as_str()))
                 .count(),
             1,
         ));

@@ -32,6 +32,12 @@ impl Aws {
                 }
             }
         }
+        for n in self.namespaces().await {
+            left.push(format!(
+                "Cloud Map namespace {}",
+                n.name().unwrap_or_default()
+            ));
+        }
         let cps = self
             .ecs
             .describe_capacity_providers()
@@ -214,10 +220,17 @@ impl Aws {
                 left.push(format!("A record {}", r.name()));
             }
         }
+        for s in self.schedules().await {
+            left.push(format!("schedule {s}"));
+        }
         let roles = self.iam.list_roles().send().await.expect("roles");
         for r in roles.roles() {
             let name = r.role_name();
-            if name.ends_with("-exec") || name.ends_with("-task") || name.ends_with("-lb") {
+            if name.ends_with("-exec")
+                || name.ends_with("-task")
+                || name.ends_with("-lb")
+                || name.ends_with("-run")
+            {
                 left.push(format!("IAM role {name}"));
             }
         }

@@ -159,3 +159,63 @@ impl Aws {
             .map(|s| s.as_str().to_owned())
     }
 }
+
+impl Aws {
+    /// Every Cloud Map namespace of the region.
+    pub async fn namespaces(&self) -> Vec<aws_sdk_servicediscovery::types::NamespaceSummary> {
+        self.cloudmap
+            .list_namespaces()
+            .send()
+            .await
+            .expect("list Cloud Map namespaces")
+            .namespaces()
+            .to_vec()
+    }
+
+    /// The names of the Cloud Map services in namespace `id`.
+    pub async fn discovery_services(&self, id: &str) -> Vec<String> {
+        let in_namespace = aws_sdk_servicediscovery::types::ServiceFilter::builder()
+            .name(aws_sdk_servicediscovery::types::ServiceFilterName::NamespaceId)
+            .values(id)
+            .build()
+            .expect("filter");
+        self.cloudmap
+            .list_services()
+            .filters(in_namespace)
+            .send()
+            .await
+            .expect("list Cloud Map services")
+            .services()
+            .iter()
+            .filter_map(|s| s.name().map(str::to_owned))
+            .collect()
+    }
+}
+
+impl Aws {
+    /// The names of every EventBridge Scheduler schedule of the default group.
+    pub async fn schedules(&self) -> Vec<String> {
+        self.scheduler
+            .list_schedules()
+            .send()
+            .await
+            .expect("list schedules")
+            .schedules()
+            .iter()
+            .filter_map(|s| s.name().map(str::to_owned))
+            .collect()
+    }
+
+    /// A schedule of the default group, by name.
+    pub async fn schedule(
+        &self,
+        name: &str,
+    ) -> aws_sdk_scheduler::operation::get_schedule::GetScheduleOutput {
+        self.scheduler
+            .get_schedule()
+            .name(name)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("get schedule {name}: {e:?}"))
+    }
+}

@@ -1,8 +1,9 @@
-//! Day two: every configurable setting of both resources changes on an existing stack. For each
+//! Day two: every configurable setting of every resource changes on an existing stack. For each
 //! one the apply changes AWS in place (checked through the SDK: the new value set, what it
 //! replaces gone) and the next plan is empty. A guard fails when the schema has a configurable
 //! attribute without its row, so no setting ships without this proof.
 
+mod job_rows;
 mod rows;
 mod service_rows;
 mod shape_rows;
@@ -46,12 +47,17 @@ pub struct Row {
 pub enum Other {
     /// Changing it replaces the resource (the plan says so; nothing is changed in place).
     Replaces,
+    /// Set at creation; changing it afterwards is refused at plan time on the attribute
+    /// (`service_connect.rs` proves it).
+    FixedAtCreation,
 }
 
 /// The HCL of both resources, attribute by attribute.
 struct Config {
     cluster: BTreeMap<&'static str, String>,
     service: BTreeMap<&'static str, String>,
+    /// Empty: no job in the stack.
+    job: BTreeMap<&'static str, String>,
 }
 
 impl Config {
@@ -83,7 +89,11 @@ impl Config {
                 format!("{{ DATABASE_URL = {} }}", quoted(&seed.parameter_arn)),
             ),
         ]);
-        Self { cluster, service }
+        Self {
+            cluster,
+            service,
+            job: BTreeMap::new(),
+        }
     }
 
     fn render(&self) -> String {
@@ -92,17 +102,20 @@ impl Config {
                 .iter()
                 .map(|(k, v)| format!("  {k} = {v}\n"))
                 .collect();
-            format!(
-                "resource \"{kind}\" \"{}\" {{\n{body}}}\n",
-                if kind == "ecsprod_cluster" {
-                    "main"
-                } else {
-                    "api"
-                }
-            )
+            let label = match kind {
+                "ecsprod_cluster" => "main",
+                "ecsprod_service" => "api",
+                _ => "nightly",
+            };
+            format!("resource \"{kind}\" \"{label}\" {{\n{body}}}\n")
+        };
+        let job = if self.job.is_empty() {
+            String::new()
+        } else {
+            block("ecsprod_scheduled_task", &self.job)
         };
         format!(
-            "{REQUIRED_PROVIDERS}\n{}\n{}",
+            "{REQUIRED_PROVIDERS}\n{}\n{}\n{job}",
             block("ecsprod_cluster", &self.cluster),
             block("ecsprod_service", &self.service)
         )
@@ -128,6 +141,9 @@ fn apply(work: &Workdir, what: &str) {
 fn walk(resource: &str, table: &[Row]) {
     let (lab, extra) = lab_with_extra();
     let mut config = Config::new(&lab.seed);
+    if resource == "ecsprod_scheduled_task" {
+        config.job = job_rows::base(&lab.seed);
+    }
     lab.work.write("main.tf", &config.render());
     lab.work.init();
     apply(&lab.work, "the stack");
@@ -140,10 +156,10 @@ fn walk(resource: &str, table: &[Row]) {
         work: &lab.work,
     };
     for row in table {
-        let attrs = if resource == "ecsprod_cluster" {
-            &mut config.cluster
-        } else {
-            &mut config.service
+        let attrs = match resource {
+            "ecsprod_cluster" => &mut config.cluster,
+            "ecsprod_service" => &mut config.service,
+            _ => &mut config.job,
         };
         match (row.value)(&ctx) {
             Some(v) => attrs.insert(row.attribute, v),
@@ -177,7 +193,12 @@ fn every_service_setting_changes_in_place_on_a_running_stack_and_the_next_plan_i
 }
 
 #[test]
-fn every_configurable_attribute_of_both_resources_has_its_day_two_row() {
+fn every_scheduled_task_setting_changes_in_place_on_a_running_job_and_the_next_plan_is_empty() {
+    walk("ecsprod_scheduled_task", &job_rows::rows());
+}
+
+#[test]
+fn every_configurable_attribute_of_every_resource_has_its_day_two_row() {
     let work = Workdir::new();
     work.write("main.tf", REQUIRED_PROVIDERS);
     work.init();
@@ -191,6 +212,11 @@ fn every_configurable_attribute_of_both_resources_has_its_day_two_row() {
             "ecsprod_service",
             service_rows::rows(),
             service_rows::others(),
+        ),
+        (
+            "ecsprod_scheduled_task",
+            job_rows::rows(),
+            job_rows::others(),
         ),
     ] {
         let attributes = resources[resource]["block"]["attributes"]

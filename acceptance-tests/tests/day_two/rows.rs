@@ -370,5 +370,9 @@ fn expect_protection(c: &Ctx<'_>, want: &str) -> Result<(), String> {
 }
 
 pub fn cluster_others() -> Vec<(&'static str, Other)> {
-    vec![("name", Other::Replaces), ("vpc_id", Other::Replaces)]
+    vec![
+        ("name", Other::Replaces),
+        ("vpc_id", Other::Replaces),
+        ("service_connect_namespace", Other::FixedAtCreation),
+    ]
 }

@@ -8,6 +8,15 @@ pub(super) fn ecs_service(c: &Ctx<'_>) -> aws_sdk_ecs::types::Service {
     c.rt.block_on(c.aws.service(CLUSTER, "api"))
 }
 
+/// The Service Connect configuration of the service's primary deployment.
+fn primary_connect(c: &Ctx<'_>) -> Option<aws_sdk_ecs::types::ServiceConnectConfiguration> {
+    ecs_service(c)
+        .deployments()
+        .iter()
+        .find(|d| d.status() == Some("PRIMARY"))
+        .and_then(|d| d.service_connect_configuration().cloned())
+}
+
 pub(super) fn revision(c: &Ctx<'_>) -> aws_sdk_ecs::types::TaskDefinition {
     c.rt.block_on(c.aws.running_task_definition(CLUSTER, "api"))
 }
@@ -172,6 +181,40 @@ pub fn rows() -> Vec<Row> {
                 expect("paths", paths, vec!["/app/*".to_owned()])?;
                 let priority: i32 = rule.priority().and_then(|p| p.parse().ok()).unwrap_or(0);
                 expect("in the path band", (1..=10_000).contains(&priority), true)
+            },
+        },
+        Row {
+            attribute: "internal",
+            value: |_| Some(r#"{ dns_name = "api.internal" }"#.into()),
+            check: |c| {
+                let connect = primary_connect(c).ok_or("no Service Connect configuration")?;
+                let aliases: Vec<(Option<String>, i32)> = connect
+                    .services()
+                    .iter()
+                    .flat_map(|s| s.client_aliases())
+                    .map(|a| (a.dns_name().map(str::to_owned), a.port()))
+                    .collect();
+                expect(
+                    "published",
+                    aliases,
+                    vec![(Some("api.internal".into()), 80)],
+                )
+            },
+        },
+        Row {
+            attribute: "internal",
+            value: |_| None,
+            check: |c| {
+                let published = primary_connect(c).map(|sc| sc.services().len());
+                expect("published services", published, Some(0))
+            },
+        },
+        Row {
+            attribute: "service_connect",
+            value: |_| Some("false".into()),
+            check: |c| {
+                let enabled = primary_connect(c).map(|sc| sc.enabled());
+                expect("in the namespace", enabled.unwrap_or(false), false)
             },
         },
         Row {

@@ -182,6 +182,8 @@ clients! {
     secretsmanager: aws_sdk_secretsmanager at "secretsmanager",
     kms: aws_sdk_kms at "kms",
     acm: aws_sdk_acm at "acm",
+    cloudmap: aws_sdk_servicediscovery at "servicediscovery",
+    scheduler: aws_sdk_scheduler at "scheduler",
 }
 
 #[cfg(test)]

@@ -11,10 +11,13 @@ use crate::blueprint::cluster::{HTTPS_PORT, names};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClusterFacts {
+    pub arn: String,
     pub account_id: String,
     pub capacity_provider: String,
     /// The key that encrypts ECS Exec sessions in the cluster's tasks.
     pub execute_command_kms_key_arn: Option<String>,
+    /// The ARN of the cluster's Service Connect namespace, when it has one.
+    pub service_connect_namespace: Option<String>,
     /// The load balancer and its HTTPS listener, when they exist.
     pub load_balancer: Option<ClusterLoadBalancer>,
 }
@@ -52,6 +55,7 @@ async fn describe(c: &Clients, cluster: &str) -> Result<Option<ClusterFacts>, Aw
         None => None,
     };
     Ok(Some(ClusterFacts {
+        arn: ecs.arn.clone(),
         account_id: ecs.arn.split(':').nth(4).unwrap_or_default().to_owned(),
         capacity_provider: ecs
             .default_strategy
@@ -59,6 +63,7 @@ async fn describe(c: &Clients, cluster: &str) -> Result<Option<ClusterFacts>, Aw
             .cloned()
             .unwrap_or(n.capacity_provider),
         execute_command_kms_key_arn: ecs.execute_command.and_then(|e| e.kms_key_arn),
+        service_connect_namespace: ecs.service_connect_namespace,
         load_balancer,
     }))
 }

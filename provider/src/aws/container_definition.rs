@@ -65,6 +65,7 @@ pub fn to_sdk(spec: &ContainerSpec) -> Result<ContainerDefinition, AwsError> {
                 .iter()
                 .map(|p| {
                     PortMapping::builder()
+                        .set_name(p.name.clone())
                         .container_port(p.container_port)
                         .host_port(p.host_port)
                         .protocol(TransportProtocol::from(p.protocol.as_str()))
@@ -103,6 +104,7 @@ pub fn from_sdk(c: &ContainerDefinition) -> ContainerSpec {
             .port_mappings()
             .iter()
             .map(|p| bp::PortMapping {
+                name: p.name().map(str::to_owned),
                 container_port: p.container_port().unwrap_or(0),
                 host_port: p.host_port().unwrap_or(0),
                 protocol: p

@@ -5,8 +5,9 @@
 use std::collections::BTreeMap;
 
 use aws_sdk_ecs::types::{
-    ClusterConfiguration, ClusterField, ClusterSetting, ClusterSettingName,
-    ExecuteCommandConfiguration, ExecuteCommandLogConfiguration, ExecuteCommandLogging,
+    ClusterConfiguration, ClusterField, ClusterServiceConnectDefaultsRequest, ClusterSetting,
+    ClusterSettingName, ExecuteCommandConfiguration, ExecuteCommandLogConfiguration,
+    ExecuteCommandLogging,
 };
 
 use super::Clients;
@@ -24,6 +25,8 @@ pub struct ObservedCluster {
     pub default_strategy_items: Vec<(String, i32, i32)>,
     /// Where ECS Exec sessions are logged, when to a CloudWatch log group.
     pub execute_command: Option<ExecuteCommandSpec>,
+    /// The ARN of the Service Connect namespace new services default to.
+    pub service_connect_namespace: Option<String>,
     pub tags: BTreeMap<String, String>,
 }
 
@@ -89,6 +92,10 @@ fn observed(cluster: &aws_sdk_ecs::types::Cluster) -> ObservedCluster {
             .map(|s| (s.capacity_provider().to_owned(), s.weight(), s.base()))
             .collect(),
         execute_command: observed_execute_command(cluster),
+        service_connect_namespace: cluster
+            .service_connect_defaults()
+            .and_then(|d| d.namespace())
+            .map(str::to_owned),
         tags: super::tags::pairs(cluster.tags().iter().map(|t| (t.key(), t.value()))),
     }
 }
@@ -155,6 +162,7 @@ pub async fn create(c: &Clients, spec: &EcsClusterSpec) -> Result<String, AwsErr
         .cluster_name(&spec.name)
         .settings(insights(spec.container_insights))
         .configuration(configuration(&spec.execute_command))
+        .service_connect_defaults(service_connect(spec)?)
         .set_tags(Some(super::tag_writes::ecs(&spec.tags)))
         .send()
         .await
@@ -165,7 +173,17 @@ pub async fn create(c: &Clients, spec: &EcsClusterSpec) -> Result<String, AwsErr
         .ok_or_else(|| AwsError::new("create ECS cluster", "AWS returned no cluster ARN"))
 }
 
-/// Sets Container Insights and the execute-command configuration.
+/// The Service Connect default: the namespace, by ARN.
+fn service_connect(
+    spec: &EcsClusterSpec,
+) -> Result<ClusterServiceConnectDefaultsRequest, AwsError> {
+    ClusterServiceConnectDefaultsRequest::builder()
+        .namespace(&spec.service_connect_namespace)
+        .build()
+        .map_err(|e| AwsError::new("configure ECS cluster", e.to_string()))
+}
+
+/// Sets Container Insights, the execute-command configuration and the Service Connect default.
 pub async fn update(c: &Clients, spec: &EcsClusterSpec) -> Result<(), AwsError> {
     // UpdateCluster sets the same settings as UpdateClusterSettings; the local emulator (moto)
     // implements only UpdateCluster.
@@ -174,6 +192,7 @@ pub async fn update(c: &Clients, spec: &EcsClusterSpec) -> Result<(), AwsError> 
         .cluster(&spec.name)
         .settings(insights(spec.container_insights))
         .configuration(configuration(&spec.execute_command))
+        .service_connect_defaults(service_connect(spec)?)
         .send()
         .await
         .map_err(|e| aws_error("update ECS cluster settings", e))?;
@@ -233,6 +252,11 @@ impl Unit for EcsCluster {
                 "execute_command",
                 observed.execute_command.as_ref() != Some(&desired.execute_command),
             )
+            .check(
+                "service_connect",
+                observed.service_connect_namespace.as_ref()
+                    != Some(&desired.service_connect_namespace),
+            )
             .done()
     }
 
@@ -250,6 +274,7 @@ impl Unit for EcsCluster {
             default_strategy: Vec::new(),
             default_strategy_items: Vec::new(),
             execute_command: Some(desired.execute_command.clone()),
+            service_connect_namespace: Some(desired.service_connect_namespace.clone()),
             tags: desired.tags.clone(),
         })
     }
@@ -265,6 +290,7 @@ impl Unit for EcsCluster {
         Ok(ObservedCluster {
             container_insights: desired.container_insights,
             execute_command: Some(desired.execute_command.clone()),
+            service_connect_namespace: Some(desired.service_connect_namespace.clone()),
             ..observed.clone()
         })
     }

@@ -11,12 +11,13 @@ use super::Clients;
 use super::deployment::{cut_over, wait_for_steady_state};
 pub use super::ecs_service_settings::ServiceSettings;
 use super::ecs_service_settings::{
-    deployment, load_balancers, observed_shift, placement, settings, strategy,
+    deployment, load_balancers, observed_connect, observed_shift, placement, service_connect,
+    settings, strategy,
 };
 use super::retry::{AwsError, aws_error, unless_gone};
 use super::task_definition::iam_not_yet_visible;
 use super::unit::{Change, Changes, Env, TagRef, TagTarget, Tags, Unit, names, read_each};
-use crate::blueprint::service::{EcsServiceSpec, TrafficShift};
+use crate::blueprint::service::{EcsServiceSpec, ServiceConnectSpec, TrafficShift};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ObservedService {
@@ -36,6 +37,8 @@ pub struct ObservedService {
     pub availability_zone_rebalancing: Option<bool>,
     /// ECS Exec into the service's tasks.
     pub enable_execute_command: bool,
+    /// Service Connect, as the primary deployment runs it; `None`: off.
+    pub service_connect: Option<ServiceConnectSpec>,
     /// Deployments: (id, status, rollout state, failed tasks).
     pub deployments: Vec<(String, String, String, i32)>,
     pub events: Vec<String>,
@@ -84,6 +87,7 @@ pub async fn describe(
                 .availability_zone_rebalancing()
                 .map(|r| *r == AvailabilityZoneRebalancing::Enabled),
             enable_execute_command: s.enable_execute_command(),
+            service_connect: observed_connect(s),
             deployments: s
                 .deployments()
                 .iter()
@@ -114,7 +118,7 @@ async fn create(c: &Clients, spec: &EcsServiceSpec) -> Result<String, AwsError> 
     let out = c
         .ecs
         .create_service()
-        .client_token(client_token())
+        .client_token(super::retry::client_token())
         .cluster(&spec.cluster)
         .service_name(&spec.name)
         .task_definition(task_definition)
@@ -125,6 +129,12 @@ async fn create(c: &Clients, spec: &EcsServiceSpec) -> Result<String, AwsError> 
         .set_health_check_grace_period_seconds(spec.health_check_grace_period)
         .availability_zone_rebalancing(rebalancing(spec))
         .enable_execute_command(spec.enable_execute_command)
+        .set_service_connect_configuration(
+            spec.service_connect
+                .is_some()
+                .then(|| service_connect(spec))
+                .transpose()?,
+        )
         .set_load_balancers(Some(load_balancers(spec)))
         .propagate_tags(PropagateTags::from(spec.propagate_tags.as_str()))
         .enable_ecs_managed_tags(spec.enable_ecs_managed_tags)
@@ -139,17 +149,6 @@ async fn create(c: &Clients, spec: &EcsServiceSpec) -> Result<String, AwsError> 
         .ok_or_else(|| AwsError::new("create ECS service", "AWS returned no service"))
 }
 
-/// A token unique to one CreateService intent: the SDK sends the same request, token included,
-/// when it retries, so a create whose answer was lost is answered with the service it made
-/// instead of ECS's "creation of service was not idempotent".
-fn client_token() -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or_default();
-    format!("ecsprod-{:x}-{:x}", nanos as u64, std::process::id())
-}
-
 /// Applies `task_definition` and every deployment setting; the desired count is left to
 /// autoscaling. With `new_revision`, a rolling deployment is forced; otherwise only settings
 /// change and running tasks stay. With `move_load_balancer`, the service's load balancer entry
@@ -160,10 +159,12 @@ async fn update(
     spec: &EcsServiceSpec,
     new_revision: bool,
     move_load_balancer: bool,
+    connect: bool,
 ) -> Result<(), AwsError> {
     let task_definition = spec.task_definition_arn.as_str();
     // An empty list removes the entry of a service that loses its route.
     let load_balancers = move_load_balancer.then(|| load_balancers(spec));
+    let connect = connect.then(|| service_connect(spec)).transpose()?;
     c.ecs
         .update_service()
         .cluster(&spec.cluster)
@@ -178,6 +179,7 @@ async fn update(
         .propagate_tags(PropagateTags::from(spec.propagate_tags.as_str()))
         .enable_ecs_managed_tags(spec.enable_ecs_managed_tags)
         .set_load_balancers(load_balancers)
+        .set_service_connect_configuration(connect)
         .force_new_deployment(new_revision)
         .send()
         .await
@@ -279,6 +281,10 @@ impl Unit for EcsService {
                 "execute_command",
                 observed.enable_execute_command != desired.enable_execute_command,
             )
+            .check(
+                "service_connect",
+                observed.service_connect != desired.service_connect,
+            )
             .check("traffic", desired.cutover.is_some())
             .done()
     }
@@ -307,13 +313,16 @@ impl Unit for EcsService {
         _: &ObservedService,
         changes: &[Change],
     ) -> Result<ObservedService, AwsError> {
-        // Tasks take up an Exec change only when they start: the running ones are replaced.
-        let new_revision = names(changes, "task_definition") || names(changes, "execute_command");
+        // Tasks take up an Exec or Service Connect change only when they start: the running
+        // ones are replaced.
+        let connect = names(changes, "service_connect");
+        let new_revision =
+            names(changes, "task_definition") || names(changes, "execute_command") || connect;
         let move_load_balancer = names(changes, "load_balancer");
         if new_revision || move_load_balancer || names(changes, "settings") {
             env.budget
                 .retry_while(no_load_balancer_yet, || {
-                    update(env.c(), desired, new_revision, move_load_balancer)
+                    update(env.c(), desired, new_revision, move_load_balancer, connect)
                 })
                 .await?;
         }

@@ -5,12 +5,14 @@ use aws_sdk_ecs::types::{
     AdvancedConfiguration, AvailabilityZoneRebalancing, CanaryConfiguration,
     CapacityProviderStrategyItem, DeploymentAlarms, DeploymentCircuitBreaker,
     DeploymentConfiguration, DeploymentStrategy, LinearConfiguration, LoadBalancer,
-    PlacementStrategy, PlacementStrategyType,
+    PlacementStrategy, PlacementStrategyType, ServiceConnectClientAlias,
+    ServiceConnectConfiguration, ServiceConnectService,
 };
 
 use super::retry::AwsError;
 use crate::blueprint::service::{
-    DeploymentSpec, EcsServiceSpec, LoadBalancerRef, Strategy, TrafficShift, TrafficStep,
+    DeploymentSpec, EcsServiceSpec, LoadBalancerRef, Published, ServiceConnectSpec, Strategy,
+    TrafficShift, TrafficStep,
 };
 
 /// The deployment settings of a service, as the API reports them and as the blueprint sets them.
@@ -221,4 +223,64 @@ pub(super) fn rebalancing(spec: &EcsServiceSpec) -> AvailabilityZoneRebalancing 
     } else {
         AvailabilityZoneRebalancing::Disabled
     }
+}
+
+/// The Service Connect configuration of the service's primary deployment, when it is on.
+pub(super) fn observed_connect(s: &aws_sdk_ecs::types::Service) -> Option<ServiceConnectSpec> {
+    let primary = s
+        .deployments()
+        .iter()
+        .find(|d| d.status() == Some("PRIMARY"))?;
+    let c = primary
+        .service_connect_configuration()
+        .filter(|c| c.enabled())?;
+    Some(ServiceConnectSpec {
+        namespace: c.namespace().unwrap_or_default().to_owned(),
+        published: c.services().first().map(|p| {
+            let alias = p.client_aliases().first();
+            Published {
+                port_name: p.port_name().to_owned(),
+                discovery_name: p.discovery_name().unwrap_or(p.port_name()).to_owned(),
+                dns_name: alias
+                    .and_then(|a| a.dns_name())
+                    .unwrap_or_default()
+                    .to_owned(),
+                port: alias.map_or(0, |a| a.port()),
+            }
+        }),
+    })
+}
+
+/// The service's Service Connect configuration; turned off when the spec has none.
+pub(super) fn service_connect(
+    spec: &EcsServiceSpec,
+) -> Result<ServiceConnectConfiguration, AwsError> {
+    let built =
+        |e: aws_sdk_ecs::error::BuildError| AwsError::new("configure ECS service", e.to_string());
+    let Some(connect) = &spec.service_connect else {
+        return Ok(ServiceConnectConfiguration::builder()
+            .enabled(false)
+            .build());
+    };
+    let mut services = Vec::new();
+    if let Some(p) = &connect.published {
+        let alias = ServiceConnectClientAlias::builder()
+            .port(p.port)
+            .dns_name(&p.dns_name)
+            .build()
+            .map_err(built)?;
+        services.push(
+            ServiceConnectService::builder()
+                .port_name(&p.port_name)
+                .discovery_name(&p.discovery_name)
+                .client_aliases(alias)
+                .build()
+                .map_err(built)?,
+        );
+    }
+    Ok(ServiceConnectConfiguration::builder()
+        .enabled(true)
+        .namespace(&connect.namespace)
+        .set_services((!services.is_empty()).then_some(services))
+        .build())
 }

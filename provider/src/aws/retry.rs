@@ -104,6 +104,17 @@ pub fn unless_gone<T>(result: Result<T, AwsError>, gone: &str) -> Result<Option<
     }
 }
 
+/// A token unique to one create intent: the SDK sends the same request, token included, when it
+/// retries, so a create whose answer was lost is answered with what it made (for CreateService,
+/// instead of ECS's "creation of service was not idempotent").
+pub fn client_token() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    format!("ecsprod-{:x}-{:x}", nanos as u64, std::process::id())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,7 +10,8 @@ use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
 use super::Clients;
 use super::retry::{AwsError, adopt_after_retried_create, aws_error};
 use super::security_group_rules::{
-    Rule, desired_egress, desired_rules, egress_rule, reconcile_egress, reconcile_rules, rules,
+    Rule, SourceGroups, desired_egress, desired_rules, egress_rule, reconcile_egress,
+    reconcile_rules, rules,
 };
 use super::unit::{Change, Changes, Env, TagRef, TagTarget, Tags, Unit, read_all};
 use crate::blueprint::cluster::SecurityGroupSpec;
@@ -110,9 +111,12 @@ async fn create(c: &Clients, spec: &SecurityGroupSpec) -> Result<ObservedSecurit
     converge(c, spec, &found).await
 }
 
-/// The group ID the blueprint's [`Source::LoadBalancer`] names.
-fn load_balancer_group<'a>(spec: &'a SecurityGroupSpec, own_id: &'a str) -> &'a str {
-    spec.load_balancer_group.as_deref().unwrap_or(own_id)
+/// The group IDs the blueprint's [`Source::LoadBalancer`] and [`Source::SameGroup`] name.
+fn source_groups<'a>(spec: &'a SecurityGroupSpec, own_id: &'a str) -> SourceGroups<'a> {
+    SourceGroups {
+        load_balancer: spec.load_balancer_group.as_deref().unwrap_or(own_id),
+        own: own_id,
+    }
 }
 
 /// Brings the rules in line; returns the group as it is then.
@@ -121,7 +125,7 @@ async fn converge(
     spec: &SecurityGroupSpec,
     found: &ObservedSecurityGroup,
 ) -> Result<ObservedSecurityGroup, AwsError> {
-    let alb = load_balancer_group(spec, &found.id);
+    let alb = source_groups(spec, &found.id);
     tokio::try_join!(
         reconcile_rules(c, &found.id, spec, alb, &found.rules),
         reconcile_egress(c, &found.id, spec, &found.egress),
@@ -206,7 +210,7 @@ impl Unit for SecurityGroup {
         Changes::new()
             .check(
                 "ingress",
-                rules != desired_rules(desired, load_balancer_group(desired, &observed.id)),
+                rules != desired_rules(desired, source_groups(desired, &observed.id)),
             )
             .check("egress", egress != desired_egress(desired))
             .done()

@@ -91,8 +91,15 @@ pub fn desired_egress(spec: &SecurityGroupSpec) -> Vec<Rule> {
     out
 }
 
-/// The rules the blueprint asks for, with the load balancer's group resolved.
-pub fn desired_rules(spec: &SecurityGroupSpec, alb_group_id: &str) -> Vec<Rule> {
+/// The groups a rule's source may name: the load balancer's, and the rule's own group.
+#[derive(Debug, Clone, Copy)]
+pub struct SourceGroups<'a> {
+    pub load_balancer: &'a str,
+    pub own: &'a str,
+}
+
+/// The rules the blueprint asks for, with the groups they name resolved.
+pub fn desired_rules(spec: &SecurityGroupSpec, groups: SourceGroups<'_>) -> Vec<Rule> {
     let mut out: Vec<Rule> = spec
         .ingress
         .iter()
@@ -101,7 +108,8 @@ pub fn desired_rules(spec: &SecurityGroupSpec, alb_group_id: &str) -> Vec<Rule> 
             to_port: i.to_port,
             source: match &i.source {
                 Source::Cidr(c) | Source::Ipv6Cidr(c) => c.clone(),
-                Source::LoadBalancer => alb_group_id.to_owned(),
+                Source::LoadBalancer => groups.load_balancer.to_owned(),
+                Source::SameGroup => groups.own.to_owned(),
             },
             protocol: "tcp".into(),
         })
@@ -110,7 +118,7 @@ pub fn desired_rules(spec: &SecurityGroupSpec, alb_group_id: &str) -> Vec<Rule> 
     out
 }
 
-fn permission(rule: &Ingress, alb_group_id: &str) -> IpPermission {
+fn permission(rule: &Ingress, groups: SourceGroups<'_>) -> IpPermission {
     let base = IpPermission::builder()
         .ip_protocol("tcp")
         .from_port(rule.from_port)
@@ -128,9 +136,13 @@ fn permission(rule: &Ingress, alb_group_id: &str) -> IpPermission {
                 .description(&rule.description)
                 .build(),
         ),
-        Source::LoadBalancer => base.user_id_group_pairs(
+        Source::LoadBalancer | Source::SameGroup => base.user_id_group_pairs(
             UserIdGroupPair::builder()
-                .group_id(alb_group_id)
+                .group_id(if rule.source == Source::SameGroup {
+                    groups.own
+                } else {
+                    groups.load_balancer
+                })
                 .description(&rule.description)
                 .build(),
         ),
@@ -143,10 +155,10 @@ pub async fn reconcile_rules(
     c: &Clients,
     group_id: &str,
     spec: &SecurityGroupSpec,
-    alb_group_id: &str,
+    groups: SourceGroups<'_>,
     existing: &[Rule],
 ) -> Result<(), AwsError> {
-    let desired = desired_rules(spec, alb_group_id);
+    let desired = desired_rules(spec, groups);
     let missing: Vec<IpPermission> = spec
         .ingress
         .iter()
@@ -156,11 +168,11 @@ pub async fn reconcile_rules(
                     ingress: vec![(*i).clone()],
                     ..spec.clone()
                 },
-                alb_group_id,
+                groups,
             );
             !r.iter().all(|r| existing.contains(r))
         })
-        .map(|i| permission(i, alb_group_id))
+        .map(|i| permission(i, groups))
         .collect();
     if !missing.is_empty() {
         match c
@@ -330,7 +342,11 @@ mod tests {
             permission("6", Some((443, 443)), "::/0"),
             permission("-1", None, "10.0.0.0/8"),
         ]);
-        let desired = desired_rules(&spec(), "sg-alb");
+        let groups = SourceGroups {
+            load_balancer: "sg-alb",
+            own: "sg-alb",
+        };
+        let desired = desired_rules(&spec(), groups);
         let tcp_v6 = Rule {
             from_port: 443,
             to_port: 443,

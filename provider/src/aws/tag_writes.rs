@@ -44,6 +44,18 @@ pub fn cloudwatch(tags: &Tags) -> Vec<aws_sdk_cloudwatch::types::Tag> {
     tags.iter().map(tag).collect()
 }
 
+pub fn cloud_map(tags: &Tags) -> Result<Vec<aws_sdk_servicediscovery::types::Tag>, AwsError> {
+    let tag = |(k, v)| {
+        aws_sdk_servicediscovery::types::Tag::builder()
+            .key(k)
+            .value(v)
+            .build()
+    };
+    tags.iter()
+        .map(|t| tag(t).map_err(|e| AwsError::new("tag Cloud Map namespace", e.to_string())))
+        .collect()
+}
+
 /// A tag of Auto Scaling group `group`, given to the instances it launches; no value for a
 /// removal.
 fn group_tag(group: &str, k: &str, v: Option<&str>) -> GroupTag {
@@ -112,6 +124,11 @@ pub async fn set(c: &Clients, target: &TagTarget, tags: &Tags) -> Result<(), Aws
             let call = c.cloudwatch.tag_resource().resource_arn(arn);
             done("tag alarm", call.set_tags(Some(cloudwatch(tags))).send()).await
         }
+        TagTarget::CloudMap(arn) => {
+            let call = c.cloudmap.tag_resource().resource_arn(arn);
+            let tags = cloud_map(tags)?;
+            done("tag Cloud Map namespace", call.set_tags(Some(tags)).send()).await
+        }
     }
 }
 
@@ -153,6 +170,10 @@ pub async fn remove(c: &Clients, target: &TagTarget, keys: &[String]) -> Result<
         TagTarget::Alarm(arn) => {
             let call = c.cloudwatch.untag_resource().resource_arn(arn);
             done("untag alarm", call.set_tag_keys(names).send()).await
+        }
+        TagTarget::CloudMap(arn) => {
+            let call = c.cloudmap.untag_resource().resource_arn(arn);
+            done("untag Cloud Map namespace", call.set_tag_keys(names).send()).await
         }
     }
 }

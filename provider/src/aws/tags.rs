@@ -56,6 +56,7 @@ pub async fn read(env: &Env, targets: &[TagTarget]) -> Result<BTreeMap<TagTarget
                 | TagTarget::IamRole(_)
                 | TagTarget::LogGroup(_)
                 | TagTarget::Alarm(_)
+                | TagTarget::CloudMap(_)
         )
     });
     let (ec2, elbv2, groups, singles) = tokio::try_join!(
@@ -157,7 +158,12 @@ async fn read_one(c: &Clients, target: &TagTarget) -> Result<Option<Tags>, AwsEr
     let gone = |e: &AwsError| {
         matches!(
             e.code(),
-            Some("NoSuchEntity" | "ResourceNotFoundException" | "ClientException")
+            Some(
+                "NoSuchEntity"
+                    | "ResourceNotFoundException"
+                    | "ClientException"
+                    | "NamespaceNotFound"
+            )
         )
     };
     let result = match target {
@@ -193,6 +199,14 @@ async fn read_one(c: &Clients, target: &TagTarget) -> Result<Option<Tags>, AwsEr
             .await
             .map(|o| pairs(o.tags().iter().map(|t| (t.key(), t.value()))))
             .map_err(|e| aws_error("read alarm tags", e)),
+        TagTarget::CloudMap(arn) => c
+            .cloudmap
+            .list_tags_for_resource()
+            .resource_arn(arn)
+            .send()
+            .await
+            .map(|o| pairs(o.tags().iter().map(|t| (Some(t.key()), Some(t.value())))))
+            .map_err(|e| aws_error("read Cloud Map tags", e)),
         _ => Ok(Tags::new()),
     };
     match result {

@@ -193,6 +193,8 @@ pub enum TagTarget {
     LogGroup(String),
     /// A CloudWatch alarm, by ARN.
     Alarm(String),
+    /// A Cloud Map namespace, by ARN.
+    CloudMap(String),
 }
 
 /// An object's tags: where they are, and what they are when the read already reported them.

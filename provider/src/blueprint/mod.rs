@@ -3,6 +3,7 @@
 //! layer turns these into API calls, and the tests here pin every production setting.
 
 pub mod cluster;
+pub mod job;
 pub mod logs;
 pub mod policy;
 pub mod role;

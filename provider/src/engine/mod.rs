@@ -45,6 +45,7 @@ pub mod units {
     pub use crate::aws::load_balancer::{
         DELETION_PROTECTION, DROP_INVALID_HEADER_FIELDS, LoadBalancer, ObservedLoadBalancer,
     };
+    pub use crate::aws::namespace::{Namespace, NamespaceKey, ObservedNamespace};
     pub use crate::aws::security_group::{GroupKey, ObservedSecurityGroup, SecurityGroup};
     pub use crate::aws::security_group_rules::Rule;
 
@@ -54,6 +55,7 @@ pub mod units {
     pub use crate::aws::listener_rule::{ListenerRule, ObservedRule, RuleKey};
     pub use crate::aws::log_group::{LogGroup, ObservedLogGroup};
     pub use crate::aws::scaling::{ObservedScaling, Scaling};
+    pub use crate::aws::schedule::{ObservedSchedule, Schedule};
     pub use crate::aws::secret_keys::SecretKeys;
     pub use crate::aws::target_group::{
         GroupRef, ObservedTargetGroup, RetiredTargetGroups, TargetGroup,

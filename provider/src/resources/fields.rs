@@ -166,3 +166,15 @@ pub fn merge_tags(
     }
     Some(merged)
 }
+
+/// A map attribute's value from AWS's (name, value) pairs: null when there are none, unless the
+/// state holds an empty map (the configuration's `{}`), which is kept.
+pub fn pairs_or_null(state: &Value, attr: &str, pairs: &[(String, String)]) -> Value {
+    if pairs.is_empty() {
+        return match state.get_attr(attr) {
+            Some(v @ Value::Map(m)) if m.is_empty() => v.clone(),
+            _ => Value::Null,
+        };
+    }
+    string_map_value(&pairs.iter().cloned().collect())
+}

@@ -3,6 +3,7 @@
 
 pub mod cluster;
 pub mod fields;
+pub mod job;
 pub mod outcome;
 pub mod preflight;
 pub mod provider_config;
@@ -80,6 +81,7 @@ impl EcsProd {
             resources: vec![
                 Arc::new(cluster::ClusterResource::new(context.clone())),
                 Arc::new(service::ServiceResource::new(context.clone())),
+                Arc::new(job::ScheduledTaskResource::new(context.clone())),
             ],
             context,
         }

@@ -30,7 +30,9 @@ pub const ENDPOINT_SERVICES: &[(&str, &[&str])] = &[
     ("iam", &[]),
     ("kms", &[]),
     ("route53", &[]),
+    ("scheduler", &[]),
     ("secretsmanager", &[]),
+    ("servicediscovery", &["cloudmap"]),
     ("ssm", &[]),
     ("sts", &[]),
 ];

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use ecsprod_provider::protocol::schema::Schema;
-use ecsprod_provider::resources::{cluster, provider_config, service};
+use ecsprod_provider::resources::{cluster, job, provider_config, service};
 use render::Examples;
 
 const PROVIDER_NAME: &str = "ecsprod";
@@ -64,7 +64,7 @@ fn pages(root: &Path) -> Result<Vec<Page>, Error> {
             },
         ),
     }];
-    let resources: [(&str, &Schema, String); 2] = [
+    let resources: [(&str, &Schema, String); 3] = [
         (
             cluster::TYPE_NAME,
             &cluster::schema::SCHEMA,
@@ -74,6 +74,11 @@ fn pages(root: &Path) -> Result<Vec<Page>, Error> {
             service::TYPE_NAME,
             &service::schema::SCHEMA,
             service::graph::GRAPH.mermaid(),
+        ),
+        (
+            job::TYPE_NAME,
+            &job::schema::SCHEMA,
+            job::graph::GRAPH.mermaid(),
         ),
     ];
     for (type_name, schema, objects) in resources {

@@ -40,6 +40,9 @@ pub struct ClusterInput {
     pub execute_command_log_retention_days: i32,
     /// The KMS key that encrypts ECS Exec sessions and their logs.
     pub execute_command_kms_key_arn: Option<String>,
+    /// The Cloud Map namespace where the cluster's services publish themselves and find each
+    /// other with Service Connect.
+    pub service_connect_namespace: String,
     pub deletion_protection: bool,
     /// The provider's default tags merged with the resource's tags.
     pub tags: BTreeMap<String, String>,
@@ -104,17 +107,34 @@ pub struct EcsClusterSpec {
     pub name: String,
     pub container_insights: bool,
     pub execute_command: ExecuteCommandSpec,
+    /// The ARN of the Service Connect namespace new services default to.
+    pub service_connect_namespace: String,
     pub tags: BTreeMap<String, String>,
 }
 
-pub fn ecs_cluster(input: &ClusterInput) -> EcsClusterSpec {
+pub fn ecs_cluster(input: &ClusterInput, namespace_arn: &str) -> EcsClusterSpec {
     EcsClusterSpec {
         name: input.name.clone(),
         container_insights: input.container_insights,
+        service_connect_namespace: namespace_arn.to_owned(),
         execute_command: ExecuteCommandSpec {
             log_group: names(&input.name).execute_command_log_group,
             kms_key_arn: input.execute_command_kms_key_arn.clone(),
         },
+        tags: tags(input),
+    }
+}
+
+/// The Cloud Map HTTP namespace of Service Connect: API calls only, no DNS zone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NamespaceSpec {
+    pub description: String,
+    pub tags: BTreeMap<String, String>,
+}
+
+pub fn service_connect_namespace(input: &ClusterInput) -> NamespaceSpec {
+    NamespaceSpec {
+        description: format!("Service Connect namespace of ECS cluster {}", input.name),
         tags: tags(input),
     }
 }
@@ -214,6 +234,7 @@ pub fn example() -> ClusterInput {
         ebs_kms_key_id: None,
         container_insights: true,
         execute_command_log_retention_days: 365,
+        service_connect_namespace: "prod".into(),
         execute_command_kms_key_arn: None,
         deletion_protection: true,
         tags: BTreeMap::from([("Team".to_owned(), "core".to_owned())]),

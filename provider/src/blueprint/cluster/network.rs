@@ -11,6 +11,8 @@ pub enum Source {
     Ipv6Cidr(String),
     /// The load balancer's security group.
     LoadBalancer,
+    /// The rule's own group: traffic between the instances it holds.
+    SameGroup,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,14 +90,25 @@ pub fn alb_security_group(input: &ClusterInput) -> SecurityGroupSpec {
 /// First and last port Docker assigns to bridge-mode containers with a dynamic host port.
 pub const EPHEMERAL_PORTS: (i32, i32) = (32768, 65535);
 
-/// The instances' ingress (TCP): only from the load balancer, only on the dynamic port range.
+/// The instances' ingress (TCP), only on the dynamic port range: from the load balancer, and
+/// from the cluster's other instances for Service Connect, whose proxies call each other's
+/// tasks on those ports.
 pub fn instance_ingress() -> Vec<Ingress> {
-    vec![Ingress {
-        from_port: EPHEMERAL_PORTS.0,
-        to_port: EPHEMERAL_PORTS.1,
-        source: Source::LoadBalancer,
-        description: "Dynamic container ports, from the load balancer only".into(),
-    }]
+    vec![
+        Ingress {
+            from_port: EPHEMERAL_PORTS.0,
+            to_port: EPHEMERAL_PORTS.1,
+            source: Source::LoadBalancer,
+            description: "Dynamic container ports, from the load balancer".into(),
+        },
+        Ingress {
+            from_port: EPHEMERAL_PORTS.0,
+            to_port: EPHEMERAL_PORTS.1,
+            source: Source::SameGroup,
+            description: "Dynamic container ports, Service Connect between the cluster's tasks"
+                .into(),
+        },
+    ]
 }
 
 pub fn instance_security_group(input: &ClusterInput, alb_group_id: &str) -> SecurityGroupSpec {

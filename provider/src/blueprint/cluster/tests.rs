@@ -16,13 +16,14 @@ fn names_fit_aws_limits_for_the_longest_cluster_name() {
 }
 
 #[test]
-fn instances_are_reachable_only_from_the_load_balancer() {
+fn instances_are_reachable_only_from_the_load_balancer_and_each_other_on_dynamic_ports() {
     let sg = instance_security_group(&input(), "sg-alb");
-    assert_eq!(sg.ingress.len(), 1);
-    assert_eq!(sg.ingress[0].source, Source::LoadBalancer);
-    assert_eq!(
-        (sg.ingress[0].from_port, sg.ingress[0].to_port),
-        (32768, 65535)
+    let sources: Vec<&Source> = sg.ingress.iter().map(|i| &i.source).collect();
+    assert_eq!(sources, [&Source::LoadBalancer, &Source::SameGroup]);
+    assert!(
+        sg.ingress
+            .iter()
+            .all(|i| (i.from_port, i.to_port) == (32768, 65535))
     );
 }
 

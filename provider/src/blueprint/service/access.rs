@@ -64,10 +64,18 @@ fn arn_region(arn: &str) -> &str {
 /// Statements without resources are left out; `None` when nothing is left. Key entries that are
 /// not ARNs, or contain a wildcard, are ignored: no statement ever has a `*` resource.
 pub fn execution_role_policy(input: &ServiceInput, kms_keys: &[String]) -> Option<Value> {
+    secrets_policy(super::secret_arns(input), kms_keys)
+}
+
+/// The policy that reads exactly the secrets `arns` (see [`execution_role_policy`]).
+pub fn secrets_policy<'a>(
+    arns: impl IntoIterator<Item = &'a String>,
+    kms_keys: &[String],
+) -> Option<Value> {
     let mut parameters = BTreeSet::new();
     let mut secrets = BTreeSet::new();
     let mut via_services = BTreeSet::new();
-    for arn in super::secret_arns(input) {
+    for arn in arns {
         match secret_kind(arn) {
             Some(SecretKind::SsmParameter { arn, .. }) => {
                 via_services.insert(format!("ssm.{}.amazonaws.com", arn_region(&arn)));
@@ -122,12 +130,11 @@ pub fn execution_role_managed_policies(partition: &str) -> Vec<String> {
 /// Trust policy of the execution and task roles: ECS tasks of this account and region only
 /// (the confused-deputy conditions).
 pub fn ecs_tasks_trust_policy(input: &ServiceInput) -> Value {
-    let ServiceInput {
-        partition,
-        region,
-        account_id,
-        ..
-    } = input;
+    ecs_tasks_trust(&input.partition, &input.region, &input.account_id)
+}
+
+/// Trust of ECS tasks of `account_id` in `region` only.
+pub fn ecs_tasks_trust(partition: &str, region: &str, account_id: &str) -> Value {
     json!({
         "Version": "2012-10-17",
         "Statement": [{

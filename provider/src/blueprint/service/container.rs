@@ -60,6 +60,8 @@ pub struct SidecarInput {
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct PortMapping {
+    /// What Service Connect calls the port.
+    pub name: Option<String>,
     pub container_port: i32,
     /// 0: Docker picks an ephemeral host port (bridge mode).
     pub host_port: i32,
@@ -162,12 +164,12 @@ impl ContainerSpec {
 }
 
 /// (name, value) pairs sorted by name (BTreeMap iteration order).
-pub(super) fn pairs(m: &BTreeMap<String, String>) -> Vec<(String, String)> {
+pub(crate) fn pairs(m: &BTreeMap<String, String>) -> Vec<(String, String)> {
     m.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
 }
 
 /// The `awslogs` options of a container logging to `group` under `prefix`.
-pub(super) fn log_options(group: &str, region: &str, prefix: &str) -> BTreeMap<String, String> {
+pub(crate) fn log_options(group: &str, region: &str, prefix: &str) -> BTreeMap<String, String> {
     BTreeMap::from([
         ("awslogs-group".to_owned(), group.to_owned()),
         ("awslogs-region".to_owned(), region.to_owned()),

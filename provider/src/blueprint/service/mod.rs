@@ -8,6 +8,7 @@ use super::OWNER_TAG;
 
 mod access;
 mod alarms;
+mod connect;
 mod container;
 mod deploy;
 mod priority;
@@ -18,6 +19,7 @@ mod task;
 
 pub use access::*;
 pub use alarms::*;
+pub use connect::*;
 pub use container::*;
 pub use deploy::*;
 pub use priority::*;
@@ -80,6 +82,10 @@ pub struct ServiceInput {
     pub sidecars: Vec<SidecarInput>,
     /// ECS Exec: shells and commands in the running tasks through SSM.
     pub enable_execute_command: bool,
+    /// Published to the cluster's other services with Service Connect.
+    pub internal: Option<InternalInput>,
+    /// In the cluster's Service Connect namespace (a client at least).
+    pub service_connect: bool,
     /// The cluster's key that encrypts Exec sessions, which the tasks then decrypt with.
     pub execute_command_kms_key_arn: Option<String>,
     /// The provider's default tags merged with the resource's tags.
@@ -115,7 +121,7 @@ pub(crate) fn short_hash(s: &str, digits: usize) -> String {
 }
 
 /// The longest prefix of `s` of at most `max` bytes that ends on a character boundary.
-fn prefix(s: &str, max: usize) -> &str {
+pub(crate) fn prefix(s: &str, max: usize) -> &str {
     let mut end = max.min(s.len());
     while !s.is_char_boundary(end) {
         end -= 1;
@@ -168,7 +174,7 @@ pub fn names(cluster: &str, service: &str) -> ServiceNames {
 
 /// `<cluster>-<service>-<suffix>`, or, when that exceeds IAM's 64 characters (28 + 1 + 32 + 5 =
 /// 66 at worst), its truncated start, an 8-digit hash of the full name and the suffix.
-fn role_name(cluster: &str, service: &str, suffix: &str) -> String {
+pub(crate) fn role_name(cluster: &str, service: &str, suffix: &str) -> String {
     let full = format!("{cluster}-{service}-{suffix}");
     if full.len() <= IAM_ROLE_NAME_MAX {
         return full;
@@ -225,6 +231,8 @@ pub fn example() -> ServiceInput {
         container: ContainerSettings::default(),
         sidecars: Vec::new(),
         enable_execute_command: false,
+        internal: None,
+        service_connect: true,
         execute_command_kms_key_arn: None,
         tags: BTreeMap::from([("Team".to_owned(), "core".to_owned())]),
         region: "eu-west-1".into(),

@@ -2,7 +2,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{ListenerRuleSpec, ServiceInput, Strategy, TrafficStep, names, tags};
+use super::{
+    ListenerRuleSpec, ServiceConnectSpec, ServiceInput, Strategy, TrafficStep, names, tags,
+};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CapacityProviderItem {
@@ -75,6 +77,8 @@ pub struct EcsServiceSpec {
     pub tags: BTreeMap<String, String>,
     /// The revision the service runs.
     pub task_definition_arn: String,
+    /// Service Connect; `None` on a cluster without a namespace.
+    pub service_connect: Option<ServiceConnectSpec>,
     /// Whether an apply waits until the deployment is done.
     pub wait_for_steady_state: bool,
     /// Traffic still to move to the service's new target group.
@@ -166,6 +170,7 @@ pub fn service(
         scheduling_strategy: "REPLICA".into(),
         tags: tags(input),
         task_definition_arn: task_definition_arn.to_owned(),
+        service_connect: None,
         wait_for_steady_state: true,
         cutover: None,
     }

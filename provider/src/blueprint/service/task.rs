@@ -112,6 +112,7 @@ pub fn task_definition(
             cpu: 0,
             memory: None,
             port_mappings: vec![PortMapping {
+                name: input.internal.as_ref().map(|i| i.port_name.clone()),
                 container_port: input.container_port,
                 host_port: 0,
                 protocol: "tcp".into(),

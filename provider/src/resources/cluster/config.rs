@@ -61,6 +61,14 @@ pub static CLUSTER_NAME: LazyLock<Regex> = LazyLock::new(|| {
 pub const CLUSTER_NAME_RULE: &str =
     "use 1-28 letters, digits and hyphens, starting with a letter and not ending with a hyphen.";
 
+/// A Cloud Map HTTP namespace name as ECS takes it for Service Connect: visible ASCII without
+/// `<`, `>`, `"` or `/`.
+pub static NAMESPACE_NAME: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"^[!#-.0-;=?-~]{1,1024}$"#).unwrap_or_else(|e| panic!("{e}")));
+
+pub const NAMESPACE_NAME_RULE: &str =
+    "use 1-1024 visible ASCII characters other than <, >, \" and /.";
+
 /// The cluster as configured. Optional attributes hold their planned defaults when validated
 /// from a plan, and may be null when validated from raw configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,6 +93,7 @@ pub struct ClusterConfig {
     pub container_insights: Field<bool>,
     pub execute_command_log_retention_days: Field<i64>,
     pub execute_command_kms_key_arn: Field<String>,
+    pub service_connect_namespace: Field<String>,
     pub deletion_protection: Field<bool>,
     pub tags: Field<BTreeMap<String, Field<String>>>,
 }
@@ -115,6 +124,7 @@ impl ClusterConfig {
                 "execute_command_log_retention_days",
             ),
             execute_command_kms_key_arn: fields::string(c, "execute_command_kms_key_arn"),
+            service_connect_namespace: fields::string(c, "service_connect_namespace"),
             deletion_protection: fields::boolean(c, "deletion_protection"),
             tags: fields::string_map(c, "tags"),
         }
@@ -322,6 +332,14 @@ pub fn validate(raw: &Value) -> Diagnostics {
         &mut d,
         at("execute_command_log_retention_days"),
         &c.execute_command_log_retention_days,
+    );
+    v::matches(
+        &mut d,
+        at("service_connect_namespace"),
+        &c.service_connect_namespace,
+        &NAMESPACE_NAME,
+        "Invalid Service Connect namespace",
+        NAMESPACE_NAME_RULE,
     );
     v::tags(&mut d, at("tags"), &c.tags);
     crate::resources::timeouts::validate(&mut d, raw);

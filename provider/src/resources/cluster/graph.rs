@@ -8,8 +8,8 @@ use super::project as show;
 use crate::blueprint::cluster::{self as bp, ClusterInput};
 use crate::engine::units::{
     AutoScalingGroup, CapacityProvider, ClusterCapacity, EcsCluster, GroupKey, InstanceProfile,
-    InstanceTypes, LaunchTemplate, Listener, ListenerKey, LoadBalancer, LogGroup, OtherListeners,
-    OtherListenersKey, RecommendedAmi, Role, SecurityGroup,
+    InstanceTypes, LaunchTemplate, Listener, ListenerKey, LoadBalancer, LogGroup, Namespace,
+    NamespaceKey, OtherListeners, OtherListenersKey, RecommendedAmi, Role, SecurityGroup,
 };
 use crate::engine::{Graph, LookupNode, Missing, NodeId, Outputs, UnitNode};
 
@@ -17,6 +17,8 @@ use crate::engine::{Graph, LookupNode, Missing, NodeId, Outputs, UnitNode};
 #[derive(Debug, Clone)]
 pub struct Run {
     pub name: String,
+    /// The Service Connect namespace's name, as configured or as the state records it.
+    pub namespace: String,
     /// From the configuration or the state; `None` on import (found by the groups' names).
     pub vpc_id: Option<String>,
     pub partition: String,
@@ -42,6 +44,7 @@ impl Run {
 }
 
 pub const CLUSTER: NodeId<EcsCluster> = NodeId::new("ecs_cluster");
+pub const NAMESPACE: NodeId<Namespace> = NodeId::new("service_connect_namespace");
 pub const EXEC_LOG_GROUP: NodeId<LogGroup> = NodeId::new("execute_command_log_group");
 pub const CAPACITY: NodeId<ClusterCapacity> = NodeId::new("cluster_capacity_providers");
 pub const INSTANCE_ROLE: NodeId<Role> = NodeId::new("instance_role");
@@ -109,14 +112,35 @@ fn graph() -> Graph<Run> {
             project: show::execute_command_log_group,
         })
         .unit(UnitNode {
+            id: NAMESPACE,
+            after: &[],
+            read_after: &[],
+            // The cluster's Service Connect default names it.
+            delete_after: &[CLUSTER.name],
+            key: |run, _| {
+                Some(NamespaceKey {
+                    name: run.namespace.clone(),
+                    cluster: run.name.clone(),
+                })
+            },
+            desired: |run, _| Ok(Some(bp::service_connect_namespace(run.config()?))),
+            project: show::service_connect_namespace,
+        })
+        .unit(UnitNode {
             id: CLUSTER,
-            // Its execute-command configuration names the group.
-            after: &[EXEC_LOG_GROUP.name],
+            // Its execute-command configuration names the group, its Service Connect default
+            // the namespace.
+            after: &[EXEC_LOG_GROUP.name, NAMESPACE.name],
             read_after: &[],
             // Its container instances leave once the group is gone.
             delete_after: &[GROUP.name],
             key: |run, _| Some(run.name.clone()),
-            desired: |run, _| Ok(Some(bp::ecs_cluster(run.config()?))),
+            desired: |run, o| {
+                Ok(Some(bp::ecs_cluster(
+                    run.config()?,
+                    &o.need(NAMESPACE)?.arn,
+                )))
+            },
             project: show::ecs_cluster,
         })
         .unit(UnitNode {

@@ -24,6 +24,7 @@ const COMPUTED: &[&str] = &[
     "id",
     "arn",
     "execute_command_log_group_name",
+    "service_connect_namespace_arn",
     "instance_role_arn",
     "alb_security_group_id",
     "instance_security_group_id",
@@ -104,6 +105,11 @@ pub fn input_from(planned: &Value) -> Result<ClusterInput, Diagnostics> {
             .and_then(|n| i32::try_from(*n).ok())
             .unwrap_or(365),
         execute_command_kms_key_arn: c.execute_command_kms_key_arn.known().cloned(),
+        service_connect_namespace: c
+            .service_connect_namespace
+            .known()
+            .cloned()
+            .ok_or_else(|| missing("service_connect_namespace"))?,
         deletion_protection: c.deletion_protection.known().copied().unwrap_or(true),
         tags,
     })
@@ -111,6 +117,11 @@ pub fn input_from(planned: &Value) -> Result<ClusterInput, Diagnostics> {
 
 fn run(session: &Session, name: String, state: &Value, config: Option<ClusterInput>) -> Run {
     Run {
+        // Imported: the default, the cluster's name.
+        namespace: fields::string(state, "service_connect_namespace")
+            .known()
+            .cloned()
+            .unwrap_or_else(|| name.clone()),
         name,
         vpc_id: fields::string(state, "vpc_id").known().cloned(),
         partition: session.partition().to_owned(),

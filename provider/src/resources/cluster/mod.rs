@@ -57,6 +57,9 @@ impl Resource for ClusterResource {
             *slot = id;
         }
         plan::adjust(input, planned);
+        if let Some(refused) = plan::namespace(input, planned) {
+            d.push(refused);
+        }
         plan_tags_all(&self.context, planned);
         d
     }

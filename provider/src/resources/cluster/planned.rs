@@ -34,6 +34,7 @@ pub fn planned_ingress(ingress: &[Ingress]) -> Value {
         let source = match &i.source {
             Source::Cidr(c) | Source::Ipv6Cidr(c) => c.clone(),
             Source::LoadBalancer => ALB_GROUP_SOURCE.to_owned(),
+            Source::SameGroup => SAME_GROUP_SOURCE.to_owned(),
         };
         ("tcp".to_owned(), i.from_port, i.to_port, source)
     }))

@@ -5,8 +5,8 @@
 use ecsprod_cty::Value;
 
 use super::graph::{
-    ALB_GROUP, CAPACITY, EXEC_LOG_GROUP, GROUP, HTTP, HTTPS, INSTANCE_GROUP, INSTANCE_PROFILE,
-    OTHER_LISTENERS, PROVIDER, Run, TEMPLATE,
+    ALB_GROUP, CAPACITY, CLUSTER, EXEC_LOG_GROUP, GROUP, HTTP, HTTPS, INSTANCE_GROUP,
+    INSTANCE_PROFILE, OTHER_LISTENERS, PROVIDER, Run, TEMPLATE,
 };
 use super::schema;
 use super::settings;
@@ -14,8 +14,8 @@ use crate::blueprint::cluster::{self as bp, InstanceTypeFacts};
 use crate::engine::Outputs;
 use crate::engine::units::{
     ObservedCapacityProvider, ObservedCluster, ObservedGroup, ObservedListener,
-    ObservedLoadBalancer, ObservedLogGroup, ObservedProfile, ObservedRole, ObservedSecurityGroup,
-    ObservedTemplate,
+    ObservedLoadBalancer, ObservedLogGroup, ObservedNamespace, ObservedProfile, ObservedRole,
+    ObservedSecurityGroup, ObservedTemplate,
 };
 use crate::resources::fields::{self, set, string_list_value};
 
@@ -85,6 +85,30 @@ fn execute_command_key(
         .find(|v| *v != recorded)
         .unwrap_or(recorded);
     set(state, EXEC_KEY, shown);
+}
+
+/// The Service Connect namespace: its name while the ECS cluster's Service Connect default is
+/// that namespace (otherwise null, so the plan puts both back), and its ARN.
+pub fn service_connect_namespace(
+    _: &Run,
+    o: Option<&ObservedNamespace>,
+    outputs: &Outputs,
+    state: &mut Value,
+) {
+    let default = outputs
+        .get(CLUSTER)
+        .and_then(|c| c.service_connect_namespace.as_ref());
+    let in_use = o.filter(|n| default == Some(&n.arn));
+    set(
+        state,
+        "service_connect_namespace",
+        opt_string(in_use.map(|n| &n.name)),
+    );
+    set(
+        state,
+        "service_connect_namespace_arn",
+        opt_string(o.map(|n| &n.arn)),
+    );
 }
 
 /// The Exec session log group: its name and retention (its key shows with the cluster's).

@@ -31,7 +31,8 @@ pub static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
     Schema {
     version: 0,
     description: "A production ECS cluster on EC2 with its capacity and shared HTTPS entry point, \
-managed as one unit: the ECS cluster (Container Insights), an instance role with SSM Session \
+managed as one unit: the ECS cluster (Container Insights), the Cloud Map namespace its services \
+find each other in with Service Connect, an instance role with SSM Session \
 Manager access, a launch template (ECS-optimized Amazon Linux 2023, IMDSv2 only with hop limit 1, \
 encrypted gp3 root volume, no public IP, Spot draining on), an Auto Scaling group with an On-Demand \
 base and Spot above it, a capacity provider with managed scaling, termination protection and \
@@ -185,6 +186,11 @@ The same roll-out follows any change of the user data, root volume size or KMS k
             Type::String,
             "ARN of the KMS key that encrypts ECS Exec sessions (the data channel between the client and the container) and their log group. Its key policy must let CloudWatch Logs in this region use it, and whoever starts a session needs `kms:GenerateDataKey` on it. Null: TLS only, and CloudWatch's own encryption of the log.",
         ),
+        Attribute::optional_computed(
+            "service_connect_namespace",
+            Type::String,
+            "Name of the AWS Cloud Map HTTP namespace the cluster creates for ECS Service Connect and makes its default. Every `ecsprod_service` on the cluster joins it, so any of them can call a service that sets `internal` by that service's `internal.dns_name`. An HTTP namespace makes no DNS zone and costs nothing while it is empty. Default: the cluster's `name`. It is set when the cluster is created and cannot change afterwards, because every service's Service Connect configuration names it.",
+        ),
         Attribute::with_default(
             "deletion_protection",
             Type::Bool,
@@ -210,6 +216,11 @@ The same roll-out follows any change of the user data, root volume size or KMS k
             "execute_command_log_group_name",
             Type::String,
             "CloudWatch log group of the ECS Exec sessions, `/ecs-exec/<name>`: the cluster's execute-command configuration sends every session's log there.",
+        ),
+        Attribute::computed(
+            "service_connect_namespace_arn",
+            Type::String,
+            "ARN of the Cloud Map namespace of `service_connect_namespace`.",
         ),
         Attribute::computed("alb_arn", Type::String, "ARN of the shared Application Load Balancer."),
         Attribute::computed("alb_dns_name", Type::String, "DNS name of the load balancer."),
@@ -242,7 +253,7 @@ The same roll-out follows any change of the user data, root volume size or KMS k
         Attribute::computed(
             "instance_security_group_ingress",
             Type::list(Type::String),
-            "The ingress rules of the instances' security group: always only `tcp 32768-65535 from alb_security_group_id` (the dynamic container ports, from the load balancer's group; no CIDR ingress). A rule added or removed outside Terraform shows here and is reverted by the next apply.",
+            "The ingress rules of the instances' security group: always only `tcp 32768-65535 from alb_security_group_id` and `tcp 32768-65535 from self` (the dynamic container ports, from the load balancer's group and, for Service Connect between the cluster's tasks, from the instances' own group; no CIDR ingress). A rule added or removed outside Terraform shows here and is reverted by the next apply.",
         ),
         Attribute::computed(
             "alb_security_group_egress",

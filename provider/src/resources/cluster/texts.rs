@@ -23,6 +23,9 @@ pub fn metadata_options(http_tokens_required: bool, hop_limit: i32) -> String {
 /// How the ingress attributes name the load balancer's security group as a rule's source.
 pub const ALB_GROUP_SOURCE: &str = "alb_security_group_id";
 
+/// How the ingress attributes name a rule's own security group as its source.
+pub const SAME_GROUP_SOURCE: &str = "self";
+
 /// An ingress rule observed or planned: protocol, first and last port (-1 for all), source.
 pub type IngressRule = (String, i32, i32, String);
 

@@ -33,7 +33,7 @@ use crate::protocol::diag::{Diagnostic, Diagnostics};
 use crate::protocol::provider::CallContext;
 
 pub use cluster::cluster;
-pub use service::service;
+pub use service::{job, service};
 
 /// Bound of all the checks of one resource.
 const LIMIT: Duration = Duration::from_secs(20);

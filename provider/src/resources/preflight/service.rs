@@ -176,12 +176,27 @@ pub async fn service(
     prior: &Value,
     planned: &Value,
 ) -> Diagnostics {
+    checks_of(ctx, call, "ecsprod_service", prior, planned).await
+}
+
+/// A scheduled task's checks: its secrets exist (it has no host names).
+pub async fn job(ctx: &Context, call: &CallContext, prior: &Value, planned: &Value) -> Diagnostics {
+    checks_of(ctx, call, "ecsprod_scheduled_task", prior, planned).await
+}
+
+async fn checks_of(
+    ctx: &Context,
+    call: &CallContext,
+    resource: &str,
+    prior: &Value,
+    planned: &Value,
+) -> Diagnostics {
     let skip_account_lookup = ctx.config().is_some_and(|c| c.skip_requesting_account_id);
     let checks = ServiceChecks::from_plan(prior, planned, skip_account_lookup);
     if checks.is_empty() {
         return Diagnostics::new();
     }
-    run(ctx, call, "ecsprod_service", |r| async move {
+    run(ctx, call, resource, |r| async move {
         check_service(&r, &checks).await
     })
     .await

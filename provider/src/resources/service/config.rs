@@ -19,7 +19,7 @@ fn re(p: &str) -> Regex {
 
 pub static SERVICE_NAME: LazyLock<Regex> =
     LazyLock::new(|| re(r"^[A-Za-z]([A-Za-z0-9-]{0,30}[A-Za-z0-9])?$"));
-pub(super) static IMAGE: LazyLock<Regex> =
+pub(crate) static IMAGE: LazyLock<Regex> =
     LazyLock::new(|| re(r"^[A-Za-z0-9][A-Za-z0-9._/:@#-]{0,254}$"));
 static ZONE_ID: LazyLock<Regex> = LazyLock::new(|| re(r"^(/hostedzone/)?[A-Z0-9]{1,32}$"));
 static HEALTH_PATH: LazyLock<Regex> = LazyLock::new(|| re(r"^/[\x21-\x7e]{0,1023}$"));
@@ -126,7 +126,7 @@ fn matcher_ok(s: &str) -> bool {
 
 /// A container's `environment` and `secrets` under `base`: variable names, secret ARNs, and no
 /// variable in both.
-pub(super) fn variables(
+pub(crate) fn variables(
     d: &mut Diagnostics,
     base: &Path,
     environment: &Field<BTreeMap<String, Field<String>>>,
@@ -163,6 +163,29 @@ pub(super) fn variables(
                 base.attr("secrets").key(name.clone()),
                 "Variable defined twice",
                 format!("{name:?} is in both environment and secrets; keep it in one of them."),
+            );
+        }
+    }
+}
+
+/// `task_role_policy_json`: a JSON policy document that fits an inline role policy.
+pub(crate) fn task_role_policy(d: &mut Diagnostics, policy_field: &Field<String>) {
+    if let Field::Known(policy) = policy_field {
+        let problem = match serde_json::from_str::<serde_json::Value>(policy) {
+            Err(e) => Some(format!("it is not valid JSON: {e}")),
+            Ok(doc) if doc.get("Statement").is_none() => {
+                Some("an IAM policy document is a JSON object with a \"Statement\"".to_owned())
+            }
+            Ok(_) if policy.len() > 10_240 => {
+                Some("an inline role policy is at most 10240 characters".to_owned())
+            }
+            Ok(_) => None,
+        };
+        if let Some(problem) = problem {
+            d.error_at(
+                at("task_role_policy_json"),
+                "Invalid task role policy",
+                format!("The policy cannot be used: {problem}."),
             );
         }
     }
@@ -355,29 +378,12 @@ pub fn validate(raw: &Value) -> Diagnostics {
         }
     }
 
-    if let Field::Known(policy) = &c.task_role_policy_json {
-        let problem = match serde_json::from_str::<serde_json::Value>(policy) {
-            Err(e) => Some(format!("it is not valid JSON: {e}")),
-            Ok(doc) if doc.get("Statement").is_none() => {
-                Some("an IAM policy document is a JSON object with a \"Statement\"".to_owned())
-            }
-            Ok(_) if policy.len() > 10_240 => {
-                Some("an inline role policy is at most 10240 characters".to_owned())
-            }
-            Ok(_) => None,
-        };
-        if let Some(problem) = problem {
-            d.error_at(
-                at("task_role_policy_json"),
-                "Invalid task role policy",
-                format!("The policy cannot be used: {problem}."),
-            );
-        }
-    }
+    task_role_policy(&mut d, &c.task_role_policy_json);
     super::deployment::validate(&mut d, raw);
     super::containers::validate(&mut d, raw);
     super::routing::validate(&mut d, raw);
     super::queue::validate(&mut d, raw);
+    super::internal::validate(&mut d, raw);
     v::tags(&mut d, at("tags"), &c.tags);
     crate::resources::timeouts::validate(&mut d, raw);
     d

@@ -277,6 +277,15 @@ pub fn shifted_forward(
     Ok(first(&serving, &other))
 }
 
+/// The service's Service Connect configuration, in its cluster's namespace.
+fn service_connect(
+    input: &bp::ServiceInput,
+    o: &Outputs,
+) -> Result<Option<bp::ServiceConnectSpec>, Missing> {
+    let namespace = o.need(CLUSTER)?.service_connect_namespace.as_deref();
+    Ok(bp::service_connect(input, namespace))
+}
+
 /// The service, with the traffic shift of a shifting strategy, or the traffic still to move
 /// when its rule also forwards to earlier groups.
 pub fn service(run: &Run, o: &Outputs) -> Result<bp::EcsServiceSpec, Missing> {
@@ -290,6 +299,7 @@ pub fn service(run: &Run, o: &Outputs) -> Result<bp::EcsServiceSpec, Missing> {
             None,
         );
         spec.wait_for_steady_state = run.wait_for_steady_state;
+        spec.service_connect = service_connect(&input, o)?;
         return Ok(spec);
     }
     let group = o.need(TARGET_GROUP)?.arn.clone();
@@ -313,6 +323,7 @@ pub fn service(run: &Run, o: &Outputs) -> Result<bp::EcsServiceSpec, Missing> {
         shift,
     );
     spec.wait_for_steady_state = run.wait_for_steady_state;
+    spec.service_connect = service_connect(&input, o)?;
     let only_new = bp::listener_rule(&input, vec![WeightedTarget::new(&group, 1)]);
     if !shifting && !bp::same_forward(&only_new.forward, &rule.forward) {
         spec.cutover = Some(Cutover {

@@ -126,6 +126,8 @@ fn input_from(planned: &Value, session: &Session) -> Result<ServiceInput, Diagno
         container,
         sidecars,
         enable_execute_command: s.enable_execute_command.known().copied().unwrap_or(false),
+        internal: super::internal::input(planned),
+        service_connect: super::internal::joins(planned),
         execute_command_kms_key_arn: None,
         tags: known_map(&fields::string_map(planned, "tags_all")),
         region: session.region().to_owned(),

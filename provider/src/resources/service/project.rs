@@ -23,7 +23,8 @@ fn number(n: i32) -> Value {
     Value::number(i64::from(n))
 }
 
-pub fn log_group(_: &Run, o: Option<&ObservedLogGroup>, _: &Outputs, state: &mut Value) {
+/// The log group: its name and retention (shared by every resource with one).
+pub fn log_group<R>(_: &R, o: Option<&ObservedLogGroup>, _: &Outputs, state: &mut Value) {
     match o {
         None => set(state, "log_group_name", Value::Null),
         Some(g) => {
@@ -37,11 +38,11 @@ pub fn log_group(_: &Run, o: Option<&ObservedLogGroup>, _: &Outputs, state: &mut
     }
 }
 
-pub fn execution_role(_: &Run, o: Option<&ObservedRole>, _: &Outputs, state: &mut Value) {
+pub fn execution_role<R>(_: &R, o: Option<&ObservedRole>, _: &Outputs, state: &mut Value) {
     set(state, "execution_role_arn", opt(o.map(|r| &r.arn)));
 }
 
-pub fn task_role(_: &Run, o: Option<&ObservedRole>, _: &Outputs, state: &mut Value) {
+pub fn task_role<R>(_: &R, o: Option<&ObservedRole>, _: &Outputs, state: &mut Value) {
     set(state, "task_role_arn", opt(o.map(|r| &r.arn)));
 }
 
@@ -190,18 +191,6 @@ pub fn listener_rule(run: &Run, o: Option<&ObservedRule>, outputs: &Outputs, sta
     }
 }
 
-/// A map attribute from AWS's pairs: null when there are none, unless the state holds an
-/// empty map (the configuration's `{}`), which is kept.
-fn pairs_value(state: &Value, attr: &str, pairs: &[(String, String)]) -> Value {
-    if pairs.is_empty() {
-        return match state.get_attr(attr) {
-            Some(v @ Value::Map(m)) if m.is_empty() => v.clone(),
-            _ => Value::Null,
-        };
-    }
-    fields::string_map_value(&pairs.iter().cloned().collect())
-}
-
 /// A revision the service runs other than the recorded one (deployed outside Terraform) shows
 /// its content, so the plan puts the configured one back.
 pub fn task_definition(
@@ -225,9 +214,9 @@ pub fn task_definition(
     if let Ok(memory) = d.memory.trim().parse::<i64>() {
         set(state, "memory", Value::number(memory));
     }
-    let env = pairs_value(state, "environment", &main.environment);
+    let env = fields::pairs_or_null(state, "environment", &main.environment);
     set(state, "environment", env);
-    let secrets = pairs_value(state, "secrets", &main.secrets);
+    let secrets = fields::pairs_or_null(state, "secrets", &main.secrets);
     set(state, "secrets", secrets);
     super::containers::project(&run.names().service, d, state);
 }
@@ -264,6 +253,7 @@ pub fn ecs_service(run: &Run, o: Option<&ObservedService>, _: &Outputs, state: &
         "enable_execute_command",
         Value::bool(service.enable_execute_command),
     );
+    super::internal::show(state, service.service_connect.as_ref());
     if run.purpose == Purpose::Import {
         set(state, "desired_count", number(service.desired_count));
     }

@@ -73,6 +73,10 @@ fn service() -> ObservedService {
         health_check_grace_period: None,
         availability_zone_rebalancing: None,
         enable_execute_command: false,
+        service_connect: Some(bp::ServiceConnectSpec {
+            namespace: "arn:ns".into(),
+            published: None,
+        }),
         shift: None,
         deployments: Vec::new(),
         events: Vec::new(),

@@ -15,7 +15,7 @@ use crate::resources::validators::{self as v, at};
 
 pub const QUEUE: &str = "queue";
 
-static QUEUE_ARN: LazyLock<Regex> = LazyLock::new(|| {
+pub(crate) static QUEUE_ARN: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^arn:aws[a-z-]*:sqs:[a-z]{2}(-[a-z]+)+-\d:\d{12}:[A-Za-z0-9_-]{1,80}(\.fifo)?$")
         .unwrap_or_else(|e| panic!("built-in pattern: {e}"))
 });

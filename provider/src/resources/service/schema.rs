@@ -21,6 +21,8 @@ pub const TASK_DEFINITION_INPUTS: &[&str] = &[
     "readonly_root_filesystem",
     "user",
     super::containers::SIDECARS,
+    // Its port name is the main container's port mapping's.
+    super::internal::INTERNAL,
 ];
 
 /// Attributes whose change needs a new target group (settings AWS cannot modify in place).
@@ -183,6 +185,8 @@ pub static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
             Value::bool(false),
             "ECS Exec: lets `aws ecs execute-command` open a shell or run a command in the service's running tasks, through SSM. Turning it on grants the task role exactly the SSM Messages channel actions Exec needs, and writing session logs to the cluster's execute-command log group. Tasks started before a change keep their setting until the next deployment replaces them. Default `false`.",
         ),
+        super::internal::attribute(),
+        super::internal::membership_attribute(),
         Attribute::optional(
             "task_role_policy_json",
             Type::String,

@@ -291,6 +291,7 @@ fn task_definition_is_bridge_mode_with_dynamic_ports_and_secret_arns_as_given() 
     assert_eq!(
         c.port_mappings,
         vec![PortMapping {
+            name: None,
             container_port: 8080,
             host_port: 0,
             protocol: "tcp".into()

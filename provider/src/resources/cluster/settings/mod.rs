@@ -30,6 +30,8 @@ pub fn ingress(group: Option<&ObservedSecurityGroup>, alb_group_id: Option<&str>
         Some(g) => schema::ingress_value(g.rules.iter().map(|r| {
             let source = if Some(r.source.as_str()) == alb_group_id {
                 schema::ALB_GROUP_SOURCE.to_owned()
+            } else if r.source == g.id {
+                schema::SAME_GROUP_SOURCE.to_owned()
             } else {
                 r.source.clone()
             };

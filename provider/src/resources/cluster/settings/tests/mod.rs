@@ -79,7 +79,13 @@ fn observed_blueprint_rules_read_as_the_planned_ingress() {
             ("tcp", 80, 80, "::/0"),
         ],
     );
-    let instances = group("sg-i", &[("tcp", 32768, 65535, "sg-alb")]);
+    let instances = group(
+        "sg-i",
+        &[
+            ("tcp", 32768, 65535, "sg-i"),
+            ("tcp", 32768, 65535, "sg-alb"),
+        ],
+    );
     assert_eq!(
         ingress(Some(&alb), Some("sg-alb")),
         planned_map("alb_security_group_ingress")
@@ -90,9 +96,10 @@ fn observed_blueprint_rules_read_as_the_planned_ingress() {
     );
     assert_eq!(
         planned_map("instance_security_group_ingress"),
-        Value::List(vec![Value::string(
-            "tcp 32768-65535 from alb_security_group_id"
-        )])
+        Value::List(vec![
+            Value::string("tcp 32768-65535 from alb_security_group_id"),
+            Value::string("tcp 32768-65535 from self"),
+        ])
     );
 }
 
