@@ -30,12 +30,6 @@ const COMPUTED: &[&str] = &[
     "log_group_name",
 ];
 
-fn int(v: &Field<i64>, default: i32) -> i32 {
-    v.known()
-        .and_then(|n| i32::try_from(*n).ok())
-        .unwrap_or(default)
-}
-
 /// The blueprint input from a planned (or recorded) value; the account is the cluster's, filled
 /// in by the graph.
 fn input_from(planned: &Value, session: &Session) -> Result<JobInput, Diagnostics> {
@@ -46,23 +40,33 @@ fn input_from(planned: &Value, session: &Session) -> Result<JobInput, Diagnostic
             format!("{what} must be known when the job is applied."),
         ))
     };
+    // The plan holds every default, so each of these is known at apply time.
     let text = |f: &Field<String>, what: &str| f.known().cloned().ok_or_else(|| missing(what));
+    let int = |f: &Field<i64>, what: &str| {
+        f.known()
+            .and_then(|n| i32::try_from(*n).ok())
+            .ok_or_else(|| missing(what))
+    };
     Ok(JobInput {
         cluster: text(&c.cluster, "cluster")?,
         name: text(&c.name, "name")?,
         image: text(&c.image, "image")?,
         schedule: text(&c.schedule, "schedule")?,
-        timezone: c.timezone.known().cloned().unwrap_or_else(|| "UTC".into()),
+        timezone: text(&c.timezone, "timezone")?,
         command: fields::known_strings(&c.command).unwrap_or_default(),
-        cpu: int(&c.cpu, 256),
-        memory: int(&c.memory, 512),
+        cpu: int(&c.cpu, "cpu")?,
+        memory: int(&c.memory, "memory")?,
         environment: known_map(&c.environment),
         secrets: known_map(&c.secrets),
         task_role_policy_json: c.task_role_policy_json.known().cloned(),
-        log_retention_days: int(&c.log_retention_days, 30),
-        enabled: c.enabled.known().copied().unwrap_or(true),
-        max_retry_attempts: int(&c.max_retry_attempts, 0),
-        max_event_age: int(&c.max_event_age, 3600),
+        log_retention_days: int(&c.log_retention_days, "log_retention_days")?,
+        enabled: c
+            .enabled
+            .known()
+            .copied()
+            .ok_or_else(|| missing("enabled"))?,
+        max_retry_attempts: int(&c.max_retry_attempts, "max_retry_attempts")?,
+        max_event_age: int(&c.max_event_age, "max_event_age")?,
         dead_letter_queue_arn: c.dead_letter_queue_arn.known().cloned(),
         flexible_window: c
             .flexible_window
