@@ -28,13 +28,19 @@ fn provider_example_is_valid() {
 }
 
 #[test]
-fn resource_examples_are_valid_together() {
+fn resource_examples_and_their_imports_by_identity_are_valid_together() {
     let w = Workdir::new();
     let root = acceptance_tests::repo_root().join("examples/resources");
-    for resource in ["ecsprod_cluster", "ecsprod_service"] {
-        let hcl = std::fs::read_to_string(root.join(resource).join("resource.tf"))
-            .expect("resource example");
-        w.write(&format!("{resource}.tf"), &hcl);
+    for resource in [
+        "ecsprod_cluster",
+        "ecsprod_service",
+        "ecsprod_scheduled_task",
+    ] {
+        for file in ["resource.tf", "import-by-identity.tf"] {
+            let hcl = std::fs::read_to_string(root.join(resource).join(file))
+                .unwrap_or_else(|e| panic!("{resource}/{file}: {e}"));
+            w.write(&format!("{resource}-{file}"), &hcl);
+        }
     }
     w.write("versions.tf", REQUIRED_PROVIDERS);
     assert_valid(&w, None);

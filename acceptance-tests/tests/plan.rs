@@ -6,9 +6,11 @@ use acceptance_tests::{
 };
 use serde_json::{Value, json};
 
+/// Planned offline (the endpoint is the canary), so the credentials check is skipped.
 const CLUSTER: &str = r#"
 provider "ecsprod" {
-  default_tags = { Team = "platform" }
+  default_tags                = { Team = "platform" }
+  skip_credentials_validation = true
 }
 
 resource "ecsprod_cluster" "main" {
@@ -69,6 +71,11 @@ fn complete_example_plans_with_an_unknown_vpc_id_showing_defaults() {
     w.write(
         "complete/main_override.tf",
         "resource \"ecsprod_cluster\" \"main\" {\n  vpc_id = terraform_data.vpc.output\n}\n",
+    );
+    // Planned offline: the endpoint is the canary, so the credentials check is skipped.
+    w.write(
+        "complete/provider_override.tf",
+        "provider \"ecsprod\" {\n  skip_credentials_validation = true\n}\n",
     );
     w.run(&["-chdir=complete", "init", "-input=false", "-no-color"])
         .success();

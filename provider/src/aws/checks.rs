@@ -136,7 +136,7 @@ pub struct Account;
 read_each! {
     Account: "account", () => String,
     |env, _| async move {
-        Ok(Some(parameters::account_id(env.c()).await?))
+        Ok(Some(super::caller::account_id(env.c()).await?))
     }
 }
 

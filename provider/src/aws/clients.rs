@@ -10,6 +10,9 @@ use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region};
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use aws_credential_types::provider::SharedCredentialsProvider;
 
 /// Attempts per AWS call when the provider block does not say (throttling and transient errors
 /// are retried with exponential backoff and jitter).
@@ -88,9 +91,7 @@ impl Clients {
                 }
                 let credentials = provider.build().await;
                 base.to_builder()
-                    .credentials_provider(
-                        aws_credential_types::provider::SharedCredentialsProvider::new(credentials),
-                    )
+                    .credentials_provider(SharedCredentialsProvider::new(credentials))
                     .build()
             }
             None => base,
@@ -99,7 +100,22 @@ impl Clients {
             .region()
             .map(|r| r.to_string())
             .ok_or(ConfigError::NoRegion)?;
-        Ok(Self::from_sdk(&sdk, region, &config.endpoints))
+        let mut clients = Self::from_sdk(&sdk, region, &config.endpoints);
+        clients.origin = Arc::new(Origin {
+            credentials_source: credentials_source(config, |v| std::env::var(v).ok()),
+            profile: config
+                .profile
+                .clone()
+                .or_else(|| std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty())),
+            credentials: sdk.credentials_provider(),
+            sts_endpoint: config
+                .endpoints
+                .get("sts")
+                .cloned()
+                .or_else(|| sdk.endpoint_url().map(str::to_owned)),
+            account: tokio::sync::OnceCell::new(),
+        });
+        Ok(clients)
     }
 
     /// The same clients for calls that must answer quickly rather than eventually: at most
@@ -116,6 +132,43 @@ impl Clients {
     }
 }
 
+/// Where the clients' credentials come from, and whose they are.
+#[derive(Debug, Default)]
+pub struct Origin {
+    /// In words, for error messages (see [`credentials_source`]).
+    pub credentials_source: String,
+    /// The named profile, when one is used.
+    pub profile: Option<String>,
+    pub credentials: Option<SharedCredentialsProvider>,
+    /// The STS endpoint when one is configured (the provider block or AWS_ENDPOINT_URL).
+    pub sts_endpoint: Option<String>,
+    /// The credentials' account, once read.
+    pub account: tokio::sync::OnceCell<String>,
+}
+
+/// Where the SDK's default chain takes the credentials from under `config` and the environment
+/// (`env` reads a variable), in the chain's order, in words for error messages.
+pub fn credentials_source(config: &ClientConfig, env: impl Fn(&str) -> Option<String>) -> String {
+    let set = |name: &str| env(name).filter(|v| !v.is_empty());
+    let base = if set("AWS_ACCESS_KEY_ID").is_some() {
+        "environment variables (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)".to_owned()
+    } else if let Some(profile) = config.profile.clone().or_else(|| set("AWS_PROFILE")) {
+        format!("profile {profile:?} (~/.aws/config and ~/.aws/credentials)")
+    } else if set("AWS_WEB_IDENTITY_TOKEN_FILE").is_some() {
+        "a web identity token (AWS_WEB_IDENTITY_TOKEN_FILE)".to_owned()
+    } else if set("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI").is_some()
+        || set("AWS_CONTAINER_CREDENTIALS_FULL_URI").is_some()
+    {
+        "the container credentials endpoint".to_owned()
+    } else {
+        "the default chain: profile \"default\", then the instance metadata service".to_owned()
+    };
+    match &config.assume_role {
+        Some(role) => format!("role {} assumed with {base}", role.role_arn),
+        None => base,
+    }
+}
+
 /// Declares the clients, one per service, and the two ways they are built: from the SDK
 /// config with the provider block's endpoint for the service (by its key in `endpoints`), and
 /// again from built clients with another retry and timeout policy.
@@ -125,6 +178,9 @@ macro_rules! clients {
         pub struct Clients {
             pub region: String,
             pub partition: String,
+            /// Where the credentials come from, and their account once read (shared by every
+            /// copy of these clients).
+            pub origin: Arc<Origin>,
             $(pub $field: $krate::Client,)*
         }
 
@@ -137,6 +193,7 @@ macro_rules! clients {
                 Self {
                     partition: partition_of(&region).to_owned(),
                     region,
+                    origin: Arc::default(),
                     $($field: {
                         let mut builder = $krate::config::Builder::from(sdk);
                         if let Some(url) = endpoints.get($service) {
@@ -153,6 +210,7 @@ macro_rules! clients {
                 Self {
                     region: self.region.clone(),
                     partition: self.partition.clone(),
+                    origin: self.origin.clone(),
                     $($field: $krate::Client::from_conf(
                         self.$field
                             .config()
@@ -189,6 +247,33 @@ clients! {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_credentials_source_follows_the_default_chain_order() {
+        let env = |vars: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                vars.iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| (*v).to_owned())
+            }
+        };
+        let plain = ClientConfig::default();
+        let keys = env(&[("AWS_ACCESS_KEY_ID", "AKIA"), ("AWS_PROFILE", "dev")]);
+        assert!(credentials_source(&plain, keys).starts_with("environment variables"));
+        let profile = env(&[("AWS_PROFILE", "dev")]);
+        assert!(credentials_source(&plain, profile).starts_with("profile \"dev\""));
+        let role = ClientConfig {
+            assume_role: Some(AssumeRole {
+                role_arn: "arn:aws:iam::1:role/r".into(),
+                ..AssumeRole::default()
+            }),
+            ..ClientConfig::default()
+        };
+        assert!(
+            credentials_source(&role, env(&[]))
+                .starts_with("role arn:aws:iam::1:role/r assumed with the default chain")
+        );
+    }
 
     #[test]
     fn partitions_follow_the_region_prefix() {

@@ -88,19 +88,6 @@ pub async fn secret_state(c: &Clients, secret_arn: &str) -> Result<SecretState, 
     }
 }
 
-/// The account the credentials belong to.
-pub async fn account_id(c: &Clients) -> Result<String, AwsError> {
-    let out = c
-        .sts
-        .get_caller_identity()
-        .send()
-        .await
-        .map_err(|e| aws_error("read the caller identity", e))?;
-    out.account()
-        .map(str::to_owned)
-        .ok_or_else(|| AwsError::new("read the caller identity", "AWS returned no account"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

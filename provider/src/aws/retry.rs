@@ -40,6 +40,21 @@ pub fn error_code<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> Option<St
     }
 }
 
+/// An error and its causes in words, as one line: each cause that says something its parent
+/// did not, joined by ": " (the SDK's own rendering ends with the whole chain's debug form).
+pub fn readable_chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut next = Some(err);
+    while let Some(e) = next {
+        let text = e.to_string();
+        if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        next = e.source();
+    }
+    parts.join(": ")
+}
+
 /// Converts an SDK error into an [`AwsError`] for `step`.
 pub fn aws_error<E, R>(step: &str, err: SdkError<E, R>) -> AwsError
 where
@@ -53,11 +68,16 @@ where
             match (inner.code(), inner.message()) {
                 (Some(c), Some(m)) => format!("{c}: {m}"),
                 (Some(c), None) => c.to_owned(),
-                _ => aws_smithy_types::error::display::DisplayErrorContext(&err).to_string(),
+                _ => readable_chain(&err),
             }
         }
-        _ => aws_smithy_types::error::display::DisplayErrorContext(&err).to_string(),
+        _ => readable_chain(&err),
     };
+    tracing::debug!(
+        step,
+        error = %aws_smithy_types::error::display::DisplayErrorContext(&err),
+        "AWS call failed"
+    );
     AwsError {
         step: step.to_owned(),
         code,

@@ -251,6 +251,8 @@ impl Unit for FamilyRevisions {
     /// The revision in use.
     type Desired = String;
 
+    const CREATES: bool = false;
+
     fn diff(desired: &String, observed: &Vec<String>) -> Vec<Change> {
         Changes::new()
             .check("old_revisions", observed.iter().any(|r| r != desired))

@@ -277,6 +277,10 @@ pub trait Lookup: Send + Sync + 'static {
 pub trait Unit: Lookup {
     type Desired: Clone + Debug + Send + Sync + 'static;
 
+    /// Whether a missing object of this kind is one an apply makes (false for bookkeeping of
+    /// objects made by other means, such as a task definition family's old revisions).
+    const CREATES: bool = true;
+
     /// The settings of `observed` that differ from `desired`.
     fn diff(desired: &Self::Desired, observed: &Self::Observed) -> Vec<Change>;
 

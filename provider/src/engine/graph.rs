@@ -140,6 +140,17 @@ impl<I: Send + Sync + 'static> Graph<I> {
         self
     }
 
+    /// The owned objects `input` wants that `outputs` does not hold, as `name (kind)`: what an
+    /// apply would create.
+    pub fn absent(&self, input: &I, outputs: &Outputs) -> Vec<String> {
+        self.nodes
+            .iter()
+            .filter(|n| n.change.creates() && !outputs.has(n.name))
+            .filter(|n| !matches!(n.change.desired(input, outputs), Ok(None)))
+            .map(|n| format!("{} ({})", n.name, n.find.kind()))
+            .collect()
+    }
+
     /// The node names, in declaration order.
     pub fn names(&self) -> Vec<&'static str> {
         self.nodes.iter().map(|n| n.name).collect()

@@ -69,6 +69,7 @@ pub mod units {
         Account, Certificate, HostedZone, Parameter, RouteTables, Secret, ServingCertificates,
         ServingKey, Subnet, Vpc,
     };
+    pub use crate::aws::listing::{Clusters, ServiceNames};
     pub use crate::aws::network::{ObservedRouteTable, ObservedSubnet};
     pub use crate::aws::parameters::SecretState;
 }

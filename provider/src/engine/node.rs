@@ -126,6 +126,11 @@ pub(crate) trait Changes<I>: Send + Sync {
         false
     }
 
+    /// Whether an apply makes the object when there is none.
+    fn creates(&self) -> bool {
+        false
+    }
+
     fn desired(&self, _: &I, _: &Outputs) -> Result<Option<Erased>, Missing> {
         Ok(None)
     }
@@ -190,6 +195,10 @@ impl<I: Send + Sync + 'static, U: Unit> Owned<I, U> {
 impl<I: Send + Sync + 'static, U: Unit> Changes<I> for Owned<I, U> {
     fn owned(&self) -> bool {
         true
+    }
+
+    fn creates(&self) -> bool {
+        U::CREATES
     }
 
     fn desired(&self, input: &I, outputs: &Outputs) -> Result<Option<Erased>, Missing> {

@@ -55,6 +55,12 @@ impl Session {
         &self.clients.region
     }
 
+    /// Proves the credentials work with one STS call, remembering their account; the error
+    /// explains the failure for people.
+    pub async fn validate_credentials(&self) -> Result<(), String> {
+        crate::aws::caller::validate(&self.clients).await
+    }
+
     pub fn partition(&self) -> &str {
         &self.clients.partition
     }

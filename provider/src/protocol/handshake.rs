@@ -23,7 +23,7 @@ pub enum HandshakeError {
     #[error("{NOT_A_COMMAND}")]
     NotLaunchedByTerraform,
     #[error(
-        "Terraform offered plugin protocol versions {0:?}, but this provider only speaks version {APP_PROTOCOL_VERSION}. Use Terraform 1.0 or later."
+        "Terraform offered plugin protocol versions {0:?}, but this provider only speaks version {APP_PROTOCOL_VERSION}. Use Terraform 1.6.6 or later."
     )]
     UnsupportedProtocol(String),
 }

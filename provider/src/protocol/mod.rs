@@ -4,6 +4,7 @@
 pub mod controller;
 pub mod diag;
 pub mod handshake;
+pub mod identity;
 pub mod log;
 pub mod plan;
 pub mod provider;

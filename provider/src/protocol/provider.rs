@@ -12,6 +12,7 @@ use ecsprod_cty::Value;
 use tokio_util::sync::CancellationToken;
 
 use super::diag::Diagnostics;
+use super::identity::IdentitySchema;
 use super::schema::Schema;
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -45,6 +46,24 @@ pub struct ReadOutput {
 pub struct ImportOutput {
     pub state: Value,
     pub private: Vec<u8>,
+    pub diagnostics: Diagnostics,
+}
+
+/// One object a list resource found.
+#[derive(Debug)]
+pub struct Listed {
+    /// How Terraform shows the object, e.g. `prod/api`.
+    pub display_name: String,
+    /// Its identity, in the resource's identity schema.
+    pub identity: Value,
+    /// Its whole state, when Terraform asked for it.
+    pub state: Option<Value>,
+}
+
+/// Result of a list: what was found, in order, and diagnostics.
+#[derive(Debug, Default)]
+pub struct ListOutput {
+    pub items: Vec<Listed>,
     pub diagnostics: Diagnostics,
 }
 
@@ -99,6 +118,40 @@ pub trait Resource: Send + Sync {
     ) -> BoxFuture<'a, ApplyOutput>;
 
     fn import<'a>(&'a self, ctx: CallContext, id: String) -> BoxFuture<'a, ImportOutput>;
+
+    /// The schema of the `config` block of a `list` block of this type (`terraform query`);
+    /// `None` when the resource cannot be listed.
+    fn list_schema(&self) -> Option<&Schema> {
+        None
+    }
+
+    /// Finds up to `limit` objects of this type that `config` (a list block's `config`, wholly
+    /// known) selects; with `include_state`, each with its whole state, as an import gives it.
+    fn list<'a>(
+        &'a self,
+        _ctx: CallContext,
+        _config: Value,
+        _include_state: bool,
+        _limit: usize,
+    ) -> BoxFuture<'a, ListOutput> {
+        Box::pin(async { ListOutput::default() })
+    }
+
+    /// The resource's identity schema; `None` when it declares no identity.
+    fn identity_schema(&self) -> Option<&IdentitySchema> {
+        None
+    }
+
+    /// The identity of the object `state` describes (state never null). Attributes not yet
+    /// known in a planned state are unknown.
+    fn identity<'a>(&'a self, _state: &'a Value) -> BoxFuture<'a, Result<Value, Diagnostics>> {
+        Box::pin(async { Ok(Value::Null) })
+    }
+
+    /// The import ID that names the same object as `identity`, an import block's identity.
+    fn import_id<'a>(&'a self, _identity: &'a Value) -> BoxFuture<'a, Result<String, Diagnostics>> {
+        Box::pin(async { Err(Diagnostics::new()) })
+    }
 }
 
 pub trait Provider: Send + Sync + 'static {

@@ -1,9 +1,11 @@
-//! The provider block and its two resources. Each resource module holds its schema, validation,
+//! The provider block and its resources. Each resource module holds its schema, validation,
 //! plan adjustments and typed configuration; all of them share one [`Context`].
 
 pub mod cluster;
 pub mod fields;
+pub mod identity;
 pub mod job;
+pub mod listing;
 pub mod outcome;
 pub mod preflight;
 pub mod provider_config;
@@ -47,6 +49,23 @@ impl Context {
             .get_or_try_init(|| async move { Session::connect(&client_config).await })
             .await
             .map_err(invalid)
+    }
+
+    /// The credentials check of `ConfigureProvider`: one STS call through the session.
+    async fn validate_credentials(&self) -> Diagnostics {
+        let failed = match self.session().await {
+            Ok(session) => session.validate_credentials().await.err(),
+            Err(d) => return d,
+        };
+        failed
+            .map(|text| {
+                Diagnostic::error(
+                    "AWS credentials check failed",
+                    format!("{text}\n\nThe check is one STS GetCallerIdentity call; skip_credentials_validation = true skips it."),
+                )
+                .into()
+            })
+            .unwrap_or_default()
     }
 
     /// The provider's default tags, as far as they are known.
@@ -113,10 +132,17 @@ impl Provider for EcsProd {
         config: Value,
     ) -> BoxFuture<'a, Diagnostics> {
         Box::pin(async move {
-            let diagnostics = provider_config::validate(&config);
-            if !diagnostics.has_errors() {
-                tracing::debug!(terraform_version, "provider configured");
-                self.context.set_config(ProviderConfig::from_value(&config));
+            let mut diagnostics = provider_config::validate(&config);
+            if diagnostics.has_errors() {
+                return diagnostics;
+            }
+            tracing::debug!(terraform_version, "provider configured");
+            let config = ProviderConfig::from_value(&config);
+            // Settings not known yet (they depend on resources) leave nothing to check now.
+            let check = !config.skip_credentials_validation && config.client_config().is_ok();
+            self.context.set_config(config);
+            if check {
+                diagnostics.extend(self.context.validate_credentials().await);
             }
             diagnostics
         })

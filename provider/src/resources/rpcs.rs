@@ -5,7 +5,7 @@
 /// name the resource and its schema, validate with `config::validate` (after the schema's
 /// defaults), hand plan-time checks to `$preflight` and read, apply (create, update or delete)
 /// and import to the lifecycle's walks: create and update run `lifecycle::LIFECYCLE` from the
-/// input `lifecycle::apply_input` makes.
+/// input `lifecycle::apply_input` makes. The module's `IDENTITY` is the resource's identity.
 macro_rules! resource_rpcs {
     ($preflight:path) => {
         fn type_name(&self) -> &'static str {
@@ -78,6 +78,38 @@ macro_rules! resource_rpcs {
                 &::ecsprod_cty::Value::Object(Default::default()),
             );
             Box::pin(async move { lifecycle::import(&self.context, &ctx, defaults, id).await })
+        }
+
+        fn identity_schema(&self) -> Option<&$crate::protocol::identity::IdentitySchema> {
+            Some(&IDENTITY)
+        }
+
+        fn identity<'a>(
+            &'a self,
+            state: &'a ::ecsprod_cty::Value,
+        ) -> $crate::protocol::provider::BoxFuture<
+            'a,
+            Result<::ecsprod_cty::Value, $crate::protocol::diag::Diagnostics>,
+        > {
+            Box::pin($crate::resources::identity::of(
+                &self.context,
+                &IDENTITY,
+                state,
+            ))
+        }
+
+        fn import_id<'a>(
+            &'a self,
+            identity: &'a ::ecsprod_cty::Value,
+        ) -> $crate::protocol::provider::BoxFuture<
+            'a,
+            Result<String, $crate::protocol::diag::Diagnostics>,
+        > {
+            Box::pin($crate::resources::identity::import_id(
+                &self.context,
+                &IDENTITY,
+                identity,
+            ))
         }
     };
 }

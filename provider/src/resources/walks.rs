@@ -13,6 +13,7 @@ use super::timeouts;
 use crate::engine::{Graph, Limits, Outputs, Session, Walk, anything_exists, project};
 use crate::protocol::diag::{Diagnostic, Diagnostics};
 use crate::protocol::provider::{ApplyOutput, CallContext, ImportOutput, ReadOutput};
+use crate::protocol::schema::Schema;
 
 /// Every object's tags as found, each with the tags the provider gives it itself.
 pub type TagObjects<I> = for<'a> fn(&I, &'a Outputs) -> Vec<(&'a Tags, Tags)>;
@@ -20,6 +21,7 @@ pub type TagObjects<I> = for<'a> fn(&I, &'a Outputs) -> Vec<(&'a Tags, Tags)>;
 /// What a resource gives the walks every resource shares.
 pub struct Lifecycle<I: 'static> {
     pub type_name: &'static str,
+    pub schema: &'static LazyLock<Schema>,
     pub graph: &'static LazyLock<Graph<I>>,
     /// Attributes an apply fills from what exists.
     pub computed: &'static [&'static str],
@@ -205,6 +207,10 @@ impl<I: Send + Sync + 'static> Lifecycle<I> {
 
     /// The imported state: `state` (the schema defaults with what the import ID gives) with
     /// the user's tags from `tags_all` and everything [`Self::show`] writes, and no unknowns.
+    ///
+    /// Objects the resource would manage that were not found under the names it gives them
+    /// (an object made by other tools, named otherwise) are named in a warning: the next apply
+    /// creates them, and leaves whatever the imported objects use now as it is.
     pub fn imported(
         &self,
         ctx: &Context,
@@ -212,14 +218,32 @@ impl<I: Send + Sync + 'static> Lifecycle<I> {
         outputs: &Outputs,
         mut state: Value,
         tags_all: &Tags,
+        apply_input: impl FnOnce(&Value) -> Result<I, Diagnostics>,
     ) -> ImportOutput {
         tags::set_user_tags(&mut state, tags_all, &ctx.default_tags());
         self.show(ctx, input, outputs, &mut state);
         wholly_known(&mut state);
+        // What an apply of a configuration written from this state would want: the state with
+        // the schema's defaults where it has nothing (a setting no object carries).
+        let wanted = crate::protocol::plan::with_defaults(self.schema, &state);
+        let absent = apply_input(&wanted)
+            .map(|wanted| self.graph.absent(&wanted, outputs))
+            .unwrap_or_default();
+        let mut diagnostics = Diagnostics::new();
+        if !absent.is_empty() {
+            diagnostics.push(Diagnostic::warning(
+                "Imported objects differ from what the provider manages",
+                format!(
+                    "These objects of this {} were not found under the names the provider gives them, so the next apply creates them: {}. Objects the imported ones use now under other names stay as they are, outside Terraform; review the plan before applying.",
+                    self.type_name,
+                    absent.join(", ")
+                ),
+            ));
+        }
         ImportOutput {
             state,
             private: Vec::new(),
-            diagnostics: Diagnostics::new(),
+            diagnostics,
         }
     }
 }

@@ -129,6 +129,7 @@ fn aws_reaching_calls_fail_fast_offline() {
     let block = Value::object([
         ("region", Value::string("ap-south-1")),
         ("max_retries", Value::number(0)),
+        ("skip_credentials_validation", Value::bool(true)),
     ]);
     for (type_name, config, import_id) in [
         (CLUSTER, cluster_config(), "prod"),

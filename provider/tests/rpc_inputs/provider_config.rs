@@ -75,9 +75,12 @@ pub fn server_with(rt: &Runtime, block: Option<&Value>) -> Result<Server, TestCa
 }
 
 /// The smallest provider block that keeps a call against an unreachable AWS prompt: no
-/// retries.
+/// retries, and no credentials check when it is configured.
 pub fn no_retries() -> Value {
-    Value::object([("max_retries", Value::number(0))])
+    Value::object([
+        ("max_retries", Value::number(0)),
+        ("skip_credentials_validation", Value::bool(true)),
+    ])
 }
 
 /// A server configured with `block`; a refused block fails the test.

@@ -9,8 +9,10 @@ use tokio::runtime::Runtime;
 use crate::fixtures::cluster_config;
 use crate::harness::{Server, must, new_server, rpc, runtime};
 use crate::requests::Op;
+use ecsprod_provider::resources::{cluster, service};
+
 use crate::schemas::{
-    CLUSTER, TYPES, check_diagnostics, check_state, first_reason, resource_type,
+    CLUSTER, SERVICE, TYPES, check_diagnostics, check_state, first_reason, resource_type,
     unknown_type_reason,
 };
 use crate::structure::{run_op, run_ops};
@@ -45,6 +47,79 @@ pub fn upgrade(
         check_state("UpgradeResourceState", resp.upgraded_state.as_ref(), t)?;
     }
     Ok(resp)
+}
+
+/// The identity value type of resource `type_name`, if the provider has it.
+fn identity_type(type_name: &str) -> Option<ecsprod_cty::Type> {
+    match type_name {
+        CLUSTER => Some(cluster::IDENTITY.value_type()),
+        SERVICE => Some(service::IDENTITY.value_type()),
+        _ => None,
+    }
+}
+
+/// `UpgradeResourceIdentity`: an unknown type, a version newer than the identity schema's (0)
+/// and stored JSON that does not decode against the identity are errors; an identity it
+/// returns decodes against it.
+pub fn upgrade_identity(
+    rt: &Runtime,
+    server: &Server,
+    req: pb::upgrade_resource_identity::Request,
+) -> Result<(), TestCaseError> {
+    let t = identity_type(&req.type_name);
+    let raw_json = req
+        .raw_identity
+        .as_ref()
+        .map(|r| r.json.clone())
+        .unwrap_or_default();
+    let reason = first_reason([
+        unknown_type_reason(&req.type_name),
+        (req.version > 0).then(|| format!("identity version {} is newer than 0", req.version)),
+        t.as_ref()
+            .and_then(|t| json::decode(&raw_json, t).err())
+            .map(|e| format!("the stored identity does not decode ({e})")),
+    ]);
+    let resp = rpc!(rt, server, upgrade_resource_identity, req)?;
+    check_diagnostics(
+        "UpgradeResourceIdentity",
+        &resp.diagnostics,
+        reason.as_deref(),
+    )?;
+    if let Some(t) = t {
+        let upgraded = resp.upgraded_identity.as_ref();
+        check_state(
+            "UpgradeResourceIdentity",
+            upgraded.and_then(|i| i.identity_data.as_ref()),
+            &t,
+        )?;
+    }
+    Ok(())
+}
+
+#[test]
+fn a_stored_identity_is_upgraded_to_the_same_identity() {
+    let rt = runtime();
+    let server = new_server();
+    let req = pb::upgrade_resource_identity::Request {
+        type_name: SERVICE.to_owned(),
+        version: 0,
+        raw_identity: Some(pb::RawState {
+            json: br#"{"cluster":"prod","name":"api","region":"eu-west-1"}"#.to_vec(),
+            flatmap: Default::default(),
+        }),
+    };
+    let resp = rpc!(&rt, server, upgrade_resource_identity, req).unwrap_or_else(|e| panic!("{e}"));
+    assert!(resp.diagnostics.is_empty(), "{:?}", resp.diagnostics);
+    let t = service::IDENTITY.value_type();
+    let data = resp
+        .upgraded_identity
+        .and_then(|i| i.identity_data)
+        .expect("an identity");
+    let value = ecsprod_cty::msgpack::decode(&data.msgpack, &t).expect("msgpack");
+    assert_eq!(
+        value.get_attr("region"),
+        Some(&ecsprod_cty::Value::string("eu-west-1"))
+    );
 }
 
 #[test]

@@ -15,7 +15,7 @@ use crate::schema_and_validation::{
     validate_resource,
 };
 use crate::schemas::is_error;
-use crate::state::upgrade;
+use crate::state::{upgrade, upgrade_identity};
 use crate::unsupported;
 
 /// Runs `ops` in order on one server. `configured` follows `ConfigureProvider`'s answers.
@@ -54,7 +54,7 @@ pub fn run_op(
         Op::Upgrade(req) => {
             upgrade(rt, server, req)?;
         }
-        Op::UpgradeIdentity(req) => unsupported::upgrade_identity(rt, server, req)?,
+        Op::UpgradeIdentity(req) => upgrade_identity(rt, server, req)?,
         Op::Plan(req) => {
             let resp = plan(rt, server, req.clone())?;
             if !resp.diagnostics.iter().any(is_error) {

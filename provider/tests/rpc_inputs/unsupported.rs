@@ -1,5 +1,5 @@
 //! The calls for objects the provider does not offer: data sources, ephemeral resources,
-//! resource identities, state moved across types, generated configuration and functions. Each
+//! state moved across types, generated configuration and functions. Each
 //! is answered with an error, never a gRPC status.
 
 use ecsprod_proto::tfplugin6 as pb;
@@ -37,12 +37,6 @@ refused!(
     validate_ephemeral_resource_config,
     "ValidateEphemeralResourceConfig",
     "the provider has no ephemeral resources"
-);
-refused!(
-    upgrade_identity,
-    upgrade_resource_identity,
-    "UpgradeResourceIdentity",
-    "no resource declares an identity"
 );
 refused!(
     move_state,

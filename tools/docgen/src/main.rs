@@ -3,6 +3,7 @@
 //! `docgen write` writes the pages; `docgen check` exits 1 when a committed page differs from
 //! what `write` would produce.
 
+mod import;
 mod render;
 
 use std::fmt;
@@ -11,6 +12,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use ecsprod_provider::protocol::identity::IdentitySchema;
 use ecsprod_provider::protocol::schema::Schema;
 use ecsprod_provider::resources::{cluster, job, provider_config, service};
 use render::Examples;
@@ -60,38 +62,52 @@ fn pages(root: &Path) -> Result<Vec<Page>, Error> {
             &provider_config::SCHEMA,
             &Examples {
                 usage: read_example(root, "examples/provider/provider.tf")?,
-                import: None,
+                ..Examples::default()
             },
         ),
     }];
-    let resources: [(&str, &Schema, String); 3] = [
+    let resources: [(&str, &Schema, &IdentitySchema, String); 3] = [
         (
             cluster::TYPE_NAME,
             &cluster::schema::SCHEMA,
+            &cluster::IDENTITY,
             cluster::graph::GRAPH.mermaid(),
         ),
         (
             service::TYPE_NAME,
             &service::schema::SCHEMA,
+            &service::IDENTITY,
             service::graph::GRAPH.mermaid(),
         ),
         (
             job::TYPE_NAME,
             &job::schema::SCHEMA,
+            &job::IDENTITY,
             job::graph::GRAPH.mermaid(),
         ),
     ];
-    for (type_name, schema, objects) in resources {
+    for (type_name, schema, identity, objects) in resources {
         let short = type_name
             .strip_prefix(&format!("{PROVIDER_NAME}_"))
             .unwrap_or(type_name);
         let examples = Examples {
             usage: read_example(root, &format!("examples/resources/{type_name}/resource.tf"))?,
             import: read_example(root, &format!("examples/resources/{type_name}/import.sh"))?,
+            import_by_identity: read_example(
+                root,
+                &format!("examples/resources/{type_name}/import-by-identity.tf"),
+            )?,
         };
         pages.push(Page {
             path: format!("docs/resources/{short}.md"),
-            contents: render::resource_page(PROVIDER_NAME, type_name, schema, &examples, &objects),
+            contents: render::resource_page(
+                PROVIDER_NAME,
+                type_name,
+                schema,
+                Some(identity),
+                &examples,
+                &objects,
+            ),
         });
     }
     Ok(pages)

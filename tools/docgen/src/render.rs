@@ -3,6 +3,7 @@
 //! sections, nested schemas under their own anchors). Pure functions: no I/O, no clock.
 
 use ecsprod_cty::Type;
+use ecsprod_provider::protocol::identity::IdentitySchema;
 use ecsprod_provider::protocol::schema::{AttrType, Attribute, Mode, Schema};
 
 /// The examples shown on a page, already read from `examples/`.
@@ -12,6 +13,8 @@ pub struct Examples {
     pub usage: Option<String>,
     /// Shell commands for "## Import".
     pub import: Option<String>,
+    /// An `import` block naming the object by its identity.
+    pub import_by_identity: Option<String>,
 }
 
 /// How a cty type reads in the docs: `String`, `Number`, `Boolean`, `List of String`, ….
@@ -175,7 +178,7 @@ fn front_matter(out: &mut String, page_title: &str, subcategory: Option<&str>, d
     out.push_str("---\n\n");
 }
 
-fn code_block(out: &mut String, language: &str, code: &str) {
+pub fn code_block(out: &mut String, language: &str, code: &str) {
     out.push_str(&format!("```{language}\n{}\n```\n\n", code.trim_end()));
 }
 
@@ -213,6 +216,7 @@ pub fn resource_page(
     provider_name: &str,
     type_name: &str,
     schema: &Schema,
+    identity: Option<&IdentitySchema>,
     examples: &Examples,
     objects: &str,
 ) -> String {
@@ -236,11 +240,7 @@ pub fn resource_page(
     );
     code_block(&mut out, "mermaid", objects);
     out.push_str(&schema_markdown(schema));
-    if let Some(import) = &examples.import {
-        out.push_str("## Import\n\n");
-        out.push_str("Import is supported using the following syntax:\n\n");
-        code_block(&mut out, "shell", import);
-    }
+    crate::import::section(&mut out, identity, examples);
     finish(out)
 }
 
@@ -384,11 +384,13 @@ Read-Only:
         let examples = Examples {
             usage: Some("resource \"x_thing\" \"a\" {}\n\n".into()),
             import: Some("terraform import x_thing.a id\n".into()),
+            import_by_identity: None,
         };
         let page = resource_page(
             "x",
             "x_thing",
             &sample(),
+            None,
             &examples,
             "flowchart TD\n  a --> b\n",
         );
@@ -400,7 +402,7 @@ Read-Only:
             "## Example Usage\n\n```terraform\nresource \"x_thing\" \"a\" {}\n```\n\n## AWS Objects\n"
         ));
         assert!(page.contains("```mermaid\nflowchart TD\n  a --> b\n```\n\n## Schema\n"));
-        assert!(page.ends_with("## Import\n\nImport is supported using the following syntax:\n\n```shell\nterraform import x_thing.a id\n```\n"));
+        assert!(page.ends_with("## Import\n\nEvery Terraform version imports by the import ID, on the command line or as an `import` block's `id`:\n\n```shell\nterraform import x_thing.a id\n```\n"));
         assert!(!page.ends_with("\n\n"));
     }
 
@@ -408,7 +410,7 @@ Read-Only:
     fn provider_page_layout_and_determinism() {
         let examples = Examples {
             usage: Some("provider \"x\" {}".into()),
-            import: None,
+            ..Examples::default()
         };
         let page = provider_page("x", &sample(), &examples);
         assert!(page.contains("page_title: \"Provider: x\"\ndescription: |-\n"));

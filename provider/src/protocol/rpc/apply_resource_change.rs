@@ -3,7 +3,7 @@
 
 use ecsprod_proto::tfplugin6 as pb;
 
-use super::{ProviderServer, decode, encode};
+use super::{ProviderServer, decode, encode, identity};
 use crate::protocol::diag::Diagnostics;
 use crate::protocol::provider::Provider;
 
@@ -26,6 +26,10 @@ pub(crate) async fn run<P: Provider>(
         )
         .await;
     let mut diagnostics = out.diagnostics;
+    let new_identity = identity::or_report(
+        identity::of(&resource, &out.new_state).await,
+        &mut diagnostics,
+    );
     let new_state = match encode(&out.new_state, &ty, "new state") {
         Ok(v) => Some(v),
         Err(d) => {
@@ -37,6 +41,7 @@ pub(crate) async fn run<P: Provider>(
         new_state,
         private: out.private,
         diagnostics: diagnostics.into_proto(),
+        new_identity,
         ..Default::default()
     })
 }

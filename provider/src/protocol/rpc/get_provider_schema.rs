@@ -26,6 +26,11 @@ pub(crate) fn handle<P: Provider>(server: &ProviderServer<P>) -> pb::get_provide
             .iter()
             .map(|r| (r.type_name().to_owned(), r.schema().to_proto()))
             .collect(),
+        list_resource_schemas: provider
+            .resources()
+            .iter()
+            .filter_map(|r| Some((r.type_name().to_owned(), r.list_schema()?.to_proto())))
+            .collect(),
         server_capabilities: Some(capabilities()),
         ..Default::default()
     }
@@ -39,6 +44,15 @@ pub(crate) fn metadata<P: Provider>(server: &ProviderServer<P>) -> pb::get_metad
             .resources()
             .iter()
             .map(|r| pb::get_metadata::ResourceMetadata {
+                type_name: r.type_name().to_owned(),
+            })
+            .collect(),
+        list_resources: server
+            .provider
+            .resources()
+            .iter()
+            .filter(|r| r.list_schema().is_some())
+            .map(|r| pb::get_metadata::ListResourceMetadata {
                 type_name: r.type_name().to_owned(),
             })
             .collect(),

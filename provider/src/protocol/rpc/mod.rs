@@ -7,7 +7,9 @@
 mod apply_resource_change;
 mod configure_provider;
 mod get_provider_schema;
+mod identity;
 mod import_resource_state;
+mod list_resource;
 mod plan_resource_change;
 mod read_resource;
 mod stop_provider;
@@ -141,7 +143,8 @@ answers!(
     validate_ephemeral_resource_config,
     open_ephemeral_resource,
     renew_ephemeral_resource,
-    close_ephemeral_resource
+    close_ephemeral_resource,
+    validate_list_resource_config
 );
 
 fn answer<R: Answer>(result: Result<R, Diagnostics>) -> R {
@@ -192,6 +195,19 @@ macro_rules! rpcs {
                     Ok(Response::new($answer))
                 }
             )*
+
+            type ListResourceStream = std::pin::Pin<
+                Box<dyn tokio_stream::Stream<Item = Result<pb::list_resource::Event, Status>> + Send>,
+            >;
+
+            async fn list_resource(
+                &self,
+                req: Request<pb::list_resource::Request>,
+            ) -> Rpc<Self::ListResourceStream> {
+                enter("list_resource");
+                let events = list_resource::run(self, req.into_inner()).await;
+                Ok(Response::new(Box::pin(tokio_stream::iter(events.into_iter().map(Ok)))))
+            }
         }
     };
 }
@@ -203,8 +219,8 @@ rpcs! {
     validate_resource_config(server, req) => answer(validate::resource_config(server, req)),
     validate_data_resource_config(_, req) => refuse(unsupported::data_source(&req.type_name)),
     upgrade_resource_state(server, req) => answer(upgrade_resource_state::run(server, req)),
-    get_resource_identity_schemas(_, _) => pb::get_resource_identity_schemas::Response::default(),
-    upgrade_resource_identity(_, req) => refuse(unsupported::identity(&req.type_name)),
+    get_resource_identity_schemas(server, _) => identity::schemas(server),
+    upgrade_resource_identity(server, req) => answer(identity::upgrade(server, req)),
     configure_provider(server, req) => answer(configure_provider::run(server, req).await),
     read_resource(server, req) => answer(read_resource::run(server, req).await),
     plan_resource_change(server, req) => answer(plan_resource_change::run(server, req).await),
@@ -217,6 +233,7 @@ rpcs! {
     open_ephemeral_resource(_, req) => refuse(unsupported::ephemeral(&req.type_name)),
     renew_ephemeral_resource(_, req) => refuse(unsupported::ephemeral(&req.type_name)),
     close_ephemeral_resource(_, req) => refuse(unsupported::ephemeral(&req.type_name)),
+    validate_list_resource_config(server, req) => answer(list_resource::validate(server, req)),
     get_functions(_, _) => pb::get_functions::Response::default(),
     call_function(_, req) => unsupported::call_function(req),
     stop_provider(server, _) => stop_provider::handle(server),

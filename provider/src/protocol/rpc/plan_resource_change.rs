@@ -4,7 +4,7 @@
 
 use ecsprod_proto::tfplugin6 as pb;
 
-use super::{ProviderServer, decode, encode};
+use super::{ProviderServer, decode, encode, identity};
 use crate::protocol::diag::{Diagnostics, path_to_proto};
 use crate::protocol::plan;
 use crate::protocol::provider::{PlanInput, Provider};
@@ -45,11 +45,26 @@ pub(crate) async fn run<P: Provider>(
         destroy = planned.state.is_null(),
         "planned resource change"
     );
+    // An update keeps the object and so its identity; a create or replacement names its own.
+    let update =
+        !prior.is_null() && !planned.state.is_null() && planned.requires_replace.is_empty();
+    let planned_identity = match identity::decode_sent(&resource, req.prior_identity.as_ref())? {
+        Some(_) if update => req.prior_identity,
+        // The identity Terraform stores is the one apply returns; a plan whose identity cannot
+        // be made yet (no AWS session) plans none.
+        _ => identity::of(&resource, &planned.state)
+            .await
+            .unwrap_or_else(|d| {
+                tracing::debug!(diagnostics = ?d, "no planned identity");
+                None
+            }),
+    };
     let encoded = encode(&planned.state, &ty, "planned state")?;
     Ok(pb::plan_resource_change::Response {
         planned_state: Some(encoded),
         requires_replace: planned.requires_replace.iter().map(path_to_proto).collect(),
         planned_private: req.prior_private,
+        planned_identity,
         diagnostics: diagnostics.into_proto(),
         ..Default::default()
     })

@@ -2,7 +2,7 @@
 
 use ecsprod_proto::tfplugin6 as pb;
 
-use super::{ProviderServer, decode, encode};
+use super::{ProviderServer, decode, encode, identity};
 use crate::protocol::diag::Diagnostics;
 use crate::protocol::provider::Provider;
 
@@ -17,6 +17,10 @@ pub(crate) async fn run<P: Provider>(
         .read(server.call_context(), current, req.private)
         .await;
     let mut diagnostics = out.diagnostics;
+    let new_identity = identity::or_report(
+        identity::of(&resource, &out.new_state).await,
+        &mut diagnostics,
+    );
     let new_state = match encode(&out.new_state, &ty, "refreshed state") {
         Ok(v) => Some(v),
         Err(d) => {
@@ -28,6 +32,7 @@ pub(crate) async fn run<P: Provider>(
         new_state,
         private: out.private,
         diagnostics: diagnostics.into_proto(),
+        new_identity,
         ..Default::default()
     })
 }

@@ -1,5 +1,5 @@
 //! Calls for object kinds this provider does not offer (data sources, ephemeral resources,
-//! functions, resource identities, cross-type moves). Terraform only makes them when a
+//! functions, cross-type moves) and identities of resources that declare none. Terraform only makes them when a
 //! configuration uses such an object, which then fails with a clear diagnostic.
 
 use ecsprod_proto::tfplugin6 as pb;
@@ -22,8 +22,7 @@ pub(crate) fn ephemeral(name: &str) -> Diagnostics {
     none_of("ephemeral resource", name)
 }
 
-/// Resources are identified by their import ID; no identity schema is declared, so there is
-/// nothing to upgrade.
+/// A resource type without an identity schema has no identity to upgrade or import by.
 pub(crate) fn identity(type_name: &str) -> Diagnostics {
     Diagnostic::error(
         "Resource identity not supported",

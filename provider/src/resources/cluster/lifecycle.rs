@@ -167,6 +167,7 @@ fn tag_objects<'a>(run: &Run, outputs: &'a Outputs) -> Vec<(&'a tags::Tags, tags
 /// The cluster's walks.
 pub const LIFECYCLE: Lifecycle<Run> = Lifecycle {
     type_name: TYPE_NAME,
+    schema: &super::schema::SCHEMA,
     graph: &GRAPH,
     computed: COMPUTED,
     facts: &["recommended_ami_id"],
@@ -234,7 +235,9 @@ pub async fn import(
     // Tags: everything but the ownership tag; the provider's default tags are not the
     // resource's own.
     tags_all.remove(OWNER_TAG);
-    LIFECYCLE.imported(ctx, &run, &outputs, state, &tags_all)
+    LIFECYCLE.imported(ctx, &run, &outputs, state, &tags_all, |wanted| {
+        apply_input(session, &Value::Null, wanted)
+    })
 }
 
 /// Deletes everything in the safe order. On failure the resource stays, with what still exists.

@@ -10,15 +10,20 @@ pub mod schema;
 mod settings;
 mod texts;
 
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use ecsprod_cty::Value;
 
 use super::{Context, fields, plan_tags_all};
 use crate::protocol::diag::{Diagnostic, Diagnostics};
+use crate::protocol::identity::IdentitySchema;
 use crate::protocol::provider::{PlanInput, Resource};
 
 pub const TYPE_NAME: &str = "ecsprod_cluster";
+
+/// The resource's identity: its import ID's parts and the region.
+pub static IDENTITY: LazyLock<IdentitySchema> =
+    LazyLock::new(|| super::identity::schema(&[("name", "Name of the ECS cluster.")]));
 
 /// The refusal to delete a protected cluster.
 fn protected() -> Diagnostic {
@@ -62,6 +67,22 @@ impl Resource for ClusterResource {
         }
         plan_tags_all(&self.context, planned);
         d
+    }
+
+    fn list_schema(&self) -> Option<&crate::protocol::schema::Schema> {
+        Some(&super::listing::CLUSTERS)
+    }
+
+    fn list<'a>(
+        &'a self,
+        ctx: crate::protocol::provider::CallContext,
+        _config: Value,
+        include_state: bool,
+        limit: usize,
+    ) -> crate::protocol::provider::BoxFuture<'a, crate::protocol::provider::ListOutput> {
+        Box::pin(async move {
+            super::listing::clusters(&self.context, &ctx, self, include_state, limit).await
+        })
     }
 
     super::rpcs::resource_rpcs!(super::preflight::cluster);

@@ -105,6 +105,7 @@ fn tag_objects<'a>(run: &Run, outputs: &'a Outputs) -> Vec<(&'a tags::Tags, tags
 /// The job's walks.
 pub const LIFECYCLE: Lifecycle<Run> = Lifecycle {
     type_name: TYPE_NAME,
+    schema: &super::schema::SCHEMA,
     graph: &GRAPH,
     computed: COMPUTED,
     facts: &[],
@@ -192,5 +193,7 @@ pub async fn import(
     };
     tags_all.remove(OWNER_TAG);
     tags_all.remove(JOB_TAG);
-    LIFECYCLE.imported(ctx, &run, &outputs, state, &tags_all)
+    LIFECYCLE.imported(ctx, &run, &outputs, state, &tags_all, |wanted| {
+        apply_input(session, &Value::Null, wanted)
+    })
 }

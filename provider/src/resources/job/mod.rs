@@ -7,16 +7,25 @@ mod project;
 pub mod schedule_rules;
 pub mod schema;
 
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use ecsprod_cty::Value;
 
 use super::fields::{self, Field};
 use super::{Context, plan_tags_all};
 use crate::protocol::diag::Diagnostics;
+use crate::protocol::identity::IdentitySchema;
 use crate::protocol::provider::{PlanInput, Resource};
 
 pub const TYPE_NAME: &str = "ecsprod_scheduled_task";
+
+/// The resource's identity: its import ID's parts and the region.
+pub static IDENTITY: LazyLock<IdentitySchema> = LazyLock::new(|| {
+    super::identity::schema(&[
+        ("cluster", "Name of the cluster the job runs on."),
+        ("name", "Name of the job within its cluster."),
+    ])
+});
 
 pub struct ScheduledTaskResource {
     context: Arc<Context>,

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 
 use ecsprod_cty::Value;
 
-use super::TYPE_NAME;
 use super::graph::{self, GRAPH, Purpose, Recorded, Run};
+use super::{TYPE_NAME, schema};
 use crate::blueprint::OWNER_TAG;
 use crate::blueprint::service::{self as bp, AutoscalingInput, SERVICE_TAG, ServiceInput};
 use crate::engine::{Outputs, Session};
@@ -191,6 +191,7 @@ fn tag_objects<'a>(run: &Run, outputs: &'a Outputs) -> Vec<(&'a tags::Tags, tags
 /// The service's walks.
 pub const LIFECYCLE: Lifecycle<Run> = Lifecycle {
     type_name: TYPE_NAME,
+    schema: &super::schema::SCHEMA,
     graph: &GRAPH,
     computed: COMPUTED,
     facts: &[],
@@ -278,7 +279,37 @@ pub async fn import(
     tags_all.remove(OWNER_TAG);
     tags_all.remove(SERVICE_TAG);
     set(&mut state, "task_role_policy_json", Value::Null);
-    LIFECYCLE.imported(ctx, &run, &outputs, state, &tags_all)
+    let mut imported = LIFECYCLE.imported(ctx, &run, &outputs, state, &tags_all, |wanted| {
+        apply_input(session, &Value::Null, wanted)
+    });
+    count_within_autoscaling(&mut imported.state);
+    imported
+}
+
+/// The live task count found at import, brought within the autoscaling range: the count only
+/// seeds a new service, and the configuration written from the import must be valid (a service
+/// made elsewhere may run 0 tasks with no scaling of its own).
+fn count_within_autoscaling(state: &mut Value) {
+    // No scaling found: the schema's default range is what the configuration will have.
+    let scaling = match fields::object(state, "autoscaling") {
+        Field::Known(found) => found.clone(),
+        _ => match schema::SCHEMA
+            .attribute("autoscaling")
+            .and_then(|a| a.default_value())
+        {
+            Some(default) => default,
+            None => return,
+        },
+    };
+    let bound = |name: &str| fields::int(&scaling, name).known().copied();
+    if let (Field::Known(n), Some(min), Some(max)) = (
+        fields::int(state, "desired_count"),
+        bound("min_capacity"),
+        bound("max_capacity"),
+    ) && min <= max
+    {
+        set(state, "desired_count", Value::number(n.clamp(min, max)));
+    }
 }
 
 #[cfg(test)]

@@ -14,16 +14,25 @@ pub mod schema;
 #[cfg(test)]
 mod test_values;
 
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use ecsprod_cty::Value;
 
 use super::fields::{self, Field};
 use super::{Context, plan_tags_all};
 use crate::protocol::diag::Diagnostics;
+use crate::protocol::identity::IdentitySchema;
 use crate::protocol::provider::{PlanInput, Resource};
 
 pub const TYPE_NAME: &str = "ecsprod_service";
+
+/// The resource's identity: its import ID's parts and the region.
+pub static IDENTITY: LazyLock<IdentitySchema> = LazyLock::new(|| {
+    super::identity::schema(&[
+        ("cluster", "Name of the cluster the service runs on."),
+        ("name", "Name of the service within its cluster."),
+    ])
+});
 
 pub struct ServiceResource {
     context: Arc<Context>,
@@ -91,6 +100,22 @@ impl Resource for ServiceResource {
             *slot = Value::unknown();
         }
         deployment::check_port_change(input.prior, planned)
+    }
+
+    fn list_schema(&self) -> Option<&crate::protocol::schema::Schema> {
+        Some(&super::listing::SERVICES)
+    }
+
+    fn list<'a>(
+        &'a self,
+        ctx: crate::protocol::provider::CallContext,
+        config: Value,
+        include_state: bool,
+        limit: usize,
+    ) -> crate::protocol::provider::BoxFuture<'a, crate::protocol::provider::ListOutput> {
+        Box::pin(async move {
+            super::listing::services(&self.context, &ctx, &config, self, include_state, limit).await
+        })
     }
 
     super::rpcs::resource_rpcs!(super::preflight::service);

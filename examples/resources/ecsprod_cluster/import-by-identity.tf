@@ -1,0 +1,4 @@
+import {
+  to       = ecsprod_cluster.main
+  identity = { name = "prod" }
+}

@@ -1,0 +1,4 @@
+import {
+  to       = ecsprod_service.api
+  identity = { cluster = "prod", name = "api" }
+}
