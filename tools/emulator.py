@@ -51,16 +51,12 @@ A fault rule: {"service": "ecs" | null, "action": "CreateService" | null, "mode"
 Errors use each protocol's own format: awsJson, EC2 query, query XML, REST XML, rpc-v2-cbor.
 A rule with "after": N lets the first N matching calls through before it applies.
 
-With ECSPROD_EMULATOR_STRICT=1 in its environment, creates of an object that already exists
-answer as AWS does where moto differs (the case a retried create after a lost response hits):
-- ELBv2 CreateLoadBalancer / CreateTargetGroup with a taken name, CreateListener on a taken
-  port: the existing object (AWS returns it for the same settings; moto makes a second load
-  balancer or listener, or refuses the group);
-- Auto Scaling CreateAutoScalingGroup with a taken name: AlreadyExists (moto replaces the group);
-- ECS CreateCapacityProvider with a taken name: ClientException (moto replaces it);
-- ECS CreateService of a service that is ACTIVE or DRAINING: InvalidParameterException "Creation
-  of service was not idempotent", unless it repeats the clientToken that created it (moto
-  replaces the service).
+As in AWS, every request is first checked against its service's model (botocore's: required
+members, types, enums, lengths, patterns, ranges, sizes) and refused in AWS's words if it breaks
+it (see emulator_models.py; ECSPROD_EMULATOR_MODELS=0 turns that off), and creates of an object
+that already exists answer as AWS does where moto differs (see emulator_creates.py): ELBv2 the
+existing load balancer, target group or listener, Auto Scaling AlreadyExists, ECS ClientException
+(capacity provider) or InvalidParameterException (service, unless it repeats its clientToken).
 
 Always, as in AWS: DeregisterScalableTarget deletes the target's scaling policies and their
 alarms (moto keeps them); RemoveRoleFromInstanceProfile of a role the profile does not hold
@@ -166,6 +162,7 @@ sys.dont_write_bytecode = True  # no __pycache__ in tools/ for the emulator's ow
 import emulator_cbor as cbor  # noqa: E402
 import emulator_cloudmap as cloudmap  # noqa: E402
 import emulator_containers as containers  # noqa: E402
+import emulator_models as models  # noqa: E402
 import emulator_patches as patches  # noqa: E402
 import emulator_scheduler as scheduler  # noqa: E402
 import emulator_wire as wire  # noqa: E402
@@ -174,7 +171,8 @@ from emulator_deployments import (  # noqa: E402
 )
 from emulator_refresh import ACTIONS as REFRESH_ACTIONS, OUTCOMES as REFRESH_OUTCOMES  # noqa: E402
 from emulator_refresh import InstanceRefreshes  # noqa: E402
-from emulator_strict import StrictCreates  # noqa: E402
+from emulator_creates import RepeatedCreates  # noqa: E402
+import emulator_auth as auth  # noqa: E402
 from emulator_wire import (  # noqa: E402
     CREDENTIAL_SCOPE, JSON_SERVICES, error_response, json_body, query_param,
 )
@@ -316,7 +314,7 @@ class App:
     def __init__(self):
         self.moto = DomainDispatcherApplication(create_backend_app)
         self.control = Control()
-        self.strict = StrictCreates() if os.environ.get("ECSPROD_EMULATOR_STRICT") == "1" else None
+        self.creates = RepeatedCreates()
         self.refreshes = InstanceRefreshes()
         self.deployments = ServiceDeployments()
         self.containers = containers.Containers()
@@ -371,13 +369,13 @@ class App:
         return self.dispatch(environ, start_response, service, action, body)
 
     def dispatch(self, environ, start_response, service, action, body, fault=None):
-        """Runs a call in moto, answering as AWS does first where strict mode says so, or where
-        moto does not (instance refreshes and ECS deployments, which end as the fault rule's
-        mode says)."""
-        if self.strict is not None:
-            answer = self.strict.answer(self.moto, environ, service, action, body)
-            if answer is not None:
-                return self.send(start_response, *answer)
+        """Runs a call in moto once its model's checks pass, answering as AWS does first where
+        moto does not (creates of existing objects, instance refreshes and ECS deployments, which
+        end as the fault rule's mode says)."""
+        answer = (models.refusal(environ, service, body)
+                  or self.creates.answer(self.moto, environ, service, action, body))
+        if answer is not None:
+            return self.send(start_response, *answer)
         if service == "autoscaling" and action in REFRESH_ACTIONS:
             answer = self.refreshes.answer(environ, action, body, (fault or {}).get("mode"))
             return self.send(start_response, *answer)
@@ -399,7 +397,7 @@ class App:
             answer = role_not_in_profile(body)
             if answer is not None:
                 return self.send(start_response, *answer)
-        return self.moto(environ, start_response)
+        return auth.answer(self.moto, environ, start_response, service)
 
     def deregister_scalable_target(self, environ, start_response, body):
         """As in AWS, deregistering a scalable target deletes its scaling policies and their

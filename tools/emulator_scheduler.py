@@ -13,6 +13,7 @@ from urllib.parse import parse_qs
 
 from moto.core.utils import get_service_model
 
+import emulator_models as models
 import emulator_wire as wire
 from emulator_wire import error_response, json_body
 
@@ -29,7 +30,7 @@ def _operations(model):
 OPERATIONS = list(_operations(get_service_model("scheduler")))
 # The REST calls by their operation names, for the counters, fault rules and recorded requests.
 ROUTES = [(method, pattern, operation.name) for method, pattern, operation in OPERATIONS]
-INPUTS = {operation.name: operation.input_shape for _, _, operation in OPERATIONS}
+OPERATIONS_BY_NAME = {operation.name: operation for _, _, operation in OPERATIONS}
 
 
 def members(environ):
@@ -55,45 +56,6 @@ def recorded(service, environ, body):
     if service != "scheduler":
         return body
     return json.dumps({**json_body(body), **members(environ)}).encode()
-
-
-# AWS checks a request against its model first: ValidationException "N validation error(s)
-# detected: Value V at 'path' failed to satisfy constraint: Member must ..." (AWS's usual words for
-# constraint errors, not seen from Scheduler itself; paths lowerCamel, list items path.N.member).
-
-def violations(shape, value, path, found):
-    """Appends to found each constraint of the model that the value breaks."""
-    kind, meta = shape.type_name, shape.metadata
-    if kind == "structure" and isinstance(value, dict):
-        for name, member in shape.members.items():
-            where = f"{path}.{name[:1].lower()}{name[1:]}".lstrip(".")
-            if value.get(name) is not None:
-                violations(member, value[name], where, found)
-            elif name in shape.required_members:
-                found.append(f"Value null at '{where}' failed to satisfy constraint: "
-                             "Member must not be null")
-        return
-    if kind == "list" and isinstance(value, list):
-        size, what = len(value), "length"
-        for index, item in enumerate(value):
-            violations(shape.member, item, f"{path}.{index + 1}.member", found)
-    elif kind == "string" and isinstance(value, str):
-        size, what = len(value), "length"
-        if shape.enum and value not in shape.enum:
-            found.append(f"Value '{value}' at '{path}' failed to satisfy constraint: Member must "
-                         f"satisfy enum value set: [{', '.join(shape.enum)}]")
-        if "pattern" in meta and not re.search(meta["pattern"], value):
-            found.append(f"Value '{value}' at '{path}' failed to satisfy constraint: Member must "
-                         f"satisfy regular expression pattern: {meta['pattern']}")
-    elif kind in ("integer", "long") and type(value) is int:
-        size, what = value, "value"
-    else:
-        return
-    for bound, word, broken in (("min", "greater", size < meta.get("min", size)),
-                                ("max", "less", size > meta.get("max", size))):
-        if broken:
-            found.append(f"Value '{value}' at '{path}' failed to satisfy constraint: Member must "
-                         f"have {what} {word} than or equal to {meta[bound]}")
 
 
 NAMES = "JAN FEB MAR APR MAY JUN JUL AUG SEP OCT NOV DEC", "SUN MON TUE WED THU FRI SAT"
@@ -172,12 +134,10 @@ def semantic_error(request):
 
 
 def invalid(action, request):
-    """AWS's ValidationException for a CreateSchedule or UpdateSchedule request, or None."""
-    found = []
-    violations(INPUTS[action], request, "", found)
-    count, message = len(found), semantic_error(request)
-    if found:
-        message = f"{count} validation error{'s' * (count > 1)} detected: {'; '.join(found)}"
+    """AWS's ValidationException for a CreateSchedule or UpdateSchedule request, or None: the
+    model's constraints first (see emulator_models.py), then AWS's checks beyond the model."""
+    found = models.violations("scheduler", OPERATIONS_BY_NAME[action], request)
+    message = models.summary(found) if found else semantic_error(request)
     return error_response("scheduler", "ValidationException", message, 400) if message else None
 
 

@@ -31,20 +31,24 @@ class Refused(Exception):
         self.message = message
 
 
-def error_response(service, code, message, status):
-    """(status, headers, body) of an AWS error in the service's own protocol."""
+def error_response(service, code, message, status, protocol=None):
+    """(status, headers, body) of an AWS error in the service's own protocol, or in the protocol
+    named (botocore's: json, rest-json, query, ec2, rest-xml)."""
     cbor_error = getattr(REQUEST, "cbor_error", None)
     if cbor_error is not None:
         return cbor_error(code, message, status)
     request_id = str(uuid.uuid4())
-    if service in JSON_SERVICES:
+    if protocol is None:
+        protocol = ("json" if service in JSON_SERVICES
+                    else "ec2" if service in EC2_SERVICES else "query")
+    if protocol in ("json", "rest-json"):
         body = json.dumps({"__type": code, "message": message}).encode()
         headers = [
             ("Content-Type", "application/x-amz-json-1.1"),
             ("x-amzn-RequestId", request_id),
             ("x-amzn-ErrorType", code),
         ]
-    elif service in EC2_SERVICES:
+    elif protocol == "ec2":
         body = (
             f"<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Errors><Error>"
             f"<Code>{code}</Code><Message>{message}</Message></Error></Errors>"

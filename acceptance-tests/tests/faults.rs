@@ -7,8 +7,8 @@
 //! - the provider process killed with SIGKILL in the middle of an apply.
 //!
 //! The write actions are not listed by hand: they are the ones the emulator saw during a clean
-//! create, update and destroy. The emulator runs in strict mode, so a retried create of an object
-//! that already exists gets AWS's answer, not moto's.
+//! create, update and destroy. The emulator answers a retried create of an object that already
+//! exists as AWS does, not as moto does.
 //!
 //! After each trial the stack must converge, the next plan must be empty, destroy must leave
 //! nothing, no object may ever exist twice, the seeded secret values must never be read and
@@ -358,10 +358,7 @@ impl Lab {
             seed,
             aws,
             work: mut w,
-        } = acceptance_tests::Lab::on(Emulator::start_with_env(&[(
-            "ECSPROD_EMULATOR_STRICT",
-            "1",
-        )]));
+        } = acceptance_tests::Lab::on(Emulator::start());
         w.set_env(
             "TF_CLI_CONFIG_FILE",
             &private_mirror_rc().display().to_string(),
@@ -655,13 +652,13 @@ fn workers() -> usize {
         .unwrap_or(2)
 }
 
-/// The campaign starts its own strict emulators, several at once: it cannot run against an
-/// endpoint started elsewhere.
+/// The campaign starts its own emulators, several at once: it cannot run against an endpoint
+/// started elsewhere.
 fn require_own_emulators() {
     for var in ["ECSPROD_TEST_ENDPOINT", "ECSPROD_TEST_REAL_AWS"] {
         assert!(
             std::env::var_os(var).is_none(),
-            "the fault campaign injects faults into emulators it starts itself (strict mode, one per worker); unset {var} to run it"
+            "the fault campaign injects faults into emulators it starts itself (one per worker); unset {var} to run it"
         );
     }
 }

@@ -1,5 +1,13 @@
-"""Strict mode (ECSPROD_EMULATOR_STRICT=1): AWS's answers to creating an object that already
-exists, where moto's differ (see emulator.py's docstring)."""
+"""AWS's answers to creating an object that already exists, where moto's differ (the case a
+retried create after a lost response hits), given before moto runs the create:
+- ELBv2 CreateLoadBalancer / CreateTargetGroup with a taken name, CreateListener on a taken
+  port: the existing object (AWS returns it for the same settings; moto makes a second load
+  balancer or listener, or refuses the group);
+- Auto Scaling CreateAutoScalingGroup with a taken name: AlreadyExists (moto replaces the group);
+- ECS CreateCapacityProvider with a taken name: ClientException (moto replaces it);
+- ECS CreateService of a service that is ACTIVE or DRAINING: InvalidParameterException "Creation
+  of service was not idempotent", unless it repeats the clientToken that created it (moto
+  replaces the service)."""
 
 import io
 import threading
@@ -16,7 +24,7 @@ NAMED_BY_CREATE = {
 }
 
 
-class StrictCreates:
+class RepeatedCreates:
     """AWS's answers to creating an object that already exists, where moto's differ."""
 
     def __init__(self):
