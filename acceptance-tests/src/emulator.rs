@@ -43,12 +43,33 @@ pub fn free_port() -> u16 {
 
 /// A minimal HTTP/1.1 exchange with the control API (no client library needed for it).
 fn http(url: &str, method: &str, path: &str, body: &str) -> std::io::Result<(u16, String)> {
+    exchange(
+        url,
+        method,
+        path,
+        &[("Content-Type", "application/json")],
+        body,
+    )
+}
+
+/// One HTTP/1.1 request with `headers`: the status and body of its answer.
+fn exchange(
+    url: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> std::io::Result<(u16, String)> {
     let host = url.trim_start_matches("http://").trim_end_matches('/');
     let mut stream = TcpStream::connect(host)?;
     stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+    let headers: String = headers
+        .iter()
+        .map(|(name, value)| format!("{name}: {value}\r\n"))
+        .collect();
     write!(
         stream,
-        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\n{headers}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     )?;
     let mut response = String::new();
@@ -220,6 +241,32 @@ impl Emulator {
     pub fn reset_counters(&self) {
         let url = self.control_url("counts API calls");
         http(url, "POST", "/_ecsprod/reset", "").expect("reset counters");
+    }
+
+    /// An unsigned AWS request to `service` (`s3`, `dynamodb`...) in `region`, for a test that
+    /// prepares or reads what Terraform itself keeps in AWS: the credential scope of its
+    /// `Authorization` header routes it, and the emulator does not check the signature. Returns
+    /// the status and body of the answer.
+    pub fn unsigned(
+        &self,
+        service: &str,
+        region: &str,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> (u16, String) {
+        assert!(
+            !self.is_real_aws(),
+            "this test sends unsigned requests, which real AWS refuses: run it against an emulator"
+        );
+        let authorization = format!(
+            "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20250101/{region}/{service}/aws4_request, SignedHeaders=host, Signature=0"
+        );
+        let mut all = vec![("Authorization", authorization.as_str())];
+        all.extend_from_slice(headers);
+        exchange(&self.url, method, path, &all, body)
+            .unwrap_or_else(|e| panic!("{service} {method} {path}: {e}"))
     }
 
     /// An SDK configuration pointing at the emulator.

@@ -3,7 +3,7 @@
 
 use crate::aws_check::Aws;
 use crate::emulator::{Emulator, Seed, seed};
-use crate::{Workdir, runtime};
+use crate::{Run, Workdir, runtime};
 
 pub struct Lab {
     pub emulator: Emulator,
@@ -36,6 +36,54 @@ impl Lab {
             aws,
             work,
         }
+    }
+
+    /// A lab whose Terraform is the one `launcher` (a path in the repository; `None`:
+    /// `ECSPROD_TERRAFORM`'s) runs, checked to be release `version` (`1.15`: any 1.15.x).
+    pub fn with_terraform(launcher: Option<&str>, version: &str) -> Self {
+        let mut lab = Self::start();
+        if let Some(launcher) = launcher {
+            lab.work.use_terraform(launcher);
+        }
+        let shown = lab.work.run(&["version", "-json"]).success().json();
+        let running = shown["terraform_version"].as_str().unwrap_or_default();
+        assert!(
+            running == version || running.starts_with(&format!("{version}.")),
+            "Terraform {version} expected, {running} runs: {shown:#}"
+        );
+        lab
+    }
+
+    /// `examples/` in the working directory, with what a user brings (from the seed) as the
+    /// variables of `examples/complete` for `environment`.
+    pub fn complete_example(&self, environment: &str) {
+        let seed = &self.seed;
+        let variables = serde_json::json!({
+            "environment": environment,
+            "vpc_id": seed.vpc_id,
+            "public_subnet_ids": seed.public_subnet_ids,
+            "private_subnet_ids": seed.private_subnet_ids,
+            "certificate_arn": seed.certificate_arn,
+            "domain": seed.domain,
+            "zone_id": seed.zone_id,
+            "min_size": 1,
+            "max_size": 3,
+            "deletion_protection": false,
+            "api_image": "public.ecr.aws/nginx/nginx:1.27",
+            "web_services": { "www": "public.ecr.aws/nginx/nginx:1.27" },
+            "database_url_parameter_arn": seed.parameter_arn,
+            "api_token_secret_arn": seed.secret_arn,
+        });
+        self.work.copy_from_repo("examples");
+        self.work
+            .write("complete/terraform.tfvars.json", &variables.to_string());
+    }
+
+    /// `terraform -chdir=complete <args>`, in the folder [`Self::complete_example`] lays out.
+    pub fn in_complete(&self, args: &[&str]) -> Run {
+        let mut all = vec!["-chdir=complete"];
+        all.extend_from_slice(args);
+        self.work.run(&all)
     }
 
     /// What a stack whose cluster is named `cluster` left behind (see

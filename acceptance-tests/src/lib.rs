@@ -159,6 +159,12 @@ impl Workdir {
         self.env.insert(key.to_owned(), value.to_owned());
     }
 
+    /// Runs another Terraform executable from now on (such as `tools/terraform-1.6`, a path
+    /// relative to the repository) instead of `ECSPROD_TERRAFORM`'s.
+    pub fn use_terraform(&mut self, terraform: &str) {
+        self.terraform = repo_root().join(terraform);
+    }
+
     /// Writes a file (relative to the working directory), creating folders.
     pub fn write(&self, name: &str, content: &str) -> &Self {
         let path = self.dir.path().join(name);
