@@ -11,6 +11,17 @@ use super::retry::{AwsError, aws_error, readable_chain};
 
 const STEP: &str = "read the caller identity";
 
+/// Error codes of an STS that is reachable but busy or failing on its side.
+const TRANSIENT: &[&str] = &[
+    "Throttling",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+    "TooManyRequestsException",
+    "InternalFailure",
+    "InternalError",
+    "ServiceUnavailable",
+];
+
 /// The account the credentials belong to, read once per provider process.
 pub async fn account_id(c: &Clients) -> Result<String, AwsError> {
     c.origin
@@ -33,10 +44,18 @@ pub async fn account_id(c: &Clients) -> Result<String, AwsError> {
 /// Proves the credentials work with one `GetCallerIdentity`; the error is the whole
 /// explanation, ready to show.
 pub async fn validate(c: &Clients) -> Result<(), String> {
-    // A few quick attempts: an endpoint that cannot be reached should say so in seconds.
+    // A few quick attempts: an endpoint that cannot be reached should say so in seconds. One
+    // that answers "slow down" or fails on its side is asked again at the usual pace.
     let quick = c.quick(3, std::time::Duration::from_secs(10));
-    let Err(err) = account_id(&quick).await else {
-        return Ok(());
+    let err = match account_id(&quick).await {
+        Ok(_) => return Ok(()),
+        Err(e) if e.code().is_some_and(|code| TRANSIENT.contains(&code)) => {
+            match account_id(c).await {
+                Ok(_) => return Ok(()),
+                Err(e) => e,
+            }
+        }
+        Err(e) => e,
     };
     let origin = &c.origin;
     let endpoint = origin
