@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 use ecsprod_cty::{Path, Type, Value};
 use futures_util::StreamExt;
 
-use super::{Context, fields, timeouts};
+use super::{Context, fields};
 use crate::blueprint::OWNER_TAG;
 use crate::blueprint::cluster::names;
 use crate::engine::units::{Clusters, ServiceNames};
@@ -38,12 +38,9 @@ pub static SERVICES: LazyLock<Schema> = LazyLock::new(|| Schema {
     )],
 });
 
+/// A list reads with the default read timeout: a list block has no `timeouts`.
 fn limits(call: &CallContext) -> Limits {
-    Limits {
-        operation: "read",
-        limit: timeouts::limit(&Value::Null, "read"),
-        cancel: call.cancel.clone(),
-    }
+    super::walks::limits(call, &Value::Null, "read")
 }
 
 /// What a list found before states are gathered: each object's import ID and identity parts.

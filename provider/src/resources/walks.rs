@@ -35,7 +35,9 @@ pub struct Lifecycle<I: 'static> {
     pub managed_tags: fn(&I) -> Tags,
 }
 
-fn limits(call: &CallContext, state: &Value, operation: &'static str) -> Limits {
+/// The limits of a walk for `operation`: its timeout from `state`'s `timeouts`, and the call's
+/// cancellation.
+pub(super) fn limits(call: &CallContext, state: &Value, operation: &'static str) -> Limits {
     Limits {
         operation,
         limit: timeouts::limit(state, operation),
