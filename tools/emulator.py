@@ -9,6 +9,9 @@ Serves every AWS API moto implements on one endpoint, plus, under /_ecsprod/:
 - POST /_ecsprod/faults              replace the fault rules (JSON list, see below)
 - POST /_ecsprod/reset               clear counters, recorded requests and fault rules
                                      (moto's own POST /moto-api/reset wipes its state)
+- GET|POST /_ecsprod/limits          AWS's request-rate limits: per service, read/write token
+                                     buckets; on with ECSPROD_EMULATOR_RATE_LIMITS=1 or POST
+                                     {"enabled": true}; see emulator_limits.py
 - POST /_ecsprod/parameter           {"region": R, "name": N, "value": V}: a new version of
                                      parameter N in region R (created if missing), as when AWS
                                      publishes a new value of a public parameter such as
@@ -173,6 +176,7 @@ from emulator_refresh import ACTIONS as REFRESH_ACTIONS, OUTCOMES as REFRESH_OUT
 from emulator_refresh import InstanceRefreshes  # noqa: E402
 from emulator_creates import RepeatedCreates  # noqa: E402
 import emulator_auth as auth  # noqa: E402
+from emulator_limits import Limits, throttle  # noqa: E402
 from emulator_wire import (  # noqa: E402
     CREDENTIAL_SCOPE, JSON_SERVICES, error_response, json_body, query_param,
 )
@@ -207,9 +211,6 @@ def publish_parameter(region, name, value):
     return version
 
 
-THROTTLE_CODE = {"ec2": "RequestLimitExceeded", "servicediscovery": "RequestLimitExceeded",
-                 **dict.fromkeys(("ecs", "logs", "ssm", "secretsmanager", "acm", "kms",
-                                  "application-autoscaling", "scheduler"), "ThrottlingException")}
 ROUTE53_ACTIONS = [
     ("POST", re.compile(r"/hostedzone/[^/]+/rrset/?$"), "ChangeResourceRecordSets"),
     ("GET", re.compile(r"/hostedzone/[^/]+/rrset/?$"), "ListResourceRecordSets"),
@@ -287,11 +288,6 @@ def identify(environ, body):
     return service, action
 
 
-def throttle(service):
-    code = THROTTLE_CODE.get(service, "Throttling")
-    return error_response(service, code, "Rate exceeded (injected by the test emulator)", 400)
-
-
 def internal_error(service):
     code = "InternalFailure" if service in JSON_SERVICES else "InternalError"
     return error_response(service, code, "Internal error (injected by the test emulator)", 500)
@@ -314,6 +310,7 @@ class App:
     def __init__(self):
         self.moto = DomainDispatcherApplication(create_backend_app)
         self.control = Control()
+        self.limits = Limits()
         self.creates = RepeatedCreates()
         self.refreshes = InstanceRefreshes()
         self.deployments = ServiceDeployments()
@@ -342,13 +339,15 @@ class App:
         environ["wsgi.input"] = io.BytesIO(body)
         service, action = identify(environ, body)
         self.control.record(service, action, scheduler.recorded(service, environ, body))
+        if not self.limits.allow(service, action):  # AWS's rate limits, when on
+            return self.send(start_response, *throttle(service, environ))
         fault = self.control.pick_fault(service, action)
         if fault:
             mode = fault.get("mode")
             if mode == "latency":
                 time.sleep(fault.get("delay_ms", 100) / 1000.0)
             elif mode == "throttle":
-                return self.send(start_response, *throttle(service))
+                return self.send(start_response, *throttle(service, environ))
             elif mode == "error":
                 return self.send(start_response, *internal_error(service))
             elif mode == "fail":
@@ -450,8 +449,11 @@ class App:
             return self.json(start_response, {"rules": len(rules)})
         if path == "/_ecsprod/parameter" and method == "POST":
             return self.parameter(start_response, json_body(self.read_body(environ)))
+        if path == "/_ecsprod/limits":
+            return self.send(start_response, *self.limits.control(method, self.read_body(environ)))
         if path == "/_ecsprod/reset" and method == "POST":
             self.control.reset()
+            self.limits.reset()
             return self.json(start_response, {"reset": True})
         return self.send(start_response, 404, [("Content-Type", "text/plain")], b"not found")
 

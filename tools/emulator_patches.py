@@ -2,9 +2,11 @@
 what AWS does that moto does not."""
 
 import copy
+import json
 import re
 
 from moto.applicationautoscaling import models as scaling_models
+from moto.applicationautoscaling import responses as scaling_responses
 from moto.autoscaling import models as autoscaling_models
 from moto.autoscaling.responses import AutoScalingResponse
 from moto.ecs import models as ecs_models
@@ -74,6 +76,28 @@ def _put_scaling_policy_replaces_its_alarms(put):
         return policy
 
     return patched
+
+
+def _describe_scaling_policies(self):
+    """DescribeScalingPolicies as AWS answers it: the policies of the ResourceId,
+    ScalableDimension and PolicyNames given, exactly (moto keeps those whose ResourceId is a
+    substring of the one given, so service/c/svc-1's were listed for service/c/svc-14, and
+    ignores PolicyNames), ten per page unless asked for fewer (moto: a hundred)."""
+    backend = self.applicationautoscaling_backend
+    resource_id = self._get_param("ResourceId")
+    dimension = self._get_param("ScalableDimension")
+    names = self._get_param("PolicyNames") or []
+    kept = [p for p in backend.policies.values()
+            if p.service_namespace == self._get_param("ServiceNamespace")
+            and (not resource_id or p.resource_id == resource_id)
+            and (not dimension or p.scalable_dimension == dimension)
+            and (not names or p.policy_name in names)]
+    start = int(self._get_param("NextToken") or 0)
+    end = start + min(self._get_int_param("MaxResults") or 10, 10)
+    return json.dumps({
+        "ScalingPolicies": [scaling_responses._build_policy(p) for p in kept[start:end]],
+        "NextToken": str(end) if end < len(kept) else None,
+    })
 
 
 # --- CloudWatch Logs: log groups' KMS keys -----------------------------------------------------
@@ -164,6 +188,8 @@ def apply():
     backend = scaling_models.ApplicationAutoscalingBackend
     backend.put_scaling_policy = _put_scaling_policy_replaces_its_alarms(
         backend.put_scaling_policy)
+    scaling_responses.ApplicationAutoScalingResponse.describe_scaling_policies = (
+        _describe_scaling_policies)
     LogsResponse.associate_kms_key = _associate_kms_key
     LogsResponse.disassociate_kms_key = _disassociate_kms_key
     LogsResponse.create_log_group = _create_log_group_checks_its_key(LogsResponse.create_log_group)

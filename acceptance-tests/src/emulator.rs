@@ -227,6 +227,23 @@ impl Emulator {
         assert_eq!(status, 200, "{body}");
     }
 
+    /// Sets AWS-like request-rate limits (see tools/emulator_limits.py): `{"enabled": true}`
+    /// for the default buckets; answers the settings and the calls throttled so far.
+    pub fn set_limits(&self, settings: serde_json::Value) -> serde_json::Value {
+        let url = self.control_url("limits request rates");
+        let (status, body) =
+            http(url, "POST", "/_ecsprod/limits", &settings.to_string()).expect("set rate limits");
+        assert_eq!(status, 200, "{body}");
+        serde_json::from_str(&body).expect("limits JSON")
+    }
+
+    /// The rate-limit settings and the calls throttled, per bucket, since the last reset.
+    pub fn limits(&self) -> serde_json::Value {
+        let url = self.control_url("limits request rates");
+        let (_, body) = http(url, "GET", "/_ecsprod/limits", "").expect("read rate limits");
+        serde_json::from_str(&body).expect("limits JSON")
+    }
+
     /// Publishes a new value of one of AWS's public SSM parameters in the emulator's region, as
     /// AWS does when it recommends a new AMI.
     pub fn publish_parameter(&self, name: &str, value: &str) {

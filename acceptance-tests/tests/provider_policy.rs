@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 const IMPLIED: [&str; 2] = ["iam:PassRole", "iam:CreateServiceLinkedRole"];
 
 /// The provider's SDK client fields (provider/src/aws/clients.rs) and their IAM prefixes.
-const CLIENTS: [(&str, &str); 16] = [
+const CLIENTS: [(&str, &str); 17] = [
     ("ec2", "ec2"),
     ("ecs", "ecs"),
     ("elbv2", "elasticloadbalancing"),
@@ -33,6 +33,7 @@ const CLIENTS: [(&str, &str); 16] = [
     ("acm", "acm"),
     ("cloudmap", "servicediscovery"),
     ("scheduler", "scheduler"),
+    ("tagging", "tag"),
 ];
 
 fn policy() -> Value {
@@ -435,11 +436,12 @@ fn a_deployer_holding_only_the_documented_policy_creates_updates_and_destroys_a_
         .keys()
         .filter_map(|k| k.split_once('.'))
         .map(|(service, action)| {
-            // CloudWatch signs as `monitoring`; its IAM actions are `cloudwatch:*`.
-            let prefix = if service == "monitoring" {
-                "cloudwatch"
-            } else {
-                service
+            // CloudWatch signs as `monitoring`, the Tagging API as `tagging`; their IAM actions
+            // are `cloudwatch:*` and `tag:*`.
+            let prefix = match service {
+                "monitoring" => "cloudwatch",
+                "tagging" => "tag",
+                other => other,
             };
             format!("{prefix}:{action}")
         })

@@ -77,16 +77,22 @@ fn observed(a: &MetricAlarm) -> ObservedAlarm {
 }
 
 /// The alarms with these names, in one call (DescribeAlarms takes up to 100).
+/// The alarms of `names`, a hundred per call.
 async fn describe(c: &Clients, names: &[String]) -> Result<Vec<ObservedAlarm>, AwsError> {
-    let out = c
-        .cloudwatch
-        .describe_alarms()
-        .set_alarm_names(Some(names.to_vec()))
-        .alarm_types(AlarmType::MetricAlarm)
-        .send()
-        .await
-        .map_err(|e| aws_error("describe alarms", e))?;
-    Ok(out.metric_alarms().iter().map(observed).collect())
+    let mut found = Vec::new();
+    for chunk in names.chunks(100) {
+        let out = c
+            .cloudwatch
+            .describe_alarms()
+            .set_alarm_names(Some(chunk.to_vec()))
+            .alarm_types(AlarmType::MetricAlarm)
+            .max_records(100)
+            .send()
+            .await
+            .map_err(|e| aws_error("describe alarms", e))?;
+        found.extend(out.metric_alarms().iter().map(observed));
+    }
+    Ok(found)
 }
 
 fn query(m: &AlarmMetric, period: i32) -> MetricDataQuery {
@@ -162,6 +168,7 @@ pub struct Alarm;
 
 read_all! {
     Alarm: "CloudWatch alarm", String => ObservedAlarm,
+    gathers: true,
     |env, keys| {
         let found = describe(env.c(), keys).await?;
         Ok(keys

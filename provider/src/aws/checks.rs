@@ -52,6 +52,7 @@ pub struct Certificate;
 
 read_each! {
     Certificate: "certificate", String => ObservedCertificate,
+    gathers: true,
     |env, arn| certificate::describe(env.c(), arn)
 }
 
@@ -102,6 +103,7 @@ async fn serving(
 
 read_each! {
     ServingCertificates: "certificates of the cluster's HTTPS listener", ServingKey => Vec<ObservedCertificate>,
+    gathers: true,
     |env, k| serving(env, k)
 }
 
@@ -110,6 +112,7 @@ pub struct HostedZone;
 
 read_each! {
     HostedZone: "hosted zone", String => String,
+    gathers: true,
     |env, zone| network::hosted_zone_name(env.c(), zone)
 }
 
@@ -118,6 +121,7 @@ pub struct Parameter;
 
 read_all! {
     Parameter: "SSM parameter", String => (),
+    gathers: true,
     |env, keys| {
         let found: BTreeSet<String> = parameters::existing_parameters(env.c(), keys)
             .await?
@@ -145,6 +149,7 @@ pub struct Secret;
 
 read_each! {
     Secret: "secret", String => SecretState,
+    gathers: true,
     |env, arn| async move {
         Ok(Some(parameters::secret_state(env.c(), arn).await?))
     }

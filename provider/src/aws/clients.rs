@@ -181,6 +181,8 @@ macro_rules! clients {
             /// Where the credentials come from, and their account once read (shared by every
             /// copy of these clients).
             pub origin: Arc<Origin>,
+            /// The reads several resources make at once, gathered into batches.
+            pub coalescer: Arc<super::coalesce::Coalescer>,
             $(pub $field: $krate::Client,)*
         }
 
@@ -194,8 +196,16 @@ macro_rules! clients {
                     partition: partition_of(&region).to_owned(),
                     region,
                     origin: Arc::default(),
+                    coalescer: Arc::default(),
                     $($field: {
-                        let mut builder = $krate::config::Builder::from(sdk);
+                        use $krate::config::retry::{RetryPartition, TokenBucket};
+                        // No shared retry quota: a call that AWS throttles is asked again
+                        // until its attempts run out, however many others were throttled.
+                        let partition = RetryPartition::custom($service)
+                            .token_bucket(TokenBucket::unlimited())
+                            .build();
+                        let mut builder =
+                            $krate::config::Builder::from(sdk).retry_partition(partition);
                         if let Some(url) = endpoints.get($service) {
                             builder = builder.endpoint_url(url);
                         }
@@ -211,6 +221,8 @@ macro_rules! clients {
                     region: self.region.clone(),
                     partition: self.partition.clone(),
                     origin: self.origin.clone(),
+                    // Batches are read with one policy: these clients gather their own.
+                    coalescer: Arc::default(),
                     $($field: $krate::Client::from_conf(
                         self.$field
                             .config()
@@ -242,6 +254,7 @@ clients! {
     acm: aws_sdk_acm at "acm",
     cloudmap: aws_sdk_servicediscovery at "servicediscovery",
     scheduler: aws_sdk_scheduler at "scheduler",
+    tagging: aws_sdk_resourcegroupstagging at "resourcegroupstaggingapi",
 }
 
 #[cfg(test)]

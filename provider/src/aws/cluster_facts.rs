@@ -73,5 +73,6 @@ pub struct ServiceCluster;
 
 read_each! {
     ServiceCluster: "cluster", String => ClusterFacts,
+    gathers: true,
     |env, k| describe(env.c(), k)
 }

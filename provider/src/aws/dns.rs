@@ -8,7 +8,7 @@ use aws_sdk_route53::types::{
 
 use super::Clients;
 use super::retry::{AwsError, aws_error, unless_gone};
-use super::unit::{Change as UnitChange, Changes, Env, Leftovers, Unit, read_all, read_each};
+use super::unit::{Change as UnitChange, Changes, Env, Leftovers, Unit, read_all};
 use crate::blueprint::service::AliasRecordSpec;
 
 /// Route53 puts the zone ID (and, for reads, the record name) in the request URI; the SDK
@@ -201,13 +201,9 @@ async fn find(c: &Clients, key: &AliasKey) -> Result<Option<ObservedAlias>, AwsE
     let Some(zone) = zone else {
         return Ok(None);
     };
-    Ok(describe(c, &zone, &key.name).await?.map(|t| ObservedAlias {
-        zone_id: zone.clone(),
-        name: key.name.clone(),
-        dns_name: t.dns_name().to_owned(),
-        hosted_zone_id: t.hosted_zone_id().to_owned(),
-        evaluate_target_health: t.evaluate_target_health(),
-    }))
+    Ok(describe(c, &zone, &key.name)
+        .await?
+        .map(|t| observed(&zone, &key.name, &t)))
 }
 
 fn as_written(spec: &AliasRecordSpec) -> ObservedAlias {
@@ -220,11 +216,138 @@ fn as_written(spec: &AliasRecordSpec) -> ObservedAlias {
     }
 }
 
+/// Record sets ListResourceRecordSets returns per page at most.
+const PAGE: i32 = 300;
+
+/// Where Route 53 lists a name in its zone: as AWS documents the order, the name in lower case
+/// with its labels reversed (`com.example.www.`), compared as a string, so `api-v2.example.com`
+/// comes before `api.example.com`.
+fn zone_order(name: &str) -> String {
+    let name = record_name(name);
+    let mut labels: Vec<&str> = name.trim_end_matches('.').split('.').collect();
+    labels.reverse();
+    format!("{}.", labels.join("."))
+}
+
+/// The alias targets of the A records `names` in `zone`, in order. Route 53 lists a zone in
+/// name order, so the records are read page by page from the first name to the last; after as
+/// many pages as there are names, the names not reached yet are read one by one.
+async fn describe_in_zone(
+    c: &Clients,
+    zone: &str,
+    names: &[&str],
+) -> Result<Vec<Option<AliasTarget>>, AwsError> {
+    for name in names {
+        check_identifiers("read alias record", zone, name)?;
+    }
+    let mut sorted: Vec<&str> = names.to_vec();
+    sorted.sort_by_key(|n| zone_order(n));
+    let (Some(first), Some(last)) = (sorted.first(), sorted.last()) else {
+        return Ok(Vec::new());
+    };
+    let last = zone_order(last);
+    let mut listed: Vec<(String, Option<AliasTarget>)> = Vec::new();
+    let mut start = Some(((*first).to_owned(), RrType::A));
+    let mut reached = String::new();
+    for _ in 0..names.len() {
+        let Some((name, kind)) = start.take() else {
+            break;
+        };
+        let found = c
+            .route53
+            .list_resource_record_sets()
+            .hosted_zone_id(zone)
+            .start_record_name(name)
+            .start_record_type(kind)
+            .max_items(PAGE)
+            .send()
+            .await
+            .map_err(|e| aws_error("read alias records", e));
+        let Some(out) = unless_gone(found, "NoSuchHostedZone")? else {
+            return Ok(vec![None; names.len()]);
+        };
+        for r in out.resource_record_sets() {
+            let name = record_name(r.name()).trim_end_matches('.').to_owned();
+            if *r.r#type() == RrType::A {
+                listed.push((name.clone(), r.alias_target().cloned()));
+            }
+            reached = zone_order(&name);
+        }
+        if out.is_truncated() && reached <= last {
+            start = out.next_record_name().map(|n| {
+                (
+                    n.to_owned(),
+                    out.next_record_type().cloned().unwrap_or(RrType::A),
+                )
+            });
+        }
+    }
+    let each = names.iter().map(|n| {
+        let name = record_name(n).trim_end_matches('.').to_owned();
+        let seen = zone_order(n) <= reached || start.is_none();
+        let target = listed
+            .iter()
+            .find(|(l, _)| *l == name)
+            .and_then(|(_, t)| t.clone());
+        async move {
+            if seen {
+                Ok(target)
+            } else {
+                describe(c, zone, n).await
+            }
+        }
+    });
+    futures_util::future::try_join_all(each).await
+}
+
+/// The records of `keys`, in order: those of one zone read together, the others on their own.
+async fn find_many(c: &Clients, keys: &[AliasKey]) -> Result<Vec<Option<ObservedAlias>>, AwsError> {
+    if let [one] = keys {
+        return Ok(vec![find(c, one).await?]);
+    }
+    let mut found = vec![None; keys.len()];
+    let mut zones: Vec<&str> = keys.iter().filter_map(|k| k.zone_id.as_deref()).collect();
+    zones.sort_unstable();
+    zones.dedup();
+    for zone in zones {
+        let (at, names): (Vec<usize>, Vec<&str>) = keys
+            .iter()
+            .enumerate()
+            .filter(|(_, k)| k.zone_id.as_deref() == Some(zone))
+            .map(|(i, k)| (i, k.name.as_str()))
+            .unzip();
+        let targets = describe_in_zone(c, zone, &names).await?;
+        for (i, target) in at.into_iter().zip(targets) {
+            found[i] = target.map(|t| observed(zone, &keys[i].name, &t));
+        }
+    }
+    for (i, key) in keys.iter().enumerate() {
+        if key.zone_id.is_none() {
+            found[i] = find(c, key).await?;
+        }
+    }
+    Ok(found)
+}
+
+fn observed(zone: &str, name: &str, t: &AliasTarget) -> ObservedAlias {
+    ObservedAlias {
+        zone_id: zone.to_owned(),
+        name: name.to_owned(),
+        dns_name: t.dns_name().to_owned(),
+        hosted_zone_id: t.hosted_zone_id().to_owned(),
+        evaluate_target_health: t.evaluate_target_health(),
+    }
+}
+
 pub struct AliasRecord;
 
-read_each! {
+read_all! {
+    /// The records of one zone read together (see `describe_in_zone`).
     AliasRecord: "alias record", AliasKey => ObservedAlias,
-    |env, k| find(env.c(), k)
+    gathers: true,
+    |env, keys| {
+        find_many(env.c(), keys).await
+    }
 }
 
 impl Unit for AliasRecord {
@@ -342,6 +465,28 @@ mod tests {
         ));
         assert!(same_alias_target("Prod-ALB.example.", "prod-alb.example"));
         assert!(!same_alias_target("other-alb.example.", "prod-alb.example"));
+    }
+
+    #[test]
+    fn a_zone_lists_names_by_their_reversed_labels_as_one_string() {
+        let mut names = [
+            "b.example.test.",
+            "api.example.test",
+            "a.b.example.test",
+            "Z.example.test",
+            "api-v2.example.test.",
+        ];
+        names.sort_by_key(|n| zone_order(n));
+        assert_eq!(
+            names,
+            [
+                "api-v2.example.test.",
+                "api.example.test",
+                "b.example.test.",
+                "a.b.example.test",
+                "Z.example.test"
+            ]
+        );
     }
 
     #[test]

@@ -16,7 +16,7 @@ use super::ecs_service_settings::{
 };
 use super::retry::{AwsError, aws_error, unless_gone};
 use super::task_definition::iam_not_yet_visible;
-use super::unit::{Change, Changes, Env, TagRef, TagTarget, Tags, Unit, names, read_each};
+use super::unit::{Change, Changes, Env, TagRef, TagTarget, Tags, Unit, names, read_all};
 use crate::blueprint::service::{EcsServiceSpec, ServiceConnectSpec, TrafficShift};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,70 +47,93 @@ pub struct ObservedService {
     pub tags: Tags,
 }
 
+/// Services DescribeServices takes in one call.
+const DESCRIBE_LIMIT: usize = 10;
+
 pub async fn describe(
     c: &Clients,
     cluster: &str,
     name: &str,
 ) -> Result<Option<ObservedService>, AwsError> {
-    let found = c
-        .ecs
-        .describe_services()
-        .cluster(cluster)
-        .services(name)
-        .include(aws_sdk_ecs::types::ServiceField::Tags)
-        .send()
-        .await
-        .map_err(|e| aws_error("describe ECS service", e));
-    let Some(out) = unless_gone(found, "ClusterNotFoundException")? else {
-        return Ok(None);
-    };
-    Ok(out
-        .services()
-        .iter()
-        .find(|s| s.service_name() == Some(name))
-        .map(|s| ObservedService {
-            cluster: cluster.to_owned(),
-            name: name.to_owned(),
-            arn: s.service_arn().unwrap_or_default().to_owned(),
-            status: s.status().unwrap_or_default().to_owned(),
-            task_definition: s.task_definition().unwrap_or_default().to_owned(),
-            desired_count: s.desired_count(),
-            running_count: s.running_count(),
-            target_group_arns: s
-                .load_balancers()
+    let names = [name.to_owned()];
+    Ok(describe_many(c, cluster, &names).await?.pop().flatten())
+}
+
+/// The services of `names` on `cluster`, in order, ten per call.
+pub async fn describe_many(
+    c: &Clients,
+    cluster: &str,
+    names: &[String],
+) -> Result<Vec<Option<ObservedService>>, AwsError> {
+    let mut found = Vec::with_capacity(names.len());
+    for chunk in names.chunks(DESCRIBE_LIMIT) {
+        let answer = c
+            .ecs
+            .describe_services()
+            .cluster(cluster)
+            .set_services(Some(chunk.to_vec()))
+            .include(aws_sdk_ecs::types::ServiceField::Tags)
+            .send()
+            .await
+            .map_err(|e| aws_error("describe ECS service", e));
+        let Some(out) = unless_gone(answer, "ClusterNotFoundException")? else {
+            found.extend(chunk.iter().map(|_| None));
+            continue;
+        };
+        found.extend(chunk.iter().map(|name| {
+            out.services()
                 .iter()
-                .filter_map(|l| l.target_group_arn().map(str::to_owned))
-                .collect(),
-            shift: s.load_balancers().first().and_then(observed_shift),
-            health_check_grace_period: s.health_check_grace_period_seconds(),
-            availability_zone_rebalancing: s
-                .availability_zone_rebalancing()
-                .map(|r| *r == AvailabilityZoneRebalancing::Enabled),
-            enable_execute_command: s.enable_execute_command(),
-            service_connect: observed_connect(s),
-            deployments: s
-                .deployments()
-                .iter()
-                .map(|d| {
-                    (
-                        d.id().unwrap_or_default().to_owned(),
-                        d.status().unwrap_or_default().to_owned(),
-                        d.rollout_state()
-                            .map(|r| r.as_str().to_owned())
-                            .unwrap_or_default(),
-                        d.failed_tasks(),
-                    )
-                })
-                .collect(),
-            events: s
-                .events()
-                .iter()
-                .take(5)
-                .filter_map(|e| e.message().map(str::to_owned))
-                .collect(),
-            settings: settings(s),
-            tags: super::tags::pairs(s.tags().iter().map(|t| (t.key(), t.value()))),
-        }))
+                .find(|s| s.service_name() == Some(name.as_str()))
+                .map(|s| observed(cluster, name, s))
+        }));
+    }
+    Ok(found)
+}
+
+fn observed(cluster: &str, name: &str, s: &aws_sdk_ecs::types::Service) -> ObservedService {
+    ObservedService {
+        cluster: cluster.to_owned(),
+        name: name.to_owned(),
+        arn: s.service_arn().unwrap_or_default().to_owned(),
+        status: s.status().unwrap_or_default().to_owned(),
+        task_definition: s.task_definition().unwrap_or_default().to_owned(),
+        desired_count: s.desired_count(),
+        running_count: s.running_count(),
+        target_group_arns: s
+            .load_balancers()
+            .iter()
+            .filter_map(|l| l.target_group_arn().map(str::to_owned))
+            .collect(),
+        shift: s.load_balancers().first().and_then(observed_shift),
+        health_check_grace_period: s.health_check_grace_period_seconds(),
+        availability_zone_rebalancing: s
+            .availability_zone_rebalancing()
+            .map(|r| *r == AvailabilityZoneRebalancing::Enabled),
+        enable_execute_command: s.enable_execute_command(),
+        service_connect: observed_connect(s),
+        deployments: s
+            .deployments()
+            .iter()
+            .map(|d| {
+                (
+                    d.id().unwrap_or_default().to_owned(),
+                    d.status().unwrap_or_default().to_owned(),
+                    d.rollout_state()
+                        .map(|r| r.as_str().to_owned())
+                        .unwrap_or_default(),
+                    d.failed_tasks(),
+                )
+            })
+            .collect(),
+        events: s
+            .events()
+            .iter()
+            .take(5)
+            .filter_map(|e| e.message().map(str::to_owned))
+            .collect(),
+        settings: settings(s),
+        tags: super::tags::pairs(s.tags().iter().map(|t| (t.key(), t.value()))),
+    }
 }
 
 async fn create(c: &Clients, spec: &EcsServiceSpec) -> Result<String, AwsError> {
@@ -233,13 +256,28 @@ pub struct ServiceKey {
 
 pub struct EcsService;
 
-read_each! {
-    /// An inactive service counts as none.
+read_all! {
+    /// The services of each cluster ten per call; an inactive service counts as none.
     EcsService: "ECS service", ServiceKey => ObservedService,
-    |env, k| async move {
-        Ok(describe(env.c(), &k.cluster, &k.name)
-            .await?
-            .filter(|s| s.status != "INACTIVE"))
+    gathers: true,
+    |env, keys| {
+        let mut found = vec![None; keys.len()];
+        let mut clusters: Vec<&str> = keys.iter().map(|k| k.cluster.as_str()).collect();
+        clusters.sort_unstable();
+        clusters.dedup();
+        for cluster in clusters {
+            let (at, names): (Vec<usize>, Vec<String>) = keys
+                .iter()
+                .enumerate()
+                .filter(|(_, k)| k.cluster == cluster)
+                .map(|(i, k)| (i, k.name.clone()))
+                .unzip();
+            let services = describe_many(env.c(), cluster, &names).await?;
+            for (i, service) in at.into_iter().zip(services) {
+                found[i] = service.filter(|s| s.status != "INACTIVE");
+            }
+        }
+        Ok(found)
     }
 }
 

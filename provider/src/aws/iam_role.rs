@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use super::Clients;
 use super::retry::{AwsError, aws_error};
-use super::unit::{Change, Changes, Env, TagRef, TagTarget, Tags, Unit, read_each};
+use super::unit::{Change, Changes, Env, TagRef, TagTarget, Tags, Unit, read_all};
 use crate::blueprint::policy::{decode_policy_document, normalized_policy};
 use crate::blueprint::role::{OtherPolicies, RoleSpec};
 
@@ -110,17 +110,19 @@ pub async fn describe(c: &Clients, name: &str) -> Result<Option<ObservedRole>, A
     Ok(Some(ObservedRole {
         name: name.to_owned(),
         arn: role.arn().to_owned(),
-        tags: role
-            .tags()
-            .iter()
-            .map(|t| (t.key().to_owned(), t.value().to_owned()))
-            .collect(),
+        tags: role_tags(role.tags()),
         trust_policy: role
             .assume_role_policy_document()
             .map(decode_policy_document),
         managed_policies: managed.unwrap_or_default(),
         inline_policies: inline.unwrap_or_default(),
     }))
+}
+
+fn role_tags(tags: &[aws_sdk_iam::types::Tag]) -> Tags {
+    tags.iter()
+        .map(|t| (t.key().to_owned(), t.value().to_owned()))
+        .collect()
 }
 
 fn same_document(a: &str, b: &str) -> bool {
@@ -272,11 +274,98 @@ fn written(spec: &RoleSpec, observed: ObservedRole) -> ObservedRole {
     }
 }
 
+/// Set once GetAccountAuthorizationDetails is refused: roles are then read one by one.
+static ACCOUNT_READ_DENIED: std::sync::atomic::AtomicBool =
+    std::sync::atomic::AtomicBool::new(false);
+
+/// The roles of `names`, in order. From [`super::coalesce::MANY`] roles on, the account's roles
+/// are read together with GetAccountAuthorizationDetails (a page holds up to 1000 roles with
+/// their policies and tags) instead of three or more calls per role.
+async fn describe_many(
+    c: &Clients,
+    names: &[String],
+) -> Result<Vec<Option<ObservedRole>>, AwsError> {
+    use std::sync::atomic::Ordering;
+    if names.len() >= super::coalesce::MANY && !ACCOUNT_READ_DENIED.load(Ordering::Relaxed) {
+        match account_roles(c, names).await {
+            Ok(found) => return Ok(found),
+            Err(e) if e.code().is_some_and(|c| c.contains("AccessDenied")) => {
+                tracing::debug!(error = %e, "roles are read one by one");
+                ACCOUNT_READ_DENIED.store(true, Ordering::Relaxed);
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    futures_util::future::try_join_all(names.iter().map(|n| describe(c, n))).await
+}
+
+/// The roles of `names` among every role of the account, page by page.
+async fn account_roles(
+    c: &Clients,
+    names: &[String],
+) -> Result<Vec<Option<ObservedRole>>, AwsError> {
+    let mut found: Vec<Option<ObservedRole>> = vec![None; names.len()];
+    let mut marker = None;
+    loop {
+        let out = c
+            .iam
+            .get_account_authorization_details()
+            .filter(aws_sdk_iam::types::EntityType::Role)
+            .max_items(1000)
+            .set_marker(marker)
+            .send()
+            .await
+            .map_err(|e| aws_error("read IAM roles", e))?;
+        for role in out.role_detail_list() {
+            // IAM role names are unique without regard to case.
+            let Some(at) = names
+                .iter()
+                .position(|n| role.role_name().is_some_and(|r| r.eq_ignore_ascii_case(n)))
+            else {
+                continue;
+            };
+            found[at] = Some(ObservedRole {
+                name: names[at].clone(),
+                arn: role.arn().unwrap_or_default().to_owned(),
+                tags: role_tags(role.tags()),
+                trust_policy: role
+                    .assume_role_policy_document()
+                    .map(decode_policy_document),
+                managed_policies: role
+                    .attached_managed_policies()
+                    .iter()
+                    .filter_map(|p| p.policy_arn().map(str::to_owned))
+                    .collect(),
+                inline_policies: role
+                    .role_policy_list()
+                    .iter()
+                    .filter_map(|p| {
+                        Some((
+                            p.policy_name()?.to_owned(),
+                            decode_policy_document(p.policy_document()?),
+                        ))
+                    })
+                    .collect(),
+            });
+        }
+        match out.marker() {
+            Some(next) if out.is_truncated() && found.iter().any(Option::is_none) => {
+                marker = Some(next.to_owned());
+            }
+            _ => return Ok(found),
+        }
+    }
+}
+
 pub struct Role;
 
-read_each! {
+read_all! {
+    /// Many roles with one account read (see `describe_many`).
     Role: "IAM role", String => ObservedRole,
-    |env, k| describe(env.c(), k)
+    gathers: true,
+    |env, keys| {
+        describe_many(env.c(), keys).await
+    }
 }
 
 impl Unit for Role {

@@ -10,8 +10,10 @@ use aws_sdk_elasticloadbalancingv2::types::{
 };
 
 use super::Clients;
+use super::listener_rule_reads::find_many;
+pub use super::listener_rule_reads::{describe_rule, rules};
 use super::retry::{AwsError, adopt_after_retried_create, aws_error};
-use super::unit::{Change, Changes, Env, TagRef, TagTarget, Tags, Unit, names, read_each};
+use super::unit::{Change, Changes, Env, TagRef, TagTarget, Tags, Unit, names, read_all};
 use crate::blueprint::service::{
     ListenerRuleSpec, PriorityBand, WeightedTarget, listener_rule_priority, same_forward,
 };
@@ -39,7 +41,7 @@ impl ObservedRule {
     }
 }
 
-fn observed_rule(r: &Rule) -> ObservedRule {
+pub(super) fn observed_rule(r: &Rule) -> ObservedRule {
     let mut forward: Vec<WeightedTarget> = Vec::new();
     for action in r.actions() {
         let weighted: Vec<WeightedTarget> = action
@@ -84,32 +86,6 @@ fn observed_rule(r: &Rule) -> ObservedRule {
         path_patterns: values("path-pattern"),
         target_group_arns: forward.iter().map(|t| t.target_group_arn.clone()).collect(),
         forward,
-    }
-}
-
-pub async fn rules(c: &Clients, listener_arn: &str) -> Result<Vec<ObservedRule>, AwsError> {
-    let out = c
-        .elbv2
-        .describe_rules()
-        .listener_arn(listener_arn)
-        .send()
-        .await
-        .map_err(|e| aws_error("describe listener rules", e))?;
-    Ok(out.rules().iter().map(observed_rule).collect())
-}
-
-/// One rule by ARN; `None` when it no longer exists.
-pub async fn describe_rule(c: &Clients, arn: &str) -> Result<Option<ObservedRule>, AwsError> {
-    match c.elbv2.describe_rules().rule_arns(arn).send().await {
-        Ok(out) => Ok(out.rules().first().map(observed_rule)),
-        Err(e) => {
-            let err = aws_error("describe listener rule", e);
-            if err.code() == Some("RuleNotFound") {
-                Ok(None)
-            } else {
-                Err(err)
-            }
-        }
     }
 }
 
@@ -245,24 +221,6 @@ pub struct RuleKey {
     pub host: Option<String>,
 }
 
-/// The rule by its recorded ARN, else the listener's rule that forwards to the service's groups.
-async fn find(c: &Clients, key: &RuleKey) -> Result<Option<ObservedRule>, AwsError> {
-    if let Some(arn) = &key.arn
-        && let Some(rule) = describe_rule(c, arn).await?
-    {
-        return Ok(Some(rule));
-    }
-    let (Some(listener), false) = (&key.listener_arn, key.target_groups.is_empty()) else {
-        return Ok(None);
-    };
-    Ok(rules(c, listener).await?.into_iter().find(|r| {
-        r.target_group_arns
-            .iter()
-            .any(|arn| key.target_groups.contains(arn))
-            && key.host.as_ref().is_none_or(|h| r.host_headers.contains(h))
-    }))
-}
-
 /// Creates the rule at a free priority, chosen against the listener's current rules; returns
 /// its ARN and priority.
 async fn create(
@@ -338,9 +296,13 @@ fn as_written(spec: &ListenerRuleSpec, arn: String, priority: Option<i32>) -> Ob
 
 pub struct ListenerRule;
 
-read_each! {
+read_all! {
+    /// The rules of each listener in one read.
     ListenerRule: "listener rule", RuleKey => ObservedRule,
-    |env, k| find(env.c(), k)
+    gathers: true,
+    |env, keys| {
+        find_many(env.c(), keys).await
+    }
 }
 
 impl Unit for ListenerRule {

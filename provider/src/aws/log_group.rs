@@ -3,7 +3,7 @@
 
 use super::Clients;
 use super::retry::{AwsError, aws_error};
-use super::unit::{Change, Changes, Env, TagRef, TagTarget, Tags, Unit, names, read_each};
+use super::unit::{Change, Changes, Env, TagRef, TagTarget, Tags, Unit, names, read_all};
 use crate::blueprint::service::LogGroupSpec;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,16 +29,84 @@ async fn describe(c: &Clients, name: &str) -> Result<Option<ObservedLogGroup>, A
         .log_groups()
         .iter()
         .find(|g| g.log_group_name() == Some(name))
-        .map(|g| ObservedLogGroup {
-            name: name.to_owned(),
-            arn: g
-                .log_group_arn()
-                .map(str::to_owned)
-                .or_else(|| g.arn().map(|a| a.trim_end_matches(":*").to_owned()))
-                .unwrap_or_default(),
-            retention_days: g.retention_in_days(),
-            kms_key_id: g.kms_key_id().map(str::to_owned),
-        }))
+        .map(observed))
+}
+
+fn observed(g: &aws_sdk_cloudwatchlogs::types::LogGroup) -> ObservedLogGroup {
+    ObservedLogGroup {
+        name: g.log_group_name().unwrap_or_default().to_owned(),
+        arn: g
+            .log_group_arn()
+            .map(str::to_owned)
+            .or_else(|| g.arn().map(|a| a.trim_end_matches(":*").to_owned()))
+            .unwrap_or_default(),
+        retention_days: g.retention_in_days(),
+        kms_key_id: g.kms_key_id().map(str::to_owned),
+    }
+}
+
+/// The groups of `names`, in order. Names under one folder (`/ecs/<cluster>/`) are listed
+/// together, in name order, page by page up to the last of them; after as many pages as there
+/// are names, those not reached yet are read one by one, as are names outside any folder.
+async fn describe_many(
+    c: &Clients,
+    names: &[String],
+) -> Result<Vec<Option<ObservedLogGroup>>, AwsError> {
+    let folder = |n: &str| n.rfind('/').map(|i| n[..=i].to_owned()).unwrap_or_default();
+    let mut folders: Vec<String> = names.iter().map(|n| folder(n)).collect();
+    folders.sort_unstable();
+    folders.dedup();
+    let mut listed = Vec::new();
+    // Names up to this one (in its folder) have been listed.
+    let mut reached: Vec<(String, Option<String>)> = Vec::new();
+    for prefix in folders.into_iter().filter(|f| !f.is_empty()) {
+        let inside: Vec<&String> = names.iter().filter(|n| folder(n) == prefix).collect();
+        if inside.len() < 2 {
+            continue;
+        }
+        let last = inside.iter().max().map(|n| n.as_str()).unwrap_or_default();
+        let mut token = None;
+        // The last name listed so far ("": none yet).
+        let mut upto = String::new();
+        for _ in 0..inside.len() {
+            let out = c
+                .logs
+                .describe_log_groups()
+                .log_group_name_prefix(&prefix)
+                .set_next_token(token.take())
+                .send()
+                .await
+                .map_err(|e| aws_error("describe log groups", e))?;
+            listed.extend(out.log_groups().iter().map(observed));
+            if let Some(name) = out.log_groups().last().and_then(|g| g.log_group_name()) {
+                name.clone_into(&mut upto);
+            }
+            // Past the last name, or no more pages: done (an empty page may still have more).
+            match out.next_token() {
+                Some(next) if upto.as_str() <= last => token = Some(next.to_owned()),
+                _ => {
+                    token = None;
+                    break;
+                }
+            }
+        }
+        // `None`: the whole folder up to its last name was listed.
+        reached.push((prefix, token.map(|_| upto)));
+    }
+    let each = names.iter().map(|n| {
+        let listed_through = reached
+            .iter()
+            .find(|(p, _)| *p == folder(n))
+            .map(|(_, upto)| upto.as_ref().is_none_or(|u| n <= u));
+        let found = listed.iter().find(|g| g.name == *n).cloned();
+        async move {
+            match listed_through {
+                Some(true) => Ok(found),
+                _ => describe(c, n).await,
+            }
+        }
+    });
+    futures_util::future::try_join_all(each).await
 }
 
 async fn set_retention(c: &Clients, spec: &LogGroupSpec) -> Result<(), AwsError> {
@@ -77,9 +145,13 @@ async fn set_key(c: &Clients, name: &str, key: Option<&String>) -> Result<(), Aw
 
 pub struct LogGroup;
 
-read_each! {
+read_all! {
+    /// The groups of one folder listed together (see `describe_many`).
     LogGroup: "log group", String => ObservedLogGroup,
-    |env, k| describe(env.c(), k)
+    gathers: true,
+    |env, keys| {
+        describe_many(env.c(), keys).await
+    }
 }
 
 impl Unit for LogGroup {

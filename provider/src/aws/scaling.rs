@@ -8,8 +8,10 @@ use aws_sdk_applicationautoscaling::types::{
 
 use super::Clients;
 use super::retry::{AwsError, aws_error};
-use super::unit::{Change, Changes, Env, Unit, read_each};
-use crate::blueprint::service::{ScalingSpec, TargetTrackingSpec, owned_policy};
+use super::unit::{Change, Changes, Env, Unit, read_all};
+use crate::blueprint::service::{
+    ScalingSpec, TargetTrackingSpec, owned_policy, owned_policy_names,
+};
 
 /// Registers the target with the spec's bounds and puts each policy.
 async fn put(c: &Clients, spec: &ScalingSpec) -> Result<(), AwsError> {
@@ -57,17 +59,38 @@ async fn put(c: &Clients, spec: &ScalingSpec) -> Result<(), AwsError> {
     Ok(())
 }
 
-/// The scaling policies of the target.
+/// The scaling policies of the target, page by page.
 async fn policies(c: &Clients, spec: &ScalingSpec) -> Result<Vec<ScalingPolicy>, AwsError> {
-    Ok(c.appautoscaling
-        .describe_scaling_policies()
-        .service_namespace(ServiceNamespace::from(spec.service_namespace.as_str()))
-        .resource_id(&spec.resource_id)
-        .send()
-        .await
-        .map_err(|e| aws_error("describe autoscaling policies", e))?
-        .scaling_policies()
-        .to_vec())
+    policies_where(c, &spec.service_namespace, Some(&spec.resource_id), None).await
+}
+
+/// The policies of `namespace`, of one target or of some names, page by page (AWS answers ten
+/// per page at most).
+async fn policies_where(
+    c: &Clients,
+    namespace: &str,
+    resource_id: Option<&str>,
+    names: Option<Vec<String>>,
+) -> Result<Vec<ScalingPolicy>, AwsError> {
+    let mut found = Vec::new();
+    let mut token = None;
+    loop {
+        let out = c
+            .appautoscaling
+            .describe_scaling_policies()
+            .service_namespace(ServiceNamespace::from(namespace))
+            .set_resource_id(resource_id.map(str::to_owned))
+            .set_policy_names(names.clone())
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(|e| aws_error("describe autoscaling policies", e))?;
+        found.extend(out.scaling_policies().iter().cloned());
+        match out.next_token() {
+            Some(next) if !next.is_empty() => token = Some(next.to_owned()),
+            _ => return Ok(found),
+        }
+    }
 }
 
 /// (min, max) of the scalable target, if registered.
@@ -112,6 +135,111 @@ impl ObservedScaling {
 /// The target and its policies (both read at once); `None` when the target is not registered.
 pub async fn observe(c: &Clients, spec: &ScalingSpec) -> Result<Option<ObservedScaling>, AwsError> {
     let (bounds, policies) = tokio::try_join!(describe(c, spec), policies(c, spec))?;
+    Ok(assemble(spec, bounds, &policies))
+}
+
+/// Scalable targets DescribeScalableTargets is asked for in one call.
+const TARGETS_LIMIT: usize = 50;
+
+/// The targets of `specs`, in order: the targets fifty per call, and the provider's policies
+/// by name instead of one call per target.
+async fn observe_many(
+    c: &Clients,
+    specs: &[ScalingSpec],
+) -> Result<Vec<Option<ObservedScaling>>, AwsError> {
+    if let [one] = specs {
+        return Ok(vec![observe(c, one).await?]);
+    }
+    let mut found = vec![None; specs.len()];
+    let mut namespaces: Vec<&str> = specs.iter().map(|s| s.service_namespace.as_str()).collect();
+    namespaces.sort_unstable();
+    namespaces.dedup();
+    for namespace in namespaces {
+        let at: Vec<usize> = (0..specs.len())
+            .filter(|i| specs[*i].service_namespace == namespace)
+            .collect();
+        let ids: Vec<String> = at.iter().map(|i| specs[*i].resource_id.clone()).collect();
+        let (targets, policies) = tokio::try_join!(
+            targets(c, namespace, &ids),
+            owned_policies(c, namespace, &ids)
+        )?;
+        for i in at {
+            let spec = &specs[i];
+            let bounds = targets
+                .iter()
+                .find(|t| t.resource_id() == spec.resource_id)
+                .map(|t| (t.min_capacity(), t.max_capacity()));
+            let own: Vec<ScalingPolicy> = policies
+                .iter()
+                .filter(|p| p.resource_id() == spec.resource_id)
+                .cloned()
+                .collect();
+            found[i] = assemble(spec, bounds, &own);
+        }
+    }
+    Ok(found)
+}
+
+/// The scalable targets of `ids` in `namespace`.
+async fn targets(
+    c: &Clients,
+    namespace: &str,
+    ids: &[String],
+) -> Result<Vec<aws_sdk_applicationautoscaling::types::ScalableTarget>, AwsError> {
+    let mut found = Vec::new();
+    for chunk in ids.chunks(TARGETS_LIMIT) {
+        let mut token = None;
+        loop {
+            let out = c
+                .appautoscaling
+                .describe_scalable_targets()
+                .service_namespace(ServiceNamespace::from(namespace))
+                .set_resource_ids(Some(chunk.to_vec()))
+                .set_next_token(token)
+                .send()
+                .await
+                .map_err(|e| aws_error("describe the autoscaling targets", e))?;
+            found.extend(out.scalable_targets().iter().cloned());
+            match out.next_token() {
+                Some(next) if !next.is_empty() => token = Some(next.to_owned()),
+                _ => break,
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// Names DescribeScalingPolicies is asked for in one call.
+const NAMES_LIMIT: usize = 50;
+
+/// The provider's policies on the targets `ids` of `namespace`: asked for by the names they can
+/// have (a user's own policies on the targets are not the provider's to read), kept when they
+/// are on one of the targets.
+async fn owned_policies(
+    c: &Clients,
+    namespace: &str,
+    ids: &[String],
+) -> Result<Vec<ScalingPolicy>, AwsError> {
+    let mut names: Vec<String> = ids.iter().flat_map(|id| owned_policy_names(id)).collect();
+    names.sort_unstable();
+    names.dedup();
+    let mut found = Vec::new();
+    for chunk in names.chunks(NAMES_LIMIT) {
+        let page = policies_where(c, namespace, None, Some(chunk.to_vec())).await?;
+        found.extend(
+            page.into_iter()
+                .filter(|p| ids.iter().any(|id| id == p.resource_id())),
+        );
+    }
+    Ok(found)
+}
+
+/// The target of `spec` from its bounds (`None`: not registered) and its policies.
+fn assemble(
+    spec: &ScalingSpec,
+    bounds: Option<(i32, i32)>,
+    policies: &[ScalingPolicy],
+) -> Option<ObservedScaling> {
     let policies: Vec<TargetTrackingSpec> = policies
         .iter()
         .filter_map(|p| {
@@ -134,7 +262,7 @@ pub async fn observe(c: &Clients, spec: &ScalingSpec) -> Result<Option<ObservedS
             })
         })
         .collect();
-    Ok(bounds.map(|(min_capacity, max_capacity)| ObservedScaling {
+    bounds.map(|(min_capacity, max_capacity)| ObservedScaling {
         target: spec.clone(),
         min_capacity,
         max_capacity,
@@ -143,7 +271,7 @@ pub async fn observe(c: &Clients, spec: &ScalingSpec) -> Result<Option<ObservedS
             .map(|p| (p.predefined_metric.clone(), p.target_value))
             .collect(),
         policies,
-    }))
+    })
 }
 
 /// The provider's policies on the target that the spec no longer has (a queue policy no longer
@@ -227,9 +355,13 @@ pub struct Scaling;
 
 // Keyed by the target without bounds or policies
 // ([`crate::blueprint::service::scaling_target`]).
-read_each! {
+read_all! {
+    /// Many targets in a few calls (see `observe_many`).
     Scaling: "autoscaling target", ScalingSpec => ObservedScaling,
-    |env, k| observe(env.c(), k)
+    gathers: true,
+    |env, keys| {
+        observe_many(env.c(), keys).await
+    }
 }
 
 impl Unit for Scaling {

@@ -3,6 +3,7 @@
 //! starting with `aws:` belong to AWS and are never touched.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::Clients;
 use super::retry::{AwsError, aws_error};
@@ -49,23 +50,45 @@ pub async fn read(env: &Env, targets: &[TagTarget]) -> Result<BTreeMap<TagTarget
         TagTarget::AutoScalingGroup(name) => Some(name),
         _ => None,
     });
-    let singles = targets.iter().filter(|t| {
-        matches!(
-            t,
-            TagTarget::Ecs(_)
-                | TagTarget::IamRole(_)
-                | TagTarget::LogGroup(_)
-                | TagTarget::Alarm(_)
-                | TagTarget::CloudMap(_)
-        )
-    });
-    let (ec2, elbv2, groups, singles) = tokio::try_join!(
+    let mut singles: Vec<&TagTarget> = targets
+        .iter()
+        .filter(|t| {
+            matches!(
+                t,
+                TagTarget::Ecs(_)
+                    | TagTarget::IamRole(_)
+                    | TagTarget::LogGroup(_)
+                    | TagTarget::Alarm(_)
+                    | TagTarget::CloudMap(_)
+            )
+        })
+        .collect();
+    let by_arn = |t: &TagTarget| matches!(t, TagTarget::LogGroup(_) | TagTarget::Alarm(_));
+    let mut listed: Vec<String> = Vec::new();
+    if singles.iter().filter(|t| by_arn(t)).count() >= super::coalesce::MANY
+        && !TAGGING_DENIED.load(Ordering::Relaxed)
+    {
+        let (arns, rest): (Vec<&TagTarget>, Vec<&TagTarget>) =
+            singles.into_iter().partition(|t| by_arn(t));
+        listed = arns
+            .into_iter()
+            .filter_map(|t| match t {
+                TagTarget::LogGroup(arn) | TagTarget::Alarm(arn) => Some(arn.clone()),
+                _ => None,
+            })
+            .collect();
+        singles = rest;
+    }
+    let (ec2, elbv2, groups, singles, by_arn) = tokio::try_join!(
         read_ec2(c, &ec2),
         read_elbv2(c, &elbv2),
         read_groups(c, &groups),
         futures_util::future::try_join_all(
-            singles.map(|t| async move { Ok::<_, AwsError>((t.clone(), read_one(c, t).await?)) })
+            singles
+                .into_iter()
+                .map(|t| async move { Ok::<_, AwsError>((t.clone(), read_one(c, t).await?)) })
         ),
+        read_listed(c, &listed),
     )?;
     let mut out = BTreeMap::new();
     out.extend(ec2.into_iter().map(|(k, v)| (TagTarget::Ec2(k), v)));
@@ -76,7 +99,85 @@ pub async fn read(env: &Env, targets: &[TagTarget]) -> Result<BTreeMap<TagTarget
             .map(|(k, v)| (TagTarget::AutoScalingGroup(k), v)),
     );
     out.extend(singles.into_iter().filter_map(|(t, tags)| Some((t, tags?))));
+    for target in targets {
+        if let TagTarget::LogGroup(arn) | TagTarget::Alarm(arn) = target
+            && let Some(tags) = by_arn.get(arn.trim_end_matches(":*"))
+        {
+            out.insert(target.clone(), tags.clone());
+        }
+    }
     Ok(out)
+}
+
+/// Set once the Resource Groups Tagging API is refused: tags are then read object by object.
+static TAGGING_DENIED: AtomicBool = AtomicBool::new(false);
+
+/// Objects GetResources is asked about in one call.
+const TAGGING_LIMIT: usize = 100;
+
+/// The tags of many log groups and alarms by ARN from the Resource Groups Tagging API, a hundred
+/// per call, instead of one call per object. It lists only objects that have tags: the others
+/// have none. Refused, each object is read on its own.
+async fn read_listed(c: &Clients, arns: &[String]) -> Result<BTreeMap<String, Tags>, AwsError> {
+    let mut out = BTreeMap::new();
+    for chunk in arns.chunks(TAGGING_LIMIT) {
+        let mut token = None;
+        loop {
+            let answer = c
+                .tagging
+                .get_resources()
+                .set_resource_arn_list(Some(chunk.to_vec()))
+                .set_pagination_token(token)
+                .send()
+                .await
+                .map_err(|e| aws_error("read tags", e));
+            let page = match answer {
+                Ok(page) => page,
+                Err(e) if e.code().is_some_and(|c| c.contains("AccessDenied")) => {
+                    tracing::debug!(error = %e, "tags are read object by object");
+                    TAGGING_DENIED.store(true, Ordering::Relaxed);
+                    return read_each_by_arn(c, arns).await;
+                }
+                Err(e) => return Err(e),
+            };
+            for m in page.resource_tag_mapping_list() {
+                if let Some(arn) = m.resource_arn() {
+                    out.insert(
+                        arn.trim_end_matches(":*").to_owned(),
+                        pairs(m.tags().iter().map(|t| (Some(t.key()), Some(t.value())))),
+                    );
+                }
+            }
+            match page.pagination_token() {
+                Some(next) if !next.is_empty() => token = Some(next.to_owned()),
+                _ => break,
+            }
+        }
+    }
+    for arn in arns {
+        out.entry(arn.trim_end_matches(":*").to_owned())
+            .or_default();
+    }
+    Ok(out)
+}
+
+/// The tags of log groups and alarms by ARN, one call each.
+async fn read_each_by_arn(
+    c: &Clients,
+    arns: &[String],
+) -> Result<BTreeMap<String, Tags>, AwsError> {
+    let each = arns.iter().map(|arn| async move {
+        let target = if arn.contains(":logs:") {
+            TagTarget::LogGroup(arn.clone())
+        } else {
+            TagTarget::Alarm(arn.clone())
+        };
+        Ok::<_, AwsError>((arn.clone(), read_one(c, &target).await?.unwrap_or_default()))
+    });
+    Ok(futures_util::future::try_join_all(each)
+        .await?
+        .into_iter()
+        .collect())
 }
 
 async fn read_ec2(c: &Clients, ids: &[String]) -> Result<BTreeMap<String, Tags>, AwsError> {
@@ -110,23 +211,30 @@ async fn read_ec2(c: &Clients, ids: &[String]) -> Result<BTreeMap<String, Tags>,
 }
 
 /// The tags of load balancers, listeners, rules and target groups, by ARN, 20 ARNs a call.
+/// The tags of load balancers, listeners, rules and target groups, twenty per call. One object
+/// that is gone fails the whole call: that chunk's objects are then read one by one, so the gone
+/// one alone has no tags.
 pub async fn read_elbv2(c: &Clients, arns: &[String]) -> Result<BTreeMap<String, Tags>, AwsError> {
     let mut out = BTreeMap::new();
-    for chunk in arns.chunks(20) {
+    let mut chunks: Vec<Vec<String>> = arns.chunks(20).map(<[String]>::to_vec).collect();
+    while let Some(chunk) = chunks.pop() {
         let described = match c
             .elbv2
             .describe_tags()
-            .set_resource_arns(Some(chunk.to_vec()))
+            .set_resource_arns(Some(chunk.clone()))
             .send()
             .await
         {
             Ok(d) => d,
             Err(e) => {
                 let err = aws_error("read load balancer tags", e);
-                if err.code().is_some_and(|c| c.ends_with("NotFound")) {
-                    continue;
+                if !err.code().is_some_and(|c| c.ends_with("NotFound")) {
+                    return Err(err);
                 }
-                return Err(err);
+                if chunk.len() > 1 {
+                    chunks.extend(chunk.into_iter().map(|arn| vec![arn]));
+                }
+                continue;
             }
         };
         for d in described.tag_descriptions() {
@@ -254,5 +362,18 @@ mod tests {
         let (set, remove) = diff(&desired, &observed);
         assert_eq!(set, tags(&[("Env", "prod"), ("Team", "core")]));
         assert_eq!(remove, vec!["Stale".to_owned()]);
+    }
+}
+
+/// The tags of objects whose read does not report them, gathered across resources (see
+/// [`super::coalesce`]); a target no longer found has none.
+pub struct TagsOf;
+
+super::unit::read_all! {
+    TagsOf: "tags", TagTarget => Tags,
+    gathers: true,
+    |env, keys| {
+        let found = read(env, keys).await?;
+        Ok(keys.iter().map(|k| Some(found.get(k).cloned().unwrap_or_default())).collect())
     }
 }

@@ -10,7 +10,7 @@ use aws_sdk_elasticloadbalancingv2::types::{
 use super::Clients;
 use super::retry::{AwsError, aws_error};
 use super::unit::{
-    Change, Changes, Env, Leftovers, TagRef, TagTarget, Tags, Unit, names, read_all, read_each,
+    Change, Changes, Env, Leftovers, TagRef, TagTarget, Tags, Unit, names, read_all,
 };
 use crate::blueprint::service::TargetGroupSpec;
 
@@ -58,6 +58,73 @@ pub enum GroupRef {
     Arn(String),
 }
 
+/// Target groups DescribeTargetGroups is asked for in one call.
+const DESCRIBE_LIMIT: usize = 20;
+
+/// The groups of `keys`, in order, with their deregistration delays. One missing group fails
+/// the whole call with TargetGroupNotFound: that chunk's groups are then read one by one.
+async fn describe_many(
+    c: &Clients,
+    keys: &[GroupRef],
+) -> Result<Vec<Option<ObservedTargetGroup>>, AwsError> {
+    let mut found: Vec<Option<ObservedTargetGroup>> = Vec::with_capacity(keys.len());
+    for chunk in keys.chunks(DESCRIBE_LIMIT) {
+        if let [one] = chunk {
+            found.push(describe(c, one).await?);
+            continue;
+        }
+        let (names, arns): (Vec<&GroupRef>, Vec<&GroupRef>) =
+            chunk.iter().partition(|k| matches!(k, GroupRef::Name(_)));
+        let name_list = |refs: &[&GroupRef]| -> Vec<String> {
+            refs.iter()
+                .map(|k| match k {
+                    GroupRef::Name(v) | GroupRef::Arn(v) => v.clone(),
+                })
+                .collect()
+        };
+        let mut listed = Vec::new();
+        let mut missing = false;
+        for (refs, by_name) in [(names, true), (arns, false)] {
+            if refs.is_empty() {
+                continue;
+            }
+            let mut call = c.elbv2.describe_target_groups();
+            call = if by_name {
+                call.set_names(Some(name_list(&refs)))
+            } else {
+                call.set_target_group_arns(Some(name_list(&refs)))
+            };
+            match call.send().await {
+                Ok(out) => listed.extend(out.target_groups().iter().cloned()),
+                Err(e) => {
+                    // Anything but a missing group is the error.
+                    gone::<()>(aws_error("describe target groups", e))?;
+                    missing = true;
+                }
+            }
+        }
+        if missing {
+            let each = chunk.iter().map(|k| describe(c, k));
+            found.extend(futures_util::future::try_join_all(each).await?);
+            continue;
+        }
+        let each = chunk.iter().map(|k| {
+            let group = listed.iter().find(|tg| match k {
+                GroupRef::Name(n) => tg.target_group_name() == Some(n.as_str()),
+                GroupRef::Arn(a) => tg.target_group_arn() == Some(a.as_str()),
+            });
+            async move {
+                match group {
+                    Some(tg) => observed(c, tg).await,
+                    None => Ok(None),
+                }
+            }
+        });
+        found.extend(futures_util::future::try_join_all(each).await?);
+    }
+    Ok(found)
+}
+
 /// The group with its deregistration delay.
 pub async fn describe(
     c: &Clients,
@@ -77,9 +144,17 @@ pub async fn describe(
         Ok(out) => out,
         Err(e) => return gone(aws_error("describe target group", e)),
     };
-    let Some(tg) = out.target_groups().first() else {
-        return Ok(None);
-    };
+    match out.target_groups().first() {
+        Some(tg) => observed(c, tg).await,
+        None => Ok(None),
+    }
+}
+
+/// What a described group is, with its deregistration delay (`None`: the group is gone).
+async fn observed(
+    c: &Clients,
+    tg: &aws_sdk_elasticloadbalancingv2::types::TargetGroup,
+) -> Result<Option<ObservedTargetGroup>, AwsError> {
     let arn = tg.target_group_arn().unwrap_or_default().to_owned();
     let Some(delay) = deregistration_delay(c, &arn).await? else {
         return Ok(None);
@@ -216,9 +291,13 @@ pub async fn healthy_targets(c: &Clients, arn: &str) -> Result<usize, AwsError> 
 /// A service's current target group.
 pub struct TargetGroup;
 
-read_each! {
+read_all! {
+    /// Twenty groups per call (each group's attributes are a call of their own).
     TargetGroup: "target group", GroupRef => ObservedTargetGroup,
-    |env, k| describe(env.c(), k)
+    gathers: true,
+    |env, keys| {
+        describe_many(env.c(), keys).await
+    }
 }
 
 impl Unit for TargetGroup {

@@ -217,16 +217,19 @@ where
 }
 
 /// Implements [`Lookup`] for a kind whose keys are read together:
-/// `read_all!(Kind: "name", Key => Observed, |env, keys| { the objects of all keys, in order })`.
-/// Attributes before the kind document its read.
+/// `read_all!(Kind: "name", Key => Observed, |env, keys| { the objects of all keys, in order })`,
+/// with `gathers: true,` before the closure when reads of several resources are gathered into
+/// one. Attributes before the kind document its read.
 macro_rules! read_all {
     (
         $(#[$doc:meta])*
         $kind:ident: $name:literal, $key:ty => $observed:ty,
+        $(gathers: $gathers:literal,)?
         |$env:ident, $keys:ident| $read:block $(,)?
     ) => {
         impl $crate::aws::unit::Lookup for $kind {
             const KIND: &'static str = $name;
+            $(const GATHERS: bool = $gathers;)?
             type Key = $key;
             type Observed = $observed;
 
@@ -241,17 +244,20 @@ macro_rules! read_all {
 pub(crate) use read_all;
 
 /// Implements [`Lookup`] for a kind whose keys are each read on their own, all at once:
-/// `read_each!(Kind: "name", Key => Observed, |env, key| the future of one key's object)`.
+/// `read_each!(Kind: "name", Key => Observed, |env, key| the future of one key's object)`, with
+/// `gathers: true,` when many resources read the same keys (gathered, each key is read once).
 /// Attributes before the kind document its read.
 macro_rules! read_each {
     (
         $(#[$doc:meta])*
         $kind:ident: $name:literal, $key:ty => $observed:ty,
+        $(gathers: $gathers:literal,)?
         |$env:ident, $k:pat_param| $read:expr $(,)?
     ) => {
         $crate::aws::unit::read_all! {
             $(#[$doc])*
             $kind: $name, $key => $observed,
+            $(gathers: $gathers,)?
             |$env, keys| { $crate::aws::unit::each(keys, move |$k| $read).await }
         }
     };
@@ -262,6 +268,10 @@ pub(crate) use read_each;
 pub trait Lookup: Send + Sync + 'static {
     /// The kind's name in messages and diagrams.
     const KIND: &'static str;
+    /// Whether reads of several resources made at about the same time are gathered into one
+    /// (see [`super::coalesce`]): true for kinds whose read of many keys costs fewer calls than
+    /// reads of each.
+    const GATHERS: bool = false;
     type Key: Clone + Debug + PartialEq + Send + Sync + 'static;
     type Observed: Clone + Debug + Send + Sync + 'static;
 

@@ -75,7 +75,7 @@ impl<I: Send + Sync + 'static, L: Lookup> Finds<I> for Finder<I, L> {
     ) -> BoxFuture<'a, Result<Vec<Option<Erased>>, AwsError>> {
         Box::pin(async move {
             let keys: Vec<L::Key> = keys.iter().filter_map(typed::<L::Key>).collect();
-            let found = L::read(env, &keys).await?;
+            let found = crate::aws::coalesce::read::<L>(env, &keys).await?;
             Ok(found.into_iter().map(|o| o.map(erase)).collect())
         })
     }

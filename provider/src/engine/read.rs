@@ -119,10 +119,9 @@ pub(crate) async fn resolve_tags<I>(
         return Ok(());
     }
     let targets: Vec<TagTarget> = unknown.iter().map(|(_, t)| t.clone()).collect();
-    let found = tags::read(env, &targets).await?;
-    for (name, target) in unknown {
-        // An object the tag read no longer finds has none.
-        outputs.set_tags(name, found.get(&target).cloned().unwrap_or_default());
+    let found = crate::aws::coalesce::read::<tags::TagsOf>(env, &targets).await?;
+    for ((name, _), tags) in unknown.into_iter().zip(found) {
+        outputs.set_tags(name, tags.unwrap_or_default());
     }
     Ok(())
 }

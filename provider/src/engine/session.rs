@@ -83,7 +83,7 @@ impl Session {
         if keys.is_empty() {
             return Ok(Vec::new());
         }
-        L::read(&self.env(limits), keys)
+        crate::aws::coalesce::read::<L>(&self.env(limits), keys)
             .await
             .map_err(|e| Error::aws(L::KIND, e))
     }

@@ -29,6 +29,10 @@ pub const ENDPOINT_SERVICES: &[(&str, &[&str])] = &[
     ),
     ("iam", &[]),
     ("kms", &[]),
+    (
+        "resourcegroupstaggingapi",
+        &["resourcegroupstagging", "tagging"],
+    ),
     ("route53", &[]),
     ("scheduler", &[]),
     ("secretsmanager", &[]),
@@ -36,6 +40,21 @@ pub const ENDPOINT_SERVICES: &[(&str, &[&str])] = &[
     ("ssm", &[]),
     ("sts", &[]),
 ];
+
+/// The `endpoints` keys in words: `acm`, `cloudwatchlogs` (or `logs`), …
+fn endpoint_keys() -> String {
+    ENDPOINT_SERVICES
+        .iter()
+        .map(|(name, aliases)| match aliases {
+            [] => format!("`{name}`"),
+            _ => {
+                let others: Vec<String> = aliases.iter().map(|a| format!("`{a}`")).collect();
+                format!("`{name}` (or {})", others.join(", "))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
 
 /// The canonical service name for an `endpoints` key, if the key is known.
 pub fn canonical_service(key: &str) -> Option<&'static str> {
@@ -87,10 +106,12 @@ provider block can be empty."
         Attribute::optional(
             "endpoints",
             Type::map(Type::String),
-            "Custom endpoint URL per AWS service, for LocalStack and other emulators, e.g. \
-`{ ecs = \"http://localhost:4566\" }`. Keys: `acm`, `applicationautoscaling`, `autoscaling`, \
-`cloudwatchlogs` (or `logs`), `ec2`, `ecs`, `elbv2`, `iam`, `kms`, `route53`, `secretsmanager`, \
-`ssm`, `sts`. `AWS_ENDPOINT_URL` and `AWS_ENDPOINT_URL_<SERVICE>` work as well.",
+            format!(
+                "Custom endpoint URL per AWS service, for LocalStack and other emulators, e.g. \
+`{{ ecs = \"http://localhost:4566\" }}`. Keys: {}. `AWS_ENDPOINT_URL` and \
+`AWS_ENDPOINT_URL_<SERVICE>` work as well.",
+                endpoint_keys()
+            ),
         ),
         Attribute::optional(
             "default_tags",

@@ -222,6 +222,15 @@ const POLICY_SUFFIXES: &[&str] = &["cpu", "memory", "queue"];
 
 /// Whether `policy` on the target `resource_id` (`service/<cluster>/<service>`) is one of the
 /// provider's.
+/// The names the provider's policies on the target `resource_id` can have.
+pub fn owned_policy_names(resource_id: &str) -> Vec<String> {
+    let service = resource_id.rsplit('/').next().unwrap_or_default();
+    POLICY_SUFFIXES
+        .iter()
+        .map(|suffix| format!("{service}-{suffix}"))
+        .collect()
+}
+
 pub fn owned_policy(resource_id: &str, policy: &str) -> bool {
     let service = resource_id.rsplit('/').next().unwrap_or_default();
     policy
