@@ -59,16 +59,26 @@ fn a_burst_beyond_a_bucket_is_throttled_in_the_services_words_and_the_bucket_ref
     }});
     emulator.set_limits(limits);
     let codes = burst(10);
-    let ecs_throttled: Vec<_> = codes.iter().filter_map(|(a, _)| a.clone()).collect();
-    let elb_throttled: Vec<_> = codes.iter().filter_map(|(_, b)| b.clone()).collect();
-    // A burst of ten quick calls: the bucket's capacity passes (a token may refill meanwhile).
-    assert!((4..=5).contains(&ecs_throttled.len()), "{codes:?}");
-    assert!((6..=7).contains(&elb_throttled.len()), "{codes:?}");
+    let ecs: Vec<_> = codes.iter().map(|(a, _)| a.clone()).collect();
+    let elb: Vec<_> = codes.iter().map(|(_, b)| b.clone()).collect();
+    // A bucket's capacity passes at once; a burst beyond it is throttled (a token may refill
+    // while the burst runs, so a later call can pass too).
+    assert!(ecs[..5].iter().all(Option::is_none), "{codes:?}");
+    assert!(elb[..3].iter().all(Option::is_none), "{codes:?}");
+    let ecs_throttled: Vec<_> = ecs.iter().flatten().collect();
+    let elb_throttled: Vec<_> = elb.iter().flatten().collect();
     assert!(
-        ecs_throttled.iter().all(|c| c == "ThrottlingException"),
+        !ecs_throttled.is_empty() && !elb_throttled.is_empty(),
         "{codes:?}"
     );
-    assert!(elb_throttled.iter().all(|c| c == "Throttling"), "{codes:?}");
+    assert!(
+        ecs_throttled.iter().all(|c| *c == "ThrottlingException"),
+        "{codes:?}"
+    );
+    assert!(
+        elb_throttled.iter().all(|c| *c == "Throttling"),
+        "{codes:?}"
+    );
     let counted = emulator.limits();
     assert_eq!(
         counted["throttled"]["ecs.describe"].as_u64(),
