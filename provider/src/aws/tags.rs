@@ -64,30 +64,17 @@ pub async fn read(env: &Env, targets: &[TagTarget]) -> Result<BTreeMap<TagTarget
         })
         .collect();
     let by_arn = |t: &TagTarget| matches!(t, TagTarget::LogGroup(_) | TagTarget::Alarm(_));
-    let mut listed: Vec<String> = Vec::new();
+    let mut listed: Vec<&TagTarget> = Vec::new();
     if singles.iter().filter(|t| by_arn(t)).count() >= super::coalesce::MANY
         && !TAGGING_DENIED.load(Ordering::Relaxed)
     {
-        let (arns, rest): (Vec<&TagTarget>, Vec<&TagTarget>) =
-            singles.into_iter().partition(|t| by_arn(t));
-        listed = arns
-            .into_iter()
-            .filter_map(|t| match t {
-                TagTarget::LogGroup(arn) | TagTarget::Alarm(arn) => Some(arn.clone()),
-                _ => None,
-            })
-            .collect();
-        singles = rest;
+        (listed, singles) = singles.into_iter().partition(|t| by_arn(t));
     }
-    let (ec2, elbv2, groups, singles, by_arn) = tokio::try_join!(
+    let (ec2, elbv2, groups, singles, listed) = tokio::try_join!(
         read_ec2(c, &ec2),
         read_elbv2(c, &elbv2),
         read_groups(c, &groups),
-        futures_util::future::try_join_all(
-            singles
-                .into_iter()
-                .map(|t| async move { Ok::<_, AwsError>((t.clone(), read_one(c, t).await?)) })
-        ),
+        read_each(c, &singles),
         read_listed(c, &listed),
     )?;
     let mut out = BTreeMap::new();
@@ -98,15 +85,26 @@ pub async fn read(env: &Env, targets: &[TagTarget]) -> Result<BTreeMap<TagTarget
             .into_iter()
             .map(|(k, v)| (TagTarget::AutoScalingGroup(k), v)),
     );
-    out.extend(singles.into_iter().filter_map(|(t, tags)| Some((t, tags?))));
-    for target in targets {
-        if let TagTarget::LogGroup(arn) | TagTarget::Alarm(arn) = target
-            && let Some(tags) = by_arn.get(arn.trim_end_matches(":*"))
-        {
-            out.insert(target.clone(), tags.clone());
-        }
-    }
+    out.extend(
+        singles
+            .into_iter()
+            .chain(listed)
+            .filter_map(|(t, tags)| Some((t, tags?))),
+    );
     Ok(out)
+}
+
+/// The tags of each target, one call each (`None`: the object is gone).
+async fn read_each(
+    c: &Clients,
+    targets: &[&TagTarget],
+) -> Result<Vec<(TagTarget, Option<Tags>)>, AwsError> {
+    futures_util::future::try_join_all(
+        targets
+            .iter()
+            .map(|t| async move { Ok::<_, AwsError>(((*t).clone(), read_one(c, t).await?)) }),
+    )
+    .await
 }
 
 /// Set once the Resource Groups Tagging API is refused: tags are then read object by object.
@@ -115,11 +113,19 @@ static TAGGING_DENIED: AtomicBool = AtomicBool::new(false);
 /// Objects GetResources is asked about in one call.
 const TAGGING_LIMIT: usize = 100;
 
-/// The tags of many log groups and alarms by ARN from the Resource Groups Tagging API, a hundred
-/// per call, instead of one call per object. It lists only objects that have tags: the others
-/// have none. Refused, each object is read on its own.
-async fn read_listed(c: &Clients, arns: &[String]) -> Result<BTreeMap<String, Tags>, AwsError> {
-    let mut out = BTreeMap::new();
+/// The tags of many log groups and alarms from the Resource Groups Tagging API, a hundred per
+/// call, instead of one call per object. It lists only objects that have tags: the others have
+/// none. Refused, each object is read on its own.
+async fn read_listed(
+    c: &Clients,
+    targets: &[&TagTarget],
+) -> Result<Vec<(TagTarget, Option<Tags>)>, AwsError> {
+    let arn = |t: &TagTarget| match t {
+        TagTarget::LogGroup(a) | TagTarget::Alarm(a) => a.trim_end_matches(":*").to_owned(),
+        _ => String::new(),
+    };
+    let arns: Vec<String> = targets.iter().map(|t| arn(t)).collect();
+    let mut found: BTreeMap<String, Tags> = BTreeMap::new();
     for chunk in arns.chunks(TAGGING_LIMIT) {
         let mut token = None;
         loop {
@@ -136,13 +142,13 @@ async fn read_listed(c: &Clients, arns: &[String]) -> Result<BTreeMap<String, Ta
                 Err(e) if e.code().is_some_and(|c| c.contains("AccessDenied")) => {
                     tracing::debug!(error = %e, "tags are read object by object");
                     TAGGING_DENIED.store(true, Ordering::Relaxed);
-                    return read_each_by_arn(c, arns).await;
+                    return read_each(c, targets).await;
                 }
                 Err(e) => return Err(e),
             };
             for m in page.resource_tag_mapping_list() {
                 if let Some(arn) = m.resource_arn() {
-                    out.insert(
+                    found.insert(
                         arn.trim_end_matches(":*").to_owned(),
                         pairs(m.tags().iter().map(|t| (Some(t.key()), Some(t.value())))),
                     );
@@ -154,29 +160,10 @@ async fn read_listed(c: &Clients, arns: &[String]) -> Result<BTreeMap<String, Ta
             }
         }
     }
-    for arn in arns {
-        out.entry(arn.trim_end_matches(":*").to_owned())
-            .or_default();
-    }
-    Ok(out)
-}
-
-/// The tags of log groups and alarms by ARN, one call each.
-async fn read_each_by_arn(
-    c: &Clients,
-    arns: &[String],
-) -> Result<BTreeMap<String, Tags>, AwsError> {
-    let each = arns.iter().map(|arn| async move {
-        let target = if arn.contains(":logs:") {
-            TagTarget::LogGroup(arn.clone())
-        } else {
-            TagTarget::Alarm(arn.clone())
-        };
-        Ok::<_, AwsError>((arn.clone(), read_one(c, &target).await?.unwrap_or_default()))
-    });
-    Ok(futures_util::future::try_join_all(each)
-        .await?
-        .into_iter()
+    Ok(targets
+        .iter()
+        .zip(arns)
+        .map(|(t, a)| ((*t).clone(), Some(found.remove(&a).unwrap_or_default())))
         .collect())
 }
 
