@@ -61,8 +61,9 @@ that already exists answer as AWS does where moto differs (see emulator_creates.
 existing load balancer, target group or listener, Auto Scaling AlreadyExists, ECS ClientException
 (capacity provider) or InvalidParameterException (service, unless it repeats its clientToken).
 
-Always, as in AWS: DeregisterScalableTarget deletes the target's scaling policies and their
-alarms (moto keeps them); RemoveRoleFromInstanceProfile of a role the profile does not hold
+Always, as in AWS: DeregisterScalableTarget deletes the target's scaling policies with their
+alarms and its scheduled actions, and a target it does not find is ObjectNotFoundException (moto
+keeps the policies and answers ValidationException; see emulator_patches.py); RemoveRoleFromInstanceProfile of a role the profile does not hold
 answers NoSuchEntity (moto answers 500); UpdateCapacityProvider changes managed draining (moto ignores it);
 UpdateAutoScalingGroup changes CapacityRebalance (moto ignores it) and keeps the group's mixed
 instances policy when it names none (moto drops it); a group's instances report the launch
@@ -390,35 +391,11 @@ class App:
         if service == "ecs" and action in DEPLOYMENT_ACTIONS:
             answer = self.deployments.answer(self.moto, environ, action, body, fault)
             return self.send(start_response, *answer)
-        if service == "application-autoscaling" and action == "DeregisterScalableTarget":
-            return self.deregister_scalable_target(environ, start_response, body)
         if service == "iam" and action == "RemoveRoleFromInstanceProfile":
             answer = role_not_in_profile(body)
             if answer is not None:
                 return self.send(start_response, *answer)
         return auth.answer(self.moto, environ, start_response, service)
-
-    def deregister_scalable_target(self, environ, start_response, body):
-        """As in AWS, deregistering a scalable target deletes its scaling policies and their
-        alarms (moto keeps them)."""
-        captured = {}
-
-        def capture(status, headers, exc_info=None):
-            captured["status"] = status
-            return start_response(status, headers, exc_info)
-
-        result = list(self.moto(environ, capture))
-        if captured.get("status", "").startswith("200"):
-            request = json_body(body)
-            key = (request.get("ServiceNamespace"), request.get("ResourceId"),
-                   request.get("ScalableDimension"))
-            backend = wire.backend("applicationautoscaling", wire.region(environ))
-            for name, policy in list(backend.policies.items()):
-                if (policy.service_namespace, policy.resource_id,
-                        policy.scalable_dimension) == key:
-                    policy.delete_alarms(backend.account_id, backend.region_name)
-                    del backend.policies[name]
-        return result
 
     @staticmethod
     def send(start_response, status, headers, body):

@@ -9,6 +9,7 @@ from moto.applicationautoscaling import models as scaling_models
 from moto.applicationautoscaling import responses as scaling_responses
 from moto.autoscaling import models as autoscaling_models
 from moto.autoscaling.responses import AutoScalingResponse
+from moto.core.exceptions import JsonRESTError
 from moto.ecs import models as ecs_models
 from moto.kms.models import kms_backends
 from moto.logs.exceptions import InvalidParameterException, ResourceNotFoundException
@@ -76,6 +77,27 @@ def _put_scaling_policy_replaces_its_alarms(put):
         return policy
 
     return patched
+
+def _deregister_scalable_target(self, namespace, r_id, dimension):
+    """DeregisterScalableTarget as AWS does it: "deregistering a scalable target deletes the
+    scaling policies and the scheduled actions that are associated with it" (with the alarms of
+    its target tracking policies); a target that does not exist is ObjectNotFoundException (moto
+    keeps the policies and answers ValidationException)."""
+    if not self._scalable_target_exists(r_id, dimension):
+        raise JsonRESTError(
+            "ObjectNotFoundException",
+            f"No scalable target found for service namespace: {namespace}, resource ID: {r_id}, "
+            f"scalable dimension: {dimension}")
+    del self.targets[dimension][r_id]
+    for key, policy in list(self.policies.items()):
+        if (policy.service_namespace, policy.resource_id, policy.scalable_dimension) == (
+                namespace, r_id, dimension):
+            policy.delete_alarms(self.account_id, self.region_name)
+            del self.policies[key]
+    self.scheduled_actions = [
+        a for a in self.scheduled_actions
+        if (a.service_namespace, a.resource_id, a.scalable_dimension) != (
+            namespace, r_id, dimension)]
 
 
 def _describe_scaling_policies(self):
@@ -188,6 +210,7 @@ def apply():
     backend = scaling_models.ApplicationAutoscalingBackend
     backend.put_scaling_policy = _put_scaling_policy_replaces_its_alarms(
         backend.put_scaling_policy)
+    backend.deregister_scalable_target = _deregister_scalable_target
     scaling_responses.ApplicationAutoScalingResponse.describe_scaling_policies = (
         _describe_scaling_policies)
     LogsResponse.associate_kms_key = _associate_kms_key

@@ -328,6 +328,7 @@ impl Workdir {
 }
 pub mod aws_check;
 pub mod drift;
+pub mod fleet;
 mod lab;
 mod seed;
 mod state;

@@ -1,77 +1,17 @@
 //! Many services on one cluster: what a plan costs in AWS calls per service.
 
-use std::collections::BTreeMap;
-
-use acceptance_tests::emulator::Seed;
-use acceptance_tests::{Lab, REQUIRED_PROVIDERS, cluster_resource};
+use acceptance_tests::fleet;
 
 const CLUSTER: &str = "many";
-
-/// The cluster and `count` routed services (`svc-0`, `svc-1`, …) with a secret, a host name
-/// each and an alias record.
-fn config(seed: &Seed, count: usize) -> String {
-    format!(
-        r#"{REQUIRED_PROVIDERS}
-{cluster}
-resource "ecsprod_service" "svc" {{
-  count          = {count}
-  cluster        = ecsprod_cluster.main.id
-  name           = "svc-${{count.index}}"
-  image          = "public.ecr.aws/nginx/nginx:1.27"
-  container_port = 8080
-  domain_name    = "svc-${{count.index}}.{domain}"
-  zone_id        = "{zone}"
-  secrets        = {{ DATABASE_URL = "{param}" }}
-}}
-"#,
-        cluster = cluster_resource(seed, CLUSTER, ""),
-        domain = seed.domain,
-        zone = seed.zone_id,
-        param = seed.parameter_arn,
-    )
-}
-
-/// The calls of one `terraform plan` with `args`, without the configure check's STS call.
-fn plan_calls(lab: &Lab, args: &[&str]) -> BTreeMap<String, u64> {
-    lab.emulator.reset_counters();
-    let mut all = vec!["plan", "-detailed-exitcode", "-input=false", "-no-color"];
-    all.extend_from_slice(args);
-    let run = lab.work.run(&all);
-    assert_eq!(
-        run.code, 0,
-        "plan not empty:\n{}\n{}",
-        run.stdout, run.stderr
-    );
-    let mut calls = lab.emulator.calls();
-    assert_eq!(calls.remove("sts.GetCallerIdentity"), Some(1), "{calls:#?}");
-    calls
-}
-
-fn total(calls: &BTreeMap<String, u64>) -> u64 {
-    calls.values().sum()
-}
 
 #[test]
 fn a_no_op_plan_of_twenty_services_makes_at_most_three_aws_calls_per_service() {
     const SERVICES: usize = 20;
-    let lab = Lab::start();
-    lab.work.write("main.tf", &config(&lab.seed, SERVICES));
-    lab.work.init();
+    let lab = fleet::lab(CLUSTER, SERVICES);
     lab.work
         .run(&["apply", "-auto-approve", "-input=false", "-no-color"])
         .success();
-    let cluster = plan_calls(&lab, &["-target=ecsprod_cluster.main"]);
-    let all = plan_calls(&lab, &[]);
-    let services = total(&all).saturating_sub(total(&cluster));
-    eprintln!(
-        "cluster alone: {} calls {cluster:#?}\nwith {SERVICES} services: {} calls {all:#?}",
-        total(&cluster),
-        total(&all)
-    );
-    assert!(
-        services <= 3 * SERVICES as u64,
-        "{services} calls for {SERVICES} services: {all:#?}"
-    );
+    fleet::assert_three_calls_per_service(&lab, SERVICES);
 
     // Drift read through the batched reads shows on the two services it concerns, and apply
     // repairs it: svc-7's log group gains a tag (read from the Tagging API) and loses its

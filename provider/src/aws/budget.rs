@@ -63,6 +63,26 @@ impl Budget {
         }
     }
 
+    /// Waits out AWS throttling: after `error`, when it is AWS refusing the account's request
+    /// rate (the SDK's own retries spent) and the operation has time for the pause before
+    /// attempt `attempt` (0-based), pauses and answers true: the caller makes its call again.
+    /// Otherwise, or when Terraform cancels during the pause, answers false: the error stands.
+    pub async fn wait_out_throttling(&self, error: &AwsError, attempt: u32) -> bool {
+        if !error.is_throttling() {
+            return false;
+        }
+        let wait = backoff(attempt);
+        if wait >= self.remaining() {
+            return false;
+        }
+        tracing::debug!(
+            step = error.step.as_str(),
+            ?wait,
+            "throttled by AWS: trying again"
+        );
+        self.pause(&error.step, wait).await.is_ok()
+    }
+
     /// Polls `done` until it returns true, with a delay growing from `first` to `most`; fails
     /// naming `what` when the operation's time is up.
     pub async fn poll<F, Fut>(
@@ -141,6 +161,37 @@ impl Budget {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn only_throttling_with_time_left_is_waited_out() {
+        let throttled = AwsError {
+            code: Some("ThrottlingException".to_owned()),
+            ..AwsError::new("register the autoscaling target", "Rate exceeded")
+        };
+        let quota = AwsError {
+            code: Some("LimitExceededException".to_owned()),
+            ..AwsError::new("put the role policy", "Cannot exceed quota")
+        };
+        let ample = Budget::new("create", Duration::from_secs(30), CancellationToken::new());
+        let short = Budget::new(
+            "create",
+            Duration::from_millis(500),
+            CancellationToken::new(),
+        );
+        assert!(!ample.wait_out_throttling(&quota, 0).await);
+        assert!(!short.wait_out_throttling(&throttled, 0).await);
+        let start = Instant::now();
+        assert!(ample.wait_out_throttling(&throttled, 0).await);
+        assert!(
+            start.elapsed() >= Duration::from_secs(1),
+            "{:?}",
+            start.elapsed()
+        );
+        let cancelled = CancellationToken::new();
+        cancelled.cancel();
+        let gone = Budget::new("create", Duration::from_secs(30), cancelled);
+        assert!(!gone.wait_out_throttling(&throttled, 0).await);
+    }
 
     #[tokio::test]
     async fn only_retryable_errors_are_retried() {

@@ -11,16 +11,8 @@ use super::retry::{AwsError, aws_error, readable_chain};
 
 const STEP: &str = "read the caller identity";
 
-/// Error codes of an STS that is reachable but busy or failing on its side.
-const TRANSIENT: &[&str] = &[
-    "Throttling",
-    "ThrottlingException",
-    "RequestLimitExceeded",
-    "TooManyRequestsException",
-    "InternalFailure",
-    "InternalError",
-    "ServiceUnavailable",
-];
+/// Error codes of an STS that is failing on its side (throttling aside).
+const TRANSIENT: &[&str] = &["InternalFailure", "InternalError", "ServiceUnavailable"];
 
 /// The account the credentials belong to, read once per provider process.
 pub async fn account_id(c: &Clients) -> Result<String, AwsError> {
@@ -49,7 +41,7 @@ pub async fn validate(c: &Clients) -> Result<(), String> {
     let quick = c.quick(3, std::time::Duration::from_secs(10));
     let err = match account_id(&quick).await {
         Ok(_) => return Ok(()),
-        Err(e) if e.code().is_some_and(|code| TRANSIENT.contains(&code)) => {
+        Err(e) if e.is_throttling() || e.code().is_some_and(|code| TRANSIENT.contains(&code)) => {
             match account_id(c).await {
                 Ok(_) => return Ok(()),
                 Err(e) => e,

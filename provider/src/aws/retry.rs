@@ -30,7 +30,27 @@ impl AwsError {
     pub fn code(&self) -> Option<&str> {
         self.code.as_deref()
     }
+
+    /// Whether AWS refused the call for the account's request rate: the call did nothing and
+    /// can be made again later.
+    pub fn is_throttling(&self) -> bool {
+        self.code().is_some_and(|c| THROTTLING.contains(&c))
+    }
 }
+
+/// AWS's throttling error codes, across its protocols (as the SDKs classify them; quota errors
+/// such as LimitExceededException are not among them: waiting does not lift a quota).
+pub const THROTTLING: &[&str] = &[
+    "Throttling",
+    "ThrottlingException",
+    "ThrottledException",
+    "RequestThrottledException",
+    "TooManyRequestsException",
+    "RequestLimitExceeded",
+    "RequestThrottled",
+    "PriorRequestNotComplete",
+    "EC2ThrottledException",
+];
 
 /// The error code of an SDK error, when AWS returned one.
 pub fn error_code<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> Option<String> {

@@ -288,7 +288,7 @@ fn extra_policies<'a>(desired: &ScalingSpec, observed: &'a ObservedScaling) -> V
 
 /// Deletes one policy of the target; one already gone is fine.
 async fn delete_policy(c: &Clients, spec: &ScalingSpec, name: &str) -> Result<(), AwsError> {
-    match c
+    let sent = c
         .appautoscaling
         .delete_scaling_policy()
         .policy_name(name)
@@ -296,38 +296,30 @@ async fn delete_policy(c: &Clients, spec: &ScalingSpec, name: &str) -> Result<()
         .resource_id(&spec.resource_id)
         .scalable_dimension(ScalableDimension::from(spec.scalable_dimension.as_str()))
         .send()
-        .await
-    {
-        Ok(_) => Ok(()),
-        Err(e) => {
-            let err = aws_error("delete autoscaling policy", e);
-            if err.code() == Some("ObjectNotFoundException") {
-                Ok(())
-            } else {
-                Err(err)
-            }
-        }
-    }
+        .await;
+    gone_is_fine(sent.map_err(|e| aws_error("delete autoscaling policy", e)))
 }
 
-/// Removes the policies, then the target. AWS removes a target's policies with it, but some
-/// implementations (the emulator) keep them, so they are deleted first by name.
+/// Deregisters the target. AWS deletes its scaling policies (and their alarms) and scheduled
+/// actions with it; a target already gone is fine.
 async fn delete(c: &Clients, spec: &ScalingSpec) -> Result<(), AwsError> {
-    for p in policies(c, spec).await? {
-        delete_policy(c, spec, p.policy_name()).await?;
-    }
-    if describe(c, spec).await?.is_none() {
-        return Ok(());
-    }
-    c.appautoscaling
+    let sent = c
+        .appautoscaling
         .deregister_scalable_target()
         .service_namespace(ServiceNamespace::from(spec.service_namespace.as_str()))
         .resource_id(&spec.resource_id)
         .scalable_dimension(ScalableDimension::from(spec.scalable_dimension.as_str()))
         .send()
-        .await
-        .map_err(|e| aws_error("deregister the autoscaling target", e))?;
-    Ok(())
+        .await;
+    gone_is_fine(sent.map_err(|e| aws_error("deregister the autoscaling target", e)))
+}
+
+/// A delete whose object AWS no longer has (ObjectNotFoundException) has done its job.
+fn gone_is_fine<T>(result: Result<T, AwsError>) -> Result<(), AwsError> {
+    match result {
+        Err(e) if e.code() != Some("ObjectNotFoundException") => Err(e),
+        _ => Ok(()),
+    }
 }
 
 fn as_written(spec: &ScalingSpec) -> ObservedScaling {

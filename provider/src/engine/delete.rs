@@ -69,9 +69,17 @@ pub(crate) async fn delete_all<I: Send + Sync + 'static>(
             }
             status[i] = Status::Running;
             let change = &node.change;
-            running.push(Box::pin(
-                async move { (i, change.delete(env, object).await) },
-            ));
+            // A delete AWS still throttles after the SDK's retries is made again while the
+            // operation has time.
+            running.push(Box::pin(async move {
+                let mut attempt = 0;
+                loop {
+                    match change.delete(env, object.clone()).await {
+                        Err(e) if env.budget.wait_out_throttling(&e, attempt).await => attempt += 1,
+                        result => return (i, result),
+                    }
+                }
+            }));
         }
         if settled_one {
             continue;

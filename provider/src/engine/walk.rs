@@ -220,15 +220,31 @@ fn launch<'a, I>(
             });
             return (i, Step::kept(None, error));
         };
-        let observed = if reread {
-            match find.read(env, vec![key.clone()]).await {
-                Ok(found) => found.into_iter().next().flatten(),
-                Err(e) => return (i, Step::kept(None, Some(e))),
+        // A write AWS still throttles after the SDK's retries is made again from a fresh read
+        // while the operation has time: what the throttled attempt did stands, the rest follows.
+        let (mut observed, mut reread, mut attempt) = (observed, reread, 0);
+        loop {
+            if reread {
+                observed = match find.read(env, vec![key.clone()]).await {
+                    Ok(found) => found.into_iter().next().flatten(),
+                    Err(e) if env.budget.wait_out_throttling(&e, attempt).await => {
+                        attempt += 1;
+                        continue;
+                    }
+                    Err(e) => return (i, Step::kept(None, Some(e))),
+                };
             }
-        } else {
-            observed
-        };
-        (i, change.write(env, key, wanted, observed).await)
+            let step = change
+                .write(env, key.clone(), wanted.clone(), observed.clone())
+                .await;
+            match &step.error {
+                Some(e) if env.budget.wait_out_throttling(e, attempt).await => {
+                    attempt += 1;
+                    reread = true;
+                }
+                _ => return (i, step),
+            }
+        }
     })
 }
 
