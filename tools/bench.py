@@ -93,7 +93,7 @@ def stack(tmp, emulator):
                AWS_EC2_METADATA_DISABLED="true")
     env.pop("TF_LOG", None)
     terraform(work, env, "init", "-input=false", "-no-color")
-    return work, env
+    return work, env, json.loads(seed)
 
 
 APPLY = ("apply", "-auto-approve", "-input=false", "-no-color")
@@ -111,13 +111,11 @@ FLEET_VARIABLES = ("vpc_id", "public_subnet_ids", "private_subnet_ids", "certifi
                    "domain", "zone_id", "database_url_parameter_arn")
 
 
-def fleet(tmp, emulator, env, services):
-    """AWS calls per service of a no-op plan of one cluster and `services` services."""
+def fleet(tmp, emulator, env, seed, services):
+    """AWS calls per service of a no-op plan of one cluster and `services` services, on the
+    network, certificate and zone `seed` made."""
     work = os.path.join(tmp, f"fleet-{services}")
     os.makedirs(work)
-    seed = json.loads(subprocess.run([PYTHON, os.path.join(ROOT, "tools", "seed.py"),
-                                      emulator.endpoint], check=True, capture_output=True,
-                                     text=True).stdout)
     with open(os.path.join(work, "main.tf"), "w") as f:
         f.write(m.fleet_config(services))
     with open(os.path.join(work, "seed.auto.tfvars.json"), "w") as f:
@@ -149,7 +147,7 @@ def main():
     tmp = tempfile.mkdtemp(prefix="ecsprod-bench-")
     emulator = Emulator(tmp)
     try:
-        work, env = stack(tmp, emulator)
+        work, env, seed = stack(tmp, emulator)
         with m.PeakMemory() as memory:
             create = counted(emulator, work, env, *APPLY)
         refresh = counted(emulator, work, env, "plan", "-refresh-only", "-input=false", "-no-color")
@@ -166,7 +164,7 @@ def main():
                 terraform(work, env, *DESTROY)
         fast = statistics.median(walls[0])
         slow = statistics.median(walls[a.latency_ms])
-        per_service = {n: fleet(tmp, emulator, env, n) for n in a.fleet}
+        per_service = {n: fleet(tmp, emulator, env, seed, n) for n in a.fleet}
         ours, go = m.handshake_ms(binary(), 20), m.handshake_ms(m.go_provider(), 20)
         result = {
             "create_calls": create["total"],
