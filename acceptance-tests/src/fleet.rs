@@ -75,18 +75,3 @@ fn plan_calls(lab: &Lab, args: &[&str]) -> BTreeMap<String, u64> {
 fn total(calls: &BTreeMap<String, u64>) -> u64 {
     calls.values().sum()
 }
-
-/// The requests each rate-limit bucket refused since the last reset (`service.family` → count).
-pub fn throttled(lab: &Lab) -> BTreeMap<String, u64> {
-    let limits = lab.emulator.limits();
-    limits["throttled"]
-        .as_object()
-        .map(|counts| {
-            counts
-                .iter()
-                .filter_map(|(bucket, n)| Some((bucket.clone(), n.as_u64()?)))
-                .filter(|(_, n)| *n > 0)
-                .collect()
-        })
-        .unwrap_or_default()
-}
